@@ -1,0 +1,53 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { ErrorCodes, isMirageError, type ErrorCode } from "../platform/errors/MirageError.js";
+
+/** The one mapping from error codes to HTTP statuses. */
+export const HTTP_STATUS_FOR: Readonly<Record<ErrorCode, number>> = {
+  INVALID_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+  INVALID_CONFIG: 500,
+  INTERNAL: 500,
+  HOMESERVER_UNAVAILABLE: 503,
+  NOT_AVAILABLE: 501,
+};
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+const body = (code: string, message: string): ErrorBody => ({ error: { code, message } });
+
+/**
+ * Every error leaves the API as `{"error": {"code", "message"}}`. Client errors keep their
+ * message; server errors are logged with their details and answered with a generic message.
+ */
+export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (isMirageError(error)) {
+    const status = HTTP_STATUS_FOR[error.code];
+    if (status >= 500) {
+      request.log.error({ err: error, code: error.code }, "request failed");
+      return reply.code(status).send(body(error.code, status === 503 ? error.message : "Internal error"));
+    }
+    return reply.code(status).send(body(error.code, error.message));
+  }
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    return reply.code(400).send(body(ErrorCodes.invalidInput, fastifyError.message));
+  }
+  const status = fastifyError.statusCode ?? 500;
+  if (status === 429) return reply.code(429).send(body(ErrorCodes.rateLimited, "Too many requests"));
+  if (status >= 400 && status < 500) {
+    const code = status === 404 ? ErrorCodes.notFound : ErrorCodes.invalidInput;
+    return reply.code(status).send(body(code, fastifyError.message));
+  }
+  request.log.error({ err: error }, "request failed");
+  return reply.code(500).send(body(ErrorCodes.internal, "Internal error"));
+}
+
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return reply.code(404).send(body(ErrorCodes.notFound, `No route for ${request.method} ${request.url.split("?")[0]}`));
+}

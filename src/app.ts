@@ -1,0 +1,143 @@
+import type { FastifyInstance } from "fastify";
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { buildApi } from "./api/buildApi.js";
+import type { MirageConfig } from "./config/configSchema.js";
+import type { Logger } from "./log/createLogger.js";
+import { createAppserviceMetrics } from "./matrix/appserviceMetrics.js";
+import { BotEventHandler } from "./matrix/BotEventHandler.js";
+import { buildAppserviceServer } from "./matrix/buildAppserviceServer.js";
+import { createAppservice } from "./matrix/createAppservice.js";
+import { DrainLoop } from "./matrix/DrainLoop.js";
+import { HomeserverMonitor, type HomeserverStatus } from "./matrix/HomeserverMonitor.js";
+import { MatrixRoomFacts } from "./matrix/MatrixRoomFacts.js";
+import { OutboxSender } from "./matrix/OutboxSender.js";
+import type { Registration } from "./matrix/registration.js";
+import { syncBotProfile } from "./matrix/syncBotProfile.js";
+import { TransactionProcessor } from "./matrix/TransactionProcessor.js";
+import { CommandDispatcher } from "./platform/commands/CommandDispatcher.js";
+import { CommandRegistry } from "./platform/commands/CommandRegistry.js";
+import { coreCommands } from "./platform/commands/coreCommands.js";
+import { openLevelStore, type Store } from "./store/openStore.js";
+import { VERSION } from "./version.js";
+
+/** Completed transaction ids are kept this long; homeservers retry for far less. */
+const INBOX_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+export interface MirageApp {
+  /** The HTTP side (JSON API, pages, /health, /metrics). */
+  api: FastifyInstance;
+  /** The homeserver-facing appservice listener. */
+  appserviceApi: FastifyInstance;
+  commands: CommandRegistry;
+  homeserverStatus(): HomeserverStatus;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface CreateAppOptions {
+  config: MirageConfig;
+  registration: Registration;
+  logger: Logger;
+  /** Defaults to the level store at `config.store.path`. */
+  store?: Store;
+}
+
+/** The composition root: store → platform → matrix → api, and their lifecycle. */
+export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
+  const { config, registration, logger } = options;
+  const store = options.store ?? (await openLevelStore(config.store.path));
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "mirage_process_" });
+  const metrics = createAppserviceMetrics(registry);
+
+  const commands = new CommandRegistry();
+  for (const command of coreCommands({ version: VERSION })) commands.register(command);
+
+  const appservice = createAppservice(config, registration, store.kv, logger);
+  const dispatcher = new CommandDispatcher(commands, new MatrixRoomFacts(appservice, config.permissions.admins));
+  const maxDelayMs = config.homeserver.retryMaxDelaySeconds * 1000;
+
+  const outbox = new OutboxSender(store.outbox, appservice, logger, metrics);
+  const outboxLoop = new DrainLoop(() => outbox.drain(), { name: "outbox", logger, maxDelayMs });
+  const processor = new TransactionProcessor({
+    inbox: store.inbox,
+    handlers: [new BotEventHandler(appservice, dispatcher, logger)],
+    logger,
+    metrics,
+    onEffects: () => outboxLoop.kick(),
+  });
+  const processorLoop = new DrainLoop(() => processor.drain(), { name: "transactions", logger, maxDelayMs });
+
+  const monitor = new HomeserverMonitor({
+    appservice,
+    homeserverUrl: config.homeserver.url,
+    registrationId: registration.id,
+    logger,
+    metrics,
+    maxDelayMs,
+    onConnected: () => syncBotProfile(appservice, config.bot, store.kv),
+    onReady: () => {
+      processorLoop.kick();
+      outboxLoop.kick();
+    },
+  });
+
+  const appserviceApi = buildAppserviceServer({
+    hsToken: registration.hs_token,
+    inbox: store.inbox,
+    logger: logger.child({ component: "appservice-api" }),
+    metrics,
+    onTransactionAccepted: () => processorLoop.kick(),
+    onPing: (id) => monitor.notePing(id),
+  });
+
+  const pendingWork = async () => ({ inbox: (await store.inbox.pending()).length, outbox: await store.outbox.size() });
+  new Gauge({
+    name: "mirage_outbox_pending",
+    help: "Outbound Matrix sends waiting in the durable outbox.",
+    registers: [registry],
+    async collect() {
+      this.set(await store.outbox.size());
+    },
+  });
+
+  const api = await buildApi({
+    logger,
+    registry,
+    trustProxy: config.api.trustProxy,
+    health: { version: VERSION, homeserver: () => monitor.status(), pendingWork },
+  });
+
+  let started = false;
+  return {
+    api,
+    appserviceApi,
+    commands,
+    homeserverStatus: () => monitor.status(),
+    async start() {
+      const pruned = await store.inbox.prune(Date.now() - INBOX_RETENTION_MS);
+      if (pruned > 0) logger.debug({ pruned }, "pruned old transaction ids");
+      await appserviceApi.listen({ port: config.appservice.port, host: config.appservice.bindAddress });
+      await api.listen({ port: config.api.port, host: config.api.bindAddress });
+      started = true;
+      logger.info(
+        { appservice: `${config.appservice.bindAddress}:${config.appservice.port}`, api: `${config.api.bindAddress}:${config.api.port}`, version: VERSION },
+        "Mirage listening",
+      );
+      // Replays whatever was acknowledged but not handled before a restart.
+      processorLoop.kick();
+      outboxLoop.kick();
+      monitor.start();
+    },
+    async stop() {
+      await monitor.stop();
+      if (started) await appserviceApi.close();
+      await processorLoop.stop();
+      await outboxLoop.stop();
+      if (started) await api.close();
+      await store.close();
+      logger.info("Mirage stopped");
+    },
+  };
+}

@@ -1,0 +1,154 @@
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
+
+/**
+ * The one description of Mirage's configuration. Types, validation, defaults,
+ * environment-variable names and config.sample.yaml all derive from it.
+ *
+ * Schema annotations used by the derivations:
+ * - `description`: the comment written above the key in config.sample.yaml.
+ * - `default`: applied when the key is absent.
+ * - `examples[0]`: the sample value for required keys without a default.
+ * - `secret: true`: never logged; the sample suggests its environment variable.
+ * - `errorMessage`: the problem reported when the value fails its own checks.
+ */
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const httpUrl = (description: string, extra: Record<string, unknown> = {}) =>
+  Type.String({
+    description,
+    format: "http-url",
+    errorMessage: "must be an http(s) URL",
+    ...extra,
+  });
+
+const port = (description: string, dflt: number) =>
+  Type.Integer({ description, default: dflt, minimum: 1, maximum: 65535, errorMessage: "must be a port number (1-65535)" });
+
+const bindAddress = (description: string) =>
+  Type.String({ description, default: "127.0.0.1", minLength: 1, errorMessage: "must be an IP address or host name" });
+
+export const ConfigSchema = Type.Object(
+  {
+    homeserver: Type.Object(
+      {
+        url: httpUrl("Client-server API URL of the homeserver Mirage talks to.", {
+          default: "http://localhost:8008",
+        }),
+        domain: Type.String({
+          description: "The homeserver's server name: the part after ':' in user IDs.",
+          default: "localhost",
+          pattern: "^[A-Za-z0-9.\\-]+(:[0-9]{1,5})?$|^\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?$",
+          errorMessage: "must be a server name such as example.org",
+        }),
+        retryMaxDelaySeconds: Type.Integer({
+          description: "Longest wait between attempts to reach the homeserver while it is unavailable.",
+          default: 60,
+          minimum: 1,
+          maximum: 3600,
+          errorMessage: "must be a whole number of seconds between 1 and 3600",
+        }),
+      },
+      { description: "The Matrix homeserver this bridge is registered with." },
+    ),
+    appservice: Type.Object(
+      {
+        registration: Type.String({
+          description:
+            "Path to the registration file the homeserver loads (made by `mirage generate-registration`). " +
+            "`mirage start` creates it with fresh tokens when it does not exist.",
+          default: "data/registration.yaml",
+          minLength: 1,
+        }),
+        port: port("Port of the application-service listener the homeserver sends transactions to.", 8090),
+        bindAddress: bindAddress("Address the application-service listener binds to."),
+        url: httpUrl(
+          "URL at which the homeserver reaches the application-service listener; written into a registration made at start.",
+          { default: "http://localhost:8090" },
+        ),
+      },
+      { description: "How the homeserver reaches Mirage." },
+    ),
+    api: Type.Object(
+      {
+        port: port("Port of the HTTP side: JSON API, web pages, /health and /metrics.", 8080),
+        bindAddress: bindAddress("Address the HTTP side binds to."),
+        publicUrl: httpUrl("Public base URL of the HTTP side, used in links Mirage writes.", {
+          default: "http://localhost:8080",
+        }),
+        trustProxy: Type.Boolean({
+          description: "Trust X-Forwarded-* headers (set when Mirage runs behind a reverse proxy).",
+          default: false,
+        }),
+      },
+      { description: "Mirage's own HTTP side." },
+    ),
+    store: Type.Object(
+      {
+        path: Type.String({ description: "Directory of the embedded level database.", default: "data/store", minLength: 1 }),
+      },
+      { description: "Where Mirage keeps its state." },
+    ),
+    bot: Type.Object(
+      {
+        displayName: Type.String({ description: "Display name of the bridge bot.", default: "Mirage", maxLength: 256 }),
+        avatar: Type.String({
+          description: "Avatar of the bridge bot: an mxc:// URI, or a path to a local image file that Mirage uploads. Empty for none.",
+          default: "",
+          pattern: "^$|^mxc://[^/]+/[A-Za-z0-9_-]+$|^[^:]+$",
+          errorMessage: "must be empty, an mxc:// URI or a local file path",
+        }),
+      },
+      { description: "The bridge bot (the registration's sender_localpart)." },
+    ),
+    permissions: Type.Object(
+      {
+        admins: Type.Array(
+          Type.String({ pattern: "^@[^:]+:.+$", errorMessage: "must be a Matrix user ID such as @alice:example.org" }),
+          { description: "Matrix user IDs allowed to run bridge-admin commands in any room.", default: [] },
+        ),
+      },
+      { description: "Who may run which bot commands; room power levels decide the rest." },
+    ),
+    encryption: Type.Object(
+      {
+        enabled: Type.Boolean({
+          description: "Let the bot and ghosts take part in encrypted rooms as Olm/Megolm devices.",
+          default: false,
+        }),
+        passphrase: Type.String({
+          description: "Passphrase protecting the crypto store.",
+          default: "",
+          secret: true,
+        }),
+      },
+      { description: "End-to-bridge encryption." },
+    ),
+    logging: Type.Object(
+      {
+        level: Type.Unsafe<LogLevel>(
+          Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), {
+            description: "Least severe log level written (fatal, error, warn, info, debug, trace or silent).",
+            default: "info",
+            errorMessage: "must be one of fatal, error, warn, info, debug, trace, silent",
+          }),
+        ),
+      },
+      { description: "Structured JSON logs on standard output." },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type MirageConfig = Static<typeof ConfigSchema>;
+
+/** Config sections are closed too: a misspelt key is an error, not a silent default. */
+function closeObjects(schema: TSchema): void {
+  if (schema.type === "object" && schema.properties) {
+    schema.additionalProperties = false;
+    for (const child of Object.values(schema.properties as Record<string, TSchema>)) closeObjects(child);
+  }
+  if (schema.type === "array" && schema.items) closeObjects(schema.items as TSchema);
+}
+closeObjects(ConfigSchema);

@@ -1,0 +1,178 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { FormatRegistry, type TSchema } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import { parseDocument } from "yaml";
+import { ConfigError, type ConfigIssue } from "./ConfigError.js";
+import { ConfigSchema, type MirageConfig } from "./configSchema.js";
+import { applyDefaults, configLeaves, envNameFor } from "./schemaWalk.js";
+
+FormatRegistry.Set("http-url", (value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+});
+
+/** A validated configuration plus where it came from. */
+export interface LoadedConfig {
+  config: MirageConfig;
+  /** The file read, or undefined when only defaults and the environment were used. */
+  file: string | undefined;
+}
+
+export interface LoadConfigOptions {
+  /** Path of the YAML file; when absent, defaults and the environment alone make the config. */
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Reads YAML, overlays `MIRAGE_*` environment variables, applies defaults and validates.
+ * Throws a ConfigError listing every problem by dotted path. Relative paths in the result
+ * are resolved against the config file's directory (the working directory without a file).
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const env = options.env ?? process.env;
+  const source = options.file ?? "configuration";
+  let raw: unknown = {};
+  if (options.file !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(options.file, "utf8");
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : "cannot be read";
+      throw new ConfigError(options.file, [{ path: "(file)", problem: reason }]);
+    }
+    raw = parseYaml(options.file, text);
+  }
+  const config = parseConfig(raw, env, source);
+  const baseDir = options.file === undefined ? process.cwd() : path.dirname(path.resolve(options.file));
+  return { config: resolvePaths(config, baseDir), file: options.file };
+}
+
+/** Validates an already-parsed config object (environment overlay and defaults included). */
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}, source = "configuration"): MirageConfig {
+  if (raw === null || raw === undefined) raw = {};
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ConfigError(source, [{ path: "(root)", problem: "must be a mapping of sections" }]);
+  }
+  const withEnv = overlayEnv(raw as Record<string, unknown>, env);
+  const value = applyDefaults(ConfigSchema, withEnv);
+  const issues = schemaIssues(ConfigSchema, value);
+  if (issues.length === 0) issues.push(...semanticIssues(value as MirageConfig));
+  if (issues.length > 0) throw new ConfigError(source, issues);
+  return value as MirageConfig;
+}
+
+function parseYaml(file: string, text: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => ({
+        path: e.linePos ? `(line ${e.linePos[0].line})` : "(file)",
+        problem: `invalid YAML: ${e.message.split("\n")[0]}`,
+      })),
+    );
+  }
+  return doc.toJS();
+}
+
+function overlayEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out = structuredClone(raw);
+  for (const leaf of configLeaves(ConfigSchema)) {
+    const text = env[envNameFor(leaf.path)];
+    if (text === undefined) continue;
+    let node: Record<string, unknown> = out;
+    for (const key of leaf.path.slice(0, -1)) {
+      const next = node[key];
+      if (typeof next !== "object" || next === null || Array.isArray(next)) node[key] = {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[leaf.path[leaf.path.length - 1]!] = coerceEnv(leaf.schema, text);
+  }
+  return out;
+}
+
+function coerceEnv(schema: TSchema, text: string): unknown {
+  switch (schema.type) {
+    case "integer":
+    case "number":
+      return /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text;
+    case "boolean":
+      return ["true", "1", "yes"].includes(text.toLowerCase())
+        ? true
+        : ["false", "0", "no"].includes(text.toLowerCase())
+          ? false
+          : text;
+    case "array":
+      if (text.trim().startsWith("[")) {
+        try {
+          return JSON.parse(text);
+        } catch {
+          return text;
+        }
+      }
+      return text
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
+    default:
+      return text;
+  }
+}
+
+function schemaIssues(schema: TSchema, value: unknown): ConfigIssue[] {
+  const seen = new Set<string>();
+  const issues: ConfigIssue[] = [];
+  for (const error of Value.Errors(schema, value)) {
+    const dotted = dottedPath(error.path);
+    // Unions report once per branch; one line per path is enough.
+    if (seen.has(dotted)) continue;
+    seen.add(dotted);
+    const custom = (error.schema as { errorMessage?: string }).errorMessage;
+    const problem =
+      error.message === "Unexpected property" ? "unknown key" : (custom ?? lowerFirst(error.message));
+    issues.push({ path: dotted, problem });
+  }
+  return issues;
+}
+
+function semanticIssues(config: MirageConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (config.encryption.enabled) {
+    issues.push({
+      path: "encryption.enabled",
+      problem: "end-to-bridge encryption is not available in this build yet; set it to false",
+    });
+  }
+  if (config.appservice.port === config.api.port && config.appservice.bindAddress === config.api.bindAddress) {
+    issues.push({ path: "api.port", problem: "must differ from appservice.port on the same bind address" });
+  }
+  return issues;
+}
+
+function resolvePaths(config: MirageConfig, baseDir: string): MirageConfig {
+  const resolve = (p: string) => (path.isAbsolute(p) ? p : path.resolve(baseDir, p));
+  const avatar = config.bot.avatar;
+  return {
+    ...config,
+    appservice: { ...config.appservice, registration: resolve(config.appservice.registration) },
+    store: { ...config.store, path: resolve(config.store.path) },
+    bot: { ...config.bot, avatar: avatar === "" || avatar.startsWith("mxc://") ? avatar : resolve(avatar) },
+  };
+}
+
+/** `/permissions/admins/0` → `permissions.admins[0]`. */
+function dottedPath(pointer: string): string {
+  const parts = pointer.split("/").filter(Boolean);
+  if (parts.length === 0) return "(root)";
+  return parts.reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc === "" ? part : `${acc}.${part}`), "");
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}

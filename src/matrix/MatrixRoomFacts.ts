@@ -1,0 +1,37 @@
+import type { Appservice } from "@vector-im/matrix-bot-sdk";
+import type { RoomFacts } from "../platform/commands/CommandDispatcher.js";
+
+/** Room facts read from the homeserver as the bot. */
+export class MatrixRoomFacts implements RoomFacts {
+  private readonly admins: ReadonlySet<string>;
+
+  constructor(
+    private readonly appservice: Appservice,
+    admins: readonly string[],
+  ) {
+    this.admins = new Set(admins);
+  }
+
+  async powerLevel(roomId: string, userId: string): Promise<number> {
+    let levels: { users?: Record<string, unknown>; users_default?: unknown };
+    try {
+      levels = await this.appservice.botClient.getRoomStateEvent(roomId, "m.room.power_levels", "");
+    } catch (error) {
+      // A room without a power-levels event gives everyone level 0 (creator aside).
+      if ((error as { statusCode?: number }).statusCode === 404) return 0;
+      throw error;
+    }
+    const own = levels.users?.[userId];
+    if (typeof own === "number") return own;
+    return typeof levels.users_default === "number" ? levels.users_default : 0;
+  }
+
+  async isDirectWithBot(roomId: string): Promise<boolean> {
+    const members = await this.appservice.botClient.getJoinedRoomMembers(roomId);
+    return members.length <= 2;
+  }
+
+  isBridgeAdmin(userId: string): boolean {
+    return this.admins.has(userId);
+  }
+}

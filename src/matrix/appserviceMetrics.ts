@@ -1,0 +1,51 @@
+import { Counter, Gauge, type Registry } from "prom-client";
+
+/** Prometheus metrics of the Matrix side, registered once on the app's registry. */
+export interface AppserviceMetrics {
+  transactions: Counter<"result">;
+  events: Counter<string>;
+  authFailures: Counter<"reason">;
+  handled: Counter<"outcome">;
+  outboxSent: Counter<"result">;
+  homeserverReachable: Gauge<string>;
+}
+
+export function createAppserviceMetrics(registry: Registry): AppserviceMetrics {
+  const registers = [registry];
+  return {
+    transactions: new Counter({
+      name: "mirage_appservice_transactions_total",
+      help: "Transactions received from the homeserver, by result (accepted, duplicate, rejected).",
+      labelNames: ["result"],
+      registers,
+    }),
+    events: new Counter({
+      name: "mirage_appservice_events_received_total",
+      help: "Room events received in new transactions.",
+      registers,
+    }),
+    authFailures: new Counter({
+      name: "mirage_appservice_auth_failures_total",
+      help: "Appservice API requests refused for a missing or wrong hs_token.",
+      labelNames: ["reason"],
+      registers,
+    }),
+    handled: new Counter({
+      name: "mirage_events_handled_total",
+      help: "Room events handled, by outcome (ok, failed, retried).",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    outboxSent: new Counter({
+      name: "mirage_outbox_sends_total",
+      help: "Outbound Matrix sends, by result (sent, retry, dropped).",
+      labelNames: ["result"],
+      registers,
+    }),
+    homeserverReachable: new Gauge({
+      name: "mirage_homeserver_reachable",
+      help: "1 when the homeserver answered the last check, else 0.",
+      registers,
+    }),
+  };
+}

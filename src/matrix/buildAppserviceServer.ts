@@ -1,0 +1,119 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { Logger } from "../log/createLogger.js";
+import type { AppserviceTransaction, TransactionInbox } from "../platform/ports/TransactionInbox.js";
+import type { AppserviceMetrics } from "./appserviceMetrics.js";
+import { hsTokenMatches, presentedToken } from "./hsTokenMatches.js";
+
+export interface AppserviceServerDeps {
+  hsToken: string;
+  inbox: TransactionInbox;
+  logger: Logger;
+  metrics: AppserviceMetrics;
+  /** Called after a new transaction is durably accepted. */
+  onTransactionAccepted(): void;
+  /** Called when the homeserver pings us, with the transaction id it echoed, if any. */
+  onPing(transactionId: string | undefined): void;
+  now?: () => number;
+}
+
+const MAX_TRANSACTION_BYTES = 64 * 1024 * 1024;
+
+const transactionSchema = {
+  params: {
+    type: "object",
+    properties: { txnId: { type: "string", minLength: 1, maxLength: 255 } },
+    required: ["txnId"],
+  },
+  body: {
+    type: "object",
+    required: ["events"],
+    properties: {
+      events: { type: "array", items: { type: "object" } },
+      ephemeral: { type: "array", items: { type: "object" } },
+      "de.sorunome.msc2409.ephemeral": { type: "array", items: { type: "object" } },
+      "de.sorunome.msc2409.to_device": { type: "array", items: { type: "object" } },
+      "org.matrix.msc3202.device_lists": { type: "object" },
+    },
+  },
+} as const;
+
+const pingSchema = {
+  body: {
+    anyOf: [
+      { type: "object", properties: { transaction_id: { type: "string", maxLength: 255 } } },
+      { type: "null" },
+    ],
+  },
+} as const;
+
+const matrixError = (reply: FastifyReply, status: number, errcode: string, error: string) =>
+  reply.code(status).send({ errcode, error });
+
+/**
+ * The homeserver-facing listener (application-service API). Every route checks the
+ * hs_token in constant time; a transaction is answered 200 only once it is durable.
+ */
+export function buildAppserviceServer(deps: AppserviceServerDeps): FastifyInstance {
+  const now = deps.now ?? Date.now;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: MAX_TRANSACTION_BYTES,
+    // Request lines would carry `?access_token=` from older homeservers.
+    disableRequestLogging: true,
+  });
+
+  app.addHook("onRequest", async (request, reply) => {
+    const token = presentedToken(request.headers.authorization, request.query);
+    if (token === undefined) {
+      deps.metrics.authFailures.inc({ reason: "missing" });
+      return matrixError(reply, 401, "M_UNAUTHORIZED", "Missing hs_token");
+    }
+    if (!hsTokenMatches(token, deps.hsToken)) {
+      deps.metrics.authFailures.inc({ reason: "mismatch" });
+      request.log.warn({ component: "appservice-api", url: request.routeOptions.url }, "request with a wrong hs_token");
+      return matrixError(reply, 403, "M_FORBIDDEN", "Bad hs_token");
+    }
+  });
+
+  app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown; code?: string }, request, reply) => {
+    if (error.validation || error.statusCode === 400 || error.statusCode === 415) {
+      deps.metrics.transactions.inc({ result: "rejected" });
+      return matrixError(reply, 400, error.validation ? "M_BAD_JSON" : "M_NOT_JSON", error.message);
+    }
+    if (error.statusCode === 413) return matrixError(reply, 413, "M_TOO_LARGE", "Transaction too large");
+    request.log.error({ component: "appservice-api", err: error }, "appservice request failed");
+    return matrixError(reply, 500, "M_UNKNOWN", "Internal error");
+  });
+
+  app.setNotFoundHandler((_request, reply) => matrixError(reply, 404, "M_UNRECOGNIZED", "Unrecognized request"));
+
+  app.put<{ Params: { txnId: string }; Body: AppserviceTransaction }>(
+    "/_matrix/app/v1/transactions/:txnId",
+    { schema: transactionSchema },
+    async (request: FastifyRequest<{ Params: { txnId: string }; Body: AppserviceTransaction }>, reply) => {
+      const { txnId } = request.params;
+      const isNew = await deps.inbox.accept(txnId, request.body, now());
+      deps.metrics.transactions.inc({ result: isNew ? "accepted" : "duplicate" });
+      if (isNew) {
+        deps.metrics.events.inc(request.body.events.length);
+        deps.onTransactionAccepted();
+      }
+      return reply.code(200).send({});
+    },
+  );
+
+  app.post<{ Body: { transaction_id?: string } | null }>("/_matrix/app/v1/ping", { schema: pingSchema }, async (request, reply) => {
+    deps.onPing(request.body?.transaction_id);
+    return reply.code(200).send({});
+  });
+
+  // Mirage has no users or aliases the homeserver can provision on demand yet.
+  app.get("/_matrix/app/v1/users/:userId", async (_request, reply) =>
+    matrixError(reply, 404, "M_NOT_FOUND", "No such user"),
+  );
+  app.get("/_matrix/app/v1/rooms/:roomAlias", async (_request, reply) =>
+    matrixError(reply, 404, "M_NOT_FOUND", "No such room alias"),
+  );
+
+  return app;
+}

@@ -1,0 +1,46 @@
+import { mkdir } from "node:fs/promises";
+import { Level } from "level";
+import type { KeyValueStore } from "../platform/ports/KeyValueStore.js";
+import type { Outbox } from "../platform/ports/Outbox.js";
+import type { TransactionInbox } from "../platform/ports/TransactionInbox.js";
+import type { RootLevel } from "./LevelDatabase.js";
+import { LevelKeyValueStore } from "./LevelKeyValueStore.js";
+import { LevelOutbox } from "./LevelOutbox.js";
+import { LevelTransactionInbox } from "./LevelTransactionInbox.js";
+import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
+
+/** Every repository Mirage uses, over one database. */
+export interface Store {
+  inbox: TransactionInbox;
+  outbox: Outbox;
+  kv: KeyValueStore;
+  close(): Promise<void>;
+}
+
+/** Builds the repositories over an already-open abstract-level database (level, memory-level, …). */
+export function storeOver(db: RootLevel): Store {
+  const outbox = new LevelOutbox(db);
+  return {
+    inbox: new LevelTransactionInbox(db, outbox),
+    outbox,
+    kv: new LevelKeyValueStore(db),
+    close: () => db.close(),
+  };
+}
+
+/** Opens the embedded level database at `path` (creating it), failing clearly if another process holds it. */
+export async function openLevelStore(path: string): Promise<Store> {
+  await mkdir(path, { recursive: true });
+  const db = new Level<string, unknown>(path, { valueEncoding: "json" });
+  try {
+    await db.open();
+  } catch (error) {
+    const locked = String((error as { cause?: { code?: string } }).cause?.code ?? "").includes("LOCKED");
+    throw new MirageError(
+      ErrorCodes.invalidConfig,
+      locked ? `store ${path} is in use by another Mirage process` : `store ${path} cannot be opened`,
+      { cause: error },
+    );
+  }
+  return storeOver(db as unknown as RootLevel);
+}
