@@ -58,7 +58,9 @@ export class CommandDispatcher {
     const { tokens, offsets } = parsed;
 
     const match = this.registry.match(tokens);
-    if (!match) return this.unknown(message, tokens);
+    // `!mirage frobnicate` must not run `!mirage` (help) with a stray argument.
+    const strayWord = match && match.argStart < tokens.length && !match.command.args?.length && this.registry.isNamespace(match.invokedAs);
+    if (!match || strayWord) return this.unknown(message, tokens);
 
     const { command } = match;
     if (command.permission !== "anyone") {

@@ -42,10 +42,10 @@ export class CommandRegistry {
     return undefined;
   }
 
-  /** True when some command's name starts with this word (`mirage`, `blog`, …). */
-  isNamespace(word: string): boolean {
-    const w = normalize(word);
-    for (const name of this.byName.keys()) if (name === w || name.startsWith(`${w} `)) return true;
+  /** True when some command's name continues these words (`mirage` → `mirage ping`). */
+  isNamespace(words: string): boolean {
+    const w = normalize(words);
+    for (const name of this.byName.keys()) if (name.startsWith(`${w} `)) return true;
     return false;
   }
 

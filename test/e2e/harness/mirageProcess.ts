@@ -1,0 +1,118 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { freePort } from './ports.js';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface MirageOptions {
+  /** Directory holding this instance's config and store; reuse it to restart with the same state. */
+  dir: string;
+  homeserverUrl: string;
+  serverName: string;
+  registrationPath: string;
+  appservicePort: number;
+  /** Reuse the API port across restarts; a free one by default. */
+  apiPort?: number;
+  /** Extra config merged over the generated sections. */
+  extra?: Record<string, Record<string, unknown>>;
+}
+
+export interface HealthBody {
+  status: 'ok' | 'degraded';
+  homeserver: { reachable: boolean; ready: boolean; appservicePing: { ok: boolean; durationMs?: number; problem?: string } | null; problem: string | null };
+  queues: { inbox: number; outbox: number };
+}
+
+/** A Mirage started as its own process, exactly as `mirage start` runs in production. */
+export interface MirageProcess {
+  apiUrl: string;
+  apiPort: number;
+  configPath: string;
+  /** Everything the process wrote, stdout and stderr, as lines. */
+  output: string[];
+  health(): Promise<HealthBody>;
+  waitForHealth(predicate: (h: HealthBody) => boolean, timeoutMs?: number): Promise<HealthBody>;
+  /** SIGTERM and wait for a clean exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL: no shutdown code runs. */
+  kill(): Promise<void>;
+}
+
+export async function startMirage(options: MirageOptions): Promise<MirageProcess> {
+  const apiPort = options.apiPort ?? (await freePort());
+  const configPath = join(options.dir, 'config.yaml');
+  const config = {
+    homeserver: { url: options.homeserverUrl, domain: options.serverName, retryMaxDelaySeconds: 2 },
+    appservice: {
+      registration: options.registrationPath,
+      port: options.appservicePort,
+      bindAddress: '127.0.0.1',
+      url: `http://127.0.0.1:${options.appservicePort}`,
+    },
+    api: { port: apiPort, bindAddress: '127.0.0.1', publicUrl: `http://127.0.0.1:${apiPort}` },
+    store: { path: join(options.dir, 'store') },
+    logging: { level: 'debug' },
+    ...options.extra,
+  };
+  await writeFile(configPath, stringify(config));
+
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--config', configPath], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, MIRAGE_CONFIG: '' },
+  });
+  const output: string[] = [];
+  const collect = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const health = async (): Promise<HealthBody> => {
+    const response = await fetch(`${apiUrl}/health`, { signal: AbortSignal.timeout(5_000) });
+    return (await response.json()) as HealthBody;
+  };
+  const waitForHealth = async (predicate: (h: HealthBody) => boolean, timeoutMs = 30_000): Promise<HealthBody> => {
+    const deadline = Date.now() + timeoutMs;
+    let last: HealthBody | undefined;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`Mirage exited with ${child.exitCode}:\n${output.slice(-30).join('\n')}`);
+      try {
+        last = await health();
+        if (predicate(last)) return last;
+      } catch (error) {
+        lastError = error;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(
+      `Mirage health never matched; last ${JSON.stringify(last)} ${String(lastError ?? '')}\n${output.slice(-30).join('\n')}`,
+    );
+  };
+
+  return {
+    apiUrl,
+    apiPort,
+    configPath,
+    output,
+    health,
+    waitForHealth,
+    async stop() {
+      child.kill('SIGTERM');
+      const code = await exited;
+      process.removeListener('exit', killOnExit);
+      return code;
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+      process.removeListener('exit', killOnExit);
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { Registry } from "prom-client";
+import { describe, expect, it } from "vitest";
+import { buildApi } from "../../src/api/buildApi.js";
+import { errorHandler } from "../../src/api/errorHandler.js";
+import { createLogger } from "../../src/log/createLogger.js";
+import { ErrorCodes, MirageError } from "../../src/platform/errors/MirageError.js";
+
+function health(ready: boolean) {
+  return {
+    version: "1.2.3",
+    homeserver: () => ({
+      reachable: ready,
+      ready,
+      appservicePing: ready ? { ok: true, durationMs: 3 } : undefined,
+      lastCheckedAt: 0,
+      problem: ready ? undefined : "homeserver at http://hs is unreachable (ECONNREFUSED)",
+    }),
+    pendingWork: async () => ({ inbox: 0, outbox: 2 }),
+  };
+}
+
+describe("HTTP side", () => {
+  it("reports a degraded homeserver in /health and says why", async () => {
+    const app = await buildApi({ logger: createLogger("silent"), registry: new Registry(), health: health(false), trustProxy: false });
+    const res = await app.inject({ url: "/health" });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      status: "degraded",
+      version: "1.2.3",
+      homeserver: { reachable: false, ready: false, problem: expect.stringContaining("ECONNREFUSED") },
+      queues: { inbox: 0, outbox: 2 },
+    });
+    const ok = await buildApi({ logger: createLogger("silent"), registry: new Registry(), health: health(true), trustProxy: false });
+    expect((await ok.inject({ url: "/health" })).json()).toMatchObject({ status: "ok", homeserver: { appservicePing: { ok: true } } });
+  });
+
+  it("serves Prometheus metrics", async () => {
+    const registry = new Registry();
+    registry.setDefaultLabels({});
+    const app = await buildApi({ logger: createLogger("silent"), registry, health: health(true), trustProxy: false });
+    const { Counter } = await import("prom-client");
+    new Counter({ name: "mirage_test_total", help: "t", registers: [registry] }).inc(3);
+    const res = await app.inject({ url: "/metrics" });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toContain("text/plain");
+    expect(res.body).toContain("mirage_test_total 3");
+  });
+
+  it("answers unknown routes and every error in one shape; 5xx details stay in the log", async () => {
+    const lines: string[] = [];
+    const logger = createLogger("info", { write: (l: string) => void lines.push(l) });
+    const app = await buildApi({ logger, registry: new Registry(), health: health(true), trustProxy: false });
+    app.setErrorHandler(errorHandler);
+    app.get("/boom", async () => {
+      throw new Error("database password is hunter2");
+    });
+    app.get("/gone", async () => {
+      throw new MirageError(ErrorCodes.notFound, "No such post.");
+    });
+    const missing = await app.inject({ url: "/nope?x=1" });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toEqual({ error: { code: "NOT_FOUND", message: "No route for GET /nope" } });
+    expect((await app.inject({ url: "/gone" })).json()).toEqual({ error: { code: "NOT_FOUND", message: "No such post." } });
+    const boom = await app.inject({ url: "/boom" });
+    expect(boom.statusCode).toBe(500);
+    expect(boom.json()).toEqual({ error: { code: "INTERNAL", message: "Internal error" } });
+    expect(boom.body).not.toContain("hunter2");
+    expect(lines.join("\n")).toContain("hunter2");
+  });
+});

@@ -1,0 +1,28 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/e2e/globalSetup.ts'],
+          testTimeout: 60_000,
+          // Hooks start apps and wait on Synapse; globalSetup (the pip install) has no timeout.
+          hookTimeout: 240_000,
+          // One Synapse serves the whole run; files take turns.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
