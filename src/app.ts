@@ -59,7 +59,10 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   const maxDelayMs = config.homeserver.retryMaxDelaySeconds * 1000;
 
   const outbox = new OutboxSender(store.outbox, appservice, logger, metrics);
-  const outboxLoop = new DrainLoop(() => outbox.drain(), { name: "outbox", logger, maxDelayMs });
+  // Set once the monitor exists; loop failures make it re-check the homeserver at once.
+  let recheck = (): void => undefined;
+  const onFailure = () => recheck();
+  const outboxLoop = new DrainLoop(() => outbox.drain(), { name: "outbox", logger, maxDelayMs, onFailure });
   const processor = new TransactionProcessor({
     inbox: store.inbox,
     handlers: [new BotEventHandler(appservice, dispatcher, logger)],
@@ -67,7 +70,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     metrics,
     onEffects: () => outboxLoop.kick(),
   });
-  const processorLoop = new DrainLoop(() => processor.drain(), { name: "transactions", logger, maxDelayMs });
+  const processorLoop = new DrainLoop(() => processor.drain(), { name: "transactions", logger, maxDelayMs, onFailure });
 
   const monitor = new HomeserverMonitor({
     appservice,
@@ -82,6 +85,8 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       outboxLoop.kick();
     },
   });
+
+  recheck = () => void monitor.check();
 
   const appserviceApi = buildAppserviceServer({
     hsToken: registration.hs_token,

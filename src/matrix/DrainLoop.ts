@@ -7,6 +7,8 @@ export interface DrainLoopOptions {
   maxDelayMs: number;
   /** First retry delay; doubles per consecutive failure. */
   initialDelayMs?: number;
+  /** Told about every failed run (e.g. to re-check the homeserver now rather than later). */
+  onFailure?: (error: unknown) => void;
 }
 
 /**
@@ -60,6 +62,7 @@ export class DrainLoop {
         this.failures = 0;
       } catch (error) {
         this.failures += 1;
+        this.options.onFailure?.(error);
         const initial = this.options.initialDelayMs ?? 500;
         const delay = Math.min(this.options.maxDelayMs, initial * 2 ** Math.min(this.failures - 1, 20));
         const jittered = Math.round(delay * (0.75 + Math.random() * 0.5));

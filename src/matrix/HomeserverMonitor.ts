@@ -133,6 +133,8 @@ export class HomeserverMonitor {
     this.deps.metrics.homeserverReachable.set(reachable ? 1 : 0);
     // Say it once per outage, not once per retry.
     if (was.ready || this.failures === 1 || was.problem !== problem) this.log.warn({ problem }, "homeserver not usable; retrying");
+    // Lost between periodic checks: retry on the outage schedule, not the idle one.
+    if (was.ready) this.schedule(1000);
   }
 
   private async fetchVersions(): Promise<void> {
