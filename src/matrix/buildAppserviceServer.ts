@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "../log/createLogger.js";
 import type { AppserviceTransaction, TransactionInbox } from "../platform/ports/TransactionInbox.js";
 import type { AppserviceMetrics } from "./appserviceMetrics.js";
@@ -59,7 +59,7 @@ export function buildAppserviceServer(deps: AppserviceServerDeps): FastifyInstan
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: MAX_TRANSACTION_BYTES,
     // Request lines would carry `?access_token=` from older homeservers.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
 
   app.addHook("onRequest", async (request, reply) => {

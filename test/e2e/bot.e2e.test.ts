@@ -136,6 +136,28 @@ describe('Mirage against a real Synapse', () => {
     expect(metrics).toMatch(/mirage_appservice_auth_failures_total\{reason="mismatch"\} [1-9]/);
   });
 
+  it('survives well-formed transactions full of malformed events', async () => {
+    const registration = await injectedRegistration();
+    const junk = {
+      events: [
+        {},
+        { type: 'm.room.message', room_id: dmRoomId, sender: 5, event_id: '$j1', content: {} },
+        { type: 'm.room.message', room_id: dmRoomId, sender: alice.getUserId(), event_id: '$j2', content: 'text' },
+        { type: 'm.room.message', room_id: dmRoomId, sender: alice.getUserId(), event_id: '$j3', content: { msgtype: 'm.text', body: 42 } },
+        { type: 'm.room.member', room_id: '!nowhere:invalid', sender: '@x:invalid', event_id: '$j4', state_key: botId, content: { membership: 'invite' } },
+        { type: 'm.room.message', room_id: dmRoomId, sender: alice.getUserId(), event_id: '$j5', content: { msgtype: 'm.text', body: '!mirage "unclosed' } },
+      ],
+    };
+    await requestJson(`http://127.0.0.1:${inject('appservicePort')}/_matrix/app/v1/transactions/e2e-junk-${Date.now()}`, {
+      method: 'PUT',
+      body: junk,
+      accessToken: registration.hsToken,
+    });
+    await mirage.waitForHealth(idle);
+    const ping = await command('!mirage ping');
+    expect(ping.reply.getContent().body).toMatch(/^Pong!/);
+  });
+
   it('restarted while Synapse keeps running, it still answers and handles no event twice', async () => {
     const before = await repliesByCause();
     expect(await mirage.stop()).toBe(0);

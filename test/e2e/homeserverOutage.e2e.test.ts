@@ -1,13 +1,16 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MatrixClient } from 'matrix-js-sdk';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { injectedSynapse } from './harness/context.js';
+import { requestJson } from './harness/http.js';
 import { type MirageProcess, startMirage } from './harness/mirageProcess.js';
 import { freePort } from './harness/ports.js';
 import { TcpProxy } from './harness/tcpProxy.js';
 import { createClient, registerUser, stopClient, uniqueLocalpart, waitForEvent } from './harness/users.js';
 
+const ONE_PIXEL_PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const synapse = injectedSynapse();
 const botId = `@mirage:${synapse.serverName}`;
 let mirage: MirageProcess | undefined;
@@ -24,8 +27,12 @@ describe('homeserver outages', () => {
   it('starts and serves without the homeserver, says so, and becomes functional once it answers', async () => {
     const target = new URL(synapse.url);
     proxy = new TcpProxy(await freePort(), { host: target.hostname, port: Number(target.port) });
+    const dir = await mkdtemp(join(inject('workDir'), 'mirage-outage-'));
+    const avatar = join(dir, 'avatar.png');
+    await writeFile(avatar, Buffer.from(ONE_PIXEL_PNG, 'base64'));
     mirage = await startMirage({
-      dir: await mkdtemp(join(inject('workDir'), 'mirage-outage-')),
+      dir,
+      extra: { bot: { displayName: 'Mirage (outage test)', avatar } },
       homeserverUrl: `http://127.0.0.1:${proxy.port}`,
       serverName: synapse.serverName,
       registrationPath: inject('registrationPath'),
@@ -40,6 +47,11 @@ describe('homeserver outages', () => {
     await proxy.start();
     const up = await mirage.waitForHealth((h) => h.status === 'ok', 30_000);
     expect(up.homeserver).toMatchObject({ reachable: true, ready: true, appservicePing: { ok: true } });
+    const profile = await requestJson<{ displayname: string; avatar_url?: string }>(
+      `${synapse.url}/_matrix/client/v3/profile/${encodeURIComponent(botId)}`,
+    );
+    expect(profile.displayname).toBe('Mirage (outage test)');
+    expect(profile.avatar_url).toMatch(/^mxc:\/\/localhost\//);
 
     const user = await registerUser(synapse, uniqueLocalpart('bob'));
     client = await createClient(synapse, user);

@@ -1,7 +1,6 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { buildApi } from "../../src/api/buildApi.js";
-import { errorHandler } from "../../src/api/errorHandler.js";
 import { createLogger } from "../../src/log/createLogger.js";
 import { ErrorCodes, MirageError } from "../../src/platform/errors/MirageError.js";
 
@@ -50,7 +49,6 @@ describe("HTTP side", () => {
     const lines: string[] = [];
     const logger = createLogger("info", { write: (l: string) => void lines.push(l) });
     const app = await buildApi({ logger, registry: new Registry(), health: health(true), trustProxy: false });
-    app.setErrorHandler(errorHandler);
     app.get("/boom", async () => {
       throw new Error("database password is hunter2");
     });

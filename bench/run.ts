@@ -1,0 +1,8 @@
+import { benchAppserviceIngest } from "./appserviceIngest.js";
+
+// Each benchmark reports figures as ratios against a baseline measured in the same run.
+const lines = [
+  `Mirage benchmarks, Node ${process.versions.node}, ${new Date().toISOString()}`,
+  ...(await benchAppserviceIngest()),
+];
+process.stdout.write(lines.join("\n") + "\n");
