@@ -97,7 +97,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     onPing: (id) => monitor.notePing(id),
   });
 
-  const pendingWork = async () => ({ inbox: (await store.inbox.pending()).length, outbox: await store.outbox.size() });
+  const pendingWork = async () => ({ inbox: await store.inbox.pendingCount(), outbox: await store.outbox.size() });
   new Gauge({
     name: "mirage_outbox_pending",
     help: "Outbound Matrix sends waiting in the durable outbox.",

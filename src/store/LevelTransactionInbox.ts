@@ -65,6 +65,12 @@ export class LevelTransactionInbox implements TransactionInbox {
     return out;
   }
 
+  async pendingCount(): Promise<number> {
+    let n = 0;
+    for await (const _ of this.pendingIndex.keys()) n += 1;
+    return n;
+  }
+
   completeEvent(txnId: string, index: number, effects: readonly OutboxEntryInput[]): Promise<void> {
     return this.outbox.withLock(() =>
       this.mutex.run(async () => {

@@ -23,7 +23,8 @@ async function mirage(...args: string[]): Promise<{ code: number; stdout: string
   }
 }
 
-describe("mirage CLI", () => {
+// Each case starts several processes that load the Matrix SDKs; give them room on a busy machine.
+describe("mirage CLI", { timeout: 60_000 }, () => {
   it("check-config prints the path of every problem and exits non-zero, without a stack trace", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "mirage-cli-"));
     const file = path.join(dir, "config.yaml");

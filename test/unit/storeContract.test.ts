@@ -44,6 +44,7 @@ describe.each(implementations)("store contract: %s", (_name, make) => {
     const { store } = await make();
     for (const id of ["b", "a", "c"]) await store.inbox.accept(id, txn(3), 1);
     expect((await store.inbox.pending()).map((p) => p.txnId)).toEqual(["b", "a", "c"]);
+    expect(await store.inbox.pendingCount()).toBe(3);
     await store.inbox.completeEvent("b", 0, [reply("one")]);
     await store.inbox.completeEvent("b", 1, []);
     const [first] = await store.inbox.pending();
@@ -51,6 +52,7 @@ describe.each(implementations)("store contract: %s", (_name, make) => {
     expect((await store.outbox.peek(10)).map((e) => e.content.body)).toEqual(["one"]);
     await store.inbox.complete("b", 5);
     expect((await store.inbox.pending()).map((p) => p.txnId)).toEqual(["a", "c"]);
+    expect(await store.inbox.pendingCount()).toBe(2);
     expect(await store.inbox.accept("b", txn(1), 6)).toBe(false);
     await store.close();
   });

@@ -29,6 +29,8 @@ export interface TransactionInbox {
   accept(txnId: string, body: AppserviceTransaction, now: number): Promise<boolean>;
   /** Pending transactions, oldest first. */
   pending(): Promise<PendingTransaction[]>;
+  /** How many transactions are pending (cheap: reads the index only). */
+  pendingCount(): Promise<number>;
   /**
    * Records that event `index` of `txnId` is handled, atomically with the outbound
    * messages its handling produced: after a crash, either both happened or neither.
