@@ -1,8 +1,10 @@
 import { benchAppserviceIngest } from "./appserviceIngest.js";
+import { benchDurableIndexedDB } from "./durableIndexedDB.js";
 
 // Each benchmark reports figures as ratios against a baseline measured in the same run.
 const lines = [
   `Mirage benchmarks, Node ${process.versions.node}, ${new Date().toISOString()}`,
   ...(await benchAppserviceIngest()),
+  ...(await benchDurableIndexedDB()),
 ];
 process.stdout.write(lines.join("\n") + "\n");

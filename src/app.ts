@@ -1,4 +1,6 @@
+import { MatrixClient } from "@vector-im/matrix-bot-sdk";
 import type { FastifyInstance } from "fastify";
+import { closeAll as closeCryptoStores, configure as configureCrypto } from "@matrix-org/matrix-sdk-crypto-nodejs";
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { buildApi } from "./api/buildApi.js";
 import type { MirageConfig } from "./config/configSchema.js";
@@ -17,6 +19,8 @@ import { TransactionProcessor } from "./matrix/TransactionProcessor.js";
 import { CommandDispatcher } from "./platform/commands/CommandDispatcher.js";
 import { CommandRegistry } from "./platform/commands/CommandRegistry.js";
 import { coreCommands } from "./platform/commands/coreCommands.js";
+import { whoamiCommand } from "./platform/commands/whoamiCommand.js";
+import { BridgeCrypto } from "./matrix/crypto/BridgeCrypto.js";
 import { openLevelStore, type Store } from "./store/openStore.js";
 import { VERSION } from "./version.js";
 
@@ -46,15 +50,19 @@ export interface CreateAppOptions {
 export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   const { config, registration, logger } = options;
   const store = options.store ?? (await openLevelStore(config.store.path));
+  if (config.encryption.enabled) configureCrypto({ passphrase: config.encryption.passphrase });
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "mirage_process_" });
   const metrics = createAppserviceMetrics(registry);
 
+  const appservice = createAppservice(config, registration, store.kv, logger);
+  const crypto = config.encryption.enabled ? new BridgeCrypto(appservice) : undefined;
+
   const commands = new CommandRegistry();
   for (const command of coreCommands({ version: VERSION })) commands.register(command);
+  commands.register(whoamiCommand({ botIdentity: () => crypto?.botIdentity() }));
 
-  const appservice = createAppservice(config, registration, store.kv, logger);
   const dispatcher = new CommandDispatcher(commands, new MatrixRoomFacts(appservice, config.permissions.admins));
   const maxDelayMs = config.homeserver.retryMaxDelaySeconds * 1000;
 
@@ -69,17 +77,25 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     logger,
     metrics,
     onEffects: () => outboxLoop.kick(),
+    crypto,
+    undecryptable: store.undecryptable,
+    botUserId: appservice.botUserId,
+    reportUndecryptableAfterMs: config.encryption.undecryptableReportAfterSeconds * 1000,
   });
   const processorLoop = new DrainLoop(() => processor.drain(), { name: "transactions", logger, maxDelayMs, onFailure });
 
   const monitor = new HomeserverMonitor({
     appservice,
+    appserviceClient: new MatrixClient(config.homeserver.url.replace(/\/+$/, ""), registration.as_token),
     homeserverUrl: config.homeserver.url,
     registrationId: registration.id,
     logger,
     metrics,
     maxDelayMs,
-    onConnected: () => syncBotProfile(appservice, config.bot, store.kv),
+    onConnected: async () => {
+      await syncBotProfile(appservice, config.bot, store.kv);
+      await crypto?.enableBot();
+    },
     onReady: () => {
       processorLoop.kick();
       outboxLoop.kick();
@@ -98,6 +114,23 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   });
 
   const pendingWork = async () => ({ inbox: await store.inbox.pendingCount(), outbox: await store.outbox.size() });
+  new Gauge({
+    name: "mirage_undecryptable_pending",
+    help: "Encrypted events waiting for their keys.",
+    registers: [registry],
+    async collect() {
+      this.set(await store.undecryptable.count());
+    },
+  });
+  // Parked events are retried on a timer too, not only when new keys arrive.
+  const parkedRetryMs = Math.min(30_000, (config.encryption.undecryptableReportAfterSeconds * 1000) / 2);
+  const parkedRetry = crypto
+    ? setInterval(() => {
+        processor.markParkedRetryDue();
+        processorLoop.kick();
+      }, parkedRetryMs)
+    : undefined;
+  parkedRetry?.unref();
   new Gauge({
     name: "mirage_outbox_pending",
     help: "Outbound Matrix sends waiting in the durable outbox.",
@@ -136,11 +169,13 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       monitor.start();
     },
     async stop() {
+      if (parkedRetry) clearInterval(parkedRetry);
       await monitor.stop();
       if (started) await appserviceApi.close();
       await processorLoop.stop();
       await outboxLoop.stop();
       if (started) await api.close();
+      if (crypto) await closeCryptoStores();
       await store.close();
       logger.info("Mirage stopped");
     },

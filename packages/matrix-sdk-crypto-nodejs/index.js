@@ -1,49 +1,291 @@
+// @ts-check
 "use strict";
-// Stand-in for the native bindings: matrix-bot-sdk imports these names at load time.
-// Loading succeeds; any attempt to use encryption fails with a clear, coded error.
+/**
+ * The `@matrix-org/matrix-sdk-crypto-nodejs` API that matrix-bot-sdk uses, implemented on
+ * `@matrix-org/matrix-sdk-crypto-wasm` (the same Rust crypto, installable from the registry).
+ * Machine state lives in a durable IndexedDB mirrored into a level database at `storePath`.
+ */
+const wasm = require("@matrix-org/matrix-sdk-crypto-wasm");
+const { openDurableIndexedDB, installIndexedDBGlobals } = require("./durableIndexedDB.js");
 
-const CODE = "MIRAGE_CRYPTO_UNAVAILABLE";
+/** Name of the IndexedDB store inside each durable database. */
+const STORE_NAME = "mirage-crypto";
 
-class CryptoUnavailableError extends Error {
-    constructor(what) {
-        super(`End-to-end encryption is not available in this build of Mirage (${what} was called).`);
-        this.name = "CryptoUnavailableError";
-        this.code = CODE;
+/** @type {{ passphrase: string }} */
+const settings = { passphrase: "" };
+
+/** Open durable databases by store path: a path is opened once per process. */
+/** @type {Map<string, Promise<import("./durableIndexedDB.js").DurableIndexedDB>>} */
+const stores = new Map();
+let globalsInstalled = false;
+
+/** Initializations swap the global `indexedDB` the Rust store opens; one at a time. */
+let initQueue = Promise.resolve();
+/** @template T @param {() => Promise<T>} fn @returns {Promise<T>} */
+function serialized(fn) {
+  const run = initQueue.then(fn, fn);
+  initQueue = run.then(() => undefined, () => undefined);
+  return run;
+}
+
+/**
+ * Sets the passphrase that protects every crypto store (matrix-bot-sdk passes an empty one).
+ * @param {{ passphrase?: string }} options
+ */
+function configure(options) {
+  if (typeof options.passphrase === "string") settings.passphrase = options.passphrase;
+}
+
+/** Resolves when the state of every open machine is durable on disk. */
+async function flushAll() {
+  await Promise.all([...stores.values()].map(async (store) => (await store).flush()));
+}
+
+/** Closes every durable store (after the machines using them are closed). */
+async function closeAll() {
+  const open = [...stores.values()];
+  stores.clear();
+  await Promise.all(open.map(async (store) => (await store).close()));
+}
+
+/** @param {string} storePath */
+function storeAt(storePath) {
+  let store = stores.get(storePath);
+  if (!store) {
+    store = openDurableIndexedDB(storePath);
+    stores.set(storePath, store);
+    store.catch(() => stores.delete(storePath));
+  }
+  return store;
+}
+
+/**
+ * wasm-bindgen takes ownership of class instances passed in arrays (they are freed after
+ * the call); matrix-bot-sdk reuses its arrays across calls, as the nodejs bindings allowed.
+ * @param {Array<InstanceType<typeof wasm.UserId>>} users
+ */
+function freshUsers(users) {
+  return users.map((user) => new wasm.UserId(user.toString()));
+}
+
+/** @param {InstanceType<typeof wasm.RoomId>} roomId */
+function freshRoom(roomId) {
+  return new wasm.RoomId(roomId.toString());
+}
+
+/** @param {any} request */
+function adaptRequest(request) {
+  if (request instanceof wasm.ToDeviceRequest) return adaptToDeviceRequest(request);
+  return request;
+}
+
+/** matrix-bot-sdk reads `eventType` / `txnId` where the wasm bindings say `event_type` / `txn_id`. */
+/** @param {InstanceType<typeof wasm.ToDeviceRequest>} request */
+function adaptToDeviceRequest(request) {
+  return {
+    id: request.id,
+    type: wasm.RequestType.ToDevice,
+    eventType: request.event_type,
+    txnId: request.txn_id,
+    body: request.body,
+  };
+}
+
+/** matrix-bot-sdk's encryption settings: a plain holder converted at use. */
+class EncryptionSettings {
+  constructor() {
+    /** @type {number | undefined} */
+    this.algorithm = wasm.EncryptionAlgorithm.MegolmV1AesSha2;
+    /** @type {number} */
+    this.historyVisibility = wasm.HistoryVisibility.Shared;
+    /** @type {bigint} */
+    this.rotationPeriod = 604800000000n;
+    /** @type {bigint} */
+    this.rotationPeriodMessages = 100n;
+  }
+
+  toWasm() {
+    const out = new wasm.EncryptionSettings();
+    out.algorithm = this.algorithm ?? wasm.EncryptionAlgorithm.MegolmV1AesSha2;
+    out.historyVisibility = this.historyVisibility;
+    out.rotationPeriod = this.rotationPeriod;
+    out.rotationPeriodMessages = this.rotationPeriodMessages;
+    return out;
+  }
+}
+
+/** One device's crypto state machine, with the nodejs bindings' method shapes. */
+class OlmMachine {
+  /**
+   * @param {InstanceType<typeof wasm.OlmMachine>} inner
+   * @param {import("./durableIndexedDB.js").DurableIndexedDB} store
+   */
+  constructor(inner, store) {
+    this.inner = inner;
+    this.store = store;
+  }
+
+  /**
+   * @param {InstanceType<typeof wasm.UserId>} userId
+   * @param {InstanceType<typeof wasm.DeviceId>} deviceId
+   * @param {string} storePath directory of this device's durable store
+   * @param {string} [passphrase] used when none was configured
+   * @param {number} [_storeType] ignored: there is one store kind
+   */
+  static initialize(userId, deviceId, storePath, passphrase, _storeType) {
+    if (typeof storePath !== "string" || storePath === "") {
+      return Promise.reject(new Error("OlmMachine.initialize needs a store path: an in-memory machine would lose the device on restart"));
     }
-}
+    return serialized(async () => {
+      const store = await storeAt(storePath);
+      if (!globalsInstalled) {
+        installIndexedDBGlobals(store);
+        globalsInstalled = true;
+      }
+      // The Rust store opens its databases from the global factory during initialize only.
+      globalThis.indexedDB = store.indexedDB;
+      const inner = await wasm.OlmMachine.initialize(userId, deviceId, STORE_NAME, settings.passphrase || passphrase || "");
+      await store.flush();
+      return new OlmMachine(inner, store);
+    });
+  }
 
-function unavailable(name) {
-    return class {
-        constructor() {
-            throw new CryptoUnavailableError(`new ${name}()`);
+  get userId() {
+    return this.inner.userId;
+  }
+
+  get deviceId() {
+    return this.inner.deviceId;
+  }
+
+  get identityKeys() {
+    return this.inner.identityKeys;
+  }
+
+  /** Resolves when this machine's state is durable on disk. */
+  flush() {
+    return this.store.flush();
+  }
+
+  async outgoingRequests() {
+    return (await this.inner.outgoingRequests()).map(adaptRequest);
+  }
+
+  /** @param {string} requestId @param {number} requestType @param {string} response */
+  markRequestAsSent(requestId, requestType, response) {
+    return this.inner.markRequestAsSent(requestId, requestType, response);
+  }
+
+  /**
+   * @param {string} toDeviceEvents JSON array of to-device events
+   * @param {InstanceType<typeof wasm.DeviceLists>} changedDevices
+   * @param {Record<string, number>} oneTimeKeyCounts
+   * @param {string[]} [unusedFallbackKeys]
+   * @returns {Promise<string>} JSON `[decryptedToDeviceEvents, roomKeyChanges]`, as the nodejs bindings return
+   */
+  async receiveSyncChanges(toDeviceEvents, changedDevices, oneTimeKeyCounts, unusedFallbackKeys) {
+    const counts = new Map(Object.entries(oneTimeKeyCounts ?? {}).map(([k, v]) => [k, Number(v)]));
+    const fallbacks = Array.isArray(unusedFallbackKeys) ? new Set(unusedFallbackKeys) : undefined;
+    const processed = await this.inner.receiveSyncChanges(toDeviceEvents, changedDevices, counts, fallbacks);
+    const events = [];
+    for (const event of processed) {
+      if (event.type === wasm.ProcessedToDeviceEventType.Decrypted || event.type === wasm.ProcessedToDeviceEventType.PlainText) {
+        events.push(JSON.parse(event.rawEvent));
+      }
+    }
+    return JSON.stringify([events, []]);
+  }
+
+  /** @param {InstanceType<typeof wasm.UserId>[]} users */
+  updateTrackedUsers(users) {
+    return this.inner.updateTrackedUsers(freshUsers(users));
+  }
+
+  /** @param {InstanceType<typeof wasm.UserId>[]} users */
+  getMissingSessions(users) {
+    return this.inner.getMissingSessions(freshUsers(users));
+  }
+
+  /**
+   * @param {InstanceType<typeof wasm.RoomId>} roomId
+   * @param {InstanceType<typeof wasm.UserId>[]} users
+   * @param {EncryptionSettings} encryptionSettings
+   */
+  async shareRoomKey(roomId, users, encryptionSettings) {
+    const requests = await this.inner.shareRoomKey(freshRoom(roomId), freshUsers(users), encryptionSettings.toWasm());
+    return requests.map(adaptToDeviceRequest);
+  }
+
+  /** @param {InstanceType<typeof wasm.RoomId>} roomId @param {string} eventType @param {string} content */
+  encryptRoomEvent(roomId, eventType, content) {
+    return this.inner.encryptRoomEvent(freshRoom(roomId), eventType, content);
+  }
+
+  /** @param {string} event @param {InstanceType<typeof wasm.RoomId>} roomId */
+  decryptRoomEvent(event, roomId) {
+    return this.inner.decryptRoomEvent(event, freshRoom(roomId), new wasm.DecryptionSettings(wasm.TrustRequirement.Untrusted));
+  }
+
+  /**
+   * Signs a canonical-JSON message. The nodejs bindings return signatures as plain records
+   * of `{ isValid, signature }`; the wasm ones as a Map of objects with methods.
+   * @param {string} message
+   */
+  async sign(message) {
+    const signatures = await this.inner.sign(message);
+    return {
+      /** @param {InstanceType<typeof wasm.UserId>} userId */
+      get(userId) {
+        const byKey = signatures.get(userId);
+        /** @type {Record<string, { isValid: boolean, signature: { toBase64(): string } | undefined }>} */
+        const out = {};
+        for (const [key, maybe] of byKey ?? []) {
+          const signature = maybe.signature;
+          out[key] = { isValid: maybe.isValid(), signature: signature ? { toBase64: () => signature.toBase64() } : undefined };
         }
-        static initialize() {
-            throw new CryptoUnavailableError(`${name}.initialize()`);
-        }
+        return out;
+      },
     };
-}
+  }
 
-const Attachment = {
-    encrypt() {
-        throw new CryptoUnavailableError("Attachment.encrypt()");
-    },
-    decrypt() {
-        throw new CryptoUnavailableError("Attachment.decrypt()");
-    },
-};
+  /** @param {string} publicKey @param {string} version */
+  enableBackupV1(publicKey, version) {
+    return this.inner.enableBackupV1(publicKey, version);
+  }
+
+  disableBackup() {
+    return this.inner.disableBackup();
+  }
+
+  async backupRoomKeys() {
+    return this.inner.backupRoomKeys();
+  }
+
+  /** @param {string} roomId @param {string} sessionId */
+  exportRoomKeysForSession(roomId, sessionId) {
+    return this.inner.exportRoomKeys((session) => session.roomId.toString() === roomId && session.sessionId === sessionId);
+  }
+
+  close() {
+    this.inner.close();
+  }
+}
 
 module.exports = {
-    available: false,
-    CODE,
-    CryptoUnavailableError,
-    Attachment,
-    OlmMachine: unavailable("OlmMachine"),
-    DeviceId: unavailable("DeviceId"),
-    DeviceLists: unavailable("DeviceLists"),
-    EncryptedAttachment: unavailable("EncryptedAttachment"),
-    EncryptionSettings: unavailable("EncryptionSettings"),
-    RoomId: unavailable("RoomId"),
-    UserId: unavailable("UserId"),
-    RequestType: Object.freeze({}),
-    StoreType: Object.freeze({ Sled: 0, Sqlite: 1 }),
+  available: true,
+  configure,
+  flushAll,
+  closeAll,
+  OlmMachine,
+  EncryptionSettings,
+  UserId: wasm.UserId,
+  DeviceId: wasm.DeviceId,
+  RoomId: wasm.RoomId,
+  DeviceLists: wasm.DeviceLists,
+  Attachment: wasm.Attachment,
+  EncryptedAttachment: wasm.EncryptedAttachment,
+  EncryptionAlgorithm: wasm.EncryptionAlgorithm,
+  HistoryVisibility: wasm.HistoryVisibility,
+  RequestType: wasm.RequestType,
+  StoreType: Object.freeze({ Sled: 0, Sqlite: 1 }),
 };

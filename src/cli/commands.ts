@@ -32,6 +32,8 @@ export const cliCommands: CliCommand[] = [
       const logger = createLogger(config.logging.level);
       if (file === undefined) logger.info("no config file; using defaults and MIRAGE_* environment variables");
       const registration = await ensureRegistration(config, logger);
+      // A library's forgotten promise must not take the bridge down; it is logged instead.
+      process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled promise rejection"));
       const { createApp } = await import("../app.js");
       const app = await createApp({ config, registration, logger });
       await app.start();

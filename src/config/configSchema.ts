@@ -114,13 +114,33 @@ export const ConfigSchema = Type.Object(
     encryption: Type.Object(
       {
         enabled: Type.Boolean({
-          description: "Let the bot and ghosts take part in encrypted rooms as Olm/Megolm devices.",
+          description:
+            "Let the bot (and ghosts) take part in encrypted rooms as Olm/Megolm devices. Needs the homeserver's " +
+            "MSC2409/MSC3202 appservice features (see the README).",
           default: false,
         }),
         passphrase: Type.String({
-          description: "Passphrase protecting the crypto store.",
+          description: "Passphrase protecting the crypto store; required when encryption is enabled. Changing it loses the devices.",
           default: "",
           secret: true,
+        }),
+        storePath: Type.String({
+          description: "Directory of the crypto store (one database per device).",
+          default: "data/crypto",
+          minLength: 1,
+        }),
+        deleteKeysAfterDecrypt: Type.Boolean({
+          description:
+            "Forward secrecy: forget each Megolm session once the events it encrypted were handled. " +
+            "Not supported by the crypto engine yet; must stay false.",
+          default: false,
+        }),
+        undecryptableReportAfterSeconds: Type.Integer({
+          description: "How long an event that cannot be decrypted is retried before the bot reports it once in its room.",
+          default: 600,
+          minimum: 10,
+          maximum: 86400,
+          errorMessage: "must be a whole number of seconds between 10 and 86400",
         }),
       },
       { description: "End-to-bridge encryption." },

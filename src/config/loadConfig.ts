@@ -143,10 +143,16 @@ function schemaIssues(schema: TSchema, value: unknown): ConfigIssue[] {
 
 function semanticIssues(config: MirageConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  if (config.encryption.enabled) {
+  if (config.encryption.enabled && config.encryption.passphrase === "") {
     issues.push({
-      path: "encryption.enabled",
-      problem: "end-to-bridge encryption is not available in this build yet; set it to false",
+      path: "encryption.passphrase",
+      problem: "required when encryption.enabled is true (set MIRAGE_ENCRYPTION_PASSPHRASE)",
+    });
+  }
+  if (config.encryption.deleteKeysAfterDecrypt) {
+    issues.push({
+      path: "encryption.deleteKeysAfterDecrypt",
+      problem: "the Rust crypto engine offers no way to delete received Megolm sessions yet; set it to false",
     });
   }
   if (config.appservice.port === config.api.port && config.appservice.bindAddress === config.api.bindAddress) {
@@ -162,6 +168,7 @@ function resolvePaths(config: MirageConfig, baseDir: string): MirageConfig {
     ...config,
     appservice: { ...config.appservice, registration: resolve(config.appservice.registration) },
     store: { ...config.store, path: resolve(config.store.path) },
+    encryption: { ...config.encryption, storePath: resolve(config.encryption.storePath) },
     bot: { ...config.bot, avatar: avatar === "" || avatar.startsWith("mxc://") ? avatar : resolve(avatar) },
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Appservice } from "@vector-im/matrix-bot-sdk";
+import type { Appservice, MatrixClient } from "@vector-im/matrix-bot-sdk";
 import type { Logger } from "../log/createLogger.js";
 import type { AppserviceMetrics } from "./appserviceMetrics.js";
 import { diagnosePingFailure } from "./diagnosePingFailure.js";
@@ -18,6 +18,8 @@ export interface HomeserverStatus {
 
 export interface HomeserverMonitorDeps {
   appservice: Appservice;
+  /** A client on the appservice's own token: once encryption is on, the bot's client uses its device's token instead. */
+  appserviceClient: MatrixClient;
   homeserverUrl: string;
   registrationId: string;
   logger: Logger;
@@ -148,7 +150,7 @@ export class HomeserverMonitor {
     const transactionId = randomUUID();
     this.outstandingPings.add(transactionId);
     try {
-      const result = (await this.deps.appservice.botClient.doRequest(
+      const result = (await this.deps.appserviceClient.doRequest(
         "POST",
         `/_matrix/client/v1/appservice/${encodeURIComponent(this.deps.registrationId)}/ping`,
         null,

@@ -8,6 +8,7 @@ export interface AppserviceMetrics {
   handled: Counter<"outcome">;
   outboxSent: Counter<"result">;
   homeserverReachable: Gauge<string>;
+  undecryptable: Counter<"outcome">;
 }
 
 export function createAppserviceMetrics(registry: Registry): AppserviceMetrics {
@@ -40,6 +41,12 @@ export function createAppserviceMetrics(registry: Registry): AppserviceMetrics {
       name: "mirage_outbox_sends_total",
       help: "Outbound Matrix sends, by result (sent, retry, dropped).",
       labelNames: ["result"],
+      registers,
+    }),
+    undecryptable: new Counter({
+      name: "mirage_undecryptable_events_total",
+      help: "Encrypted events that could not be decrypted on arrival, by outcome (parked, recovered, reported).",
+      labelNames: ["outcome"],
       registers,
     }),
     homeserverReachable: new Gauge({

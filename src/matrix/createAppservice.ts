@@ -1,4 +1,4 @@
-import { Appservice, LogLevel, LogService } from "@vector-im/matrix-bot-sdk";
+import { Appservice, LogLevel, LogService, RustSdkAppserviceCryptoStorageProvider } from "@vector-im/matrix-bot-sdk";
 import type { MirageConfig } from "../config/configSchema.js";
 import type { Logger } from "../log/createLogger.js";
 import type { KeyValueStore } from "../platform/ports/KeyValueStore.js";
@@ -27,6 +27,13 @@ export function createAppservice(config: MirageConfig, registration: Registratio
       "de.sorunome.msc2409.push_ephemeral": registration["de.sorunome.msc2409.push_ephemeral"],
     },
     storage: new AppserviceStorageAdapter(kv),
+    // A crypto store gives every client a crypto device. Encryption is enabled per intent
+    // explicitly: the SDK's automatic mode turns a failed setup into a process crash.
+    // matrix-bot-sdk accepts only its own crypto storage class: small per-user JSON files
+    // (device id, room settings) beside one durable machine store per device.
+    ...(config.encryption.enabled
+      ? { cryptoStorage: new RustSdkAppserviceCryptoStorageProvider(config.encryption.storePath, 0) }
+      : {}),
   });
 }
 

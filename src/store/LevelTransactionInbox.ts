@@ -11,6 +11,7 @@ interface InboxRecord {
   /** Dropped once the transaction is completed. */
   body?: AppserviceTransaction;
   nextEvent: number;
+  syncDataHandled?: boolean;
   completedAt?: number;
 }
 
@@ -59,7 +60,13 @@ export class LevelTransactionInbox implements TransactionInbox {
     for await (const txnId of this.pendingIndex.values()) {
       const record = await this.records.get(txnId);
       if (record?.body) {
-        out.push({ txnId, body: record.body, nextEvent: record.nextEvent, receivedAt: record.receivedAt });
+        out.push({
+          txnId,
+          body: record.body,
+          nextEvent: record.nextEvent,
+          receivedAt: record.receivedAt,
+          syncDataHandled: record.syncDataHandled === true,
+        });
       }
     }
     return out;
@@ -80,6 +87,13 @@ export class LevelTransactionInbox implements TransactionInbox {
         await this.db.batch(ops);
       }),
     );
+  }
+
+  completeSyncData(txnId: string): Promise<void> {
+    return this.mutex.run(async () => {
+      const record = await this.requireRecord(txnId);
+      await this.records.put(txnId, { ...record, syncDataHandled: true });
+    });
   }
 
   complete(txnId: string, now: number): Promise<void> {

@@ -25,7 +25,7 @@ export const SUBLEVELS = {
   outbox: "outbox",
   meta: "meta",
   kv: "kv",
-  registeredUsers: "registered-users",
+  undecryptable: "undecryptable",
 } as const;
 
 export const META_KEYS = {

@@ -3,10 +3,12 @@ import { Level } from "level";
 import type { KeyValueStore } from "../platform/ports/KeyValueStore.js";
 import type { Outbox } from "../platform/ports/Outbox.js";
 import type { TransactionInbox } from "../platform/ports/TransactionInbox.js";
+import type { UndecryptableEvents } from "../platform/ports/UndecryptableEvents.js";
 import type { RootLevel } from "./LevelDatabase.js";
 import { LevelKeyValueStore } from "./LevelKeyValueStore.js";
 import { LevelOutbox } from "./LevelOutbox.js";
 import { LevelTransactionInbox } from "./LevelTransactionInbox.js";
+import { LevelUndecryptableEvents } from "./LevelUndecryptableEvents.js";
 import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
 
 /** Every repository Mirage uses, over one database. */
@@ -14,6 +16,7 @@ export interface Store {
   inbox: TransactionInbox;
   outbox: Outbox;
   kv: KeyValueStore;
+  undecryptable: UndecryptableEvents;
   close(): Promise<void>;
 }
 
@@ -24,6 +27,7 @@ export function storeOver(db: RootLevel): Store {
     inbox: new LevelTransactionInbox(db, outbox),
     outbox,
     kv: new LevelKeyValueStore(db),
+    undecryptable: new LevelUndecryptableEvents(db, outbox),
     close: () => db.close(),
   };
 }

@@ -48,9 +48,13 @@ describe("config", () => {
     });
   });
 
-  it("refuses encryption while this build has no crypto engine", () => {
+  it("requires a passphrase with encryption and refuses what the engine cannot do", () => {
     expect(issuesOf(() => parseConfig({ encryption: { enabled: true } }))).toEqual({
-      "encryption.enabled": expect.stringContaining("not available"),
+      "encryption.passphrase": expect.stringContaining("MIRAGE_ENCRYPTION_PASSPHRASE"),
+    });
+    expect(parseConfig({ encryption: { enabled: true, passphrase: "x" } }).encryption.enabled).toBe(true);
+    expect(issuesOf(() => parseConfig({ encryption: { deleteKeysAfterDecrypt: true } }))).toEqual({
+      "encryption.deleteKeysAfterDecrypt": expect.stringContaining("set it to false"),
     });
   });
 

@@ -14,6 +14,8 @@ export interface PendingTransaction {
   body: AppserviceTransaction;
   /** Index of the first event not handled yet; events before it were handled. */
   nextEvent: number;
+  /** The transaction's device data (to-device messages, device lists, key counts) was handed to the crypto layer. */
+  syncDataHandled: boolean;
   receivedAt: number;
 }
 
@@ -36,6 +38,8 @@ export interface TransactionInbox {
    * messages its handling produced: after a crash, either both happened or neither.
    */
   completeEvent(txnId: string, index: number, effects: readonly OutboxEntryInput[]): Promise<void>;
+  /** Records that the transaction's device data was processed and its effects are durable. */
+  completeSyncData(txnId: string): Promise<void>;
   /** Marks the whole transaction handled and drops its body. */
   complete(txnId: string, now: number): Promise<void>;
   /** Forgets completed transaction ids older than `before` (the homeserver no longer retries them). */

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,10 +66,20 @@ export async function startMirage(options: MirageOptions): Promise<MirageProcess
     env: { ...process.env, MIRAGE_CONFIG: '' },
   });
   const output: string[] = [];
-  const collect = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+  // Kept beside the config for post-mortems (MIRAGE_TEST_KEEP=1 keeps the directory).
+  const logFile = createWriteStream(join(options.dir, 'mirage.log'), { flags: 'a' });
+  const collect = (chunk: Buffer) => {
+    logFile.write(chunk);
+    output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+  };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      logFile.end();
+      resolve(code);
+    }),
+  );
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 

@@ -1,0 +1,70 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createRequire } from "node:module";
+import type * as Wasm from "@matrix-org/matrix-sdk-crypto-wasm";
+import { closeAll, flushAll, OlmMachine } from "@matrix-org/matrix-sdk-crypto-nodejs";
+import { afterAll, describe, expect, it } from "vitest";
+import { createOlmPair } from "../support/olmPair.js";
+
+// The bindings load the CommonJS build; use the same instance so classes match.
+const wasm = createRequire(import.meta.url)("@matrix-org/matrix-sdk-crypto-wasm") as typeof Wasm;
+
+afterAll(async () => {
+  await closeAll();
+});
+
+describe("crypto bindings on the wasm engine", () => {
+  it("decrypts a peer's Megolm events and encrypts events the peer decrypts", async () => {
+    const pair = await createOlmPair(await mkdtemp(path.join(tmpdir(), "mirage-olm-")));
+    const event = await pair.peerEncrypt({ msgtype: "m.text", body: "hello bridge" }, 1);
+    const decrypted = await pair.bridge.decryptRoomEvent(JSON.stringify(event), new wasm.RoomId(pair.roomId));
+    expect(JSON.parse(decrypted.event)).toMatchObject({ type: "m.room.message", content: { body: "hello bridge" } });
+
+    await pair.shareBridgeSession();
+    const sealed = JSON.parse(await pair.bridge.encryptRoomEvent(new wasm.RoomId(pair.roomId), "m.room.message", JSON.stringify({ msgtype: "m.notice", body: "hello peer" })));
+    expect(sealed).toMatchObject({ algorithm: "m.megolm.v1.aes-sha2" });
+    const back = await pair.peer.decryptRoomEvent(
+      JSON.stringify({ type: "m.room.encrypted", sender: pair.bridgeUser, room_id: pair.roomId, event_id: "$x", origin_server_ts: 1, content: sealed }),
+      new wasm.RoomId(pair.roomId),
+      new wasm.DecryptionSettings(wasm.TrustRequirement.Untrusted),
+    );
+    expect(JSON.parse(back.event).content.body).toBe("hello peer");
+  });
+
+  it("signs like the nodejs bindings: a record of {isValid, signature}", async () => {
+    const pair = await createOlmPair(await mkdtemp(path.join(tmpdir(), "mirage-olm-")));
+    const signatures = await pair.bridge.sign(JSON.stringify({ hello: "world" }));
+    const mine = signatures.get(new wasm.UserId(pair.bridgeUser));
+    const [key, value] = Object.entries(mine)[0]!;
+    expect(key).toBe("ed25519:BRIDGEDEV");
+    expect(value.isValid).toBe(true);
+    expect(value.signature?.toBase64()).toMatch(/^[A-Za-z0-9+/]{86}$/);
+  });
+
+  it("refuses a machine without a store path (it would lose the device)", async () => {
+    await expect(OlmMachine.initialize(new wasm.UserId("@a:b"), new wasm.DeviceId("D"), "", "")).rejects.toThrow(/store path/);
+  });
+
+  it("keeps the same identity when a machine is opened again on its store", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "mirage-olm-"));
+    const first = await OlmMachine.initialize(new wasm.UserId("@keep:b"), new wasm.DeviceId("KEEP"), dir, "pw");
+    const key = first.identityKeys.ed25519.toBase64();
+    await flushAll();
+    first.close();
+    const again = await OlmMachine.initialize(new wasm.UserId("@keep:b"), new wasm.DeviceId("KEEP"), dir, "pw");
+    expect(again.identityKeys.ed25519.toBase64()).toBe(key);
+  });
+});
+
+describe("bindings keep the nodejs ownership rules", () => {
+  it("lets callers reuse the same UserId array across calls, as matrix-bot-sdk does", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "mirage-olm-"));
+    const machine = await OlmMachine.initialize(new wasm.UserId("@reuse:b"), new wasm.DeviceId("REUSE"), dir, "pw");
+    const users = [new wasm.UserId("@someone:b")];
+    await machine.updateTrackedUsers(users);
+    await machine.updateTrackedUsers(users);
+    await expect(machine.getMissingSessions(users)).resolves.not.toThrow;
+    expect(users[0]!.toString()).toBe("@someone:b");
+  });
+});
