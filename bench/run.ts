@@ -1,4 +1,5 @@
 import { benchAppserviceIngest } from "./appserviceIngest.js";
+import { benchCryptoCost } from "./cryptoCost.js";
 import { benchDurableIndexedDB } from "./durableIndexedDB.js";
 
 // Each benchmark reports figures as ratios against a baseline measured in the same run.
@@ -6,5 +7,6 @@ const lines = [
   `Mirage benchmarks, Node ${process.versions.node}, ${new Date().toISOString()}`,
   ...(await benchAppserviceIngest()),
   ...(await benchDurableIndexedDB()),
+  ...(await benchCryptoCost()),
 ];
 process.stdout.write(lines.join("\n") + "\n");

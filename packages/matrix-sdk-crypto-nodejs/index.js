@@ -143,7 +143,7 @@ class OlmMachine {
         globalsInstalled = true;
       }
       // The Rust store opens its databases from the global factory during initialize only.
-      globalThis.indexedDB = store.indexedDB;
+      /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (globalThis)).indexedDB = store.indexedDB;
       const inner = await wasm.OlmMachine.initialize(userId, deviceId, STORE_NAME, settings.passphrase || passphrase || "");
       await store.flush();
       return new OlmMachine(inner, store);
@@ -271,21 +271,20 @@ class OlmMachine {
   }
 }
 
-module.exports = {
-  available: true,
-  configure,
-  flushAll,
-  closeAll,
-  OlmMachine,
-  EncryptionSettings,
-  UserId: wasm.UserId,
-  DeviceId: wasm.DeviceId,
-  RoomId: wasm.RoomId,
-  DeviceLists: wasm.DeviceLists,
-  Attachment: wasm.Attachment,
-  EncryptedAttachment: wasm.EncryptedAttachment,
-  EncryptionAlgorithm: wasm.EncryptionAlgorithm,
-  HistoryVisibility: wasm.HistoryVisibility,
-  RequestType: wasm.RequestType,
-  StoreType: Object.freeze({ Sled: 0, Sqlite: 1 }),
-};
+// One assignment per name, so Node's ES-module interop can see every export.
+exports.available = true;
+exports.configure = configure;
+exports.flushAll = flushAll;
+exports.closeAll = closeAll;
+exports.OlmMachine = OlmMachine;
+exports.EncryptionSettings = EncryptionSettings;
+exports.UserId = wasm.UserId;
+exports.DeviceId = wasm.DeviceId;
+exports.RoomId = wasm.RoomId;
+exports.DeviceLists = wasm.DeviceLists;
+exports.Attachment = wasm.Attachment;
+exports.EncryptedAttachment = wasm.EncryptedAttachment;
+exports.EncryptionAlgorithm = wasm.EncryptionAlgorithm;
+exports.HistoryVisibility = wasm.HistoryVisibility;
+exports.RequestType = wasm.RequestType;
+exports.StoreType = Object.freeze({ Sled: 0, Sqlite: 1 });

@@ -20,6 +20,8 @@ export interface OlmPair {
   peerEncrypt(content: Record<string, unknown>, n: number): Promise<Record<string, unknown>>;
   /** Shares the bridge's Megolm session with the peer (so the bridge can encrypt). */
   shareBridgeSession(): Promise<void>;
+  /** Encrypts as matrix-bot-sdk does: share (or rotate) the session first, then encrypt. */
+  bridgeEncrypt(content: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
 type Upload = { device_keys: Record<string, unknown>; one_time_keys: Record<string, unknown> };
@@ -71,13 +73,17 @@ export async function createOlmPair(storeDir: string): Promise<OlmPair> {
   }
 
   await introduce(peer, bridgeUser, "BRIDGEDEV", bridgeKeys);
-  const peerSettings = new wasm.EncryptionSettings();
-  const toBridge = await peer.shareRoomKey(new wasm.RoomId(roomId), [new wasm.UserId(bridgeUser)], peerSettings);
-  const toDevice = toBridge.flatMap((r) => {
-    const messages = JSON.parse(r.body).messages as Record<string, Record<string, unknown>>;
-    return Object.values(messages[bridgeUser] ?? {}).map((content) => ({ type: r.event_type, sender: peerUser, content }));
-  });
-  await bridge.receiveSyncChanges(JSON.stringify(toDevice), new DeviceLists([], []), { signed_curve25519: 50 }, []);
+
+  /** The peer shares (or rotates) its session with the bridge, as a client does before sending. */
+  async function shareFromPeer(): Promise<void> {
+    const requests = await peer.shareRoomKey(new wasm.RoomId(roomId), [new wasm.UserId(bridgeUser)], new wasm.EncryptionSettings());
+    const toDevice = requests.flatMap((r) => {
+      const messages = JSON.parse(r.body).messages as Record<string, Record<string, unknown>>;
+      return Object.values(messages[bridgeUser] ?? {}).map((content) => ({ type: r.event_type, sender: peerUser, content }));
+    });
+    if (toDevice.length > 0) await bridge.receiveSyncChanges(JSON.stringify(toDevice), new DeviceLists([], []), { signed_curve25519: 50 }, []);
+    for (const r of requests) await peer.markRequestAsSent(r.txn_id, wasm.RequestType.ToDevice, "{}");
+  }
 
   return {
     bridge,
@@ -86,18 +92,29 @@ export async function createOlmPair(storeDir: string): Promise<OlmPair> {
     bridgeUser,
     peerUser,
     async peerEncrypt(content, n) {
+      await shareFromPeer();
       const encrypted = JSON.parse(await peer.encryptRoomEvent(new wasm.RoomId(roomId), "m.room.message", JSON.stringify(content)));
       return { type: "m.room.encrypted", sender: peerUser, room_id: roomId, event_id: `$bench${n}`, origin_server_ts: Date.now(), content: encrypted };
     },
     async shareBridgeSession() {
       await introduce(bridge, peerUser, "PEERDEV", peerKeys);
+      await shareFromBridge();
+    },
+    async bridgeEncrypt(content) {
+      await shareFromBridge();
+      return JSON.parse(await bridge.encryptRoomEvent(new wasm.RoomId(roomId), "m.room.message", JSON.stringify(content)));
+    },
+  };
+
+  async function shareFromBridge(): Promise<void> {
+    {
       const requests = await bridge.shareRoomKey(new wasm.RoomId(roomId), [new wasm.UserId(peerUser)], new EncryptionSettings());
       const events = requests.flatMap((r) => {
         const messages = JSON.parse(r.body).messages as Record<string, Record<string, unknown>>;
         return Object.values(messages[peerUser] ?? {}).map((content) => ({ type: r.eventType, sender: bridgeUser, content }));
       });
-      await peer.receiveSyncChanges(JSON.stringify(events), new wasm.DeviceLists(), new Map(), new Set());
+      if (events.length > 0) await peer.receiveSyncChanges(JSON.stringify(events), new wasm.DeviceLists(), new Map(), new Set());
       for (const r of requests) await bridge.markRequestAsSent(r.txnId, wasm.RequestType.ToDevice, "{}");
-    },
-  };
+    }
+  }
 }
