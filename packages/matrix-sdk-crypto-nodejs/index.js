@@ -167,8 +167,11 @@ class OlmMachine {
     return this.store.flush();
   }
 
+  /** Requests to send; whatever the machine generated for them (new one-time keys, …) is on disk first. */
   async outgoingRequests() {
-    return (await this.inner.outgoingRequests()).map(adaptRequest);
+    const requests = (await this.inner.outgoingRequests()).map(adaptRequest);
+    await this.store.flush();
+    return requests;
   }
 
   /** @param {string} requestId @param {number} requestType @param {string} response */
@@ -202,8 +205,10 @@ class OlmMachine {
   }
 
   /** @param {InstanceType<typeof wasm.UserId>[]} users */
-  getMissingSessions(users) {
-    return this.inner.getMissingSessions(freshUsers(users));
+  async getMissingSessions(users) {
+    const request = await this.inner.getMissingSessions(freshUsers(users));
+    await this.store.flush();
+    return request;
   }
 
   /**
@@ -213,12 +218,17 @@ class OlmMachine {
    */
   async shareRoomKey(roomId, users, encryptionSettings) {
     const requests = await this.inner.shareRoomKey(freshRoom(roomId), freshUsers(users), encryptionSettings.toWasm());
+    // A new outbound session must be on disk before its key leaves in to-device messages.
+    await this.store.flush();
     return requests.map(adaptToDeviceRequest);
   }
 
   /** @param {InstanceType<typeof wasm.RoomId>} roomId @param {string} eventType @param {string} content */
-  encryptRoomEvent(roomId, eventType, content) {
-    return this.inner.encryptRoomEvent(freshRoom(roomId), eventType, content);
+  async encryptRoomEvent(roomId, eventType, content) {
+    const encrypted = await this.inner.encryptRoomEvent(freshRoom(roomId), eventType, content);
+    // The ratchet position must be on disk before the ciphertext leaves.
+    await this.store.flush();
+    return encrypted;
   }
 
   /** @param {string} event @param {InstanceType<typeof wasm.RoomId>} roomId */

@@ -1,4 +1,3 @@
-import { flushAll } from "@matrix-org/matrix-sdk-crypto-nodejs";
 import type { Appservice, MatrixClient } from "@vector-im/matrix-bot-sdk";
 import type { Logger } from "../log/createLogger.js";
 import type { Outbox, OutboxEntry } from "../platform/ports/Outbox.js";
@@ -86,9 +85,8 @@ export class OutboxSender {
   private async sealed(client: MatrixClient, entry: OutboxEntry): Promise<{ eventType: string; content: Record<string, unknown> }> {
     if (!(await this.isEncrypted(client, entry.roomId))) return { eventType: entry.eventType, content: entry.content };
     if (!client.crypto?.isReady) throw new PlaintextRefusedError(entry.roomId);
+    // The bindings persist the ratchet before returning the ciphertext.
     const content = (await client.crypto.encryptRoomEvent(entry.roomId, entry.eventType, entry.content)) as unknown as Record<string, unknown>;
-    // The outbound session's ratchet must be on disk before its ciphertext leaves.
-    await flushAll();
     return { eventType: "m.room.encrypted", content };
   }
 
