@@ -23,6 +23,12 @@ import { whoamiCommand } from "./platform/commands/whoamiCommand.js";
 import { BridgeCrypto } from "./matrix/crypto/BridgeCrypto.js";
 import { openLevelStore, type Store } from "./store/openStore.js";
 import { VERSION } from "./version.js";
+import { AccountService } from "./platform/accounts/AccountService.js";
+import { LoginThrottle } from "./platform/accounts/LoginThrottle.js";
+import { ScryptPasswordHasher, type PasswordHasher } from "./platform/accounts/PasswordHasher.js";
+import { TokenSigner } from "./platform/accounts/TokenSigner.js";
+import { accessTokenSecret } from "./api/accessTokenSecret.js";
+import { GHOST_PREFIX } from "./matrix/registration.js";
 
 /** Completed transaction ids are kept this long; homeservers retry for far less. */
 const INBOX_RETENTION_MS = 7 * 24 * 3600 * 1000;
@@ -44,6 +50,8 @@ export interface CreateAppOptions {
   logger: Logger;
   /** Defaults to the level store at `config.store.path`. */
   store?: Store;
+  /** Defaults to scrypt at OWASP parameters; tests pass cheaper parameters. */
+  passwordHasher?: PasswordHasher;
 }
 
 /** The composition root: store → platform → matrix → api, and their lifecycle. */
@@ -140,11 +148,27 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     },
   });
 
+  const accountService = new AccountService({
+    accounts: store.accounts,
+    sessions: store.sessions,
+    hasher: options.passwordHasher ?? new ScryptPasswordHasher(),
+    tokens: new TokenSigner(await accessTokenSecret(config.api.jwtSecret, store.kv), config.api.accessTokenTtlSeconds),
+    throttle: new LoginThrottle(config.api.rateLimits.loginFailuresPerAccount),
+  });
+
   const api = await buildApi({
     logger,
     registry,
     trustProxy: config.api.trustProxy,
+    bodyLimitBytes: config.api.bodyLimitBytes,
+    corsOrigins: config.api.cors.origins,
+    version: VERSION,
     health: { version: VERSION, homeserver: () => monitor.status(), pendingWork },
+    accounts: {
+      service: accountService,
+      matrixIdFor: (name) => `@${GHOST_PREFIX}${name}:${config.homeserver.domain}`,
+      limits: config.api.rateLimits,
+    },
   });
 
   let started = false;

@@ -1,14 +1,29 @@
+import cors from "@fastify/cors";
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 import type { Logger } from "../log/createLogger.js";
+import type { AccountService } from "../platform/accounts/AccountService.js";
 import { errorHandler, notFoundHandler } from "./errorHandler.js";
+import { accountRoutes } from "./routes/accountRoutes.js";
 import { healthRoutes, type HealthSource } from "./routes/healthRoutes.js";
+import { sharedSchemas } from "./schemas/common.js";
 
 export interface ApiDeps {
   logger: Logger;
   registry: Registry;
   health: HealthSource;
   trustProxy: boolean;
+  bodyLimitBytes?: number;
+  corsOrigins?: readonly string[];
+  /** The account side; absent in tests that only exercise operations routes. */
+  accounts?: {
+    service: AccountService;
+    matrixIdFor(name: string): string;
+    limits: { signUpPerHourPerIp: number; loginPerMinutePerIp: number };
+  };
+  version?: string;
 }
 
 /** Builds the HTTP side without listening, so tests drive it through `inject()`. */
@@ -16,10 +31,32 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: "api" }) as FastifyBaseLogger,
     trustProxy: deps.trustProxy,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
+  app.decorateRequest("auth", null);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  for (const schema of sharedSchemas) app.addSchema(schema);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: "Mirage API", version: deps.version ?? "0", description: "Mirage's side API. Errors: {\"error\": {\"code\", \"message\"}}." },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
+    },
+  });
+  await app.register(cors, { origin: deps.corsOrigins && deps.corsOrigins.length > 0 ? [...deps.corsOrigins] : false });
+  // Limits apply only to routes that ask for one in their config.
+  await app.register(rateLimit, { global: false });
+
   await app.register(healthRoutes, { health: deps.health, registry: deps.registry });
+  if (deps.accounts) {
+    await app.register(accountRoutes, {
+      accounts: deps.accounts.service,
+      matrixIdFor: deps.accounts.matrixIdFor,
+      limits: deps.accounts.limits,
+    });
+  }
+  app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

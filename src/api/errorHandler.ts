@@ -32,6 +32,8 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
       request.log.error({ err: error, code: error.code }, "request failed");
       return reply.code(status).send(body(error.code, status === 503 ? error.message : "Internal error"));
     }
+    const retryAfter = error.details?.retryAfterSeconds;
+    if (typeof retryAfter === "number") reply.header("retry-after", String(retryAfter));
     return reply.code(status).send(body(error.code, error.message));
   }
   const fastifyError = error as FastifyError;

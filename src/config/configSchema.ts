@@ -81,6 +81,49 @@ export const ConfigSchema = Type.Object(
           description: "Trust X-Forwarded-* headers (set when Mirage runs behind a reverse proxy).",
           default: false,
         }),
+        jwtSecret: Type.String({
+          description:
+            "Secret (at least 32 characters) signing access tokens. Empty: Mirage generates one and keeps it in its store.",
+          default: "",
+          secret: true,
+          pattern: "^$|^.{32,}$",
+          errorMessage: "must be empty or at least 32 characters",
+        }),
+        accessTokenTtlSeconds: Type.Integer({
+          description: "Lifetime of access tokens; clients refresh them with their refresh token.",
+          default: 900,
+          minimum: 60,
+          maximum: 86400,
+          errorMessage: "must be a whole number of seconds between 60 and 86400",
+        }),
+        bodyLimitBytes: Type.Integer({
+          description: "Largest request body accepted by the JSON API.",
+          default: 1048576,
+          minimum: 1024,
+          maximum: 104857600,
+          errorMessage: "must be a number of bytes between 1024 and 104857600",
+        }),
+        cors: Type.Object(
+          {
+            origins: Type.Array(
+              Type.String({ pattern: "^https?://[^/]+$", errorMessage: "must be an origin such as https://app.example.org" }),
+              { description: "Origins allowed to call the JSON API from a browser (CORS). Empty: same origin only.", default: [] },
+            ),
+          },
+          { description: "Cross-origin access to the JSON API." },
+        ),
+        rateLimits: Type.Object(
+          {
+            signUpPerHourPerIp: Type.Integer({ description: "Sign-ups allowed per client IP per hour.", default: 10, minimum: 1 }),
+            loginPerMinutePerIp: Type.Integer({ description: "Log-in and refresh attempts allowed per client IP per minute.", default: 30, minimum: 1 }),
+            loginFailuresPerAccount: Type.Integer({
+              description: "Failed log-ins allowed per account per 15 minutes before that account's log-ins are refused.",
+              default: 5,
+              minimum: 1,
+            }),
+          },
+          { description: "Limits on authentication routes." },
+        ),
       },
       { description: "Mirage's own HTTP side." },
     ),

@@ -26,6 +26,9 @@ export const SUBLEVELS = {
   meta: "meta",
   kv: "kv",
   undecryptable: "undecryptable",
+  accounts: "accounts",
+  sessions: "sessions",
+  sessionTokens: "session-tokens",
 } as const;
 
 export const META_KEYS = {

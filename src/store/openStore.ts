@@ -1,11 +1,14 @@
 import { mkdir } from "node:fs/promises";
 import { Level } from "level";
+import type { AccountRepository, SessionRepository } from "../platform/accounts/Account.js";
 import type { KeyValueStore } from "../platform/ports/KeyValueStore.js";
 import type { Outbox } from "../platform/ports/Outbox.js";
 import type { TransactionInbox } from "../platform/ports/TransactionInbox.js";
 import type { UndecryptableEvents } from "../platform/ports/UndecryptableEvents.js";
 import type { RootLevel } from "./LevelDatabase.js";
+import { LevelAccounts } from "./LevelAccounts.js";
 import { LevelKeyValueStore } from "./LevelKeyValueStore.js";
+import { LevelSessions } from "./LevelSessions.js";
 import { LevelOutbox } from "./LevelOutbox.js";
 import { LevelTransactionInbox } from "./LevelTransactionInbox.js";
 import { LevelUndecryptableEvents } from "./LevelUndecryptableEvents.js";
@@ -17,6 +20,8 @@ export interface Store {
   outbox: Outbox;
   kv: KeyValueStore;
   undecryptable: UndecryptableEvents;
+  accounts: AccountRepository;
+  sessions: SessionRepository;
   close(): Promise<void>;
 }
 
@@ -28,6 +33,8 @@ export function storeOver(db: RootLevel): Store {
     outbox,
     kv: new LevelKeyValueStore(db),
     undecryptable: new LevelUndecryptableEvents(db, outbox),
+    accounts: new LevelAccounts(db),
+    sessions: new LevelSessions(db),
     close: () => db.close(),
   };
 }

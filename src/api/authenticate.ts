@@ -1,0 +1,22 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Account } from "../platform/accounts/Account.js";
+import type { AccountService } from "../platform/accounts/AccountService.js";
+import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
+import type { SessionId } from "../platform/ids.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Set by the `authenticate` pre-handler on routes that need a signed-in account. */
+    auth: { account: Account; session: SessionId } | null;
+  }
+}
+
+/** A pre-handler requiring `Authorization: Bearer <accessToken>` of a live session. */
+export function authenticate(accounts: AccountService) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const header = request.headers.authorization;
+    const match = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new MirageError(ErrorCodes.unauthenticated, "missing bearer access token");
+    request.auth = await accounts.authenticate(match[1]!);
+  };
+}

@@ -1,0 +1,52 @@
+import { Type, type Static } from "@sinclair/typebox";
+
+/** Every error response. */
+export const ErrorResponse = Type.Object(
+  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
+  { $id: "ErrorResponse", description: "Error body: a stable code and a message for people." },
+);
+
+/** A Mirage account as anyone may see it. */
+export const PublicUser = Type.Object(
+  {
+    name: Type.String(),
+    displayName: Type.String(),
+    avatarUrl: Type.String(),
+    matrixId: Type.String({ description: "The account's Matrix user ID (its ghost)." }),
+  },
+  { $id: "PublicUser" },
+);
+export type PublicUserT = Static<typeof PublicUser>;
+
+export const Credentials = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { $id: "Credentials", additionalProperties: false },
+);
+export type CredentialsT = Static<typeof Credentials>;
+
+export const RefreshRequest = Type.Object(
+  { refreshToken: Type.String({ minLength: 1, maxLength: 512 }) },
+  { $id: "RefreshRequest", additionalProperties: false },
+);
+export type RefreshRequestT = Static<typeof RefreshRequest>;
+
+export const TokensResponse = Type.Object(
+  {
+    accessToken: Type.String({ description: "Bearer token for `Authorization: Bearer …`; short-lived." }),
+    refreshToken: Type.String({ description: "Single-use token for POST /api/v1/sessions/refresh." }),
+    expiresIn: Type.Integer({ description: "Seconds until the access token expires." }),
+    user: Type.Ref(PublicUser),
+  },
+  { $id: "TokensResponse" },
+);
+
+/** Shared schemas, registered once so routes and the OpenAPI document refer to them by $ref. */
+export const sharedSchemas = [ErrorResponse, PublicUser, Credentials, RefreshRequest, TokensResponse];
+
+/** Standard error responses for a route's schema. */
+export function errorResponses(...statuses: number[]): Record<number, unknown> {
+  return Object.fromEntries(statuses.map((s) => [s, Type.Ref(ErrorResponse)]));
+}

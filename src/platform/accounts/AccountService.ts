@@ -1,0 +1,147 @@
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { ErrorCodes, MirageError } from "../errors/MirageError.js";
+import type { AccountName, SessionId } from "../ids.js";
+import { asSessionId } from "../ids.js";
+import type { Account, AccountRepository, SessionRepository } from "./Account.js";
+import type { LoginThrottle } from "./LoginThrottle.js";
+import type { PasswordHasher } from "./PasswordHasher.js";
+import type { TokenSigner } from "./TokenSigner.js";
+import { checkPassword, checkUsername } from "./usernameRules.js";
+
+/** What a successful sign-up, log-in or refresh hands the client. */
+export interface IssuedTokens {
+  accessToken: string;
+  /** Single use: each refresh returns a new one and retires this one. */
+  refreshToken: string;
+  expiresIn: number;
+  account: Account;
+}
+
+export interface AccountServiceDeps {
+  accounts: AccountRepository;
+  sessions: SessionRepository;
+  hasher: PasswordHasher;
+  tokens: TokenSigner;
+  throttle: LoginThrottle;
+  refreshLifetimeMs?: number;
+  now?: () => number;
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("base64url");
+
+/** Sign-up, log-in, refresh-token rotation with reuse detection, log-out, and access-token checks. */
+export class AccountService {
+  private readonly now: () => number;
+  private readonly refreshLifetimeMs: number;
+  /** Verified against when the account does not exist, so timing does not reveal which names exist. */
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(private readonly deps: AccountServiceDeps) {
+    this.now = deps.now ?? Date.now;
+    this.refreshLifetimeMs = deps.refreshLifetimeMs ?? 30 * 24 * 3600 * 1000;
+  }
+
+  async signUp(username: string, password: string): Promise<IssuedTokens> {
+    const name = checkUsername(username);
+    checkPassword(password);
+    if (await this.deps.accounts.get(name)) throw new MirageError(ErrorCodes.conflict, `username "${name}" is taken`);
+    const now = this.now();
+    const account: Account = {
+      name,
+      passwordHash: await this.deps.hasher.hash(password),
+      displayName: name,
+      avatarUrl: "",
+      bio: "",
+      bioHtml: "",
+      customHtml: "",
+      customHtmlSanitized: "",
+      customCss: "",
+      customCssSanitized: "",
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.deps.accounts.create(account);
+    return this.openSession(account);
+  }
+
+  async logIn(username: string, password: string): Promise<IssuedTokens> {
+    const key = username.trim().toLowerCase();
+    const wait = this.deps.throttle.retryAfterSeconds(key);
+    if (wait > 0) {
+      throw new MirageError(ErrorCodes.rateLimited, `too many failed logins for this account; try again in ${wait} s`, {
+        details: { retryAfterSeconds: wait },
+      });
+    }
+    const account = await this.deps.accounts.get(key as AccountName);
+    const valid = account
+      ? await this.deps.hasher.verify(password, account.passwordHash)
+      : await this.deps.hasher.verify(password, await this.dummy()).then(() => false);
+    if (!account || !valid) {
+      this.deps.throttle.recordFailure(key);
+      throw new MirageError(ErrorCodes.unauthenticated, "invalid username or password");
+    }
+    this.deps.throttle.reset(key);
+    return this.openSession(account);
+  }
+
+  /** Rotates the refresh token. Presenting a retired token revokes the whole session (it was stolen or replayed). */
+  async refresh(refreshToken: string): Promise<IssuedTokens> {
+    const hash = sha256(refreshToken);
+    const found = await this.deps.sessions.findByTokenHash(hash);
+    const invalid = new MirageError(ErrorCodes.unauthenticated, "invalid or expired refresh token; log in again");
+    if (!found) throw invalid;
+    const { session, current } = found;
+    if (session.revokedAt !== undefined || session.expiresAt <= this.now()) throw invalid;
+    if (!current) {
+      await this.deps.sessions.revoke(session.id, this.now());
+      throw invalid;
+    }
+    const account = await this.deps.accounts.get(session.account);
+    if (!account) throw invalid;
+    const next = randomBytes(32).toString("base64url");
+    if (!(await this.deps.sessions.rotate(session.id, hash, sha256(next), this.now() + this.refreshLifetimeMs))) {
+      // Two refreshes raced with the same token: treat it as reuse.
+      await this.deps.sessions.revoke(session.id, this.now());
+      throw invalid;
+    }
+    return this.issue(account, session.id, next);
+  }
+
+  async logOut(session: SessionId): Promise<void> {
+    await this.deps.sessions.revoke(session, this.now());
+  }
+
+  /** The account behind an access token, if its session is still live (so log-out takes effect at once). */
+  async authenticate(accessToken: string): Promise<{ account: Account; session: SessionId }> {
+    const claims = await this.deps.tokens.verify(accessToken);
+    const session = await this.deps.sessions.get(claims.session);
+    if (!session || session.revokedAt !== undefined || session.account !== claims.account) {
+      throw new MirageError(ErrorCodes.unauthenticated, "session ended; log in again");
+    }
+    const account = await this.deps.accounts.get(claims.account);
+    if (!account) throw new MirageError(ErrorCodes.unauthenticated, "account no longer exists");
+    return { account, session: session.id };
+  }
+
+  private async openSession(account: Account): Promise<IssuedTokens> {
+    const refreshToken = randomBytes(32).toString("base64url");
+    const id = asSessionId(randomUUID());
+    const now = this.now();
+    await this.deps.sessions.create({ id, account: account.name, tokenHash: sha256(refreshToken), createdAt: now, expiresAt: now + this.refreshLifetimeMs });
+    return this.issue(account, id, refreshToken);
+  }
+
+  private async issue(account: Account, session: SessionId, refreshToken: string): Promise<IssuedTokens> {
+    return {
+      accessToken: await this.deps.tokens.sign(account.name, session),
+      refreshToken,
+      expiresIn: this.deps.tokens.accessTokenLifetimeSeconds,
+      account,
+    };
+  }
+
+  private dummy(): Promise<string> {
+    this.dummyHash ??= this.deps.hasher.hash(randomBytes(16).toString("hex"));
+    return this.dummyHash;
+  }
+}

@@ -1,0 +1,52 @@
+import { MemoryLevel } from "memory-level";
+import { Registry } from "prom-client";
+import { buildApi } from "../../src/api/buildApi.js";
+import { createLogger } from "../../src/log/createLogger.js";
+import { AccountService } from "../../src/platform/accounts/AccountService.js";
+import { LoginThrottle } from "../../src/platform/accounts/LoginThrottle.js";
+import { ScryptPasswordHasher } from "../../src/platform/accounts/PasswordHasher.js";
+import { TokenSigner } from "../../src/platform/accounts/TokenSigner.js";
+import type { RootLevel } from "../../src/store/LevelDatabase.js";
+import { storeOver } from "../../src/store/openStore.js";
+
+export const TEST_SECRET = new TextEncoder().encode("test-secret-test-secret-test-secret!!");
+
+/** The HTTP side over an in-memory store, with cheap password hashing (same code, smaller N). */
+export async function apiHarness(options: { signUpPerHour?: number; loginPerMinute?: number; corsOrigins?: string[]; now?: () => number } = {}) {
+  const store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
+  const tokens = new TokenSigner(TEST_SECRET, 900);
+  const service = new AccountService({
+    accounts: store.accounts,
+    sessions: store.sessions,
+    hasher: new ScryptPasswordHasher({ N: 2 ** 10, r: 8, p: 1 }),
+    tokens,
+    throttle: new LoginThrottle(5, 15 * 60 * 1000, options.now),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const app = await buildApi({
+    logger: createLogger("silent"),
+    registry: new Registry(),
+    trustProxy: false,
+    corsOrigins: options.corsOrigins ?? [],
+    health: {
+      version: "test",
+      homeserver: () => ({ reachable: true, ready: true, appservicePing: { ok: true }, lastCheckedAt: 0, problem: undefined }),
+      pendingWork: async () => ({ inbox: 0, outbox: 0 }),
+    },
+    accounts: {
+      service,
+      matrixIdFor: (name) => `@mirage_${name}:test.example`,
+      limits: { signUpPerHourPerIp: options.signUpPerHour ?? 1000, loginPerMinutePerIp: options.loginPerMinute ?? 1000 },
+    },
+  });
+  const json = async (method: string, url: string, payload?: unknown, token?: string, headers: Record<string, string> = {}) => {
+    const res = await app.inject({
+      method: method as "GET",
+      url,
+      ...(payload === undefined ? {} : { payload: payload as object }),
+      headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
+    return { status: res.statusCode, body: res.body === "" ? undefined : (res.json() as any), headers: res.headers };
+  };
+  return { app, store, service, tokens, json };
+}

@@ -1,0 +1,129 @@
+import { SignJWT, UnsecuredJWT } from "jose";
+import { describe, expect, it } from "vitest";
+import { apiHarness, TEST_SECRET } from "../support/apiHarness.js";
+
+const creds = (username: string, password = "correct horse battery") => ({ username, password });
+
+describe("accounts and sessions API", () => {
+  it("signs up, returning tokens and the public user with its Matrix ID", async () => {
+    const { json } = await apiHarness();
+    const res = await json("POST", "/api/v1/accounts", creds("Alice"));
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      accessToken: expect.any(String),
+      refreshToken: expect.any(String),
+      expiresIn: 900,
+      user: { name: "alice", displayName: "alice", avatarUrl: "", matrixId: "@mirage_alice:test.example" },
+    });
+    expect(JSON.stringify(res.body)).not.toContain("passwordHash");
+  });
+
+  it("rejects taken names, bad names, weak passwords and unknown fields with clear errors", async () => {
+    const { json } = await apiHarness();
+    await json("POST", "/api/v1/accounts", creds("bob"));
+    expect(await json("POST", "/api/v1/accounts", creds("BOB"))).toMatchObject({ status: 409, body: { error: { code: "CONFLICT" } } });
+    for (const name of ["a", "-bob", "bob smith", "bób", "x".repeat(40), "admin", "mirage_x"]) {
+      const res = await json("POST", "/api/v1/accounts", creds(name));
+      expect(res.status, name).toBe(400);
+      expect(res.body.error.code).toBe("INVALID_INPUT");
+    }
+    expect((await json("POST", "/api/v1/accounts", creds("carol", "short"))).body.error.message).toContain("at least 8");
+    expect((await json("POST", "/api/v1/accounts", { ...creds("carol"), admin: true })).status).toBe(400);
+    expect((await json("POST", "/api/v1/accounts", { username: "carol" })).status).toBe(400);
+  });
+
+  it("logs in with the right password only, with one message for wrong password and unknown user", async () => {
+    const { json } = await apiHarness();
+    await json("POST", "/api/v1/accounts", creds("dave"));
+    expect((await json("POST", "/api/v1/sessions", creds("DAVE"))).status).toBe(200);
+    const wrong = await json("POST", "/api/v1/sessions", creds("dave", "wrong password!"));
+    const unknown = await json("POST", "/api/v1/sessions", creds("nobody"));
+    expect(wrong).toMatchObject({ status: 401, body: { error: { code: "UNAUTHENTICATED" } } });
+    expect(unknown.body).toEqual(wrong.body);
+  });
+
+  it("locks an account's log-in after repeated failures, per account", async () => {
+    const { json } = await apiHarness();
+    await json("POST", "/api/v1/accounts", creds("erin"));
+    await json("POST", "/api/v1/accounts", creds("frank"));
+    for (let i = 0; i < 5; i++) expect((await json("POST", "/api/v1/sessions", creds("erin", "bad password"))).status).toBe(401);
+    const locked = await json("POST", "/api/v1/sessions", creds("erin"));
+    expect(locked.status).toBe(429);
+    expect(locked.body.error.code).toBe("RATE_LIMITED");
+    expect(Number(locked.headers["retry-after"])).toBeGreaterThan(0);
+    expect((await json("POST", "/api/v1/sessions", creds("frank"))).status).toBe(200);
+  });
+
+  it("rate-limits sign-up and log-in per IP", async () => {
+    const { json } = await apiHarness({ signUpPerHour: 2, loginPerMinute: 3 });
+    expect((await json("POST", "/api/v1/accounts", creds("gina"))).status).toBe(201);
+    expect((await json("POST", "/api/v1/accounts", creds("hank"))).status).toBe(201);
+    const third = await json("POST", "/api/v1/accounts", creds("ivan"));
+    expect(third).toMatchObject({ status: 429, body: { error: { code: "RATE_LIMITED" } } });
+    for (let i = 0; i < 3; i++) await json("POST", "/api/v1/sessions", creds("gina"));
+    expect((await json("POST", "/api/v1/sessions", creds("gina"))).status).toBe(429);
+  });
+
+  it("rotates refresh tokens; reusing a retired one ends the whole session", async () => {
+    const { json } = await apiHarness();
+    const first = (await json("POST", "/api/v1/accounts", creds("judy"))).body;
+    const second = await json("POST", "/api/v1/sessions/refresh", { refreshToken: first.refreshToken });
+    expect(second.status).toBe(200);
+    expect(second.body.refreshToken).not.toBe(first.refreshToken);
+    const replay = await json("POST", "/api/v1/sessions/refresh", { refreshToken: first.refreshToken });
+    expect(replay).toMatchObject({ status: 401, body: { error: { code: "UNAUTHENTICATED" } } });
+    // The thief's replay revoked the family: the legitimate new token is dead too.
+    expect((await json("POST", "/api/v1/sessions/refresh", { refreshToken: second.body.refreshToken })).status).toBe(401);
+    expect((await json("DELETE", "/api/v1/sessions", undefined, second.body.accessToken)).status).toBe(401);
+    expect((await json("POST", "/api/v1/sessions/refresh", { refreshToken: "garbage" })).status).toBe(401);
+  });
+
+  it("logs out: the session's access and refresh tokens stop working at once", async () => {
+    const { json } = await apiHarness();
+    const t = (await json("POST", "/api/v1/accounts", creds("kate"))).body;
+    const other = (await json("POST", "/api/v1/sessions", creds("kate"))).body;
+    expect((await json("DELETE", "/api/v1/sessions", undefined, t.accessToken)).status).toBe(204);
+    expect((await json("DELETE", "/api/v1/sessions", undefined, t.accessToken)).status).toBe(401);
+    expect((await json("POST", "/api/v1/sessions/refresh", { refreshToken: t.refreshToken })).status).toBe(401);
+    // Other sessions of the same account are untouched.
+    expect((await json("POST", "/api/v1/sessions/refresh", { refreshToken: other.refreshToken })).status).toBe(200);
+  });
+
+  it("refuses forged, unsigned, expired and malformed access tokens", async () => {
+    const { json, service } = await apiHarness();
+    const t = (await json("POST", "/api/v1/accounts", creds("liam"))).body;
+    const { session } = await service.authenticate(t.accessToken);
+    const unsigned = new UnsecuredJWT({ sid: session }).setSubject("liam").setIssuer("mirage").setAudience("mirage-api").setExpirationTime("5m").encode();
+    const wrongKey = await new SignJWT({ sid: session })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("liam").setIssuer("mirage").setAudience("mirage-api").setExpirationTime("5m")
+      .sign(new TextEncoder().encode("another-secret-another-secret-another!"));
+    const expired = await new SignJWT({ sid: session })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("liam").setIssuer("mirage").setAudience("mirage-api")
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 3600).setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(TEST_SECRET);
+    const otherUser = await new SignJWT({ sid: session })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("mallory").setIssuer("mirage").setAudience("mirage-api").setExpirationTime("5m")
+      .sign(TEST_SECRET);
+    for (const [label, token] of [["none", unsigned], ["wrong key", wrongKey], ["expired", expired], ["other subject", otherUser], ["garbage", "a.b.c"]] as const) {
+      const res = await json("DELETE", "/api/v1/sessions", undefined, token);
+      expect(res.status, label).toBe(401);
+      expect(res.body.error.code, label).toBe("UNAUTHENTICATED");
+    }
+    expect((await json("DELETE", "/api/v1/sessions")).status).toBe(401);
+    expect((await json("DELETE", "/api/v1/sessions", undefined, t.accessToken)).status).toBe(204);
+  });
+
+  it("describes itself in OpenAPI and honours the CORS allowlist", async () => {
+    const { json } = await apiHarness({ corsOrigins: ["https://app.example.org"] });
+    const doc = await json("GET", "/api/v1/openapi.json");
+    expect(doc.status).toBe(200);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(["/api/v1/accounts", "/api/v1/sessions", "/api/v1/sessions/refresh"]));
+    const allowed = await json("GET", "/health", undefined, undefined, { origin: "https://app.example.org" });
+    expect(allowed.headers["access-control-allow-origin"]).toBe("https://app.example.org");
+    const denied = await json("GET", "/health", undefined, undefined, { origin: "https://evil.example" });
+    expect(denied.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+});
