@@ -7,6 +7,9 @@ import type { Logger } from "../log/createLogger.js";
 import type { AccountService } from "../platform/accounts/AccountService.js";
 import { errorHandler, notFoundHandler } from "./errorHandler.js";
 import { accountRoutes } from "./routes/accountRoutes.js";
+import { chatRoutes } from "./routes/chatRoutes.js";
+import { chatSchemas } from "./schemas/chatSchemas.js";
+import type { ChatService } from "../platform/chat/ChatService.js";
 import { healthRoutes, type HealthSource } from "./routes/healthRoutes.js";
 import { sharedSchemas } from "./schemas/common.js";
 
@@ -23,6 +26,8 @@ export interface ApiDeps {
     matrixIdFor(name: string): string;
     limits: { signUpPerHourPerIp: number; loginPerMinutePerIp: number };
   };
+  /** Rooms and messages; needs `accounts`. */
+  chat?: ChatService;
   version?: string;
 }
 
@@ -32,12 +37,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger.child({ component: "api" }) as FastifyBaseLogger,
     trustProxy: deps.trustProxy,
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // Unknown fields are errors, not silently dropped; query strings are coerced to their schema types.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: true, allErrors: false } },
   });
   app.decorateRequest("auth", null);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
-  for (const schema of sharedSchemas) app.addSchema(schema);
+  for (const schema of [...sharedSchemas, ...chatSchemas]) app.addSchema(schema);
 
   await app.register(swagger, {
     openapi: {
@@ -56,6 +62,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       matrixIdFor: deps.accounts.matrixIdFor,
       limits: deps.accounts.limits,
     });
+    if (deps.chat) await app.register(chatRoutes, { accounts: deps.accounts.service, chat: deps.chat });
   }
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -18,6 +18,17 @@ export function timeKey(time: number, id: string): string {
   return `${encodeSeq(time)}:${id}`;
 }
 
+/** Joins key parts with NUL, which no identifier contains, so prefixes never run into each other. */
+export function compositeKey(...parts: string[]): string {
+  return parts.join("\x00");
+}
+
+/** Range of every key that starts with the given parts. */
+export function prefixRange(...parts: string[]): { gte: string; lt: string } {
+  const prefix = compositeKey(...parts);
+  return { gte: `${prefix}\x00`, lt: `${prefix}\x01` };
+}
+
 export const SUBLEVELS = {
   inbox: "inbox",
   inboxPending: "inbox-pending",
@@ -29,6 +40,13 @@ export const SUBLEVELS = {
   accounts: "accounts",
   sessions: "sessions",
   sessionTokens: "session-tokens",
+  rooms: "rooms",
+  roomMembers: "room-members",
+  memberRooms: "member-rooms",
+  dms: "dms",
+  messages: "messages",
+  roomTimeline: "room-timeline",
+  roomSeq: "room-seq",
 } as const;
 
 export const META_KEYS = {

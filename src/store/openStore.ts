@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { Level } from "level";
 import type { AccountRepository, SessionRepository } from "../platform/accounts/Account.js";
+import type { MessageRepository, RoomRepository } from "../platform/chat/Room.js";
 import type { KeyValueStore } from "../platform/ports/KeyValueStore.js";
 import type { Outbox } from "../platform/ports/Outbox.js";
 import type { TransactionInbox } from "../platform/ports/TransactionInbox.js";
@@ -8,6 +9,8 @@ import type { UndecryptableEvents } from "../platform/ports/UndecryptableEvents.
 import type { RootLevel } from "./LevelDatabase.js";
 import { LevelAccounts } from "./LevelAccounts.js";
 import { LevelKeyValueStore } from "./LevelKeyValueStore.js";
+import { LevelMessages } from "./LevelMessages.js";
+import { LevelRooms } from "./LevelRooms.js";
 import { LevelSessions } from "./LevelSessions.js";
 import { LevelOutbox } from "./LevelOutbox.js";
 import { LevelTransactionInbox } from "./LevelTransactionInbox.js";
@@ -22,6 +25,8 @@ export interface Store {
   undecryptable: UndecryptableEvents;
   accounts: AccountRepository;
   sessions: SessionRepository;
+  rooms: RoomRepository;
+  messages: MessageRepository;
   close(): Promise<void>;
 }
 
@@ -35,6 +40,8 @@ export function storeOver(db: RootLevel): Store {
     undecryptable: new LevelUndecryptableEvents(db, outbox),
     accounts: new LevelAccounts(db),
     sessions: new LevelSessions(db),
+    rooms: new LevelRooms(db),
+    messages: new LevelMessages(db),
     close: () => db.close(),
   };
 }

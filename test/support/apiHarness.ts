@@ -6,8 +6,17 @@ import { AccountService } from "../../src/platform/accounts/AccountService.js";
 import { LoginThrottle } from "../../src/platform/accounts/LoginThrottle.js";
 import { ScryptPasswordHasher } from "../../src/platform/accounts/PasswordHasher.js";
 import { TokenSigner } from "../../src/platform/accounts/TokenSigner.js";
+import { ChatService } from "../../src/platform/chat/ChatService.js";
+import { DomainEventBus, type PublishedEvent } from "../../src/platform/events/DomainEvent.js";
+import type { MarkdownRenderer } from "../../src/platform/ports/MarkdownRenderer.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver } from "../../src/store/openStore.js";
+
+/** Test stand-in for the Markdown renderer: escapes everything (the real one is tested on its own). */
+export const escapingRenderer: MarkdownRenderer = {
+  toWebHtml: (md) => `<p>${md.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}</p>`,
+  toMatrixHtml: (md) => `<p>${md.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}</p>`,
+};
 
 export const TEST_SECRET = new TextEncoder().encode("test-secret-test-secret-test-secret!!");
 
@@ -23,7 +32,12 @@ export async function apiHarness(options: { signUpPerHour?: number; loginPerMinu
     throttle: new LoginThrottle(5, 15 * 60 * 1000, options.now),
     ...(options.now ? { now: options.now } : {}),
   });
+  const events = new DomainEventBus();
+  const published: PublishedEvent[] = [];
+  events.subscribe((e) => void published.push(e));
+  const chat = new ChatService({ rooms: store.rooms, messages: store.messages, accounts: store.accounts, renderer: escapingRenderer, events });
   const app = await buildApi({
+    chat,
     logger: createLogger("silent"),
     registry: new Registry(),
     trustProxy: false,
@@ -48,5 +62,7 @@ export async function apiHarness(options: { signUpPerHour?: number; loginPerMinu
     });
     return { status: res.statusCode, body: res.body === "" ? undefined : (res.json() as any), headers: res.headers };
   };
-  return { app, store, service, tokens, json };
+  /** Signs up and returns the access token. */
+  const signUp = async (name: string) => (await json("POST", "/api/v1/accounts", { username: name, password: "correct horse battery" })).body.accessToken as string;
+  return { app, store, service, tokens, json, signUp, events, published, chat };
 }

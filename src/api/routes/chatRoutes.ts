@@ -1,0 +1,192 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import type { AccountService } from "../../platform/accounts/AccountService.js";
+import type { ChatService } from "../../platform/chat/ChatService.js";
+import type { Message, MembershipRecord, Room } from "../../platform/chat/Room.js";
+import { authenticate } from "../authenticate.js";
+import type { CreateRoomBodyT, EditBodyT, HandleBodyT, MessageBodyT } from "../schemas/chatSchemas.js";
+import { errorResponses } from "../schemas/common.js";
+
+export interface ChatRoutesOptions {
+  accounts: AccountService;
+  chat: ChatService;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function roomView(room: Room, membership: MembershipRecord, members?: MembershipRecord[]) {
+  return {
+    id: room.id,
+    kind: room.kind,
+    name: room.name,
+    topic: room.topic,
+    createdBy: room.createdBy,
+    createdAt: iso(room.createdAt),
+    membership: membership.membership,
+    ...(members
+      ? { members: members.map((m) => ({ member: m.member, membership: m.membership, kind: m.member.startsWith("@") ? ("matrix" as const) : ("mirage" as const) })) }
+      : {}),
+  };
+}
+
+export function messageView(m: Message) {
+  return {
+    id: m.id,
+    roomId: m.roomId,
+    seq: m.seq,
+    sender: m.sender,
+    body: m.body,
+    html: m.html,
+    ...(m.parentId !== undefined ? { parentId: m.parentId } : {}),
+    createdAt: iso(m.createdAt),
+    ...(m.editedAt !== undefined ? { editedAt: iso(m.editedAt) } : {}),
+    deleted: m.deleted,
+  };
+}
+
+const RoomParams = Type.Object({ roomId: Type.String({ minLength: 1, maxLength: 64 }) });
+const MessageParams = Type.Object({ messageId: Type.String({ minLength: 1, maxLength: 64 }) });
+const PageQuery = Type.Object(
+  {
+    before: Type.Optional(Type.Integer({ minimum: 1, description: "Return messages older than this seq." })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Rooms, DMs, members and messages. Every route needs a signed-in account. */
+export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions): Promise<void> {
+  const { chat } = opts;
+  const auth = { preHandler: authenticate(opts.accounts) };
+  const security = [{ bearer: [] }];
+  const tags = ["chat"];
+
+  app.get(
+    "/api/v1/rooms",
+    { ...auth, schema: { summary: "Rooms you are in or invited to", tags, security, response: { 200: Type.Object({ rooms: Type.Array(Type.Ref("Room")) }), ...errorResponses(401) } } },
+    async (request) => ({ rooms: (await chat.roomsOf(request.auth!.account)).map(({ room, membership }) => roomView(room, membership)) }),
+  );
+
+  app.post<{ Body: CreateRoomBodyT }>(
+    "/api/v1/rooms",
+    { ...auth, schema: { summary: "Create a room", tags, security, body: { $ref: "CreateRoomBody#" }, response: { 201: { $ref: "Room#" }, ...errorResponses(400, 401, 404) } } },
+    async (request, reply) => {
+      const account = request.auth!.account;
+      const room = await chat.createRoom(account, request.body);
+      const { membership, members } = await chat.getRoom(account, room.id);
+      return reply.code(201).send(roomView(room, membership, members));
+    },
+  );
+
+  app.get<{ Params: { roomId: string } }>(
+    "/api/v1/rooms/:roomId",
+    { ...auth, schema: { summary: "A room with its members", tags, security, params: RoomParams, response: { 200: { $ref: "Room#" }, ...errorResponses(401, 404) } } },
+    async (request) => {
+      const { room, membership, members } = await chat.getRoom(request.auth!.account, request.params.roomId);
+      return roomView(room, membership, members);
+    },
+  );
+
+  app.post<{ Params: { roomId: string }; Body: HandleBodyT }>(
+    "/api/v1/rooms/:roomId/members",
+    {
+      ...auth,
+      schema: {
+        summary: "Invite by handle (naming yourself accepts your invite)",
+        tags,
+        security,
+        params: RoomParams,
+        body: { $ref: "HandleBody#" },
+        response: { 200: Type.Object({ member: Type.String(), membership: Type.String() }), ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const record = await chat.invite(request.auth!.account, request.params.roomId, request.body.handle);
+      return { member: record.member, membership: record.membership };
+    },
+  );
+
+  app.delete<{ Params: { roomId: string } }>(
+    "/api/v1/rooms/:roomId/members/me",
+    { ...auth, schema: { summary: "Leave a room (or decline an invite)", tags, security, params: RoomParams, response: { 204: Type.Null(), ...errorResponses(401, 404) } } },
+    async (request, reply) => {
+      await chat.leave(request.auth!.account, request.params.roomId);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Body: HandleBodyT }>(
+    "/api/v1/dms",
+    {
+      ...auth,
+      schema: {
+        summary: "Open (or find) the DM with someone",
+        tags,
+        security,
+        body: { $ref: "HandleBody#" },
+        response: { 200: { $ref: "Room#" }, 201: { $ref: "Room#" }, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const account = request.auth!.account;
+      const { room, created } = await chat.openDm(account, request.body.handle);
+      const { membership, members } = await chat.getRoom(account, room.id);
+      return reply.code(created ? 201 : 200).send(roomView(room, membership, members));
+    },
+  );
+
+  app.get<{ Params: { roomId: string }; Querystring: { before?: number; limit?: number } }>(
+    "/api/v1/rooms/:roomId/messages",
+    {
+      ...auth,
+      schema: {
+        summary: "Messages, newest first; page with ?before=<seq of the oldest you have>",
+        tags,
+        security,
+        params: RoomParams,
+        querystring: PageQuery,
+        response: { 200: Type.Object({ messages: Type.Array(Type.Ref("Message")), nextBefore: Type.Union([Type.Integer(), Type.Null()]) }), ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? 50;
+      const page = await chat.messages(request.auth!.account, request.params.roomId, {
+        limit,
+        ...(request.query.before !== undefined ? { beforeSeq: request.query.before } : {}),
+      });
+      const oldest = page.at(-1);
+      return { messages: page.map(messageView), nextBefore: page.length === limit && oldest && oldest.seq > 1 ? oldest.seq : null };
+    },
+  );
+
+  app.post<{ Params: { roomId: string }; Body: MessageBodyT }>(
+    "/api/v1/rooms/:roomId/messages",
+    {
+      ...auth,
+      schema: { summary: "Send a message (Markdown); parentId makes it a reply", tags, security, params: RoomParams, body: { $ref: "MessageBody#" }, response: { 201: { $ref: "Message#" }, ...errorResponses(400, 401, 404) } },
+    },
+    async (request, reply) => {
+      const { body, parentId } = request.body;
+      const message = await chat.send(request.auth!.account, request.params.roomId, { body, ...(parentId !== undefined ? { parentId } : {}) });
+      return reply.code(201).send(messageView(message));
+    },
+  );
+
+  app.patch<{ Params: { messageId: string }; Body: EditBodyT }>(
+    "/api/v1/messages/:messageId",
+    {
+      ...auth,
+      schema: { summary: "Edit your message", tags, security, params: MessageParams, body: { $ref: "EditBody#" }, response: { 200: { $ref: "Message#" }, ...errorResponses(400, 401, 403, 404, 409) } },
+    },
+    async (request) => messageView(await chat.edit(request.auth!.account, request.params.messageId, request.body.body)),
+  );
+
+  app.delete<{ Params: { messageId: string } }>(
+    "/api/v1/messages/:messageId",
+    { ...auth, schema: { summary: "Delete a message (sender or room creator)", tags, security, params: MessageParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404) } } },
+    async (request, reply) => {
+      await chat.delete(request.auth!.account, request.params.messageId);
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,225 @@
+import { randomBytes } from "node:crypto";
+import type { Account, AccountRepository } from "../accounts/Account.js";
+import { ErrorCodes, MirageError } from "../errors/MirageError.js";
+import type { DomainEvent, DomainEventBus } from "../events/DomainEvent.js";
+import type { AccountName } from "../ids.js";
+import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
+import { parseHandle } from "./parseHandle.js";
+import type { MemberId, Message, MembershipRecord, MessageRepository, Room, RoomRepository } from "./Room.js";
+
+export const MESSAGE_MAX_LENGTH = 20_000;
+
+export interface ChatServiceDeps {
+  rooms: RoomRepository;
+  messages: MessageRepository;
+  accounts: AccountRepository;
+  renderer: MarkdownRenderer;
+  events: DomainEventBus;
+  now?: () => number;
+}
+
+const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString("base64url")}`;
+const notFound = (what: string) => new MirageError(ErrorCodes.notFound, `${what} not found`);
+
+/** Rooms, DMs, memberships and messages, with the permission rules in one place. */
+export class ChatService {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: ChatServiceDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async createRoom(creator: Account, input: { name: string; topic?: string; invite?: readonly string[] }): Promise<Room> {
+    const now = this.now();
+    const room: Room = { id: newId("r"), kind: "group", name: input.name.trim(), topic: input.topic?.trim() ?? "", createdBy: creator.name, createdAt: now };
+    if (room.name === "") throw new MirageError(ErrorCodes.invalidInput, "room name must not be empty");
+    const invited = await this.resolveAll(input.invite ?? [], creator.name);
+    const memberships: MembershipRecord[] = [
+      { roomId: room.id, member: creator.name, membership: "join", by: creator.name, at: now },
+      ...invited.map((member) => ({ roomId: room.id, member, membership: "invite" as const, by: creator.name, at: now })),
+    ];
+    await this.deps.rooms.create(room, memberships);
+    this.emit({ type: "room.created", roomId: room.id, by: creator.name }, [creator.name, ...invited]);
+    for (const member of invited) this.emit({ type: "member.changed", roomId: room.id, member, membership: "invite", by: creator.name }, [creator.name, member]);
+    return room;
+  }
+
+  /** The DM between the two, created on first use. Mirage accounts join at once; Matrix users are invited. */
+  async openDm(account: Account, handle: string): Promise<{ room: Room; created: boolean }> {
+    const [other] = await this.resolveAll([handle], account.name);
+    if (!other) throw new MirageError(ErrorCodes.invalidInput, "a DM needs someone other than yourself");
+    const existing = await this.deps.rooms.findDm(account.name, other);
+    if (existing) {
+      const room = await this.deps.rooms.get(existing);
+      if (room) return { room, created: false };
+    }
+    const now = this.now();
+    const room: Room = { id: newId("r"), kind: "dm", name: "", topic: "", createdBy: account.name, createdAt: now };
+    const otherState = other.startsWith("@") ? "invite" : "join";
+    await this.deps.rooms.create(
+      room,
+      [
+        { roomId: room.id, member: account.name, membership: "join", by: account.name, at: now },
+        { roomId: room.id, member: other, membership: otherState, by: account.name, at: now },
+      ],
+      [account.name, other],
+    );
+    this.emit({ type: "room.created", roomId: room.id, by: account.name }, [account.name, other]);
+    return { room, created: true };
+  }
+
+  async roomsOf(account: Account): Promise<Array<{ room: Room; membership: MembershipRecord }>> {
+    const out: Array<{ room: Room; membership: MembershipRecord }> = [];
+    for (const membership of await this.deps.rooms.roomsOf(account.name)) {
+      const room = await this.deps.rooms.get(membership.roomId);
+      if (room) out.push({ room, membership });
+    }
+    return out;
+  }
+
+  /** A room its joined or invited members may see, with its members. */
+  async getRoom(account: Account, roomId: string): Promise<{ room: Room; membership: MembershipRecord; members: MembershipRecord[] }> {
+    const { room, membership } = await this.requireVisible(account.name, roomId);
+    const members = (await this.deps.rooms.members(roomId)).filter((m) => m.membership !== "leave");
+    return { room, membership, members };
+  }
+
+  /**
+   * Invites by handle. Naming yourself accepts your own pending invite. Only joined members
+   * of group rooms invite; DMs stay two-person.
+   */
+  async invite(account: Account, roomId: string, handle: string): Promise<MembershipRecord> {
+    const target = parseHandle(handle);
+    const { room, membership } = await this.requireVisible(account.name, roomId);
+    if (target.id === account.name) {
+      if (membership.membership === "join") throw new MirageError(ErrorCodes.conflict, "you are already in this room");
+      return this.changeMembership(roomId, account.name, "join", account.name);
+    }
+    if (membership.membership !== "join") throw new MirageError(ErrorCodes.forbidden, "join the room before inviting others");
+    if (room.kind === "dm") throw new MirageError(ErrorCodes.invalidInput, "DMs are for two; create a room to talk with more people");
+    const [member] = await this.resolveAll([handle], account.name);
+    const current = await this.deps.rooms.membership(roomId, member!);
+    if (current && current.membership !== "leave") throw new MirageError(ErrorCodes.conflict, `${member} is already ${current.membership === "join" ? "in" : "invited to"} this room`);
+    return this.changeMembership(roomId, member!, "invite", account.name);
+  }
+
+  async leave(account: Account, roomId: string): Promise<void> {
+    await this.requireVisible(account.name, roomId);
+    await this.changeMembership(roomId, account.name, "leave", account.name);
+  }
+
+  async send(account: Account, roomId: string, input: { body: string; parentId?: string }): Promise<Message> {
+    await this.requireJoined(account.name, roomId);
+    checkBody(input.body);
+    if (input.parentId !== undefined) {
+      const parent = await this.deps.messages.get(input.parentId);
+      if (!parent || parent.roomId !== roomId) throw new MirageError(ErrorCodes.invalidInput, "parentId must be a message in the same room");
+    }
+    const message = await this.deps.messages.append({
+      id: newId("m"),
+      roomId,
+      sender: account.name,
+      body: input.body,
+      html: this.deps.renderer.toWebHtml(input.body),
+      ...(input.parentId !== undefined ? { parentId: input.parentId } : {}),
+      createdAt: this.now(),
+      deleted: false,
+    });
+    await this.emitToRoom({ type: "message.created", roomId, messageId: message.id, by: account.name });
+    return message;
+  }
+
+  async messages(account: Account, roomId: string, options: { beforeSeq?: number; limit: number }): Promise<Message[]> {
+    await this.requireVisible(account.name, roomId, ["join"]);
+    return this.deps.messages.page(roomId, options);
+  }
+
+  async getMessage(account: Account, messageId: string): Promise<Message> {
+    const message = await this.deps.messages.get(messageId);
+    if (!message) throw notFound("message");
+    await this.requireVisible(account.name, message.roomId, ["join"]);
+    return message;
+  }
+
+  async edit(account: Account, messageId: string, body: string): Promise<Message> {
+    const message = await this.getMessage(account, messageId);
+    if (message.sender !== account.name) throw new MirageError(ErrorCodes.forbidden, "only the sender may edit a message");
+    if (message.deleted) throw new MirageError(ErrorCodes.conflict, "a deleted message cannot be edited");
+    checkBody(body);
+    const edited: Message = { ...message, body, html: this.deps.renderer.toWebHtml(body), editedAt: this.now() };
+    await this.deps.messages.update(edited);
+    await this.emitToRoom({ type: "message.edited", roomId: message.roomId, messageId, by: account.name });
+    return edited;
+  }
+
+  /** Deletion keeps a tombstone (thread replies stay attached); the sender or the room's creator may delete. */
+  async delete(account: Account, messageId: string): Promise<void> {
+    const message = await this.getMessage(account, messageId);
+    const room = await this.deps.rooms.get(message.roomId);
+    if (message.sender !== account.name && room?.createdBy !== account.name) {
+      throw new MirageError(ErrorCodes.forbidden, "only the sender or the room's creator may delete a message");
+    }
+    if (message.deleted) return;
+    await this.deps.messages.update({ ...message, body: "", html: "", deleted: true, editedAt: this.now() });
+    await this.emitToRoom({ type: "message.deleted", roomId: message.roomId, messageId, by: account.name });
+  }
+
+  /** Mirage accounts that should see what happens in a room live. */
+  async audienceOf(roomId: string): Promise<AccountName[]> {
+    return (await this.deps.rooms.members(roomId))
+      .filter((m) => m.membership !== "leave" && !m.member.startsWith("@"))
+      .map((m) => m.member as AccountName);
+  }
+
+  /** Whether `member` may read the room's messages (for reactions on messages and the like). */
+  async canRead(member: MemberId, roomId: string): Promise<boolean> {
+    return (await this.deps.rooms.membership(roomId, member))?.membership === "join";
+  }
+
+  private async changeMembership(roomId: string, member: MemberId, membership: MembershipRecord["membership"], by: MemberId): Promise<MembershipRecord> {
+    const audienceBefore = await this.audienceOf(roomId);
+    const record: MembershipRecord = { roomId, member, membership, by, at: this.now() };
+    await this.deps.rooms.setMembership(record);
+    const audience = new Set([...audienceBefore, ...(member.startsWith("@") ? [] : [member])]);
+    this.emit({ type: "member.changed", roomId, member, membership, by }, [...audience]);
+    return record;
+  }
+
+  private async requireVisible(member: MemberId, roomId: string, allowed: ReadonlyArray<MembershipRecord["membership"]> = ["join", "invite"]) {
+    const room = await this.deps.rooms.get(roomId);
+    const membership = room ? await this.deps.rooms.membership(roomId, member) : undefined;
+    // Rooms one cannot see are reported as missing, so their existence does not leak.
+    if (!room || !membership || !allowed.includes(membership.membership)) throw notFound("room");
+    return { room, membership };
+  }
+
+  private requireJoined(member: MemberId, roomId: string) {
+    return this.requireVisible(member, roomId, ["join"]);
+  }
+
+  /** Resolves handles to members, checking that Mirage accounts exist; drops `self`. */
+  private async resolveAll(handles: readonly string[], self: AccountName): Promise<MemberId[]> {
+    const out = new Set<MemberId>();
+    for (const handle of handles) {
+      const parsed = parseHandle(handle);
+      if (parsed.kind === "mirage" && !(await this.deps.accounts.get(parsed.id as AccountName))) {
+        throw new MirageError(ErrorCodes.notFound, `no Mirage account named "${parsed.id}"`);
+      }
+      if (parsed.id !== self) out.add(parsed.id);
+    }
+    return [...out];
+  }
+
+  private async emitToRoom(event: DomainEvent & { roomId: string }): Promise<void> {
+    this.emit(event, await this.audienceOf(event.roomId));
+  }
+
+  private emit(event: DomainEvent, audience: readonly string[]): void {
+    this.deps.events.emit(event, audience.filter((a) => !a.startsWith("@")), this.now());
+  }
+}
+
+function checkBody(body: string): void {
+  if (body.trim() === "") throw new MirageError(ErrorCodes.invalidInput, "message body must not be empty");
+  if (body.length > MESSAGE_MAX_LENGTH) throw new MirageError(ErrorCodes.invalidInput, `message body must be at most ${MESSAGE_MAX_LENGTH} characters`);
+}

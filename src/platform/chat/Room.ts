@@ -1,0 +1,62 @@
+import type { AccountName } from "../ids.js";
+
+/** A member of a room: a Mirage account name (`alice`) or a Matrix user ID (`@bob:example.org`). */
+export type MemberId = string;
+export type Membership = "join" | "invite" | "leave";
+
+export interface Room {
+  id: string;
+  kind: "group" | "dm";
+  name: string;
+  topic: string;
+  createdBy: AccountName;
+  createdAt: number;
+}
+
+export interface MembershipRecord {
+  roomId: string;
+  member: MemberId;
+  membership: Membership;
+  /** Who made the change (the member for join/leave, the inviter for invite). */
+  by: MemberId;
+  at: number;
+}
+
+export interface Message {
+  id: string;
+  roomId: string;
+  /** Position in the room's timeline (1, 2, 3, …); pagination cursor. */
+  seq: number;
+  sender: MemberId;
+  /** Markdown source; empty once deleted. */
+  body: string;
+  /** Sanitized HTML rendered at write time; empty once deleted. */
+  html: string;
+  /** The message this one replies to, in the same room. */
+  parentId?: string;
+  createdAt: number;
+  editedAt?: number;
+  deleted: boolean;
+}
+
+/** Rooms and memberships; a DM index finds the one DM between two members. */
+export interface RoomRepository {
+  /** Creates the room with its initial memberships (and DM index entry) in one batch. */
+  create(room: Room, memberships: readonly MembershipRecord[], dmPair?: readonly [MemberId, MemberId]): Promise<void>;
+  get(id: string): Promise<Room | undefined>;
+  setMembership(record: MembershipRecord): Promise<void>;
+  membership(roomId: string, member: MemberId): Promise<MembershipRecord | undefined>;
+  members(roomId: string): Promise<MembershipRecord[]>;
+  /** Rooms where `member` is joined or invited, newest membership change first. */
+  roomsOf(member: MemberId): Promise<MembershipRecord[]>;
+  findDm(a: MemberId, b: MemberId): Promise<string | undefined>;
+}
+
+/** A room's timeline. `append` assigns the next sequence number atomically. */
+export interface MessageRepository {
+  append(message: Omit<Message, "seq">): Promise<Message>;
+  get(id: string): Promise<Message | undefined>;
+  update(message: Message): Promise<void>;
+  /** Newest first, strictly before `beforeSeq` when given. */
+  page(roomId: string, options: { beforeSeq?: number; limit: number }): Promise<Message[]>;
+}

@@ -1,0 +1,51 @@
+/**
+ * What happened in Mirage, as facts for the sync hub, the Matrix bridge and plugins.
+ * Emitted after the change is durable; `audience` lists the Mirage accounts who should see it
+ * live (room members, a post's author and commenters, …).
+ */
+export type DomainEvent =
+  | { type: "room.created"; roomId: string; by: string }
+  | { type: "member.changed"; roomId: string; member: string; membership: "join" | "invite" | "leave"; by: string }
+  | { type: "message.created"; roomId: string; messageId: string; by: string }
+  | { type: "message.edited"; roomId: string; messageId: string; by: string }
+  | { type: "message.deleted"; roomId: string; messageId: string; by: string }
+  | { type: "post.created"; blog: string; postId: string; by: string }
+  | { type: "post.edited"; blog: string; postId: string; by: string }
+  | { type: "post.deleted"; blog: string; postId: string; by: string }
+  | { type: "comment.created"; postId: string; commentId: string; by: string }
+  | { type: "comment.edited"; postId: string; commentId: string; by: string }
+  | { type: "comment.deleted"; postId: string; commentId: string; by: string }
+  | { type: "reaction.added"; target: ReactionTarget; key: string; by: string }
+  | { type: "reaction.removed"; target: ReactionTarget; key: string; by: string };
+
+export interface ReactionTarget {
+  kind: "post" | "comment" | "message";
+  id: string;
+  /** The room of a message, for routing. */
+  roomId?: string;
+}
+
+export interface PublishedEvent {
+  event: DomainEvent;
+  /** Mirage account names that should see it in their sync stream. */
+  audience: readonly string[];
+  at: number;
+}
+
+/** Receives domain events; subscribers must not throw (errors are their own to log). */
+export type DomainEventListener = (published: PublishedEvent) => void;
+
+/** In-process fan-out of domain events, called by services after their writes are committed. */
+export class DomainEventBus {
+  private readonly listeners = new Set<DomainEventListener>();
+
+  subscribe(listener: DomainEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(event: DomainEvent, audience: readonly string[], at = Date.now()): void {
+    const published = { event, audience, at };
+    for (const listener of this.listeners) listener(published);
+  }
+}

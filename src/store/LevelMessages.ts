@@ -1,0 +1,46 @@
+import type { Message, MessageRepository } from "../platform/chat/Room.js";
+import { jsonSublevel, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
+import { compositeKey, encodeSeq, prefixRange, SUBLEVELS } from "./keys.js";
+
+/** Messages by id, a per-room timeline index by sequence, and each room's last sequence. */
+export class LevelMessages implements MessageRepository {
+  private readonly messages: JsonSublevel<Message>;
+  private readonly timeline: JsonSublevel<string>;
+  private readonly seqs: JsonSublevel<number>;
+  private readonly mutex = new Mutex();
+
+  constructor(private readonly db: RootLevel) {
+    this.messages = jsonSublevel<Message>(db, SUBLEVELS.messages);
+    this.timeline = jsonSublevel<string>(db, SUBLEVELS.roomTimeline);
+    this.seqs = jsonSublevel<number>(db, SUBLEVELS.roomSeq);
+  }
+
+  append(input: Omit<Message, "seq">): Promise<Message> {
+    return this.mutex.run(async () => {
+      const seq = ((await this.seqs.get(input.roomId)) ?? 0) + 1;
+      const message: Message = { ...input, seq };
+      await this.db.batch([
+        { type: "put", sublevel: this.messages, key: message.id, value: message },
+        { type: "put", sublevel: this.timeline, key: compositeKey(message.roomId, encodeSeq(seq)), value: message.id },
+        { type: "put", sublevel: this.seqs, key: message.roomId, value: seq },
+      ] as BatchOp[]);
+      return message;
+    });
+  }
+
+  get(id: string): Promise<Message | undefined> {
+    return this.messages.get(id);
+  }
+
+  update(message: Message): Promise<void> {
+    return this.mutex.run(() => this.messages.put(message.id, message));
+  }
+
+  async page(roomId: string, options: { beforeSeq?: number; limit: number }): Promise<Message[]> {
+    const range = prefixRange(roomId);
+    const lt = options.beforeSeq === undefined ? range.lt : compositeKey(roomId, encodeSeq(options.beforeSeq));
+    const ids = await this.timeline.values({ gte: range.gte, lt, reverse: true, limit: options.limit }).all();
+    const messages = await this.messages.getMany(ids);
+    return messages.filter((m): m is Message => m !== undefined);
+  }
+}
