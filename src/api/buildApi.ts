@@ -10,6 +10,10 @@ import { accountRoutes } from "./routes/accountRoutes.js";
 import { chatRoutes } from "./routes/chatRoutes.js";
 import { chatSchemas } from "./schemas/chatSchemas.js";
 import type { ChatService } from "../platform/chat/ChatService.js";
+import type { ProfileService } from "../platform/accounts/ProfileService.js";
+import type { SyncHub } from "../platform/sync/SyncHub.js";
+import { profileRoutes, profileSchemas } from "./routes/profileRoutes.js";
+import { syncRoutes } from "./routes/syncRoutes.js";
 import { healthRoutes, type HealthSource } from "./routes/healthRoutes.js";
 import { sharedSchemas } from "./schemas/common.js";
 
@@ -28,6 +32,10 @@ export interface ApiDeps {
   };
   /** Rooms and messages; needs `accounts`. */
   chat?: ChatService;
+  /** Profiles; needs `accounts`. */
+  profiles?: ProfileService;
+  /** Long-poll sync; needs `accounts`. */
+  sync?: SyncHub;
   version?: string;
 }
 
@@ -43,7 +51,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.decorateRequest("auth", null);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
-  for (const schema of [...sharedSchemas, ...chatSchemas]) app.addSchema(schema);
+  for (const schema of [...sharedSchemas, ...chatSchemas, ...profileSchemas]) app.addSchema(schema);
 
   await app.register(swagger, {
     openapi: {
@@ -63,6 +71,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       limits: deps.accounts.limits,
     });
     if (deps.chat) await app.register(chatRoutes, { accounts: deps.accounts.service, chat: deps.chat });
+    if (deps.profiles) {
+      await app.register(profileRoutes, { accounts: deps.accounts.service, profiles: deps.profiles, matrixIdFor: deps.accounts.matrixIdFor });
+    }
+    if (deps.sync) await app.register(syncRoutes, { accounts: deps.accounts.service, hub: deps.sync });
   }
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -9,6 +9,9 @@ import { TokenSigner } from "../../src/platform/accounts/TokenSigner.js";
 import { ChatService } from "../../src/platform/chat/ChatService.js";
 import { DomainEventBus, type PublishedEvent } from "../../src/platform/events/DomainEvent.js";
 import type { MarkdownRenderer } from "../../src/platform/ports/MarkdownRenderer.js";
+import { ProfileService, type ProfileSanitizer } from "../../src/platform/accounts/ProfileService.js";
+import { SyncHub } from "../../src/platform/sync/SyncHub.js";
+import { publishDomainEvents } from "../../src/platform/sync/publishDomainEvents.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver } from "../../src/store/openStore.js";
 
@@ -18,10 +21,16 @@ export const escapingRenderer: MarkdownRenderer = {
   toMatrixHtml: (md) => `<p>${md.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}</p>`,
 };
 
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Test stand-in for the profile sanitizers; the real ones are tested with the XSS corpus. */
+export const escapingSanitizer: ProfileSanitizer = { bioHtml: (md) => `<p>${escape(md)}</p>`, html: escape, css: () => "" };
+
 export const TEST_SECRET = new TextEncoder().encode("test-secret-test-secret-test-secret!!");
 
 /** The HTTP side over an in-memory store, with cheap password hashing (same code, smaller N). */
-export async function apiHarness(options: { signUpPerHour?: number; loginPerMinute?: number; corsOrigins?: string[]; now?: () => number } = {}) {
+export async function apiHarness(
+  options: { signUpPerHour?: number; loginPerMinute?: number; corsOrigins?: string[]; now?: () => number; sanitizer?: ProfileSanitizer } = {},
+) {
   const store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
   const tokens = new TokenSigner(TEST_SECRET, 900);
   const service = new AccountService({
@@ -36,8 +45,13 @@ export async function apiHarness(options: { signUpPerHour?: number; loginPerMinu
   const published: PublishedEvent[] = [];
   events.subscribe((e) => void published.push(e));
   const chat = new ChatService({ rooms: store.rooms, messages: store.messages, accounts: store.accounts, renderer: escapingRenderer, events });
+  const hub = new SyncHub();
+  publishDomainEvents(events, hub);
+  const profiles = new ProfileService(store.accounts, options.sanitizer ?? escapingSanitizer);
   const app = await buildApi({
     chat,
+    profiles,
+    sync: hub,
     logger: createLogger("silent"),
     registry: new Registry(),
     trustProxy: false,
@@ -64,5 +78,5 @@ export async function apiHarness(options: { signUpPerHour?: number; loginPerMinu
   };
   /** Signs up and returns the access token. */
   const signUp = async (name: string) => (await json("POST", "/api/v1/accounts", { username: name, password: "correct horse battery" })).body.accessToken as string;
-  return { app, store, service, tokens, json, signUp, events, published, chat };
+  return { app, store, service, tokens, json, signUp, events, published, chat, hub, profiles };
 }

@@ -16,5 +16,9 @@ export function invalidSyncToken(problem: SyncTokenProblem): MirageError {
 
 /** True for the error raised by {@link invalidSyncToken}, so adapters can tell it from other bad input. */
 export function isInvalidSyncToken(error: unknown): error is MirageError {
-  return error instanceof MirageError && error.code === ErrorCodes.invalidInput && typeof error.details?.["syncToken"] === "string";
+  return (
+    error instanceof MirageError &&
+    error.code === ErrorCodes.invalidInput &&
+    typeof error.details?.["syncToken"] === "string"
+  );
 }

@@ -1,0 +1,79 @@
+import { ErrorCodes, MirageError } from "../errors/MirageError.js";
+import type { AccountName } from "../ids.js";
+import type { Account, AccountRepository } from "./Account.js";
+
+/** Sanitizers the profile needs; implemented by the render module, injected so the domain stays testable. */
+export interface ProfileSanitizer {
+  /** Bio Markdown → sanitized HTML. */
+  bioHtml(markdown: string): string;
+  /** The owner's custom HTML → allowlisted HTML (no script, no handlers). */
+  html(raw: string): string;
+  /** The owner's custom CSS → allowlisted, scoped CSS safe inside `<style>`. */
+  css(raw: string): string;
+}
+
+export interface ProfilePatch {
+  displayName?: string;
+  avatarUrl?: string;
+  bio?: string;
+  customHtml?: string;
+  customCss?: string;
+}
+
+export const PROFILE_LIMITS = { displayName: 100, avatarUrl: 2048, bio: 10_000, customHtml: 100_000, customCss: 50_000 } as const;
+
+/** Profile edits: validated, sanitized and rendered once at write time; raw sources kept for their owner. */
+export class ProfileService {
+  constructor(
+    private readonly accounts: AccountRepository,
+    private readonly sanitizer: ProfileSanitizer,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(name: string): Promise<Account> {
+    const account = await this.accounts.get(name.toLowerCase() as AccountName);
+    if (!account) throw new MirageError(ErrorCodes.notFound, "no such user");
+    return account;
+  }
+
+  async update(account: Account, patch: ProfilePatch): Promise<Account> {
+    const next: Account = { ...account, updatedAt: this.now() };
+    if (patch.displayName !== undefined) {
+      const displayName = patch.displayName.trim();
+      if (displayName === "" || /[\u0000-\u001f\u007f]/.test(displayName)) {
+        throw new MirageError(ErrorCodes.invalidInput, "displayName must be non-empty text without control characters");
+      }
+      next.displayName = displayName;
+    }
+    if (patch.avatarUrl !== undefined) next.avatarUrl = checkAvatarUrl(patch.avatarUrl);
+    if (patch.bio !== undefined) {
+      next.bio = patch.bio;
+      next.bioHtml = patch.bio === "" ? "" : this.sanitizer.bioHtml(patch.bio);
+    }
+    if (patch.customHtml !== undefined) {
+      next.customHtml = patch.customHtml;
+      next.customHtmlSanitized = this.sanitizer.html(patch.customHtml);
+    }
+    if (patch.customCss !== undefined) {
+      next.customCss = patch.customCss;
+      next.customCssSanitized = this.sanitizer.css(patch.customCss);
+    }
+    await this.accounts.update(next);
+    return next;
+  }
+}
+
+/** Avatars are fetched by browsers: https only, no credentials in the URL. */
+function checkAvatarUrl(raw: string): string {
+  if (raw === "") return "";
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new MirageError(ErrorCodes.invalidInput, "avatarUrl must be an https URL");
+  }
+  if (url.protocol !== "https:" || url.username !== "" || url.password !== "") {
+    throw new MirageError(ErrorCodes.invalidInput, "avatarUrl must be an https URL without credentials");
+  }
+  return url.toString();
+}

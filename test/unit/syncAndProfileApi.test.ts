@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { apiHarness } from "../support/apiHarness.js";
+
+describe("long-poll sync API", () => {
+  it("returns the current position at once, then wakes a waiting poll with the new event", async () => {
+    const h = await apiHarness();
+    const alice = await h.signUp("alice");
+    const bob = await h.signUp("bob");
+    const dm = (await h.json("POST", "/api/v1/dms", { handle: "bob" }, alice)).body;
+    const first = await h.json("GET", "/api/v1/sync", undefined, bob);
+    expect(first).toMatchObject({ status: 200, body: { events: [], next: expect.any(String) } });
+
+    let settled = false;
+    const poll = h.json("GET", `/api/v1/sync?since=${encodeURIComponent(first.body.next)}&timeout=60000`, undefined, bob).finally(() => {
+      settled = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    const sent = (await h.json("POST", `/api/v1/rooms/${dm.id}/messages`, { body: "wake up" }, alice)).body;
+    const woke = await poll;
+    expect(woke.status).toBe(200);
+    expect(woke.body.events).toEqual([{ kind: "message.created", roomId: dm.id, data: expect.objectContaining({ messageId: sent.id, by: "alice" }) }]);
+    expect(woke.body.next).not.toBe(first.body.next);
+  });
+
+  it("times out with no events, and refuses forged or garbage tokens", async () => {
+    const h = await apiHarness();
+    const alice = await h.signUp("alice");
+    const { next } = (await h.json("GET", "/api/v1/sync", undefined, alice)).body;
+    const empty = await h.json("GET", `/api/v1/sync?since=${encodeURIComponent(next)}&timeout=0`, undefined, alice);
+    expect(empty.body.events).toEqual([]);
+    const forged = next.slice(0, -4) + (next.endsWith("AAAA") ? "BBBB" : "AAAA");
+    for (const token of [forged, "garbage", "x".repeat(150)]) {
+      const res = await h.json("GET", `/api/v1/sync?since=${encodeURIComponent(token)}&timeout=0`, undefined, alice);
+      expect(res.status, token).toBe(400);
+      expect(res.body.error.message).toMatch(/stale or invalid/);
+    }
+    expect((await h.json("GET", "/api/v1/sync?timeout=999999", undefined, alice)).status).toBe(400);
+    expect((await h.json("GET", "/api/v1/sync")).status).toBe(401);
+  });
+});
+
+describe("profiles API", () => {
+  it("edits a profile; the public read carries only sanitized forms, the owner also sees the raw ones", async () => {
+    const h = await apiHarness();
+    const alice = await h.signUp("alice");
+    const patch = await h.json(
+      "PATCH",
+      "/api/v1/me/profile",
+      { displayName: "Alice A.", avatarUrl: "https://img.example/a.png", bio: "I *write*", customHtml: "<b onclick=x>hi</b>", customCss: "body{}" },
+      alice,
+    );
+    expect(patch.status).toBe(200);
+    expect(patch.body).toMatchObject({ displayName: "Alice A.", customHtml: "<b onclick=x>hi</b>", customHtmlSanitized: expect.not.stringContaining("<b onclick") });
+    const pub = await h.json("GET", "/api/v1/users/Alice");
+    expect(pub.status).toBe(200);
+    expect(pub.body).toMatchObject({ name: "alice", displayName: "Alice A.", avatarUrl: "https://img.example/a.png", matrixId: "@mirage_alice:test.example" });
+    expect(JSON.stringify(pub.body)).not.toContain("<b onclick");
+    expect(pub.body).not.toHaveProperty("customHtmlSanitized");
+    expect((await h.json("GET", "/api/v1/me/profile", undefined, alice)).body.customHtml).toBe("<b onclick=x>hi</b>");
+  });
+
+  it("validates profile edits", async () => {
+    const h = await apiHarness();
+    const alice = await h.signUp("alice");
+    for (const body of [{ avatarUrl: "http://img.example/a.png" }, { avatarUrl: "javascript:alert(1)" }, { avatarUrl: "https://u:p@img.example/" }, { displayName: "  " }, {}, { nope: 1 }, { bio: "x".repeat(10_001) }]) {
+      expect((await h.json("PATCH", "/api/v1/me/profile", body, alice)).status, JSON.stringify(body).slice(0, 60)).toBe(400);
+    }
+    expect((await h.json("PATCH", "/api/v1/me/profile", { bio: "x" })).status).toBe(401);
+    expect((await h.json("GET", "/api/v1/users/nobody")).status).toBe(404);
+  });
+});
