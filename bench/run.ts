@@ -1,6 +1,7 @@
 import { benchAppserviceIngest } from "./appserviceIngest.js";
 import { benchCryptoCost } from "./cryptoCost.js";
 import { benchDurableIndexedDB } from "./durableIndexedDB.js";
+import { benchLongPoll } from "./longPoll.js";
 
 // Each benchmark reports figures as ratios against a baseline measured in the same run.
 const lines = [
@@ -8,5 +9,6 @@ const lines = [
   ...(await benchAppserviceIngest()),
   ...(await benchDurableIndexedDB()),
   ...(await benchCryptoCost()),
+  ...(await benchLongPoll()),
 ];
 process.stdout.write(lines.join("\n") + "\n");
