@@ -1,3 +1,4 @@
+import { benchApiRoutes } from "./apiRoutes.js";
 import { benchAppserviceIngest } from "./appserviceIngest.js";
 import { benchCryptoCost } from "./cryptoCost.js";
 import { benchDurableIndexedDB } from "./durableIndexedDB.js";
@@ -7,6 +8,7 @@ import { benchLongPoll } from "./longPoll.js";
 const lines = [
   `Mirage benchmarks, Node ${process.versions.node}, ${new Date().toISOString()}`,
   ...(await benchAppserviceIngest()),
+  ...(await benchApiRoutes()),
   ...(await benchDurableIndexedDB()),
   ...(await benchCryptoCost()),
   ...(await benchLongPoll()),

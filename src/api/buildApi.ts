@@ -1,7 +1,7 @@
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
 import type { Registry } from "prom-client";
 import type { Logger } from "../log/createLogger.js";
 import type { AccountService } from "../platform/accounts/AccountService.js";
@@ -12,6 +12,15 @@ import { chatSchemas } from "./schemas/chatSchemas.js";
 import type { ChatService } from "../platform/chat/ChatService.js";
 import type { ProfileService } from "../platform/accounts/ProfileService.js";
 import type { SyncHub } from "../platform/sync/SyncHub.js";
+import type { BlogService } from "../platform/blogs/BlogService.js";
+import type { CommentService } from "../platform/blogs/CommentService.js";
+import type { ReactionService } from "../platform/reactions/ReactionService.js";
+import { blogRoutes } from "./routes/blogRoutes.js";
+import { reactionRoutes } from "./routes/reactionRoutes.js";
+import { blogSchemas } from "./schemas/blogSchemas.js";
+import { reactionSchemas } from "./schemas/reactionSchemas.js";
+import { validatorCompiler } from "./validatorCompiler.js";
+import { ErrorCodes } from "../platform/errors/MirageError.js";
 import { profileRoutes, profileSchemas } from "./routes/profileRoutes.js";
 import { syncRoutes } from "./routes/syncRoutes.js";
 import { healthRoutes, type HealthSource } from "./routes/healthRoutes.js";
@@ -36,6 +45,8 @@ export interface ApiDeps {
   profiles?: ProfileService;
   /** Long-poll sync; needs `accounts`. */
   sync?: SyncHub;
+  /** Blogs, posts, comments and reactions; needs `accounts`. */
+  blogs?: { blogs: BlogService; comments: CommentService; reactions: ReactionService };
   version?: string;
 }
 
@@ -45,13 +56,20 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger.child({ component: "api" }) as FastifyBaseLogger,
     trustProxy: deps.trustProxy,
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
-    // Unknown fields are errors, not silently dropped; query strings are coerced to their schema types.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: true, allErrors: false } },
+    // Path segments carry Matrix IDs and percent-encoded emoji reaction keys.
+    maxParamLength: 1024,
+    // Errors the router raises itself (bad percent-encoding, …) keep the one error shape.
+    frameworkErrors: (error, _request, reply) => {
+      const plain = reply as unknown as FastifyReply;
+      void plain.code((error as { statusCode?: number }).statusCode ?? 400).send({ error: { code: ErrorCodes.invalidInput, message: error.message } });
+    },
   });
+  const schemas = [...sharedSchemas, ...chatSchemas, ...profileSchemas, ...reactionSchemas, ...blogSchemas];
+  app.setValidatorCompiler(validatorCompiler(schemas));
   app.decorateRequest("auth", null);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
-  for (const schema of [...sharedSchemas, ...chatSchemas, ...profileSchemas]) app.addSchema(schema);
+  for (const schema of schemas) app.addSchema(schema);
 
   await app.register(swagger, {
     openapi: {
@@ -75,6 +93,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await app.register(profileRoutes, { accounts: deps.accounts.service, profiles: deps.profiles, matrixIdFor: deps.accounts.matrixIdFor });
     }
     if (deps.sync) await app.register(syncRoutes, { accounts: deps.accounts.service, hub: deps.sync });
+    if (deps.blogs) {
+      await app.register(blogRoutes, { accounts: deps.accounts.service, blogs: deps.blogs.blogs, comments: deps.blogs.comments });
+      await app.register(reactionRoutes, { accounts: deps.accounts.service, reactions: deps.blogs.reactions });
+    }
   }
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;

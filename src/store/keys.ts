@@ -29,6 +29,54 @@ export function prefixRange(...parts: string[]): { gte: string; lt: string } {
   return { gte: `${prefix}\x00`, lt: `${prefix}\x01` };
 }
 
+/** The parts of a key made by `compositeKey`. */
+export function splitKey(key: string): string[] {
+  return key.split("\x00");
+}
+
+/**
+ * A comment's place in its thread: the `timeKey`s of its ancestors and itself joined by \x01.
+ * A parent's path is a prefix of its replies' paths and \x01 sorts below every path character,
+ * so key order is thread order (each comment, then its replies oldest first, then its next sibling).
+ */
+const THREAD_SEP = "\x01";
+
+export function threadPath(parentPath: string | undefined, time: number, id: string): string {
+  const own = timeKey(time, id);
+  return parentPath === undefined ? own : parentPath + THREAD_SEP + own;
+}
+
+/** Bounds selecting the replies (at any depth) below `path` among a post's thread keys. */
+export function threadRepliesRange(postId: string, path: string): { gt: string; lt: string } {
+  const prefix = compositeKey(postId, path);
+  return { gt: prefix + THREAD_SEP, lt: prefix + "\x02" };
+}
+
+const TIME_KEY = /^[0-9]{16}:[A-Za-z0-9_-]{1,64}$/;
+
+/** Pagination cursors are positions (keys without their scope), opaque to clients. */
+export function encodeCursor(position: string): string {
+  return Buffer.from(position, "utf8").toString("base64url");
+}
+
+/** The position in a cursor made by `encodeCursor`, or undefined if it is not a valid one. */
+export function decodeTimeCursor(cursor: string): string | undefined {
+  const position = decodeBase64url(cursor);
+  return position !== undefined && TIME_KEY.test(position) ? position : undefined;
+}
+
+export function decodeThreadCursor(cursor: string): string | undefined {
+  const position = decodeBase64url(cursor);
+  if (position === undefined) return undefined;
+  const segments = position.split(THREAD_SEP);
+  return segments.length <= 64 && segments.every((s) => TIME_KEY.test(s)) ? position : undefined;
+}
+
+function decodeBase64url(text: string): string | undefined {
+  if (!/^[A-Za-z0-9_-]{1,4096}$/.test(text)) return undefined;
+  return Buffer.from(text, "base64url").toString("utf8");
+}
+
 export const SUBLEVELS = {
   inbox: "inbox",
   inboxPending: "inbox-pending",
@@ -47,6 +95,17 @@ export const SUBLEVELS = {
   messages: "messages",
   roomTimeline: "room-timeline",
   roomSeq: "room-seq",
+  blogs: "blogs",
+  blogStats: "blog-stats",
+  posts: "posts",
+  postSlugs: "post-slugs",
+  blogPosts: "blog-posts",
+  blogPublished: "blog-published",
+  comments: "comments",
+  commentThreads: "comment-threads",
+  commentStats: "comment-stats",
+  reactions: "reactions",
+  reactionCounts: "reaction-counts",
 } as const;
 
 export const META_KEYS = {

@@ -2,12 +2,20 @@ import { mkdir } from "node:fs/promises";
 import { Level } from "level";
 import type { AccountRepository, SessionRepository } from "../platform/accounts/Account.js";
 import type { MessageRepository, RoomRepository } from "../platform/chat/Room.js";
+import type { BlogRepository } from "../platform/blogs/Blog.js";
+import type { CommentRepository } from "../platform/blogs/Comment.js";
+import type { PostRepository } from "../platform/blogs/Post.js";
+import type { ReactionRepository } from "../platform/reactions/Reaction.js";
 import type { KeyValueStore } from "../platform/ports/KeyValueStore.js";
 import type { Outbox } from "../platform/ports/Outbox.js";
 import type { TransactionInbox } from "../platform/ports/TransactionInbox.js";
 import type { UndecryptableEvents } from "../platform/ports/UndecryptableEvents.js";
 import type { RootLevel } from "./LevelDatabase.js";
 import { LevelAccounts } from "./LevelAccounts.js";
+import { LevelBlogs } from "./LevelBlogs.js";
+import { LevelComments } from "./LevelComments.js";
+import { LevelPosts } from "./LevelPosts.js";
+import { LevelReactions } from "./LevelReactions.js";
 import { LevelKeyValueStore } from "./LevelKeyValueStore.js";
 import { LevelMessages } from "./LevelMessages.js";
 import { LevelRooms } from "./LevelRooms.js";
@@ -27,6 +35,10 @@ export interface Store {
   sessions: SessionRepository;
   rooms: RoomRepository;
   messages: MessageRepository;
+  blogs: BlogRepository;
+  posts: PostRepository;
+  comments: CommentRepository;
+  reactions: ReactionRepository;
   close(): Promise<void>;
 }
 
@@ -42,6 +54,10 @@ export function storeOver(db: RootLevel): Store {
     sessions: new LevelSessions(db),
     rooms: new LevelRooms(db),
     messages: new LevelMessages(db),
+    blogs: new LevelBlogs(db),
+    posts: new LevelPosts(db),
+    comments: new LevelComments(db),
+    reactions: new LevelReactions(db),
     close: () => db.close(),
   };
 }

@@ -9,11 +9,16 @@ import { TokenSigner } from "../../src/platform/accounts/TokenSigner.js";
 import { ChatService } from "../../src/platform/chat/ChatService.js";
 import { DomainEventBus, type PublishedEvent } from "../../src/platform/events/DomainEvent.js";
 import type { MarkdownRenderer } from "../../src/platform/ports/MarkdownRenderer.js";
+import { messageReactionTarget } from "../../src/platform/chat/messageReactionTarget.js";
 import { ProfileService, type ProfileSanitizer } from "../../src/platform/accounts/ProfileService.js";
 import { SyncHub } from "../../src/platform/sync/SyncHub.js";
 import { publishDomainEvents } from "../../src/platform/sync/publishDomainEvents.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver } from "../../src/store/openStore.js";
+import { BlogService } from "../../src/platform/blogs/BlogService.js";
+import { blogReactionTargets } from "../../src/platform/blogs/blogReactionTargets.js";
+import { CommentService } from "../../src/platform/blogs/CommentService.js";
+import { ReactionService } from "../../src/platform/reactions/ReactionService.js";
 
 /** Test stand-in for the Markdown renderer: escapes everything (the real one is tested on its own). */
 export const escapingRenderer: MarkdownRenderer = {
@@ -31,7 +36,8 @@ export const TEST_SECRET = new TextEncoder().encode("test-secret-test-secret-tes
 export async function apiHarness(
   options: { signUpPerHour?: number; loginPerMinute?: number; corsOrigins?: string[]; now?: () => number; sanitizer?: ProfileSanitizer } = {},
 ) {
-  const store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
+  const db = new MemoryLevel<string, unknown>() as unknown as RootLevel;
+  const store = storeOver(db);
   const tokens = new TokenSigner(TEST_SECRET, 900);
   const service = new AccountService({
     accounts: store.accounts,
@@ -48,7 +54,23 @@ export async function apiHarness(
   const hub = new SyncHub();
   publishDomainEvents(events, hub);
   const profiles = new ProfileService(store.accounts, options.sanitizer ?? escapingSanitizer);
+  const blogDeps = {
+    reactions: store.reactions,
+    renderer: escapingRenderer,
+    events,
+    accountForMatrixId: (id: string) => /^@mirage_([^:]+):test\.example$/.exec(id)?.[1],
+    ...(options.now ? { now: options.now } : {}),
+  };
+  const blogs = new BlogService({ ...blogDeps, accounts: store.accounts, blogs: store.blogs, posts: store.posts, comments: store.comments });
+  const comments = new CommentService({ ...blogDeps, posts: store.posts, comments: store.comments });
+  const reactions = new ReactionService({
+    reactions: store.reactions,
+    events,
+    ...(options.now ? { now: options.now } : {}),
+    targets: { ...blogReactionTargets({ posts: store.posts, comments: store.comments }), message: messageReactionTarget(store.messages, chat) },
+  });
   const app = await buildApi({
+    blogs: { blogs, comments, reactions },
     chat,
     profiles,
     sync: hub,
@@ -78,5 +100,5 @@ export async function apiHarness(
   };
   /** Signs up and returns the access token. */
   const signUp = async (name: string) => (await json("POST", "/api/v1/accounts", { username: name, password: "correct horse battery" })).body.accessToken as string;
-  return { app, store, service, tokens, json, signUp, events, published, chat, hub, profiles };
+  return { app, store, service, tokens, json, signUp, events, published, chat, hub, profiles, db, blogs, comments, reactions };
 }

@@ -1,0 +1,89 @@
+import Fastify from "fastify";
+import { MemoryLevel } from "memory-level";
+import { Registry } from "prom-client";
+import { buildApi } from "../src/api/buildApi.js";
+import { createLogger } from "../src/log/createLogger.js";
+import { AccountService } from "../src/platform/accounts/AccountService.js";
+import { LoginThrottle } from "../src/platform/accounts/LoginThrottle.js";
+import { ScryptPasswordHasher } from "../src/platform/accounts/PasswordHasher.js";
+import { ProfileService } from "../src/platform/accounts/ProfileService.js";
+import { TokenSigner } from "../src/platform/accounts/TokenSigner.js";
+import { ChatService } from "../src/platform/chat/ChatService.js";
+import { DomainEventBus } from "../src/platform/events/DomainEvent.js";
+import type { RootLevel } from "../src/store/LevelDatabase.js";
+import { storeOver } from "../src/store/openStore.js";
+import { measure, row } from "./measure.js";
+
+const READS = 3000;
+const CONCURRENCY = 16;
+
+const identity = { toWebHtml: (md: string) => md, toMatrixHtml: (md: string) => md };
+
+/**
+ * Mirage's JSON read routes against a bare Fastify route answering the same JSON, over
+ * loopback HTTP in one run; and sign-up / log-in rates with the production scrypt cost.
+ */
+export async function benchApiRoutes(): Promise<string[]> {
+  const store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
+  const accounts = new AccountService({
+    accounts: store.accounts,
+    sessions: store.sessions,
+    hasher: new ScryptPasswordHasher(),
+    tokens: new TokenSigner(new Uint8Array(32).fill(7)),
+    throttle: new LoginThrottle(1000),
+  });
+  const events = new DomainEventBus();
+  const chat = new ChatService({ rooms: store.rooms, messages: store.messages, accounts: store.accounts, renderer: identity, events });
+  const app = await buildApi({
+    logger: createLogger("silent"),
+    registry: new Registry(),
+    trustProxy: false,
+    health: { version: "bench", homeserver: () => ({ reachable: true, ready: true, appservicePing: { ok: true }, lastCheckedAt: 0, problem: undefined }), pendingWork: async () => ({ inbox: 0, outbox: 0 }) },
+    accounts: { service: accounts, matrixIdFor: (n) => `@mirage_${n}:bench`, limits: { signUpPerHourPerIp: 1e9, loginPerMinutePerIp: 1e9 } },
+    chat,
+    profiles: new ProfileService(store.accounts, { bioHtml: (s) => s, html: (s) => s, css: () => "" }),
+  });
+
+  // Auth throughput with the real hash cost (N=2^17): bounded counts.
+  const SIGNUPS = 16;
+  const signUp = await measure(SIGNUPS, 2, async (i) => void (await accounts.signUp(`bench${i}`, "correct horse battery")));
+  const logIn = await measure(SIGNUPS, 2, async (i) => void (await accounts.logIn(`bench${i}`, "correct horse battery")));
+  const { accessToken } = await accounts.logIn("bench0", "correct horse battery");
+  const owner = (await store.accounts.get("bench0" as never))!;
+  const room = await chat.createRoom(owner, { name: "bench room" });
+  for (let i = 0; i < 50; i++) await chat.send(owner, room.id, { body: `message ${i} with some **text**` });
+
+  const mirageUrl = await app.listen({ port: 0, host: "127.0.0.1" });
+  const profileJson = JSON.stringify((await app.inject({ url: "/api/v1/users/bench0" })).json());
+  const messagesJson = (await app.inject({ url: `/api/v1/rooms/${room.id}/messages?limit=20`, headers: { authorization: `Bearer ${accessToken}` } })).body;
+  const bare = Fastify();
+  bare.get("/profile", async (_req, reply) => reply.type("application/json").send(profileJson));
+  bare.get("/messages", async (_req, reply) => reply.type("application/json").send(messagesJson));
+  const bareUrl = await bare.listen({ port: 0, host: "127.0.0.1" });
+
+  const get = (url: string, headers: Record<string, string> = {}) => async () => {
+    const res = await fetch(url, { headers });
+    if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
+    await res.arrayBuffer();
+  };
+  const auth = { authorization: `Bearer ${accessToken}` };
+  await measure(300, CONCURRENCY, get(`${bareUrl}/profile`));
+  await measure(300, CONCURRENCY, get(`${mirageUrl}/api/v1/users/bench0`));
+  const bareProfile = await measure(READS, CONCURRENCY, get(`${bareUrl}/profile`));
+  const profile = await measure(READS, CONCURRENCY, get(`${mirageUrl}/api/v1/users/bench0`));
+  const bareMessages = await measure(READS, CONCURRENCY, get(`${bareUrl}/messages`));
+  const messages = await measure(READS, CONCURRENCY, get(`${mirageUrl}/api/v1/rooms/${room.id}/messages?limit=20`, auth));
+
+  await app.close();
+  await bare.close();
+  return [
+    `JSON API reads over loopback HTTP (${READS} requests, ${CONCURRENCY} in flight), against a bare Fastify route sending the same bytes`,
+    row("  bare route, profile JSON", bareProfile),
+    row("  GET /api/v1/users/{name}", profile),
+    `  ratio: ${(profile.perSecond / bareProfile.perSecond).toFixed(2)} of the bare route's throughput`,
+    row("  bare route, 20 messages JSON", bareMessages),
+    row("  GET /rooms/{id}/messages (JWT + session check)", messages),
+    `  ratio: ${(messages.perSecond / bareMessages.perSecond).toFixed(2)} of the bare route's throughput`,
+    `accounts with scrypt N=2^17 (${SIGNUPS} each, 2 in flight): sign-up ${signUp.perSecond.toFixed(1)}/s, log-in ${logIn.perSecond.toFixed(1)}/s`,
+  ];
+}

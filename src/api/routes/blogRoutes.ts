@@ -1,0 +1,136 @@
+import type { FastifyInstance } from "fastify";
+import type { AccountService } from "../../platform/accounts/AccountService.js";
+import { asPostId } from "../../platform/blogs/blogIds.js";
+import type { BlogService } from "../../platform/blogs/BlogService.js";
+import type { CommentService } from "../../platform/blogs/CommentService.js";
+import { authenticate } from "../authenticate.js";
+import { optionalAuthenticate } from "../optionalAuthenticate.js";
+import {
+  OwnerParams,
+  OwnerSlugParams,
+  PostPageQuery,
+  PostParams,
+  type BlogPatchT,
+  type PageQueryT,
+  type PostCreateT,
+  type PostPatchT,
+} from "../schemas/blogSchemas.js";
+import { errorResponses } from "../schemas/common.js";
+import { blogJson, postJson } from "./blogJson.js";
+import { commentRoutes } from "./commentRoutes.js";
+
+export interface BlogRoutesOptions {
+  accounts: AccountService;
+  blogs: BlogService;
+  comments: CommentService;
+}
+
+/**
+ * Blogs, posts and (through `commentRoutes`) comments. Reads are public and also accept a
+ * bearer token, which shows the owner their drafts and every reader their own reactions.
+ */
+export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions): Promise<void> {
+  const { blogs } = opts;
+  const auth = { preHandler: authenticate(opts.accounts) };
+  const maybeAuth = { preHandler: optionalAuthenticate(opts.accounts) };
+  const security = [{ bearer: [] }];
+  const optionalSecurity: Array<Record<string, string[]>> = [{}, { bearer: [] }];
+  const tags = ["blogs"];
+  const reader = (request: { auth: { account: { name: string } } | null }) => request.auth?.account.name;
+
+  app.get<{ Params: { owner: string } }>(
+    "/api/v1/blogs/:owner",
+    { ...maybeAuth, schema: { summary: "A blog", tags, security: optionalSecurity, params: OwnerParams, response: { 200: { $ref: "Blog#" }, ...errorResponses(400, 401, 404) } } },
+    async (request) => blogJson(await blogs.getBlog(request.params.owner, reader(request))),
+  );
+
+  app.patch<{ Params: { owner: string }; Body: BlogPatchT }>(
+    "/api/v1/blogs/:owner",
+    {
+      ...auth,
+      schema: { summary: "Change your blog's title or description", tags, security, params: OwnerParams, body: { $ref: "BlogPatch#" }, response: { 200: { $ref: "Blog#" }, ...errorResponses(400, 401, 403, 404) } },
+    },
+    async (request) => blogJson(await blogs.updateBlog(request.auth!.account.name, request.params.owner, request.body)),
+  );
+
+  app.get<{ Params: { owner: string }; Querystring: PageQueryT }>(
+    "/api/v1/blogs/:owner/posts",
+    {
+      ...maybeAuth,
+      schema: {
+        summary: "Posts, newest first (drafts too, for the owner)",
+        tags,
+        security: optionalSecurity,
+        params: OwnerParams,
+        querystring: PostPageQuery,
+        response: { 200: { $ref: "PostPage#" }, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const { cursor, limit = 20 } = request.query;
+      const page = await blogs.listPosts(request.params.owner, reader(request), { limit, ...(cursor !== undefined ? { cursor } : {}) });
+      return { posts: page.posts.map(postJson), next: page.next ?? null };
+    },
+  );
+
+  app.post<{ Params: { owner: string }; Body: PostCreateT }>(
+    "/api/v1/blogs/:owner/posts",
+    {
+      ...auth,
+      schema: {
+        summary: "Write a post in your blog",
+        tags,
+        security,
+        params: OwnerParams,
+        body: { $ref: "PostCreate#" },
+        response: { 201: { $ref: "Post#" }, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(postJson(await blogs.createPost(request.auth!.account.name, request.params.owner, request.body))),
+  );
+
+  app.get<{ Params: { owner: string; slug: string } }>(
+    "/api/v1/blogs/:owner/posts/:slug",
+    {
+      ...maybeAuth,
+      schema: { summary: "A post by its slug", tags, security: optionalSecurity, params: OwnerSlugParams, response: { 200: { $ref: "Post#" }, ...errorResponses(400, 401, 404) } },
+    },
+    async (request) => postJson(await blogs.getPostBySlug(request.params.owner, request.params.slug, reader(request))),
+  );
+
+  app.get<{ Params: { postId: string } }>(
+    "/api/v1/posts/:postId",
+    { ...maybeAuth, schema: { summary: "A post", tags, security: optionalSecurity, params: PostParams, response: { 200: { $ref: "Post#" }, ...errorResponses(400, 401, 404) } } },
+    async (request) => postJson(await blogs.getPost(asPostId(request.params.postId), reader(request))),
+  );
+
+  app.patch<{ Params: { postId: string }; Body: PostPatchT }>(
+    "/api/v1/posts/:postId",
+    {
+      ...auth,
+      schema: {
+        summary: "Edit your post (published: false turns it back into a draft)",
+        tags,
+        security,
+        params: PostParams,
+        body: { $ref: "PostPatch#" },
+        response: { 200: { $ref: "Post#" }, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => postJson(await blogs.editPost(request.auth!.account.name, asPostId(request.params.postId), request.body)),
+  );
+
+  app.delete<{ Params: { postId: string } }>(
+    "/api/v1/posts/:postId",
+    {
+      ...auth,
+      schema: { summary: "Delete your post (it is gone from every read; its slug is free again)", tags, security, params: PostParams, response: { 204: { type: "null" }, ...errorResponses(400, 401, 403, 404) } },
+    },
+    async (request, reply) => {
+      await blogs.deletePost(request.auth!.account.name, asPostId(request.params.postId));
+      return reply.code(204).send();
+    },
+  );
+
+  await app.register(commentRoutes, { accounts: opts.accounts, comments: opts.comments });
+}

@@ -1,0 +1,86 @@
+import type { FastifyInstance } from "fastify";
+import type { AccountService } from "../../platform/accounts/AccountService.js";
+import { asCommentId, asPostId } from "../../platform/blogs/blogIds.js";
+import type { CommentService } from "../../platform/blogs/CommentService.js";
+import { authenticate } from "../authenticate.js";
+import { optionalAuthenticate } from "../optionalAuthenticate.js";
+import { CommentPageQuery, CommentParams, PostParams, type CommentCreateT, type CommentPatchT, type PageQueryT } from "../schemas/blogSchemas.js";
+import { errorResponses } from "../schemas/common.js";
+import { commentJson } from "./blogJson.js";
+
+export interface CommentRoutesOptions {
+  accounts: AccountService;
+  comments: CommentService;
+}
+
+/** Threaded comments on posts. Registered by `blogRoutes`. */
+export async function commentRoutes(app: FastifyInstance, opts: CommentRoutesOptions): Promise<void> {
+  const { comments } = opts;
+  const auth = { preHandler: authenticate(opts.accounts) };
+  const security = [{ bearer: [] }];
+  const tags = ["blogs"];
+
+  app.get<{ Params: { postId: string }; Querystring: PageQueryT }>(
+    "/api/v1/posts/:postId/comments",
+    {
+      preHandler: optionalAuthenticate(opts.accounts),
+      schema: {
+        summary: "A post's comments in thread order",
+        tags,
+        security: [{}, { bearer: [] }],
+        params: PostParams,
+        querystring: CommentPageQuery,
+        response: { 200: { $ref: "CommentPage#" }, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const { cursor, limit = 50 } = request.query;
+      const page = await comments.listComments(asPostId(request.params.postId), request.auth?.account.name, { limit, ...(cursor !== undefined ? { cursor } : {}) });
+      return { comments: page.comments.map(commentJson), next: page.next ?? null };
+    },
+  );
+
+  app.post<{ Params: { postId: string }; Body: CommentCreateT }>(
+    "/api/v1/posts/:postId/comments",
+    {
+      ...auth,
+      schema: {
+        summary: "Comment on a post, or reply to a comment with parentId",
+        tags,
+        security,
+        params: PostParams,
+        body: { $ref: "CommentCreate#" },
+        response: { 201: { $ref: "Comment#" }, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { body, parentId } = request.body;
+      const comment = await comments.addComment(request.auth!.account.name, asPostId(request.params.postId), {
+        body,
+        ...(parentId !== undefined ? { parentId: asCommentId(parentId) } : {}),
+      });
+      return reply.code(201).send(commentJson(comment));
+    },
+  );
+
+  app.patch<{ Params: { commentId: string }; Body: CommentPatchT }>(
+    "/api/v1/comments/:commentId",
+    {
+      ...auth,
+      schema: { summary: "Edit your comment", tags, security, params: CommentParams, body: { $ref: "CommentPatch#" }, response: { 200: { $ref: "Comment#" }, ...errorResponses(400, 401, 403, 404) } },
+    },
+    async (request) => commentJson(await comments.editComment(request.auth!.account.name, asCommentId(request.params.commentId), request.body.body)),
+  );
+
+  app.delete<{ Params: { commentId: string } }>(
+    "/api/v1/comments/:commentId",
+    {
+      ...auth,
+      schema: { summary: "Delete your comment (replies keep their place under a tombstone)", tags, security, params: CommentParams, response: { 204: { type: "null" }, ...errorResponses(400, 401, 403, 404) } },
+    },
+    async (request, reply) => {
+      await comments.deleteComment(request.auth!.account.name, asCommentId(request.params.commentId));
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,58 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import type { AccountService } from "../../platform/accounts/AccountService.js";
+import { COMMENT_ID_PATTERN, POST_ID_PATTERN } from "../../platform/blogs/blogIds.js";
+import type { ReactionTargetKind } from "../../platform/reactions/Reaction.js";
+import type { ReactionService } from "../../platform/reactions/ReactionService.js";
+import type { ReactionSummary } from "../../platform/reactions/reactionSummaries.js";
+import { authenticate } from "../authenticate.js";
+import { errorResponses } from "../schemas/common.js";
+
+export interface ReactionRoutesOptions {
+  accounts: AccountService;
+  reactions: ReactionService;
+}
+
+const TARGETS: ReadonlyArray<{ segment: string; kind: ReactionTargetKind; id: Record<string, unknown> }> = [
+  { segment: "posts", kind: "post", id: { pattern: POST_ID_PATTERN } },
+  { segment: "comments", kind: "comment", id: { pattern: COMMENT_ID_PATTERN } },
+  { segment: "messages", kind: "message", id: { minLength: 1, maxLength: 64 } },
+];
+
+/**
+ * `PUT|DELETE /api/v1/{posts|comments|messages}/{id}/reactions/{key}`: both idempotent, both
+ * answer 200 with the target's counts. `key` is percent-decoded from the path, then normalized.
+ */
+export async function reactionRoutes(app: FastifyInstance, opts: ReactionRoutesOptions): Promise<void> {
+  const preHandler = authenticate(opts.accounts);
+  const security = [{ bearer: [] }];
+  const tags = ["reactions"];
+
+  for (const { segment, kind, id } of TARGETS) {
+    const params = Type.Object({
+      id: Type.String(id),
+      key: Type.String({ minLength: 1, maxLength: 256, description: "An emoji or short text, percent-encoded." }),
+    });
+    const url = `/api/v1/${segment}/:id/reactions/:key`;
+    const response = { 200: { $ref: "ReactionSummary#" }, ...errorResponses(400, 401, 404, 409) };
+    const answer = (target: { kind: ReactionTargetKind; id: string }, summary: ReactionSummary & { key: string }) => ({ target, ...summary });
+
+    app.put<{ Params: { id: string; key: string } }>(
+      url,
+      { preHandler, schema: { summary: `React to a ${kind} (again: no change)`, tags, security, params, response } },
+      async (request) => {
+        const target = { kind, id: request.params.id };
+        return answer(target, await opts.reactions.add(request.auth!.account.name, target, request.params.key));
+      },
+    );
+
+    app.delete<{ Params: { id: string; key: string } }>(
+      url,
+      { preHandler, schema: { summary: `Take back your reaction to a ${kind} (none there: no change)`, tags, security, params, response } },
+      async (request) => {
+        const target = { kind, id: request.params.id };
+        return answer(target, await opts.reactions.remove(request.auth!.account.name, target, request.params.key));
+      },
+    );
+  }
+}

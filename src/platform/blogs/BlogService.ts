@@ -1,0 +1,245 @@
+import { randomBytes } from "node:crypto";
+import type { AccountRepository } from "../accounts/Account.js";
+import type { AccountName } from "../ids.js";
+import { ErrorCodes, isMirageError, MirageError } from "../errors/MirageError.js";
+import type { DomainEvent, DomainEventBus } from "../events/DomainEvent.js";
+import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
+import type { ReactionRepository } from "../reactions/Reaction.js";
+import { reactionSummaries } from "../reactions/reactionSummaries.js";
+import type { Blog, BlogRepository, BlogView } from "./Blog.js";
+import { asPostId, type PostId } from "./blogIds.js";
+import { canonicalPerson } from "./canonicalPerson.js";
+import type { CommentRepository } from "./Comment.js";
+import { BLOG_LIMITS, checkLine, checkText, normalizeTags } from "./contentRules.js";
+import { postVisibleTo, type Post, type PostRepository, type PostView } from "./Post.js";
+import { checkSlug, freeSlug, slugify } from "./slugify.js";
+
+export interface BlogServiceDeps {
+  accounts: Pick<AccountRepository, "get">;
+  blogs: BlogRepository;
+  posts: PostRepository;
+  comments: Pick<CommentRepository, "stats" | "statsMany">;
+  reactions: Pick<ReactionRepository, "countsMany" | "keysBy">;
+  renderer: MarkdownRenderer;
+  events: DomainEventBus;
+  /** The Mirage account a Matrix user ID is the ghost of, so `@mirage_alice:hs` and `alice` share a blog. */
+  accountForMatrixId?: (matrixId: string) => string | undefined;
+  now?: () => number;
+}
+
+export interface PostInput {
+  title: string;
+  body: string;
+  tags?: string[];
+  /** Default true; false makes a draft. */
+  published?: boolean;
+  /** Default: from the title, made unique with -2, -3, … */
+  slug?: string;
+}
+
+/** Fields to change; a title change keeps the slug unless a new slug is given. */
+export type PostPatch = Partial<PostInput>;
+
+export interface BlogPatch {
+  title?: string;
+  description?: string;
+}
+
+const notFound = (what: string) => new MirageError(ErrorCodes.notFound, `${what} not found`);
+const newPostId = () => asPostId(`p_${randomBytes(12).toString("base64url")}`);
+
+/**
+ * Blogs and their posts. Anyone may read published posts; drafts are the owner's alone (others
+ * get NOT_FOUND). Only the owner posts in a blog; only a post's author edits or deletes it.
+ * `actor` and `reader` are people as `canonicalPerson` spells them (a signed-in Mirage account
+ * name, or a Matrix user ID through the bridge).
+ */
+export class BlogService {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: BlogServiceDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** A blog's settings and counts; NOT_FOUND for an owner who has no blog. */
+  async getBlog(rawOwner: string, reader?: string): Promise<BlogView> {
+    const owner = this.person(rawOwner);
+    const [blog, stats, account] = await Promise.all([
+      this.deps.blogs.get(owner),
+      this.deps.posts.stats(owner),
+      owner.startsWith("@") ? undefined : this.deps.accounts.get(owner as AccountName),
+    ]);
+    const exists = owner.startsWith("@") ? blog !== undefined || stats !== undefined : account !== undefined;
+    if (!exists) throw notFound("blog");
+    return {
+      owner,
+      title: blog?.title ?? account?.displayName ?? owner,
+      description: blog?.description ?? "",
+      postCount: stats?.published ?? 0,
+      ...(reader === owner ? { draftCount: stats?.drafts ?? 0 } : {}),
+    };
+  }
+
+  async updateBlog(actor: string, rawOwner: string, patch: BlogPatch): Promise<BlogView> {
+    const owner = await this.ownBlog(actor, rawOwner);
+    const current = await this.deps.blogs.get(owner);
+    const blog: Blog = { owner, description: current?.description ?? "", updatedAt: this.now() };
+    const title = patch.title !== undefined ? checkLine(patch.title, "title", BLOG_LIMITS.titleChars) : current?.title;
+    if (title !== undefined) blog.title = title;
+    if (patch.description !== undefined) blog.description = checkText(patch.description, "description", BLOG_LIMITS.descriptionChars, true).trim();
+    await this.deps.blogs.put(blog);
+    return this.getBlog(owner, owner);
+  }
+
+  /** Newest first (by first publication); the owner also sees drafts. */
+  async listPosts(rawOwner: string, reader: string | undefined, page: { cursor?: string; limit: number }): Promise<{ posts: PostView[]; next?: string }> {
+    const blog = await this.getBlog(rawOwner);
+    const found = await this.deps.posts.list(blog.owner, { includeDrafts: reader === blog.owner, limit: page.limit, ...(page.cursor !== undefined ? { cursor: page.cursor } : {}) });
+    return { posts: await this.views(found.posts, reader), ...(found.next !== undefined ? { next: found.next } : {}) };
+  }
+
+  async createPost(rawActor: string, rawOwner: string, input: PostInput): Promise<PostView> {
+    const owner = await this.ownBlog(rawActor, rawOwner);
+    const now = this.now();
+    const body = checkText(input.body, "body", BLOG_LIMITS.postBodyChars);
+    const published = input.published ?? true;
+    const post: Post = {
+      id: newPostId(),
+      blog: owner,
+      author: owner,
+      title: checkLine(input.title, "title", BLOG_LIMITS.titleChars),
+      slug: "",
+      body,
+      html: this.deps.renderer.toWebHtml(body),
+      tags: normalizeTags(input.tags ?? []),
+      published,
+      createdAt: now,
+      updatedAt: now,
+      ...(published ? { publishedAt: now } : {}),
+      deleted: false,
+    };
+    const stored = input.slug !== undefined ? await this.insert({ ...post, slug: checkSlug(input.slug) }) : await this.insertWithFreeSlug(post);
+    this.emit({ type: "post.created", blog: owner, postId: stored.id, by: owner }, [owner]);
+    return (await this.views([stored], owner))[0]!;
+  }
+
+  async getPost(id: PostId, reader: string | undefined): Promise<PostView> {
+    return (await this.views([await this.visiblePost(id, reader)], reader))[0]!;
+  }
+
+  /** For pages: `/@owner/<slug>`. */
+  async getPostBySlug(rawOwner: string, slug: string, reader: string | undefined): Promise<PostView> {
+    const post = await this.deps.posts.findBySlug(this.person(rawOwner), slug);
+    if (!post || !postVisibleTo(post, reader)) throw notFound("post");
+    return (await this.views([post], reader))[0]!;
+  }
+
+  async editPost(rawActor: string, id: PostId, patch: PostPatch): Promise<PostView> {
+    const actor = this.person(rawActor);
+    const post = await this.authoredPost(actor, id, "edit");
+    const now = this.now();
+    const next: Post = { ...post, updatedAt: now };
+    if (patch.title !== undefined) next.title = checkLine(patch.title, "title", BLOG_LIMITS.titleChars);
+    if (patch.body !== undefined) {
+      next.body = checkText(patch.body, "body", BLOG_LIMITS.postBodyChars);
+      next.html = this.deps.renderer.toWebHtml(next.body);
+    }
+    if (patch.tags !== undefined) next.tags = normalizeTags(patch.tags);
+    if (patch.slug !== undefined) next.slug = checkSlug(patch.slug);
+    if (patch.published !== undefined) {
+      next.published = patch.published;
+      if (patch.published) next.publishedAt ??= now;
+    }
+    await this.deps.posts.update(next);
+    this.emit({ type: "post.edited", blog: next.blog, postId: id, by: actor }, await this.audience(next));
+    return (await this.views([next], actor))[0]!;
+  }
+
+  /** Leaves a tombstone: the post is gone from every read (NOT_FOUND), its slug is free again. */
+  async deletePost(rawActor: string, id: PostId): Promise<void> {
+    const actor = this.person(rawActor);
+    const post = await this.authoredPost(actor, id, "delete");
+    const now = this.now();
+    const tombstone: Post = {
+      id: post.id,
+      blog: post.blog,
+      author: post.author,
+      title: "",
+      slug: "",
+      body: "",
+      html: "",
+      tags: [],
+      published: false,
+      createdAt: post.createdAt,
+      updatedAt: now,
+      deleted: true,
+      deletedAt: now,
+    };
+    const audience = await this.audience(post);
+    await this.deps.posts.update(tombstone);
+    this.emit({ type: "post.deleted", blog: post.blog, postId: id, by: actor }, audience);
+  }
+
+  private person(raw: string): string {
+    return canonicalPerson(raw, this.deps.accountForMatrixId);
+  }
+
+  /** The owner, when `actor` may write to that blog: their own (created on first write). */
+  private async ownBlog(rawActor: string, rawOwner: string): Promise<string> {
+    const actor = this.person(rawActor);
+    const owner = this.person(rawOwner);
+    if (actor === owner) return owner;
+    await this.getBlog(owner);
+    throw new MirageError(ErrorCodes.forbidden, "only the owner writes in a blog");
+  }
+
+  private async visiblePost(id: PostId, reader: string | undefined): Promise<Post> {
+    const post = await this.deps.posts.get(id);
+    if (!post || !postVisibleTo(post, reader)) throw notFound("post");
+    return post;
+  }
+
+  private async authoredPost(actor: string, id: PostId, verb: string): Promise<Post> {
+    const post = await this.visiblePost(id, actor);
+    if (post.author !== actor) throw new MirageError(ErrorCodes.forbidden, `only the author may ${verb} a post`);
+    return post;
+  }
+
+  private async insert(post: Post): Promise<Post> {
+    await this.deps.posts.create(post);
+    return post;
+  }
+
+  /** Picks the first free slug; a concurrent post taking it makes the next attempt pick another. */
+  private async insertWithFreeSlug(post: Post): Promise<Post> {
+    const base = slugify(post.title);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const slug = freeSlug(base, await this.deps.posts.slugsLike(post.blog, base));
+      try {
+        return await this.insert({ ...post, slug });
+      } catch (error) {
+        if (!isMirageError(error) || error.code !== ErrorCodes.conflict) throw error;
+      }
+    }
+    throw new MirageError(ErrorCodes.conflict, "could not pick a free slug; try again");
+  }
+
+  private async views(posts: Post[], reader: string | undefined): Promise<PostView[]> {
+    const [summaries, stats] = await Promise.all([
+      reactionSummaries(this.deps.reactions, posts.map((post) => ({ kind: "post" as const, id: post.id })), reader),
+      this.deps.comments.statsMany(posts.map((post) => post.id)),
+    ]);
+    return posts.map((post, i) => ({ ...post, ...summaries[i]!, commentCount: stats[i]?.count ?? 0 }));
+  }
+
+  /** The author, and commenters while the post is published. */
+  private async audience(post: Post): Promise<string[]> {
+    if (!post.published) return [post.author];
+    return [post.author, ...(await this.deps.comments.stats(post.id)).participants];
+  }
+
+  private emit(event: DomainEvent, audience: readonly string[]): void {
+    // Matrix users have no sync stream; the bridge tells them.
+    this.deps.events.emit(event, [...new Set(audience)].filter((name) => !name.startsWith("@")), this.now());
+  }
+}

@@ -1,0 +1,132 @@
+import { randomBytes } from "node:crypto";
+import { ErrorCodes, MirageError } from "../errors/MirageError.js";
+import type { DomainEvent, DomainEventBus } from "../events/DomainEvent.js";
+import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
+import type { ReactionRepository } from "../reactions/Reaction.js";
+import { reactionSummaries } from "../reactions/reactionSummaries.js";
+import { asCommentId, type CommentId, type PostId } from "./blogIds.js";
+import { canonicalPerson } from "./canonicalPerson.js";
+import type { Comment, CommentRepository, CommentView } from "./Comment.js";
+import { BLOG_LIMITS, checkText } from "./contentRules.js";
+import { postVisibleTo, type Post, type PostRepository } from "./Post.js";
+
+export interface CommentServiceDeps {
+  posts: Pick<PostRepository, "get">;
+  comments: CommentRepository;
+  reactions: Pick<ReactionRepository, "countsMany" | "keysBy">;
+  renderer: MarkdownRenderer;
+  events: DomainEventBus;
+  accountForMatrixId?: (matrixId: string) => string | undefined;
+  now?: () => number;
+}
+
+export interface CommentInput {
+  body: string;
+  /** A comment of the same post to reply to. */
+  parentId?: CommentId;
+}
+
+const notFound = (what: string) => new MirageError(ErrorCodes.notFound, `${what} not found`);
+const newCommentId = () => asCommentId(`c_${randomBytes(12).toString("base64url")}`);
+
+/**
+ * Threaded comments on posts. Whoever may see a post may read and write its comments (so only
+ * the owner comments on a draft); only a comment's author edits or deletes it. A deleted
+ * comment with replies stays in the thread as a tombstone (`deleted: true`, no content).
+ */
+export class CommentService {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: CommentServiceDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async listComments(postId: PostId, reader: string | undefined, page: { cursor?: string; limit: number }): Promise<{ comments: CommentView[]; next?: string }> {
+    await this.visiblePost(postId, reader);
+    const found = await this.deps.comments.thread(postId, { limit: page.limit, ...(page.cursor !== undefined ? { cursor: page.cursor } : {}) });
+    return { comments: await this.views(found.comments, reader), ...(found.next !== undefined ? { next: found.next } : {}) };
+  }
+
+  async addComment(rawActor: string, postId: PostId, input: CommentInput): Promise<CommentView> {
+    const actor = this.person(rawActor);
+    const post = await this.visiblePost(postId, actor);
+    const body = checkText(input.body, "comment", BLOG_LIMITS.commentBodyChars);
+    let depth = 0;
+    if (input.parentId !== undefined) {
+      const parent = await this.deps.comments.get(input.parentId);
+      if (!parent || parent.postId !== postId || parent.deleted) {
+        throw new MirageError(ErrorCodes.invalidInput, "parentId must be a comment on the same post that is not deleted");
+      }
+      depth = parent.depth + 1;
+      if (depth > BLOG_LIMITS.commentDepth) throw new MirageError(ErrorCodes.invalidInput, `replies nest at most ${BLOG_LIMITS.commentDepth} deep; reply higher up`);
+    }
+    const comment: Comment = {
+      id: newCommentId(),
+      postId,
+      author: actor,
+      ...(input.parentId !== undefined ? { parentId: input.parentId } : {}),
+      depth,
+      body,
+      html: this.deps.renderer.toWebHtml(body),
+      createdAt: this.now(),
+      deleted: false,
+    };
+    await this.deps.comments.create(comment);
+    this.emit({ type: "comment.created", postId, commentId: comment.id, by: actor }, await this.audience(post));
+    return (await this.views([comment], actor))[0]!;
+  }
+
+  async editComment(rawActor: string, id: CommentId, rawBody: string): Promise<CommentView> {
+    const actor = this.person(rawActor);
+    const { comment, post } = await this.authoredComment(actor, id, "edit");
+    const body = checkText(rawBody, "comment", BLOG_LIMITS.commentBodyChars);
+    const edited: Comment = { ...comment, body, html: this.deps.renderer.toWebHtml(body), editedAt: this.now() };
+    await this.deps.comments.update(edited);
+    this.emit({ type: "comment.edited", postId: post.id, commentId: id, by: actor }, await this.audience(post));
+    return (await this.views([edited], actor))[0]!;
+  }
+
+  async deleteComment(rawActor: string, id: CommentId): Promise<void> {
+    const actor = this.person(rawActor);
+    const { post } = await this.authoredComment(actor, id, "delete");
+    // A concurrent delete got there first: the outcome is the same, and it emitted the event.
+    if (!(await this.deps.comments.remove(id, this.now()))) return;
+    this.emit({ type: "comment.deleted", postId: post.id, commentId: id, by: actor }, await this.audience(post));
+  }
+
+  private person(raw: string): string {
+    return canonicalPerson(raw, this.deps.accountForMatrixId);
+  }
+
+  private async visiblePost(postId: PostId, reader: string | undefined): Promise<Post> {
+    const post = await this.deps.posts.get(postId);
+    if (!post || !postVisibleTo(post, reader)) throw notFound("post");
+    return post;
+  }
+
+  private async authoredComment(actor: string, id: CommentId, verb: string): Promise<{ comment: Comment; post: Post }> {
+    const comment = await this.deps.comments.get(id);
+    if (!comment || comment.deleted) throw notFound("comment");
+    const post = await this.deps.posts.get(comment.postId);
+    if (!post || !postVisibleTo(post, actor)) throw notFound("comment");
+    if (comment.author !== actor) throw new MirageError(ErrorCodes.forbidden, `only the author may ${verb} a comment`);
+    return { comment, post };
+  }
+
+  /** Tombstones carry no reactions: what was said and how people reacted to it both go. */
+  private async views(comments: Comment[], reader: string | undefined): Promise<CommentView[]> {
+    const live = comments.filter((comment) => !comment.deleted);
+    const summaries = await reactionSummaries(this.deps.reactions, live.map((comment) => ({ kind: "comment" as const, id: comment.id })), reader);
+    const byId = new Map(live.map((comment, i) => [comment.id, summaries[i]!]));
+    return comments.map((comment) => ({ ...comment, ...(byId.get(comment.id) ?? { reactions: {}, myReactions: [] }) }));
+  }
+
+  /** The post's author and everyone who has commented on it. */
+  private async audience(post: Post): Promise<string[]> {
+    return [post.author, ...(await this.deps.comments.stats(post.id)).participants];
+  }
+
+  private emit(event: DomainEvent, audience: readonly string[]): void {
+    this.deps.events.emit(event, [...new Set(audience)].filter((name) => !name.startsWith("@")), this.now());
+  }
+}

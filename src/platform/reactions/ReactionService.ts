@@ -1,0 +1,76 @@
+import { ErrorCodes, MirageError } from "../errors/MirageError.js";
+import type { DomainEventBus } from "../events/DomainEvent.js";
+import type { ReactionLimits, ReactionRepository, ReactionTargetKind, ReactionTargetRef } from "./Reaction.js";
+import { normalizeReactionKey } from "./reactionKey.js";
+import { reactionSummaries, type ReactionSummary } from "./reactionSummaries.js";
+import type { ReactionTargetInfo, ReactionTargets } from "./ReactionTargets.js";
+
+export interface ReactionServiceDeps {
+  reactions: ReactionRepository;
+  /** One port per kind of target; a kind without one has no targets (NOT_FOUND). */
+  targets: Partial<Record<ReactionTargetKind, ReactionTargets>>;
+  events: DomainEventBus;
+  limits?: ReactionLimits;
+  now?: () => number;
+}
+
+export const DEFAULT_REACTION_LIMITS: ReactionLimits = { keysPerTarget: 50, keysPerPerson: 20 };
+
+// Whatever a caller passes as an id reaches the store as a key part.
+const TARGET_ID = /^[^\p{Cc}\p{Cs}]{1,255}$/u;
+
+/**
+ * Reactions on posts, comments and chat messages, one per person per key per target. Adding
+ * and removing are idempotent: repeating either changes nothing and emits nothing.
+ * `actor` is a canonical person: a Mirage account name or a Matrix user ID.
+ */
+export class ReactionService {
+  private readonly now: () => number;
+  private readonly limits: ReactionLimits;
+
+  constructor(private readonly deps: ReactionServiceDeps) {
+    this.now = deps.now ?? Date.now;
+    this.limits = deps.limits ?? DEFAULT_REACTION_LIMITS;
+  }
+
+  async add(actor: string, target: ReactionTargetRef, rawKey: string): Promise<ReactionSummary & { key: string }> {
+    const key = normalizeReactionKey(rawKey);
+    const info = await this.find(target, actor);
+    const result = await this.deps.reactions.add({ target: { kind: target.kind, id: target.id }, key, by: actor, at: this.now() }, this.limits);
+    if (result === "too-many-keys") {
+      throw new MirageError(ErrorCodes.conflict, `this ${target.kind} already has ${this.limits.keysPerTarget} different reactions`);
+    }
+    if (result === "too-many-by-person") {
+      throw new MirageError(ErrorCodes.conflict, `you already reacted to this ${target.kind} with ${this.limits.keysPerPerson} different keys`);
+    }
+    if (result === "added") this.emit("reaction.added", actor, target, key, info);
+    return { key, ...(await this.summary(target, actor)) };
+  }
+
+  /** Removing a reaction that is not there succeeds (the outcome the caller wanted holds). */
+  async remove(actor: string, target: ReactionTargetRef, rawKey: string): Promise<ReactionSummary & { key: string }> {
+    const key = normalizeReactionKey(rawKey);
+    const info = await this.find(target, actor);
+    if (await this.deps.reactions.remove(target, actor, key)) this.emit("reaction.removed", actor, target, key, info);
+    return { key, ...(await this.summary(target, actor)) };
+  }
+
+  async summary(target: ReactionTargetRef, reader: string | undefined): Promise<ReactionSummary> {
+    const [summary] = await reactionSummaries(this.deps.reactions, [target], reader);
+    return summary!;
+  }
+
+  private async find(target: ReactionTargetRef, reader: string): Promise<ReactionTargetInfo> {
+    const port = this.deps.targets[target.kind];
+    const info = TARGET_ID.test(target.id) ? await port?.find(target.id, reader) : undefined;
+    if (!info) throw new MirageError(ErrorCodes.notFound, `${target.kind} not found`);
+    return info;
+  }
+
+  private emit(type: "reaction.added" | "reaction.removed", by: string, target: ReactionTargetRef, key: string, info: ReactionTargetInfo): void {
+    // Matrix users have no sync stream; they learn of reactions through the bridge.
+    const audience = [...new Set([...info.audience, by])].filter((name) => !name.startsWith("@"));
+    const eventTarget = { kind: target.kind, id: target.id, ...(info.roomId !== undefined ? { roomId: info.roomId } : {}) };
+    this.deps.events.emit({ type, target: eventTarget, key, by }, audience, this.now());
+  }
+}

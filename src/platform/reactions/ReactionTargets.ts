@@ -1,0 +1,20 @@
+/** What the reaction service needs to know about a target it may react to. */
+export interface ReactionTargetInfo {
+  /** Mirage accounts to tell about reactions on it (its author, …); the reactor is added by the service. */
+  audience: readonly string[];
+  /** The room of a chat message, carried on reaction events for routing. */
+  roomId?: string;
+}
+
+/**
+ * The port through which the reaction service checks targets of one kind. Called before every
+ * reaction is added or removed. Blogs provide it for posts and comments; the composition root
+ * provides it for chat messages.
+ */
+export interface ReactionTargets {
+  /**
+   * The target as `reader` may see it, or undefined when it does not exist, is deleted, or is
+   * hidden from `reader` (all answered NOT_FOUND, so hidden things do not leak).
+   */
+  find(id: string, reader: string): Promise<ReactionTargetInfo | undefined>;
+}

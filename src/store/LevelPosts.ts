@@ -1,0 +1,119 @@
+import type { BlogStats } from "../platform/blogs/Blog.js";
+import type { PostId } from "../platform/blogs/blogIds.js";
+import { listedAt, type Post, type PostPage, type PostRepository } from "../platform/blogs/Post.js";
+import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
+import { jsonSublevel, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
+import { compositeKey, decodeTimeCursor, encodeCursor, prefixRange, splitKey, SUBLEVELS, timeKey } from "./keys.js";
+
+type IndexEntry = readonly [JsonSublevel<PostId>, string];
+
+/**
+ * Posts by id (tombstones included), and per blog: a slug index, a newest-first index of live
+ * posts, one of published posts, and the stats. Every write computes the index entries of the
+ * old and new state and moves them in the post's batch, so the indexes always match the posts.
+ */
+export class LevelPosts implements PostRepository {
+  private readonly posts: JsonSublevel<Post>;
+  private readonly slugs: JsonSublevel<PostId>;
+  private readonly live: JsonSublevel<PostId>;
+  private readonly published: JsonSublevel<PostId>;
+  private readonly blogStats: JsonSublevel<BlogStats>;
+  private readonly mutex = new Mutex();
+
+  constructor(private readonly db: RootLevel) {
+    this.posts = jsonSublevel<Post>(db, SUBLEVELS.posts);
+    this.slugs = jsonSublevel<PostId>(db, SUBLEVELS.postSlugs);
+    this.live = jsonSublevel<PostId>(db, SUBLEVELS.blogPosts);
+    this.published = jsonSublevel<PostId>(db, SUBLEVELS.blogPublished);
+    this.blogStats = jsonSublevel<BlogStats>(db, SUBLEVELS.blogStats);
+  }
+
+  get(id: PostId): Promise<Post | undefined> {
+    return this.posts.get(id);
+  }
+
+  async findBySlug(blog: string, slug: string): Promise<Post | undefined> {
+    const id = await this.slugs.get(compositeKey(blog, slug));
+    const post = id === undefined ? undefined : await this.posts.get(id);
+    return post && !post.deleted ? post : undefined;
+  }
+
+  async slugsLike(blog: string, base: string): Promise<Set<string>> {
+    // Slugs are [a-z0-9-]: between `base` and `base.` lie exactly `base` and `base-…`.
+    const keys = await this.slugs.keys({ gte: compositeKey(blog, base), lt: compositeKey(blog, `${base}.`) }).all();
+    return new Set(keys.map((key) => splitKey(key)[1]!));
+  }
+
+  create(post: Post): Promise<void> {
+    return this.mutex.run(async () => {
+      if ((await this.posts.get(post.id)) !== undefined) throw new MirageError(ErrorCodes.conflict, "post id in use");
+      await this.write(undefined, post);
+    });
+  }
+
+  update(post: Post): Promise<void> {
+    return this.mutex.run(async () => {
+      const old = await this.posts.get(post.id);
+      if (!old || old.deleted) throw new MirageError(ErrorCodes.notFound, "post not found");
+      await this.write(old, post);
+    });
+  }
+
+  async list(blog: string, options: { includeDrafts: boolean; cursor?: string; limit: number }): Promise<PostPage> {
+    const index = options.includeDrafts ? this.live : this.published;
+    const range = prefixRange(blog);
+    let lt = range.lt;
+    if (options.cursor !== undefined) {
+      const position = decodeTimeCursor(options.cursor);
+      if (position === undefined) throw new MirageError(ErrorCodes.invalidInput, "invalid cursor");
+      lt = compositeKey(blog, position);
+    }
+    const entries = await index.iterator({ gte: range.gte, lt, reverse: true, limit: options.limit + 1 }).all();
+    const page = entries.slice(0, options.limit);
+    const posts = (await this.posts.getMany(page.map(([, id]) => id))).filter((post): post is Post => post !== undefined && !post.deleted);
+    const last = page.at(-1);
+    return { posts, ...(entries.length > options.limit && last ? { next: encodeCursor(splitKey(last[0])[1]!) } : {}) };
+  }
+
+  stats(blog: string): Promise<BlogStats | undefined> {
+    return this.blogStats.get(blog);
+  }
+
+  /** Call inside the mutex: checks the slug, then writes the post, its index moves and the stats in one batch. */
+  private async write(old: Post | undefined, next: Post): Promise<void> {
+    if (!next.deleted && next.slug !== old?.slug) {
+      const holder = await this.slugs.get(compositeKey(next.blog, next.slug));
+      if (holder !== undefined && holder !== next.id) throw new MirageError(ErrorCodes.conflict, `slug "${next.slug}" is taken in this blog`);
+    }
+    const before = old ? this.entries(old) : [];
+    const after = this.entries(next);
+    const ops: BatchOp[] = [];
+    for (const [sublevel, key] of before) {
+      if (!after.some(([s, k]) => s === sublevel && k === key)) ops.push({ type: "del", sublevel, key } as BatchOp);
+    }
+    for (const [sublevel, key] of after) ops.push({ type: "put", sublevel, key, value: next.id } as BatchOp);
+    const stats = { ...((await this.blogStats.get(next.blog)) ?? { published: 0, drafts: 0 }) };
+    if (old) count(stats, old, -1);
+    count(stats, next, +1);
+    ops.push({ type: "put", sublevel: this.blogStats, key: next.blog, value: stats } as BatchOp);
+    ops.push({ type: "put", sublevel: this.posts, key: next.id, value: next } as BatchOp);
+    await this.db.batch(ops);
+  }
+
+  private entries(post: Post): IndexEntry[] {
+    if (post.deleted) return [];
+    const position = compositeKey(post.blog, timeKey(listedAt(post), post.id));
+    const entries: IndexEntry[] = [
+      [this.slugs, compositeKey(post.blog, post.slug)],
+      [this.live, position],
+    ];
+    if (post.published) entries.push([this.published, position]);
+    return entries;
+  }
+}
+
+function count(stats: BlogStats, post: Post, delta: number): void {
+  if (post.deleted) return;
+  if (post.published) stats.published += delta;
+  else stats.drafts += delta;
+}
