@@ -29,6 +29,17 @@ import { ScryptPasswordHasher, type PasswordHasher } from "./platform/accounts/P
 import { TokenSigner } from "./platform/accounts/TokenSigner.js";
 import { accessTokenSecret } from "./api/accessTokenSecret.js";
 import { GHOST_PREFIX } from "./matrix/registration.js";
+import { ProfileService } from "./platform/accounts/ProfileService.js";
+import { BlogService } from "./platform/blogs/BlogService.js";
+import { blogReactionTargets } from "./platform/blogs/blogReactionTargets.js";
+import { CommentService } from "./platform/blogs/CommentService.js";
+import { ChatService } from "./platform/chat/ChatService.js";
+import { messageReactionTarget } from "./platform/chat/messageReactionTarget.js";
+import { DomainEventBus } from "./platform/events/DomainEvent.js";
+import { ReactionService } from "./platform/reactions/ReactionService.js";
+import { createMarkdownRenderer, createProfileSanitizer, mediaUrlUnder } from "./platform/render/createMarkdownRenderer.js";
+import { publishDomainEvents } from "./platform/sync/publishDomainEvents.js";
+import { SyncHub } from "./platform/sync/SyncHub.js";
 
 /** Completed transaction ids are kept this long; homeservers retry for far less. */
 const INBOX_RETENTION_MS = 7 * 24 * 3600 * 1000;
@@ -156,6 +167,22 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     throttle: new LoginThrottle(config.api.rateLimits.loginFailuresPerAccount),
   });
 
+  const events = new DomainEventBus();
+  const hub = new SyncHub();
+  publishDomainEvents(events, hub);
+  const mediaUrl = mediaUrlUnder(config.api.publicUrl);
+  const renderer = createMarkdownRenderer(mediaUrl);
+  const chat = new ChatService({ rooms: store.rooms, messages: store.messages, accounts: store.accounts, renderer, events });
+  const ghostPattern = new RegExp(`^@${GHOST_PREFIX}([a-z0-9._-]+):${escapeRegex(config.homeserver.domain)}$`);
+  const blogDeps = { reactions: store.reactions, renderer, events, accountForMatrixId: (id: string) => ghostPattern.exec(id)?.[1] };
+  const blogs = new BlogService({ ...blogDeps, accounts: store.accounts, blogs: store.blogs, posts: store.posts, comments: store.comments });
+  const comments = new CommentService({ ...blogDeps, posts: store.posts, comments: store.comments });
+  const reactions = new ReactionService({
+    reactions: store.reactions,
+    events,
+    targets: { ...blogReactionTargets({ posts: store.posts, comments: store.comments }), message: messageReactionTarget(store.messages, chat) },
+  });
+
   const api = await buildApi({
     logger,
     registry,
@@ -164,6 +191,10 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     corsOrigins: config.api.cors.origins,
     version: VERSION,
     health: { version: VERSION, homeserver: () => monitor.status(), pendingWork },
+    chat,
+    profiles: new ProfileService(store.accounts, createProfileSanitizer(mediaUrl)),
+    sync: hub,
+    blogs: { blogs, comments, reactions },
     accounts: {
       service: accountService,
       matrixIdFor: (name) => `@${GHOST_PREFIX}${name}:${config.homeserver.domain}`,
@@ -194,6 +225,8 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     },
     async stop() {
       if (parkedRetry) clearInterval(parkedRetry);
+      // Answers waiting long-polls so the HTTP server can close promptly.
+      hub.close();
       await monitor.stop();
       if (started) await appserviceApi.close();
       await processorLoop.stop();
@@ -204,4 +237,8 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       logger.info("Mirage stopped");
     },
   };
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
