@@ -9,6 +9,11 @@ import { ScryptPasswordHasher } from "../src/platform/accounts/PasswordHasher.js
 import { ProfileService } from "../src/platform/accounts/ProfileService.js";
 import { TokenSigner } from "../src/platform/accounts/TokenSigner.js";
 import { ChatService } from "../src/platform/chat/ChatService.js";
+import { BlogService } from "../src/platform/blogs/BlogService.js";
+import { CommentService } from "../src/platform/blogs/CommentService.js";
+import { blogReactionTargets } from "../src/platform/blogs/blogReactionTargets.js";
+import { ReactionService } from "../src/platform/reactions/ReactionService.js";
+import { createMarkdownRenderer, mediaUrlUnder } from "../src/platform/render/createMarkdownRenderer.js";
 import { DomainEventBus } from "../src/platform/events/DomainEvent.js";
 import type { RootLevel } from "../src/store/LevelDatabase.js";
 import { storeOver } from "../src/store/openStore.js";
@@ -17,7 +22,6 @@ import { measure, row } from "./measure.js";
 const READS = 3000;
 const CONCURRENCY = 16;
 
-const identity = { toWebHtml: (md: string) => md, toMatrixHtml: (md: string) => md };
 
 /**
  * Mirage's JSON read routes against a bare Fastify route answering the same JSON, over
@@ -33,7 +37,12 @@ export async function benchApiRoutes(): Promise<string[]> {
     throttle: new LoginThrottle(1000),
   });
   const events = new DomainEventBus();
-  const chat = new ChatService({ rooms: store.rooms, messages: store.messages, accounts: store.accounts, renderer: identity, events });
+  const renderer = createMarkdownRenderer(mediaUrlUnder("http://bench.example"));
+  const chat = new ChatService({ rooms: store.rooms, messages: store.messages, accounts: store.accounts, renderer, events });
+  const blogDeps = { reactions: store.reactions, renderer, events, accountForMatrixId: () => undefined };
+  const blogs = new BlogService({ ...blogDeps, accounts: store.accounts, blogs: store.blogs, posts: store.posts, comments: store.comments });
+  const comments = new CommentService({ ...blogDeps, posts: store.posts, comments: store.comments });
+  const reactions = new ReactionService({ reactions: store.reactions, events, targets: blogReactionTargets({ posts: store.posts, comments: store.comments }) });
   const app = await buildApi({
     logger: createLogger("silent"),
     registry: new Registry(),
@@ -41,6 +50,7 @@ export async function benchApiRoutes(): Promise<string[]> {
     health: { version: "bench", homeserver: () => ({ reachable: true, ready: true, appservicePing: { ok: true }, lastCheckedAt: 0, problem: undefined }), pendingWork: async () => ({ inbox: 0, outbox: 0 }) },
     accounts: { service: accounts, matrixIdFor: (n) => `@mirage_${n}:bench`, limits: { signUpPerHourPerIp: 1e9, loginPerMinutePerIp: 1e9 } },
     chat,
+    blogs: { blogs, comments, reactions },
     profiles: new ProfileService(store.accounts, { bioHtml: (s) => s, html: (s) => s, css: () => "" }),
   });
 
@@ -54,11 +64,21 @@ export async function benchApiRoutes(): Promise<string[]> {
   for (let i = 0; i < 50; i++) await chat.send(owner, room.id, { body: `message ${i} with some **text**` });
 
   const mirageUrl = await app.listen({ port: 0, host: "127.0.0.1" });
+  const post = (
+    await app.inject({
+      method: "POST",
+      url: "/api/v1/blogs/bench0/posts",
+      headers: { authorization: `Bearer ${accessToken}` },
+      payload: { title: "A benchmark post", body: "# Heading\n\nSome *Markdown* with a [link](https://example.org).\n\n- one\n- two", published: true },
+    })
+  ).json() as { id: string };
+  const postJson = (await app.inject({ url: `/api/v1/posts/${post.id}` })).body;
   const profileJson = JSON.stringify((await app.inject({ url: "/api/v1/users/bench0" })).json());
   const messagesJson = (await app.inject({ url: `/api/v1/rooms/${room.id}/messages?limit=20`, headers: { authorization: `Bearer ${accessToken}` } })).body;
   const bare = Fastify();
   bare.get("/profile", async (_req, reply) => reply.type("application/json").send(profileJson));
   bare.get("/messages", async (_req, reply) => reply.type("application/json").send(messagesJson));
+  bare.get("/post", async (_req, reply) => reply.type("application/json").send(postJson));
   const bareUrl = await bare.listen({ port: 0, host: "127.0.0.1" });
 
   const get = (url: string, headers: Record<string, string> = {}) => async () => {
@@ -73,6 +93,8 @@ export async function benchApiRoutes(): Promise<string[]> {
   const profile = await measure(READS, CONCURRENCY, get(`${mirageUrl}/api/v1/users/bench0`));
   const bareMessages = await measure(READS, CONCURRENCY, get(`${bareUrl}/messages`));
   const messages = await measure(READS, CONCURRENCY, get(`${mirageUrl}/api/v1/rooms/${room.id}/messages?limit=20`, auth));
+  const barePost = await measure(READS, CONCURRENCY, get(`${bareUrl}/post`));
+  const postRead = await measure(READS, CONCURRENCY, get(`${mirageUrl}/api/v1/posts/${post.id}`));
 
   await app.close();
   await bare.close();
@@ -84,6 +106,9 @@ export async function benchApiRoutes(): Promise<string[]> {
     row("  bare route, 20 messages JSON", bareMessages),
     row("  GET /rooms/{id}/messages (JWT + session check)", messages),
     `  ratio: ${(messages.perSecond / bareMessages.perSecond).toFixed(2)} of the bare route's throughput`,
+    row("  bare route, post JSON", barePost),
+    row("  GET /api/v1/posts/{id}", postRead),
+    `  ratio: ${(postRead.perSecond / barePost.perSecond).toFixed(2)} of the bare route's throughput`,
     `accounts with scrypt N=2^17 (${SIGNUPS} each, 2 in flight): sign-up ${signUp.perSecond.toFixed(1)}/s, log-in ${logIn.perSecond.toFixed(1)}/s`,
   ];
 }

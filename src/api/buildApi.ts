@@ -57,7 +57,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     trustProxy: deps.trustProxy,
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
     // Path segments carry Matrix IDs and percent-encoded emoji reaction keys.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     // Errors the router raises itself (bad percent-encoding, …) keep the one error shape.
     frameworkErrors: (error, _request, reply) => {
       const plain = reply as unknown as FastifyReply;

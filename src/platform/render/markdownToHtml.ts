@@ -1,5 +1,7 @@
-import { Marked, Tokenizer, type RendererObject, type TokenizerObject } from "marked";
+import { Marked, type RendererObject } from "marked";
+import { boundedTokenizer } from "./boundedTokenizer.js";
 import { escapeHtml } from "./escapeHtml.js";
+import { exceedsMarkedLimits } from "./exceedsMarkedLimits.js";
 import { isMxcUri, safeHttpsUrl, safeLinkHref } from "./urlPolicy.js";
 
 /** How Markdown images become HTML before sanitizing. */
@@ -8,38 +10,20 @@ export interface MarkdownImages {
   httpsInline: boolean;
 }
 
-// marked's inline rules are quadratic on some inputs (long runs of emphasis delimiters, `a+_a+_…`):
-// each inline rule sees at most this many characters, and emphasis scanning has a total budget.
-// Past the budget, delimiters render literally. Real documents stay far below both.
-const INLINE_WINDOW = 2048;
-const EMPHASIS_BUDGET = 2_000_000;
-// marked recurses once per container level; deeper than this on one line is rendered as plain text.
-const MAX_CONTAINER_MARKERS = 32;
-const CONTAINER_PREFIX = /^(?:[ \t]*(?:>|[-+*](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$)))+/gm;
-
 /**
  * Markdown (GFM) → HTML that still has to go through the sanitizer. Raw HTML in the source is not
  * recognized at all (it stays visible text); links and images keep only URLs from `urlPolicy`.
  * Never throws: anything marked cannot handle is rendered as escaped plain-text paragraphs.
  */
 export function markdownToHtml(source: string, images: MarkdownImages): string {
-  const text = source.replace(/\0/g, "\uFFFD");
-  if (tooDeep(text)) return plainTextHtml(text);
+  const text = source.replace(/\r\n?/g, "\n").replace(/\0/g, "\uFFFD");
+  if (exceedsMarkedLimits(text)) return plainTextHtml(text);
   try {
     const html = new Marked({ async: false, gfm: true, breaks: false, tokenizer: boundedTokenizer(), renderer: renderer(images) }).parse(text);
     return typeof html === "string" ? html : plainTextHtml(text);
   } catch {
     return plainTextHtml(text);
   }
-}
-
-function tooDeep(text: string): boolean {
-  for (const match of text.matchAll(CONTAINER_PREFIX)) {
-    let markers = 0;
-    for (const ch of match[0]) if (ch !== " " && ch !== "\t" && !(ch >= "0" && ch <= "9")) markers++;
-    if (markers > MAX_CONTAINER_MARKERS) return true;
-  }
-  return false;
 }
 
 /** Paragraphs of escaped text: the fallback for input marked cannot render. */
@@ -50,48 +34,6 @@ function plainTextHtml(text: string): string {
     .filter((block) => block !== "")
     .map((block) => `<p>${escapeHtml(block).replace(/\n/g, "<br>")}</p>`)
     .join("\n");
-}
-
-function boundedTokenizer(): TokenizerObject {
-  const base = Tokenizer.prototype;
-  let emphasisBudget = EMPHASIS_BUDGET;
-  const cut = (src: string) => (src.length > INLINE_WINDOW ? src.slice(0, INLINE_WINDOW) : src);
-  const spend = (src: string) => (emphasisBudget -= Math.min(src.length, INLINE_WINDOW)) >= 0;
-  return {
-    // Raw HTML is never markup: `<b>` stays the text "<b>".
-    html: () => undefined,
-    tag: () => undefined,
-    emStrong(src, maskedSrc, prevChar) {
-      return spend(src) ? base.emStrong.call(this, cut(src), cut(maskedSrc), prevChar) : undefined;
-    },
-    del(src, maskedSrc, prevChar) {
-      return spend(src) ? base.del.call(this, cut(src), cut(maskedSrc), prevChar) : undefined;
-    },
-    escape(src) {
-      return base.escape.call(this, cut(src));
-    },
-    link(src) {
-      return base.link.call(this, cut(src));
-    },
-    reflink(src, links) {
-      return base.reflink.call(this, cut(src), links);
-    },
-    codespan(src) {
-      return base.codespan.call(this, cut(src));
-    },
-    br(src) {
-      return base.br.call(this, cut(src));
-    },
-    autolink(src) {
-      return base.autolink.call(this, cut(src));
-    },
-    url(src) {
-      return base.url.call(this, cut(src));
-    },
-    inlineText(src) {
-      return base.inlineText.call(this, cut(src));
-    },
-  };
 }
 
 function renderer(images: MarkdownImages): RendererObject {
