@@ -34,7 +34,14 @@ export const TEST_SECRET = new TextEncoder().encode("test-secret-test-secret-tes
 
 /** The HTTP side over an in-memory store, with cheap password hashing (same code, smaller N). */
 export async function apiHarness(
-  options: { signUpPerHour?: number; loginPerMinute?: number; corsOrigins?: string[]; now?: () => number; sanitizer?: ProfileSanitizer } = {},
+  options: {
+    signUpPerHour?: number;
+    loginPerMinute?: number;
+    corsOrigins?: string[];
+    now?: () => number;
+    sanitizer?: ProfileSanitizer;
+    renderer?: MarkdownRenderer;
+  } = {},
 ) {
   const db = new MemoryLevel<string, unknown>() as unknown as RootLevel;
   const store = storeOver(db);
@@ -50,13 +57,13 @@ export async function apiHarness(
   const events = new DomainEventBus();
   const published: PublishedEvent[] = [];
   events.subscribe((e) => void published.push(e));
-  const chat = new ChatService({ rooms: store.rooms, messages: store.messages, accounts: store.accounts, renderer: escapingRenderer, events });
+  const chat = new ChatService({ rooms: store.rooms, messages: store.messages, accounts: store.accounts, renderer: options.renderer ?? escapingRenderer, events });
   const hub = new SyncHub();
   publishDomainEvents(events, hub);
   const profiles = new ProfileService(store.accounts, options.sanitizer ?? escapingSanitizer);
   const blogDeps = {
     reactions: store.reactions,
-    renderer: escapingRenderer,
+    renderer: options.renderer ?? escapingRenderer,
     events,
     accountForMatrixId: (id: string) => /^@mirage_([^:]+):test\.example$/.exec(id)?.[1],
     ...(options.now ? { now: options.now } : {}),
