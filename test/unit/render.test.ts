@@ -269,6 +269,27 @@ describe("renderMatrixHtml", () => {
   });
 });
 
+describe("long documents", () => {
+  it("keeps the numbering of an ordered list long enough to be rendered in parts", () => {
+    const html = web(Array.from({ length: 250 }, (_, i) => `${i + 1}. item`).join("\n"));
+    expect(html.match(/<ol[^>]*>/g)).toEqual(["<ol>", '<ol start="101">', '<ol start="201">']);
+    expect(html.match(/<li>/g)).toHaveLength(250);
+  });
+
+  it("renders a long thematic break as a rule, not as nested lists", () => {
+    expect(matrix(`a\n\n${"* ".repeat(60)}\n\nb`)).toBe("<p>a</p>\n<hr />\n<p>b</p>");
+  });
+
+  it("renders long paragraphs, code blocks and tables whole", () => {
+    const words = "lorem ipsum ".repeat(5_000).trim();
+    expect(web(words) === `<p>${words}</p>`).toBe(true);
+    const code = "x = 1\n".repeat(5_000);
+    expect(web("```\n" + code + "```") === `<pre><code>${code}</code></pre>`).toBe(true);
+    const table = web("| a |\n|---|\n" + "| 1 |\n".repeat(3_000));
+    expect(table.match(/<tr>/g)).toHaveLength(3_001);
+  });
+});
+
 describe("renderWebHtml", () => {
   it("adds rel to every link", () => {
     expect(web("[x](https://example.org/)")).toBe('<p><a href="https://example.org/" rel="noopener noreferrer nofollow">x</a></p>');
@@ -336,6 +357,10 @@ describe("Markdown input limits", () => {
     ["unbalanced markup", "<div><span>**x*_".repeat(5_000)],
     ["NUL characters", "\u0000".repeat(100_000)],
     ["wide table", `|${"a|".repeat(20_000)}\n|${"-|".repeat(20_000)}`],
+    ["table-shaped lines", "\n-\n|".repeat(25_000)],
+    ["setext-shaped lines", "-\na\n".repeat(25_000)],
+    ["lazy blockquote lines", ">\na\n".repeat(24_000)],
+    ["short blockquotes", " \n> 1\na".repeat(14_000)],
   ];
 
   it.each(hostile)("renders %s quickly and safely", (_name, source) => {

@@ -2,6 +2,8 @@
 // run out of stack, and long before that the output is useless.
 const MAX_CONTAINER_MARKERS = 32;
 const CONTAINER_PREFIX = /^(?:[ \t]*(?:>|[-+*](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$)))+/;
+// `* * * * …` and `- - - …` are thematic breaks, however long.
+const THEMATIC_BREAK = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
 
 // marked's table rule (also inside its paragraph rule) scans, for every line followed by something
 // shaped like a table delimiter row, all following lines of the block: quadratic on blocks made of
@@ -26,7 +28,7 @@ export function exceedsMarkedLimits(text: string): boolean {
     delimiterRows = 0;
   };
   for (const line of text.split("\n")) {
-    const container = CONTAINER_PREFIX.exec(line)?.[0] ?? "";
+    const container = THEMATIC_BREAK.test(line) ? "" : (CONTAINER_PREFIX.exec(line)?.[0] ?? "");
     let markers = 0;
     for (const ch of container) if (ch === ">" || ch === "-" || ch === "+" || ch === "*" || ch === "." || ch === ")") markers++;
     if (markers > MAX_CONTAINER_MARKERS) return true;

@@ -29,10 +29,10 @@ export const MATRIX_NESTING_LIMIT = 100;
 export const LINK_REL = "noopener noreferrer nofollow";
 
 /**
- * Elements whose content a browser does not parse as ordinary markup: when one is dropped, its
- * content goes with it instead of being re-emitted as HTML.
+ * Elements dropped together with their content: raw-text elements (whose content a browser does
+ * not parse as markup), foreign content (SVG, MathML) and plugin containers.
  */
-export const RAW_TEXT_TAGS: readonly string[] = [
+export const DISCARD_WITH_CONTENT_TAGS: readonly string[] = [
   "script", "style", "textarea", "option", "xmp", "noscript", "noembed", "noframes", "template",
   "title", "iframe", "plaintext", "select", "svg", "math", "object", "applet", "frameset",
 ];

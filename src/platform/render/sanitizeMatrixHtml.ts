@@ -1,11 +1,11 @@
 import sanitizeHtml from "sanitize-html";
 import {
+  DISCARD_WITH_CONTENT_TAGS,
   LINK_REL,
   MATRIX_ALLOWED_ATTRIBUTES,
   MATRIX_ALLOWED_TAGS,
   MATRIX_CODE_CLASS,
   MATRIX_NESTING_LIMIT,
-  RAW_TEXT_TAGS,
 } from "./matrixHtmlAllowlist.js";
 import { isMxcUri, LINK_SCHEMES, safeHttpsUrl, safeLinkHref, safeMediaSrc } from "./urlPolicy.js";
 
@@ -77,7 +77,7 @@ function baseOptions(checkImage: (src: string) => string | undefined, web: boole
     allowedSchemesByTag: { img: web ? ["https", "http"] : ["mxc"] },
     allowProtocolRelative: false,
     disallowedTagsMode: "discard",
-    nonTextTags: [...RAW_TEXT_TAGS],
+    nonTextTags: [...DISCARD_WITH_CONTENT_TAGS],
     nestingLimit: MATRIX_NESTING_LIMIT,
     parseStyleAttributes: false,
     transformTags: {

@@ -1,7 +1,7 @@
 import sanitizeHtml from "sanitize-html";
 import { assertInputSize, DEFAULT_MAX_INPUT_CHARS } from "./assertInputSize.js";
 import { SAFE_NAME } from "./css/scopeSelectorList.js";
-import { LINK_REL, RAW_TEXT_TAGS } from "./matrixHtmlAllowlist.js";
+import { DISCARD_WITH_CONTENT_TAGS, LINK_REL } from "./matrixHtmlAllowlist.js";
 import { sanitizeStyleAttribute } from "./sanitizeStyleAttribute.js";
 import { safeHttpsUrl, safeUrl } from "./urlPolicy.js";
 
@@ -107,7 +107,7 @@ const PROFILE_OPTIONS: sanitizeHtml.IOptions = {
   allowedSchemesByTag: { img: ["https"] },
   allowProtocolRelative: false,
   disallowedTagsMode: "discard",
-  nonTextTags: [...RAW_TEXT_TAGS],
+  nonTextTags: [...DISCARD_WITH_CONTENT_TAGS],
   nestingLimit: 100,
   parseStyleAttributes: false,
   transformTags: { "*": (tagName, attribs) => ({ tagName, attribs: checkAttributes(tagName, attribs) }) },
