@@ -41,7 +41,7 @@ export async function benchApiRoutes(): Promise<string[]> {
   const chat = new ChatService({ rooms: store.rooms, messages: store.messages, accounts: store.accounts, renderer, events });
   const blogDeps = { reactions: store.reactions, renderer, events, accountForMatrixId: () => undefined };
   const blogs = new BlogService({ ...blogDeps, accounts: store.accounts, blogs: store.blogs, posts: store.posts, comments: store.comments });
-  const comments = new CommentService({ ...blogDeps, posts: store.posts, comments: store.comments });
+  const comments = new CommentService({ ...blogDeps, blogs: store.blogs, posts: store.posts, comments: store.comments });
   const reactions = new ReactionService({ reactions: store.reactions, events, targets: blogReactionTargets({ posts: store.posts, comments: store.comments }) });
   const app = await buildApi({
     logger: createLogger("silent"),

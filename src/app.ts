@@ -176,7 +176,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   const ghostPattern = new RegExp(`^@${GHOST_PREFIX}([a-z0-9._-]+):${escapeRegex(config.homeserver.domain)}$`);
   const blogDeps = { reactions: store.reactions, renderer, events, accountForMatrixId: (id: string) => ghostPattern.exec(id)?.[1] };
   const blogs = new BlogService({ ...blogDeps, accounts: store.accounts, blogs: store.blogs, posts: store.posts, comments: store.comments });
-  const comments = new CommentService({ ...blogDeps, posts: store.posts, comments: store.comments });
+  const comments = new CommentService({ ...blogDeps, blogs: store.blogs, posts: store.posts, comments: store.comments });
   const reactions = new ReactionService({
     reactions: store.reactions,
     events,

@@ -1,5 +1,5 @@
 import type { CommentId, PostId } from "../platform/blogs/blogIds.js";
-import { COMMENT_PARTICIPANTS_KEPT, type Comment, type CommentPage, type CommentRepository, type CommentStats } from "../platform/blogs/Comment.js";
+import { COMMENT_PARTICIPANTS_KEPT, type Comment, type CommentDeleter, type CommentPage, type CommentRepository, type CommentStats } from "../platform/blogs/Comment.js";
 import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
 import { jsonSublevel, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
 import { compositeKey, decodeThreadCursor, encodeCursor, prefixRange, splitKey, SUBLEVELS, threadPath, threadRepliesRange } from "./keys.js";
@@ -70,11 +70,11 @@ export class LevelComments implements CommentRepository {
     });
   }
 
-  remove(id: CommentId, at: number): Promise<Comment | undefined> {
+  remove(id: CommentId, at: number, by: CommentDeleter = "author"): Promise<Comment | undefined> {
     return this.mutex.run(async () => {
       const stored = await this.comments.get(id);
       if (!stored || stored.deleted) return undefined;
-      const tombstone: StoredComment = { ...stored, body: "", html: "", deleted: true, deletedAt: at };
+      const tombstone: StoredComment = { ...stored, body: "", html: "", deleted: true, deletedAt: at, deletedBy: by };
       const stats = await this.stats(stored.postId);
       const ops: BatchOp[] = [
         { type: "put", sublevel: this.comments, key: id, value: tombstone } as BatchOp,

@@ -69,7 +69,7 @@ export async function apiHarness(
     ...(options.now ? { now: options.now } : {}),
   };
   const blogs = new BlogService({ ...blogDeps, accounts: store.accounts, blogs: store.blogs, posts: store.posts, comments: store.comments });
-  const comments = new CommentService({ ...blogDeps, posts: store.posts, comments: store.comments });
+  const comments = new CommentService({ ...blogDeps, blogs: store.blogs, posts: store.posts, comments: store.comments });
   const reactions = new ReactionService({
     reactions: store.reactions,
     events,

@@ -182,11 +182,12 @@ describe.each(implementations)("blog store contract: %s", (_name, make) => {
     expect(await store.comments.get(root.id)).toMatchObject({ body: "edited", editedAt: 99, author: "bob", depth: 0 });
 
     const ids = async () => (await store.comments.thread(p, { limit: 10 })).comments.map((c) => [c.id, c.deleted]);
-    expect(await store.comments.remove(root.id, 100)).toMatchObject({ id: root.id, deleted: true, body: "", html: "", deletedAt: 100 });
+    expect(await store.comments.remove(root.id, 100)).toMatchObject({ id: root.id, deleted: true, body: "", html: "", deletedAt: 100, deletedBy: "author" });
     expect(await store.comments.remove(root.id, 101)).toBeUndefined();
     expect(await code(store.comments.update({ ...root, body: "back" }))).toBe("NOT_FOUND");
     expect(await code(store.comments.create(comment(p, 105, { parentId: root.id, depth: 1 })))).toBe("NOT_FOUND");
-    await store.comments.remove(mid.id, 110);
+    expect(await store.comments.remove(mid.id, 110, "blogOwner")).toMatchObject({ deletedBy: "blogOwner" });
+    expect(await store.comments.get(mid.id)).toMatchObject({ deleted: true, deletedBy: "blogOwner" });
     expect(await ids()).toEqual([[root.id, true], [mid.id, true], [leaf.id, false], [other.id, false]]);
     // The leaf going leaves two bare tombstones, which go with it.
     await store.comments.remove(leaf.id, 120);

@@ -112,6 +112,56 @@ describe("blogs API: comments", () => {
     expect((await json("GET", `/api/v1/posts/${p.id}`)).body.commentCount).toBe(0);
   });
 
+  it("lets the blog's owner moderate: delete any comment on their posts, close comments, block people", async () => {
+    const { json, alice, bob, post, published, signUp } = await setup();
+    const carol = await signUp("carol");
+    const p = (await post(alice, { title: "Open", body: "b" })).body;
+    expect(p.commentsOpen).toBe(true);
+    const spam = (await json("POST", `/api/v1/posts/${p.id}/comments`, { body: "buy now" }, bob)).body;
+    const answer = (await json("POST", `/api/v1/posts/${p.id}/comments`, { body: "no", parentId: spam.id }, carol)).body;
+
+    // Moderation is the blog owner's alone, and the tombstone says who removed it.
+    expect(errorCode(await json("DELETE", `/api/v1/comments/${spam.id}`, undefined, carol))).toBe("FORBIDDEN");
+    expect(errorCode(await json("PATCH", `/api/v1/comments/${spam.id}`, { body: "edited by owner" }, alice))).toBe("FORBIDDEN");
+    expect((await json("DELETE", `/api/v1/comments/${spam.id}`, undefined, alice)).status).toBe(204);
+    expect(published.at(-1)).toMatchObject({ event: { type: "comment.deleted", commentId: spam.id, by: "alice" } });
+    const thread = (await json("GET", `/api/v1/posts/${p.id}/comments`)).body.comments;
+    expect(thread[0]).toMatchObject({ id: spam.id, deleted: true, deletedBy: "blogOwner", body: "", html: "" });
+    expect(thread[1]).toMatchObject({ id: answer.id, deleted: false });
+    expect(thread[1].deletedBy).toBeUndefined();
+    expect((await json("DELETE", `/api/v1/comments/${answer.id}`, undefined, carol)).status).toBe(204);
+    expect((await json("GET", `/api/v1/posts/${p.id}/comments`)).body.comments).toEqual([]);
+
+    // Blocking: by any handle spelling, shown to the owner only, refused for writing, lifted by replacing the list.
+    const earlier = (await json("POST", `/api/v1/posts/${p.id}/comments`, { body: "earlier" }, bob)).body;
+    const blocked = await json("PATCH", "/api/v1/blogs/alice", { blockedCommenters: ["bob", "@dan:matrix.example", "alice", "bob"] }, alice);
+    expect(blocked).toMatchObject({ status: 200, body: { blockedCommenters: ["bob", "@dan:matrix.example"] } });
+    expect((await json("GET", "/api/v1/blogs/alice")).body.blockedCommenters).toBeUndefined();
+    expect((await json("GET", "/api/v1/blogs/alice", undefined, bob)).body.blockedCommenters).toBeUndefined();
+    expect((await json("GET", "/api/v1/blogs/alice", undefined, alice)).body.blockedCommenters).toEqual(["bob", "@dan:matrix.example"]);
+    const refused = await json("POST", `/api/v1/posts/${p.id}/comments`, { body: "again" }, bob);
+    expect(refused).toMatchObject({ status: 403, body: { error: { code: "FORBIDDEN" } } });
+    expect(errorCode(await json("PATCH", `/api/v1/comments/${earlier.id}`, { body: "sneaky edit" }, bob))).toBe("FORBIDDEN");
+    expect((await json("DELETE", `/api/v1/comments/${earlier.id}`, undefined, bob)).status).toBe(204);
+    expect((await json("POST", `/api/v1/posts/${p.id}/comments`, { body: "fine" }, carol)).status).toBe(201);
+    expect((await json("PATCH", "/api/v1/blogs/alice", { title: "Only the title" }, alice)).body.blockedCommenters).toEqual(["bob", "@dan:matrix.example"]);
+    expect((await json("PATCH", "/api/v1/blogs/alice", { blockedCommenters: ["no such handle!"] }, alice)).status).toBe(400);
+    expect((await json("PATCH", "/api/v1/blogs/alice", { blockedCommenters: [] }, alice)).body.blockedCommenters).toEqual([]);
+    expect((await json("POST", `/api/v1/posts/${p.id}/comments`, { body: "back" }, bob)).status).toBe(201);
+
+    // Closing comments: nobody adds one (the owner neither) until reopened; existing ones stay.
+    expect((await json("PATCH", `/api/v1/posts/${p.id}`, { commentsOpen: false }, alice)).body.commentsOpen).toBe(false);
+    for (const token of [bob, alice]) {
+      expect(errorCode(await json("POST", `/api/v1/posts/${p.id}/comments`, { body: "late" }, token))).toBe("FORBIDDEN");
+    }
+    expect((await json("GET", `/api/v1/posts/${p.id}/comments`)).body.comments).toHaveLength(2);
+    expect((await json("PATCH", `/api/v1/posts/${p.id}`, { commentsOpen: true }, alice)).body.commentsOpen).toBe(true);
+    expect((await json("POST", `/api/v1/posts/${p.id}/comments`, { body: "late" }, bob)).status).toBe(201);
+    const closedFromStart = (await post(alice, { title: "Closed", body: "b", commentsOpen: false })).body;
+    expect(errorCode(await json("POST", `/api/v1/posts/${closedFromStart.id}/comments`, { body: "x" }, carol))).toBe("FORBIDDEN");
+    expect((await json("PATCH", `/api/v1/posts/${p.id}`, { commentsOpen: "no" }, alice)).status).toBe(400);
+  });
+
   it("keeps the store consistent through all of the above", async () => {
     const { json, alice, bob, post, db } = await setup();
     const p = (await post(alice, { title: "One", body: "b" })).body;

@@ -20,6 +20,7 @@ export function postJson(post: PostView) {
     html: post.html,
     tags: post.tags,
     published: post.published,
+    commentsOpen: post.commentsOpen,
     createdAt: iso(post.createdAt),
     updatedAt: iso(post.updatedAt),
     ...(post.publishedAt !== undefined ? { publishedAt: iso(post.publishedAt) } : {}),
@@ -41,6 +42,7 @@ export function commentJson(comment: CommentView) {
     createdAt: iso(comment.createdAt),
     ...(comment.editedAt !== undefined ? { editedAt: iso(comment.editedAt) } : {}),
     deleted: comment.deleted,
+    ...(comment.deletedBy !== undefined ? { deletedBy: comment.deletedBy } : {}),
     reactions: comment.reactions,
     myReactions: comment.myReactions,
   };

@@ -48,7 +48,7 @@ export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions):
     "/api/v1/blogs/:owner",
     {
       ...auth,
-      schema: { summary: "Change your blog's title or description", tags, security, params: OwnerParams, body: { $ref: "BlogPatch#" }, response: { 200: { $ref: "Blog#" }, ...errorResponses(400, 401, 403, 404) } },
+      schema: { summary: "Change your blog's title, description or blocked commenters", tags, security, params: OwnerParams, body: { $ref: "BlogPatch#" }, response: { 200: { $ref: "Blog#" }, ...errorResponses(400, 401, 403, 404) } },
     },
     async (request) => blogJson(await blogs.updateBlog(request.auth!.account.name, request.params.owner, request.body)),
   );

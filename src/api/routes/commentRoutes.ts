@@ -45,12 +45,12 @@ export async function commentRoutes(app: FastifyInstance, opts: CommentRoutesOpt
     {
       ...auth,
       schema: {
-        summary: "Comment on a post, or reply to a comment with parentId",
+        summary: "Comment on a post, or reply to a comment with parentId (403 when comments are closed or the owner blocked you)",
         tags,
         security,
         params: PostParams,
         body: { $ref: "CommentCreate#" },
-        response: { 201: { $ref: "Comment#" }, ...errorResponses(400, 401, 404) },
+        response: { 201: { $ref: "Comment#" }, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
@@ -76,7 +76,7 @@ export async function commentRoutes(app: FastifyInstance, opts: CommentRoutesOpt
     "/api/v1/comments/:commentId",
     {
       ...auth,
-      schema: { summary: "Delete your comment (replies keep their place under a tombstone)", tags, security, params: CommentParams, response: { 204: { type: "null" }, ...errorResponses(400, 401, 403, 404) } },
+      schema: { summary: "Delete your comment, or as the blog's owner any comment on your posts (replies keep their place under a tombstone)", tags, security, params: CommentParams, response: { 204: { type: "null" }, ...errorResponses(400, 401, 403, 404) } },
     },
     async (request, reply) => {
       await comments.deleteComment(request.auth!.account.name, asCommentId(request.params.commentId));

@@ -1,5 +1,6 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { COMMENT_ID_PATTERN, POST_ID_PATTERN } from "../../platform/blogs/blogIds.js";
+import { MAX_BLOCKED_COMMENTERS } from "../../platform/blogs/BlogService.js";
 import { BLOG_LIMITS } from "../../platform/blogs/contentRules.js";
 import { SLUG_PATTERN } from "../../platform/blogs/slugify.js";
 import { ReactionCounts } from "./reactionSchemas.js";
@@ -21,12 +22,22 @@ export const Blog = Type.Object(
     description: Type.String(),
     postCount: Type.Integer({ description: "Published posts." }),
     draftCount: Type.Optional(Type.Integer({ description: "Only for the owner." })),
+    blockedCommenters: Type.Optional(Type.Array(Type.String(), { description: "Only for the owner: people who may not comment." })),
   },
   { $id: "Blog" },
 );
 
 export const BlogPatch = Type.Object(
-  { title: Type.Optional(Title), description: Type.Optional(Type.String({ maxLength: BLOG_LIMITS.descriptionChars })) },
+  {
+    title: Type.Optional(Title),
+    description: Type.Optional(Type.String({ maxLength: BLOG_LIMITS.descriptionChars })),
+    blockedCommenters: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 255 }), {
+        maxItems: MAX_BLOCKED_COMMENTERS,
+        description: "Replaces the list of people who may not comment on your posts: alice, @bob:example.org or bob@example.org.",
+      }),
+    ),
+  },
   { $id: "BlogPatch", additionalProperties: false, minProperties: 1 },
 );
 export type BlogPatchT = Static<typeof BlogPatch>;
@@ -42,6 +53,7 @@ export const Post = Type.Object(
     html: Type.String({ description: "Sanitized HTML rendered from the Markdown." }),
     tags: Type.Array(Type.String()),
     published: Type.Boolean({ description: "False: a draft, visible only to the owner." }),
+    commentsOpen: Type.Boolean({ description: "False: the owner closed the post to new comments." }),
     createdAt: time(),
     updatedAt: time(),
     publishedAt: Type.Optional(time("First publication; orders the blog.")),
@@ -59,6 +71,7 @@ export const PostCreate = Type.Object(
     tags: Type.Optional(Tags),
     published: Type.Optional(Type.Boolean({ description: "Default true; false saves a draft." })),
     slug: Type.Optional(slug("Default: from the title, with -2, -3, … if taken. A taken slug given here is a conflict.")),
+    commentsOpen: Type.Optional(Type.Boolean({ description: "Default true; false takes no comments." })),
   },
   { $id: "PostCreate", additionalProperties: false },
 );
@@ -71,6 +84,7 @@ export const PostPatch = Type.Object(
     tags: Type.Optional(Tags),
     published: Type.Optional(Type.Boolean()),
     slug: Type.Optional(slug("The slug stays when the title changes, unless a new one is given here.")),
+    commentsOpen: Type.Optional(Type.Boolean({ description: "Open or close the post to new comments." })),
   },
   { $id: "PostPatch", additionalProperties: false, minProperties: 1 },
 );
@@ -90,6 +104,7 @@ export const Comment = Type.Object(
     createdAt: time(),
     editedAt: Type.Optional(time()),
     deleted: Type.Boolean({ description: "A tombstone kept so its replies keep their place." }),
+    deletedBy: Type.Optional(Type.Union([Type.Literal("author"), Type.Literal("blogOwner")], { description: "On tombstones: its author, or the blog's owner moderating." })),
     reactions: Type.Ref(ReactionCounts),
     myReactions: Type.Array(Type.String()),
   },

@@ -9,6 +9,8 @@ export interface Blog {
   title?: string;
   /** Plain text. */
   description: string;
+  /** People (canonical spelling) who may not comment on the blog's posts. */
+  blockedCommenters?: string[];
   updatedAt: number;
 }
 
@@ -27,6 +29,8 @@ export interface BlogView {
   postCount: number;
   /** Present only for the owner. */
   draftCount?: number;
+  /** Present only for the owner. */
+  blockedCommenters?: string[];
 }
 
 /** Blog settings by owner. */

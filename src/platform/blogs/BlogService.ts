@@ -35,6 +35,8 @@ export interface PostInput {
   published?: boolean;
   /** Default: from the title, made unique with -2, -3, … */
   slug?: string;
+  /** Default true; false closes the post to new comments. */
+  commentsOpen?: boolean;
 }
 
 /** Fields to change; a title change keeps the slug unless a new slug is given. */
@@ -43,7 +45,12 @@ export type PostPatch = Partial<PostInput>;
 export interface BlogPatch {
   title?: string;
   description?: string;
+  /** Replaces the list of people who may not comment (handles as `parseHandle` takes them). */
+  blockedCommenters?: string[];
 }
+
+/** Most people a blog's owner can block from commenting. */
+export const MAX_BLOCKED_COMMENTERS = 1000;
 
 const notFound = (what: string) => new MirageError(ErrorCodes.notFound, `${what} not found`);
 const newPostId = () => asPostId(`p_${randomBytes(12).toString("base64url")}`);
@@ -76,7 +83,7 @@ export class BlogService {
       title: blog?.title ?? account?.displayName ?? owner,
       description: blog?.description ?? "",
       postCount: stats?.published ?? 0,
-      ...(reader === owner ? { draftCount: stats?.drafts ?? 0 } : {}),
+      ...(reader === owner ? { draftCount: stats?.drafts ?? 0, blockedCommenters: blog?.blockedCommenters ?? [] } : {}),
     };
   }
 
@@ -87,6 +94,8 @@ export class BlogService {
     const title = patch.title !== undefined ? checkLine(patch.title, "title", BLOG_LIMITS.titleChars) : current?.title;
     if (title !== undefined) blog.title = title;
     if (patch.description !== undefined) blog.description = checkText(patch.description, "description", BLOG_LIMITS.descriptionChars, true).trim();
+    const blocked = patch.blockedCommenters !== undefined ? this.blockList(owner, patch.blockedCommenters) : current?.blockedCommenters;
+    if (blocked !== undefined && blocked.length > 0) blog.blockedCommenters = blocked;
     await this.deps.blogs.put(blog);
     return this.getBlog(owner, owner);
   }
@@ -113,6 +122,7 @@ export class BlogService {
       html: this.deps.renderer.toWebHtml(body),
       tags: normalizeTags(input.tags ?? []),
       published,
+      commentsOpen: input.commentsOpen ?? true,
       createdAt: now,
       updatedAt: now,
       ...(published ? { publishedAt: now } : {}),
@@ -146,6 +156,7 @@ export class BlogService {
     }
     if (patch.tags !== undefined) next.tags = normalizeTags(patch.tags);
     if (patch.slug !== undefined) next.slug = checkSlug(patch.slug);
+    if (patch.commentsOpen !== undefined) next.commentsOpen = patch.commentsOpen;
     if (patch.published !== undefined) {
       next.published = patch.published;
       if (patch.published) next.publishedAt ??= now;
@@ -182,6 +193,12 @@ export class BlogService {
 
   private person(raw: string): string {
     return canonicalPerson(raw, this.deps.accountForMatrixId);
+  }
+
+  /** Canonical, deduplicated, without the owner (who always may comment on their own blog). */
+  private blockList(owner: string, handles: readonly string[]): string[] {
+    if (handles.length > MAX_BLOCKED_COMMENTERS) throw new MirageError(ErrorCodes.invalidInput, `at most ${MAX_BLOCKED_COMMENTERS} people can be blocked`);
+    return [...new Set(handles.map((handle) => this.person(handle)))].filter((person) => person !== owner);
   }
 
   /** The owner, when `actor` may write to that blog: their own (created on first write). */
@@ -229,7 +246,7 @@ export class BlogService {
       reactionSummaries(this.deps.reactions, posts.map((post) => ({ kind: "post" as const, id: post.id })), reader),
       this.deps.comments.statsMany(posts.map((post) => post.id)),
     ]);
-    return posts.map((post, i) => ({ ...post, ...summaries[i]!, commentCount: stats[i]?.count ?? 0 }));
+    return posts.map((post, i) => ({ ...post, commentsOpen: post.commentsOpen ?? true, ...summaries[i]!, commentCount: stats[i]?.count ?? 0 }));
   }
 
   /** The author, and commenters while the post is published. */

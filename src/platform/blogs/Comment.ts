@@ -17,7 +17,11 @@ export interface Comment {
   editedAt?: number;
   deleted: boolean;
   deletedAt?: number;
+  /** On tombstones: who deleted it, its author or the blog's owner moderating. */
+  deletedBy?: CommentDeleter;
 }
+
+export type CommentDeleter = "author" | "blogOwner";
 
 /** A comment as one reader gets it. */
 export interface CommentView extends Comment, ReactionSummary {}
@@ -51,8 +55,9 @@ export interface CommentRepository {
    * Turns the comment into a tombstone. It stays in the thread while it has replies (so they
    * keep their place); a deleted comment left without replies leaves the thread, and so do
    * deleted ancestors left without replies. Resolves undefined if missing or already deleted.
+   * `by` defaults to the author.
    */
-  remove(id: CommentId, at: number): Promise<Comment | undefined>;
+  remove(id: CommentId, at: number, by?: CommentDeleter): Promise<Comment | undefined>;
   /** A page of the post's thread. INVALID_INPUT for a cursor it did not make. */
   thread(postId: PostId, options: { cursor?: string; limit: number }): Promise<CommentPage>;
   stats(postId: PostId): Promise<CommentStats>;

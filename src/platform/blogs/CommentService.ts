@@ -4,13 +4,15 @@ import type { DomainEvent, DomainEventBus } from "../events/DomainEvent.js";
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
 import type { ReactionRepository } from "../reactions/Reaction.js";
 import { reactionSummaries } from "../reactions/reactionSummaries.js";
+import type { BlogRepository } from "./Blog.js";
 import { asCommentId, type CommentId, type PostId } from "./blogIds.js";
 import { canonicalPerson } from "./canonicalPerson.js";
-import type { Comment, CommentRepository, CommentView } from "./Comment.js";
+import type { Comment, CommentDeleter, CommentRepository, CommentView } from "./Comment.js";
 import { BLOG_LIMITS, checkText } from "./contentRules.js";
 import { postVisibleTo, type Post, type PostRepository } from "./Post.js";
 
 export interface CommentServiceDeps {
+  blogs: Pick<BlogRepository, "get">;
   posts: Pick<PostRepository, "get">;
   comments: CommentRepository;
   reactions: Pick<ReactionRepository, "countsMany" | "keysBy">;
@@ -30,9 +32,11 @@ const notFound = (what: string) => new MirageError(ErrorCodes.notFound, `${what}
 const newCommentId = () => asCommentId(`c_${randomBytes(12).toString("base64url")}`);
 
 /**
- * Threaded comments on posts. Whoever may see a post may read and write its comments (so only
- * the owner comments on a draft); only a comment's author edits or deletes it. A deleted
- * comment with replies stays in the thread as a tombstone (`deleted: true`, no content).
+ * Threaded comments on posts. Whoever may see a post may read its comments and, unless the
+ * post's comments are closed or the blog's owner has blocked them, write there (so only the
+ * owner comments on a draft). A comment's author edits it; its author or the blog's owner
+ * (moderating) deletes it. A deleted comment with replies stays in the thread as a tombstone
+ * (`deleted: true`, no content, `deletedBy`).
  */
 export class CommentService {
   private readonly now: () => number;
@@ -50,6 +54,8 @@ export class CommentService {
   async addComment(rawActor: string, postId: PostId, input: CommentInput): Promise<CommentView> {
     const actor = this.person(rawActor);
     const post = await this.visiblePost(postId, actor);
+    if (post.commentsOpen === false) throw new MirageError(ErrorCodes.forbidden, "comments are closed on this post");
+    await this.refuseBlocked(actor, post);
     const body = checkText(input.body, "comment", BLOG_LIMITS.commentBodyChars);
     let depth = 0;
     if (input.parentId !== undefined) {
@@ -78,7 +84,9 @@ export class CommentService {
 
   async editComment(rawActor: string, id: CommentId, rawBody: string): Promise<CommentView> {
     const actor = this.person(rawActor);
-    const { comment, post } = await this.authoredComment(actor, id, "edit");
+    const { comment, post } = await this.writableComment(actor, id);
+    if (comment.author !== actor) throw new MirageError(ErrorCodes.forbidden, "only the author may edit a comment");
+    await this.refuseBlocked(actor, post);
     const body = checkText(rawBody, "comment", BLOG_LIMITS.commentBodyChars);
     const edited: Comment = { ...comment, body, html: this.deps.renderer.toWebHtml(body), editedAt: this.now() };
     await this.deps.comments.update(edited);
@@ -86,11 +94,16 @@ export class CommentService {
     return (await this.views([edited], actor))[0]!;
   }
 
+  /** By its author, or by the blog's owner moderating (the tombstone says which). */
   async deleteComment(rawActor: string, id: CommentId): Promise<void> {
     const actor = this.person(rawActor);
-    const { post } = await this.authoredComment(actor, id, "delete");
+    const { comment, post } = await this.writableComment(actor, id);
+    let by: CommentDeleter;
+    if (comment.author === actor) by = "author";
+    else if (post.blog === actor) by = "blogOwner";
+    else throw new MirageError(ErrorCodes.forbidden, "only the author or the blog's owner may delete a comment");
     // A concurrent delete got there first: the outcome is the same, and it emitted the event.
-    if (!(await this.deps.comments.remove(id, this.now()))) return;
+    if (!(await this.deps.comments.remove(id, this.now(), by))) return;
     this.emit({ type: "comment.deleted", postId: post.id, commentId: id, by: actor }, await this.audience(post));
   }
 
@@ -104,13 +117,19 @@ export class CommentService {
     return post;
   }
 
-  private async authoredComment(actor: string, id: CommentId, verb: string): Promise<{ comment: Comment; post: Post }> {
+  /** A live comment on a post `actor` can see. */
+  private async writableComment(actor: string, id: CommentId): Promise<{ comment: Comment; post: Post }> {
     const comment = await this.deps.comments.get(id);
     if (!comment || comment.deleted) throw notFound("comment");
     const post = await this.deps.posts.get(comment.postId);
     if (!post || !postVisibleTo(post, actor)) throw notFound("comment");
-    if (comment.author !== actor) throw new MirageError(ErrorCodes.forbidden, `only the author may ${verb} a comment`);
     return { comment, post };
+  }
+
+  private async refuseBlocked(actor: string, post: Post): Promise<void> {
+    if (actor === post.blog) return;
+    const blog = await this.deps.blogs.get(post.blog);
+    if (blog?.blockedCommenters?.includes(actor)) throw new MirageError(ErrorCodes.forbidden, "the blog's owner does not take comments from you");
   }
 
   /** Tombstones carry no reactions: what was said and how people reacted to it both go. */

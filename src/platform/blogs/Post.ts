@@ -18,6 +18,8 @@ export interface Post {
   tags: string[];
   /** False: a draft, visible only to its owner. */
   published: boolean;
+  /** False: no new comments (the owner closed them). Absent on records older than the setting: open. */
+  commentsOpen?: boolean;
   createdAt: number;
   updatedAt: number;
   /** When it was first published; kept if it goes back to being a draft. */
@@ -28,6 +30,7 @@ export interface Post {
 
 /** A post as one reader gets it. */
 export interface PostView extends Post, ReactionSummary {
+  commentsOpen: boolean;
   /** Comments not deleted. */
   commentCount: number;
 }
