@@ -4,7 +4,7 @@ import path from "node:path";
 import { Level } from "level";
 import { MemoryLevel } from "memory-level";
 import { describe, expect, it } from "vitest";
-import { asCommentId, asPostId, type CommentId, type PostId } from "../../src/platform/blogs/blogIds.js";
+import { asCommentId, asPostId, type PostId } from "../../src/platform/blogs/blogIds.js";
 import type { Comment } from "../../src/platform/blogs/Comment.js";
 import type { Post } from "../../src/platform/blogs/Post.js";
 import type { ReactionLimits } from "../../src/platform/reactions/Reaction.js";
