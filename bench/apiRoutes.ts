@@ -38,7 +38,7 @@ export async function benchApiRoutes(): Promise<string[]> {
   });
   const events = new DomainEventBus();
   const renderer = createMarkdownRenderer(mediaUrlUnder("http://bench.example"));
-  const chat = new ChatService({ rooms: store.rooms, messages: store.messages, accounts: store.accounts, renderer, events });
+  const chat = new ChatService({ rooms: store.rooms, messages: store.messages, accounts: store.accounts, reactions: store.reactions, renderer, events });
   const blogDeps = { reactions: store.reactions, renderer, events, accountForMatrixId: () => undefined };
   const blogs = new BlogService({ ...blogDeps, accounts: store.accounts, blogs: store.blogs, posts: store.posts, comments: store.comments });
   const comments = new CommentService({ ...blogDeps, blogs: store.blogs, posts: store.posts, comments: store.comments });

@@ -11,6 +11,7 @@ import { buildAppserviceServer } from "./matrix/buildAppserviceServer.js";
 import { createAppservice } from "./matrix/createAppservice.js";
 import { DrainLoop } from "./matrix/DrainLoop.js";
 import { HomeserverMonitor, type HomeserverStatus } from "./matrix/HomeserverMonitor.js";
+import { HomeserverMediaSource } from "./matrix/HomeserverMediaSource.js";
 import { MatrixRoomFacts } from "./matrix/MatrixRoomFacts.js";
 import { OutboxSender } from "./matrix/OutboxSender.js";
 import type { Registration } from "./matrix/registration.js";
@@ -25,6 +26,7 @@ import { openLevelStore, type Store } from "./store/openStore.js";
 import { VERSION } from "./version.js";
 import { AccountService } from "./platform/accounts/AccountService.js";
 import { LoginThrottle } from "./platform/accounts/LoginThrottle.js";
+import { WriteThrottle } from "./platform/accounts/WriteThrottle.js";
 import { ScryptPasswordHasher, type PasswordHasher } from "./platform/accounts/PasswordHasher.js";
 import { TokenSigner } from "./platform/accounts/TokenSigner.js";
 import { accessTokenSecret } from "./api/accessTokenSecret.js";
@@ -172,7 +174,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   publishDomainEvents(events, hub);
   const mediaUrl = mediaUrlUnder(config.api.publicUrl);
   const renderer = createMarkdownRenderer(mediaUrl);
-  const chat = new ChatService({ rooms: store.rooms, messages: store.messages, accounts: store.accounts, renderer, events });
+  const chat = new ChatService({ rooms: store.rooms, messages: store.messages, accounts: store.accounts, reactions: store.reactions, renderer, events });
   const ghostPattern = new RegExp(`^@${GHOST_PREFIX}([a-z0-9._-]+):${escapeRegex(config.homeserver.domain)}$`);
   const blogDeps = { reactions: store.reactions, renderer, events, accountForMatrixId: (id: string) => ghostPattern.exec(id)?.[1] };
   const blogs = new BlogService({ ...blogDeps, accounts: store.accounts, blogs: store.blogs, posts: store.posts, comments: store.comments });
@@ -195,10 +197,12 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     profiles: new ProfileService(store.accounts, createProfileSanitizer(mediaUrl)),
     sync: hub,
     blogs: { blogs, comments, reactions },
+    media: { source: new HomeserverMediaSource({ homeserverUrl: config.homeserver.url, accessToken: registration.as_token, logger }) },
     accounts: {
       service: accountService,
       matrixIdFor: (name) => `@${GHOST_PREFIX}${name}:${config.homeserver.domain}`,
       limits: config.api.rateLimits,
+      writes: new WriteThrottle({ perMinute: config.api.rateLimits.writesPerMinutePerAccount, burst: config.api.rateLimits.writeBurstPerAccount }),
     },
   });
 

@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Registry } from "prom-client";
 import type { Logger } from "../log/createLogger.js";
 import type { AccountService } from "../platform/accounts/AccountService.js";
+import type { WriteThrottle } from "../platform/accounts/WriteThrottle.js";
 import { errorHandler, notFoundHandler } from "./errorHandler.js";
 import { accountRoutes } from "./routes/accountRoutes.js";
 import { chatRoutes } from "./routes/chatRoutes.js";
@@ -24,6 +25,7 @@ import { ErrorCodes } from "../platform/errors/MirageError.js";
 import { profileRoutes, profileSchemas } from "./routes/profileRoutes.js";
 import { syncRoutes } from "./routes/syncRoutes.js";
 import { healthRoutes, type HealthSource } from "./routes/healthRoutes.js";
+import { mediaRoutes, type MediaRoutesOptions } from "./routes/mediaRoutes.js";
 import { sharedSchemas } from "./schemas/common.js";
 
 export interface ApiDeps {
@@ -38,6 +40,8 @@ export interface ApiDeps {
     service: AccountService;
     matrixIdFor(name: string): string;
     limits: { signUpPerHourPerIp: number; loginPerMinutePerIp: number };
+    /** Per-account budget for every route that changes state; absent: unlimited. */
+    writes?: WriteThrottle;
   };
   /** Rooms and messages; needs `accounts`. */
   chat?: ChatService;
@@ -47,6 +51,8 @@ export interface ApiDeps {
   sync?: SyncHub;
   /** Blogs, posts, comments and reactions; needs `accounts`. */
   blogs?: { blogs: BlogService; comments: CommentService; reactions: ReactionService };
+  /** `GET /media/{server}/{mediaId}`: Matrix media for web pages. */
+  media?: MediaRoutesOptions;
   version?: string;
 }
 
@@ -82,20 +88,22 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(rateLimit, { global: false });
 
   await app.register(healthRoutes, { health: deps.health, registry: deps.registry });
+  if (deps.media) await app.register(mediaRoutes, deps.media);
   if (deps.accounts) {
     await app.register(accountRoutes, {
       accounts: deps.accounts.service,
       matrixIdFor: deps.accounts.matrixIdFor,
       limits: deps.accounts.limits,
     });
-    if (deps.chat) await app.register(chatRoutes, { accounts: deps.accounts.service, chat: deps.chat });
+    const writes = deps.accounts.writes ? { writes: deps.accounts.writes } : {};
+    if (deps.chat) await app.register(chatRoutes, { accounts: deps.accounts.service, chat: deps.chat, ...writes });
     if (deps.profiles) {
-      await app.register(profileRoutes, { accounts: deps.accounts.service, profiles: deps.profiles, matrixIdFor: deps.accounts.matrixIdFor });
+      await app.register(profileRoutes, { accounts: deps.accounts.service, profiles: deps.profiles, matrixIdFor: deps.accounts.matrixIdFor, ...writes });
     }
     if (deps.sync) await app.register(syncRoutes, { accounts: deps.accounts.service, hub: deps.sync });
     if (deps.blogs) {
-      await app.register(blogRoutes, { accounts: deps.accounts.service, blogs: deps.blogs.blogs, comments: deps.blogs.comments });
-      await app.register(reactionRoutes, { accounts: deps.accounts.service, reactions: deps.blogs.reactions });
+      await app.register(blogRoutes, { accounts: deps.accounts.service, blogs: deps.blogs.blogs, comments: deps.blogs.comments, ...writes });
+      await app.register(reactionRoutes, { accounts: deps.accounts.service, reactions: deps.blogs.reactions, ...writes });
     }
   }
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());

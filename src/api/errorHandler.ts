@@ -12,6 +12,8 @@ export const HTTP_STATUS_FOR: Readonly<Record<ErrorCode, number>> = {
   INVALID_CONFIG: 500,
   INTERNAL: 500,
   HOMESERVER_UNAVAILABLE: 503,
+  // As the Matrix spec answers a download too large for the server to serve.
+  MEDIA_TOO_LARGE: 502,
   NOT_AVAILABLE: 501,
 };
 
@@ -30,7 +32,9 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
     const status = HTTP_STATUS_FOR[error.code];
     if (status >= 500) {
       request.log.error({ err: error, code: error.code }, "request failed");
-      return reply.code(status).send(body(error.code, status === 503 ? error.message : "Internal error"));
+      // Gateway errors carry Mirage's own words about the homeserver, not internals.
+      const publicMessage = status === 502 || status === 503;
+      return reply.code(status).send(body(error.code, publicMessage ? error.message : "Internal error"));
     }
     const retryAfter = error.details?.retryAfterSeconds;
     if (typeof retryAfter === "number") reply.header("retry-after", String(retryAfter));

@@ -1,9 +1,11 @@
 import { MemoryLevel } from "memory-level";
 import { Registry } from "prom-client";
 import { buildApi } from "../../src/api/buildApi.js";
-import { createLogger } from "../../src/log/createLogger.js";
+import type { MediaRoutesOptions } from "../../src/api/routes/mediaRoutes.js";
+import { createLogger, type Logger } from "../../src/log/createLogger.js";
 import { AccountService } from "../../src/platform/accounts/AccountService.js";
 import { LoginThrottle } from "../../src/platform/accounts/LoginThrottle.js";
+import { WriteThrottle } from "../../src/platform/accounts/WriteThrottle.js";
 import { ScryptPasswordHasher } from "../../src/platform/accounts/PasswordHasher.js";
 import { TokenSigner } from "../../src/platform/accounts/TokenSigner.js";
 import { ChatService } from "../../src/platform/chat/ChatService.js";
@@ -37,9 +39,15 @@ export async function apiHarness(
   options: {
     signUpPerHour?: number;
     loginPerMinute?: number;
+    /** Per-account write budget; absent: unlimited. */
+    writes?: { perMinute: number; burst: number };
     corsOrigins?: string[];
     now?: () => number;
     sanitizer?: ProfileSanitizer;
+    /** Serves `/media/…` from this source. */
+    media?: MediaRoutesOptions;
+    /** Default: silent. */
+    logger?: Logger;
     renderer?: MarkdownRenderer;
   } = {},
 ) {
@@ -57,7 +65,7 @@ export async function apiHarness(
   const events = new DomainEventBus();
   const published: PublishedEvent[] = [];
   events.subscribe((e) => void published.push(e));
-  const chat = new ChatService({ rooms: store.rooms, messages: store.messages, accounts: store.accounts, renderer: options.renderer ?? escapingRenderer, events });
+  const chat = new ChatService({ rooms: store.rooms, messages: store.messages, accounts: store.accounts, reactions: store.reactions, renderer: options.renderer ?? escapingRenderer, events });
   const hub = new SyncHub();
   publishDomainEvents(events, hub);
   const profiles = new ProfileService(store.accounts, options.sanitizer ?? escapingSanitizer);
@@ -81,7 +89,8 @@ export async function apiHarness(
     chat,
     profiles,
     sync: hub,
-    logger: createLogger("silent"),
+    logger: options.logger ?? createLogger("silent"),
+    ...(options.media ? { media: options.media } : {}),
     registry: new Registry(),
     trustProxy: false,
     corsOrigins: options.corsOrigins ?? [],
@@ -94,6 +103,7 @@ export async function apiHarness(
       service,
       matrixIdFor: (name) => `@mirage_${name}:test.example`,
       limits: { signUpPerHourPerIp: options.signUpPerHour ?? 1000, loginPerMinutePerIp: options.loginPerMinute ?? 1000 },
+      ...(options.writes ? { writes: new WriteThrottle(options.writes, options.now) } : {}),
     },
   });
   const json = async (method: string, url: string, payload?: unknown, token?: string, headers: Record<string, string> = {}) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { apiHarness } from "../support/apiHarness.js";
 import { NASTY_VALUES, prng } from "../support/prng.js";
+import { FUZZ_TAGS, openApiOperations, recordRoutes } from "../support/routeCoverage.js";
 
 const SEED = 20261122;
 const REQUESTS = 600;
@@ -8,6 +9,7 @@ const REQUESTS = 600;
 describe("seeded fuzz over the accounts, profile, chat and sync routes", () => {
   it(`never answers 5xx and keeps the store consistent (seed ${SEED}, ${REQUESTS} requests)`, async () => {
     const h = await apiHarness();
+    const reached = recordRoutes(h.app);
     const r = prng(SEED);
     const tokens = [await h.signUp("alice"), await h.signUp("bob"), await h.signUp("carol"), "not-a-token", ""];
     const roomIds: string[] = ["r_missing"];
@@ -31,6 +33,8 @@ describe("seeded fuzz over the accounts, profile, chat and sync routes", () => {
       () => ({ method: "PATCH", url: `/api/v1/messages/${r.pick(messageIds)}`, body: { body: maybe("edited") } }),
       () => ({ method: "DELETE", url: `/api/v1/messages/${r.pick(messageIds)}` }),
       () => ({ method: "PATCH", url: "/api/v1/me/profile", body: { [r.pick(["displayName", "bio", "avatarUrl", "customHtml", "customCss", "junk"])]: value() } }),
+      () => ({ method: "GET", url: "/api/v1/me/profile" }),
+      () => ({ method: r.pick(["GET", "HEAD"]), url: r.pick(["/health", "/metrics"]) }),
       () => ({ method: "GET", url: `/api/v1/users/${encodeURIComponent(String(r.pick(["alice", "nobody", "%", "a/b"])))}` }),
       () => ({ method: "GET", url: `/api/v1/sync?timeout=0&since=${encodeURIComponent(String(value()))}` }),
       () => ({ method: "DELETE", url: "/api/v1/sessions" }),
@@ -49,7 +53,8 @@ describe("seeded fuzz over the accounts, profile, chat and sync routes", () => {
         ...(request.body === undefined && token ? { headers: { authorization: `Bearer ${token}` } } : {}),
       });
       expect(res.statusCode, `${request.method} ${request.url} ${JSON.stringify(request.body)?.slice(0, 200)}`).toBeLessThan(500);
-      const body = res.body ? (JSON.parse(res.body) as { id?: string; error?: unknown }) : undefined;
+      const isJson = String(res.headers["content-type"] ?? "").startsWith("application/json");
+      const body = res.body && isJson ? (JSON.parse(res.body) as { id?: string; error?: unknown }) : undefined;
       if (res.statusCode >= 400) expect(body).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
       if (res.statusCode === 201 && body?.id?.startsWith("r_")) roomIds.push(body.id);
       if (res.statusCode === 201 && body?.id?.startsWith("m_")) messageIds.push(body.id);
@@ -74,5 +79,12 @@ describe("seeded fuzz over the accounts, profile, chat and sync routes", () => {
     }
     expect(roomIds.length).toBeGreaterThan(3);
     expect(messageIds.length).toBeGreaterThan(3);
+
+    // Every route of this test's areas was reached, and the two fuzz tests share out every area.
+    const operations = await openApiOperations(h.app);
+    const mine = operations.filter((op) => op.tags.some((tag) => (FUZZ_TAGS.core as readonly string[]).includes(tag))).map((op) => op.route);
+    expect(mine.filter((route) => !reached.has(route))).toEqual([]);
+    const shared = new Set<string>([...FUZZ_TAGS.core, ...FUZZ_TAGS.blogs, "media"]);
+    expect(operations.filter((op) => !op.tags.some((tag) => shared.has(tag))).map((op) => op.route)).toEqual([]);
   });
 });

@@ -126,7 +126,20 @@ describe("reactions API", () => {
       audience: expect.arrayContaining(["alice", "bob"]),
     });
     expect((await react("PUT", "👋", carol, `messages/${message.id}`)).status).toBe(404);
-    expect((await react("DELETE", "👋", bob, `messages/${message.id}`)).body.reactions).toEqual({});
+
+    // Every read of the message carries the counts, and the reader's own keys.
+    await react("PUT", "🎉", alice, `messages/${message.id}`);
+    const read = async (token: string) => (await json("GET", `/api/v1/rooms/${room.id}/messages`, undefined, token)).body.messages[0];
+    expect(await read(bob)).toMatchObject({ id: message.id, reactions: { "👋": 1, "🎉": 1 }, myReactions: ["👋"] });
+    expect(await read(alice)).toMatchObject({ reactions: { "👋": 1, "🎉": 1 }, myReactions: ["🎉"] });
+    expect((await json("PATCH", `/api/v1/messages/${message.id}`, { body: "hello!" }, alice)).body).toMatchObject({ reactions: { "👋": 1, "🎉": 1 }, myReactions: ["🎉"] });
+    expect((await json("POST", `/api/v1/rooms/${room.id}/messages`, { body: "new" }, bob)).body).toMatchObject({ reactions: {}, myReactions: [] });
+
+    expect((await react("DELETE", "👋", bob, `messages/${message.id}`)).body.reactions).toEqual({ "🎉": 1 });
+    // A deleted message keeps no reactions in reads.
+    await json("DELETE", `/api/v1/messages/${message.id}`, undefined, alice);
+    const tombstone = (await json("GET", `/api/v1/rooms/${room.id}/messages`, undefined, bob)).body.messages.find((m: { id: string }) => m.id === message.id);
+    expect(tombstone).toMatchObject({ deleted: true, reactions: {}, myReactions: [] });
   });
 
   it("keeps counters equal to the reactions stored", async () => {

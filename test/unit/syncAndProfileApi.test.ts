@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import type { Static } from "@sinclair/typebox";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import type { SyncEventData } from "../../src/api/routes/syncRoutes.js";
+import type { DomainEvent } from "../../src/platform/events/DomainEvent.js";
 import { apiHarness } from "../support/apiHarness.js";
 
 describe("long-poll sync API", () => {
@@ -21,6 +24,33 @@ describe("long-poll sync API", () => {
     expect(woke.status).toBe(200);
     expect(woke.body.events).toEqual([{ kind: "message.created", roomId: dm.id, data: expect.objectContaining({ messageId: sent.id, by: "alice" }) }]);
     expect(woke.body.next).not.toBe(first.body.next);
+  });
+
+  it("delivers every kind of domain event with all of its fields", async () => {
+    expectTypeOf<DomainEvent & { at: string }>().toExtend<Static<typeof SyncEventData>>();
+    const h = await apiHarness();
+    const alice = await h.signUp("alice");
+    const bob = await h.signUp("bob");
+    const { next } = (await h.json("GET", "/api/v1/sync", undefined, alice)).body;
+    const room = (await h.json("POST", "/api/v1/rooms", { name: "All", invite: ["bob"] }, alice)).body;
+    await h.json("POST", `/api/v1/rooms/${room.id}/members`, { handle: "bob" }, bob);
+    const message = (await h.json("POST", `/api/v1/rooms/${room.id}/messages`, { body: "m" }, bob)).body;
+    await h.json("PATCH", `/api/v1/messages/${message.id}`, { body: "m2" }, bob);
+    await h.json("PUT", `/api/v1/messages/${message.id}/reactions/x`, undefined, bob);
+    await h.json("DELETE", `/api/v1/messages/${message.id}/reactions/x`, undefined, bob);
+    await h.json("DELETE", `/api/v1/messages/${message.id}`, undefined, bob);
+    const post = (await h.json("POST", "/api/v1/blogs/alice/posts", { title: "T", body: "b" }, alice)).body;
+    await h.json("PATCH", `/api/v1/posts/${post.id}`, { body: "b2" }, alice);
+    const comment = (await h.json("POST", `/api/v1/posts/${post.id}/comments`, { body: "c" }, bob)).body;
+    await h.json("PATCH", `/api/v1/comments/${comment.id}`, { body: "c2" }, bob);
+    await h.json("DELETE", `/api/v1/comments/${comment.id}`, undefined, bob);
+    await h.json("DELETE", `/api/v1/posts/${post.id}`, undefined, alice);
+
+    const forAlice = h.published.filter((p) => p.audience.includes("alice"));
+    expect(new Set(forAlice.map((p) => p.event.type)).size).toBe(13);
+    const synced = await h.json("GET", `/api/v1/sync?since=${encodeURIComponent(next)}&timeout=0`, undefined, alice);
+    expect(synced.status).toBe(200);
+    expect(synced.body.events.map((e: { data: unknown }) => e.data)).toEqual(forAlice.map((p) => ({ ...p.event, at: new Date(p.at).toISOString() })));
   });
 
   it("times out with no events, and refuses forged or garbage tokens", async () => {

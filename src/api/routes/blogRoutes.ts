@@ -3,7 +3,8 @@ import type { AccountService } from "../../platform/accounts/AccountService.js";
 import { asPostId } from "../../platform/blogs/blogIds.js";
 import type { BlogService } from "../../platform/blogs/BlogService.js";
 import type { CommentService } from "../../platform/blogs/CommentService.js";
-import { authenticate } from "../authenticate.js";
+import type { WriteThrottle } from "../../platform/accounts/WriteThrottle.js";
+import { authenticateWriter } from "../authenticateWriter.js";
 import { optionalAuthenticate } from "../optionalAuthenticate.js";
 import {
   OwnerParams,
@@ -23,6 +24,8 @@ export interface BlogRoutesOptions {
   accounts: AccountService;
   blogs: BlogService;
   comments: CommentService;
+  /** Per-account budget for changes; none: unlimited. */
+  writes?: WriteThrottle;
 }
 
 /**
@@ -31,7 +34,7 @@ export interface BlogRoutesOptions {
  */
 export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions): Promise<void> {
   const { blogs } = opts;
-  const auth = { preHandler: authenticate(opts.accounts) };
+  const write = { preHandler: authenticateWriter(opts.accounts, opts.writes) };
   const maybeAuth = { preHandler: optionalAuthenticate(opts.accounts) };
   const security = [{ bearer: [] }];
   const optionalSecurity: Array<Record<string, string[]>> = [{}, { bearer: [] }];
@@ -47,8 +50,8 @@ export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions):
   app.patch<{ Params: { owner: string }; Body: BlogPatchT }>(
     "/api/v1/blogs/:owner",
     {
-      ...auth,
-      schema: { summary: "Change your blog's title, description or blocked commenters", tags, security, params: OwnerParams, body: { $ref: "BlogPatch#" }, response: { 200: { $ref: "Blog#" }, ...errorResponses(400, 401, 403, 404) } },
+      ...write,
+      schema: { summary: "Change your blog's title, description or blocked commenters", tags, security, params: OwnerParams, body: { $ref: "BlogPatch#" }, response: { 200: { $ref: "Blog#" }, ...errorResponses(400, 401, 403, 404, 429) } },
     },
     async (request) => blogJson(await blogs.updateBlog(request.auth!.account.name, request.params.owner, request.body)),
   );
@@ -76,14 +79,14 @@ export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions):
   app.post<{ Params: { owner: string }; Body: PostCreateT }>(
     "/api/v1/blogs/:owner/posts",
     {
-      ...auth,
+      ...write,
       schema: {
         summary: "Write a post in your blog",
         tags,
         security,
         params: OwnerParams,
         body: { $ref: "PostCreate#" },
-        response: { 201: { $ref: "Post#" }, ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 201: { $ref: "Post#" }, ...errorResponses(400, 401, 403, 404, 409, 429) },
       },
     },
     async (request, reply) => reply.code(201).send(postJson(await blogs.createPost(request.auth!.account.name, request.params.owner, request.body))),
@@ -107,14 +110,14 @@ export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions):
   app.patch<{ Params: { postId: string }; Body: PostPatchT }>(
     "/api/v1/posts/:postId",
     {
-      ...auth,
+      ...write,
       schema: {
         summary: "Edit your post (published: false turns it back into a draft)",
         tags,
         security,
         params: PostParams,
         body: { $ref: "PostPatch#" },
-        response: { 200: { $ref: "Post#" }, ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 200: { $ref: "Post#" }, ...errorResponses(400, 401, 403, 404, 409, 429) },
       },
     },
     async (request) => postJson(await blogs.editPost(request.auth!.account.name, asPostId(request.params.postId), request.body)),
@@ -123,8 +126,8 @@ export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions):
   app.delete<{ Params: { postId: string } }>(
     "/api/v1/posts/:postId",
     {
-      ...auth,
-      schema: { summary: "Delete your post (it is gone from every read; its slug is free again)", tags, security, params: PostParams, response: { 204: { type: "null" }, ...errorResponses(400, 401, 403, 404) } },
+      ...write,
+      schema: { summary: "Delete your post (it is gone from every read; its slug is free again)", tags, security, params: PostParams, response: { 204: { type: "null" }, ...errorResponses(400, 401, 403, 404, 429) } },
     },
     async (request, reply) => {
       await blogs.deletePost(request.auth!.account.name, asPostId(request.params.postId));
@@ -132,5 +135,5 @@ export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions):
     },
   );
 
-  await app.register(commentRoutes, { accounts: opts.accounts, comments: opts.comments });
+  await app.register(commentRoutes, { accounts: opts.accounts, comments: opts.comments, ...(opts.writes ? { writes: opts.writes } : {}) });
 }

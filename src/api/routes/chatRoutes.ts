@@ -2,14 +2,18 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { AccountService } from "../../platform/accounts/AccountService.js";
 import type { ChatService } from "../../platform/chat/ChatService.js";
-import type { Message, MembershipRecord, Room } from "../../platform/chat/Room.js";
+import type { MembershipRecord, MessageView, Room } from "../../platform/chat/Room.js";
+import type { WriteThrottle } from "../../platform/accounts/WriteThrottle.js";
 import { authenticate } from "../authenticate.js";
+import { authenticateWriter } from "../authenticateWriter.js";
 import type { CreateRoomBodyT, EditBodyT, HandleBodyT, MessageBodyT } from "../schemas/chatSchemas.js";
 import { errorResponses } from "../schemas/common.js";
 
 export interface ChatRoutesOptions {
   accounts: AccountService;
   chat: ChatService;
+  /** Per-account budget for changes; none: unlimited. */
+  writes?: WriteThrottle;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -29,7 +33,7 @@ export function roomView(room: Room, membership: MembershipRecord, members?: Mem
   };
 }
 
-export function messageView(m: Message) {
+export function messageView(m: MessageView) {
   return {
     id: m.id,
     roomId: m.roomId,
@@ -41,6 +45,8 @@ export function messageView(m: Message) {
     createdAt: iso(m.createdAt),
     ...(m.editedAt !== undefined ? { editedAt: iso(m.editedAt) } : {}),
     deleted: m.deleted,
+    reactions: m.reactions,
+    myReactions: m.myReactions,
   };
 }
 
@@ -58,6 +64,7 @@ const PageQuery = Type.Object(
 export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions): Promise<void> {
   const { chat } = opts;
   const auth = { preHandler: authenticate(opts.accounts) };
+  const write = { preHandler: authenticateWriter(opts.accounts, opts.writes) };
   const security = [{ bearer: [] }];
   const tags = ["chat"];
 
@@ -69,7 +76,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
 
   app.post<{ Body: CreateRoomBodyT }>(
     "/api/v1/rooms",
-    { ...auth, schema: { summary: "Create a room", tags, security, body: { $ref: "CreateRoomBody#" }, response: { 201: { $ref: "Room#" }, ...errorResponses(400, 401, 404) } } },
+    { ...write, schema: { summary: "Create a room", tags, security, body: { $ref: "CreateRoomBody#" }, response: { 201: { $ref: "Room#" }, ...errorResponses(400, 401, 404, 429) } } },
     async (request, reply) => {
       const account = request.auth!.account;
       const room = await chat.createRoom(account, request.body);
@@ -90,14 +97,14 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
   app.post<{ Params: { roomId: string }; Body: HandleBodyT }>(
     "/api/v1/rooms/:roomId/members",
     {
-      ...auth,
+      ...write,
       schema: {
         summary: "Invite by handle (naming yourself accepts your invite)",
         tags,
         security,
         params: RoomParams,
         body: { $ref: "HandleBody#" },
-        response: { 200: Type.Object({ member: Type.String(), membership: Type.String() }), ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 200: Type.Object({ member: Type.String(), membership: Type.String() }), ...errorResponses(400, 401, 403, 404, 409, 429) },
       },
     },
     async (request) => {
@@ -108,7 +115,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
 
   app.delete<{ Params: { roomId: string } }>(
     "/api/v1/rooms/:roomId/members/me",
-    { ...auth, schema: { summary: "Leave a room (or decline an invite)", tags, security, params: RoomParams, response: { 204: Type.Null(), ...errorResponses(401, 404) } } },
+    { ...write, schema: { summary: "Leave a room (or decline an invite)", tags, security, params: RoomParams, response: { 204: Type.Null(), ...errorResponses(401, 404, 429) } } },
     async (request, reply) => {
       await chat.leave(request.auth!.account, request.params.roomId);
       return reply.code(204).send();
@@ -118,13 +125,13 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
   app.post<{ Body: HandleBodyT }>(
     "/api/v1/dms",
     {
-      ...auth,
+      ...write,
       schema: {
         summary: "Open (or find) the DM with someone",
         tags,
         security,
         body: { $ref: "HandleBody#" },
-        response: { 200: { $ref: "Room#" }, 201: { $ref: "Room#" }, ...errorResponses(400, 401, 404) },
+        response: { 200: { $ref: "Room#" }, 201: { $ref: "Room#" }, ...errorResponses(400, 401, 404, 429) },
       },
     },
     async (request, reply) => {
@@ -162,8 +169,8 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
   app.post<{ Params: { roomId: string }; Body: MessageBodyT }>(
     "/api/v1/rooms/:roomId/messages",
     {
-      ...auth,
-      schema: { summary: "Send a message (Markdown); parentId makes it a reply", tags, security, params: RoomParams, body: { $ref: "MessageBody#" }, response: { 201: { $ref: "Message#" }, ...errorResponses(400, 401, 404) } },
+      ...write,
+      schema: { summary: "Send a message (Markdown); parentId makes it a reply", tags, security, params: RoomParams, body: { $ref: "MessageBody#" }, response: { 201: { $ref: "Message#" }, ...errorResponses(400, 401, 404, 429) } },
     },
     async (request, reply) => {
       const { body, parentId } = request.body;
@@ -175,15 +182,15 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
   app.patch<{ Params: { messageId: string }; Body: EditBodyT }>(
     "/api/v1/messages/:messageId",
     {
-      ...auth,
-      schema: { summary: "Edit your message", tags, security, params: MessageParams, body: { $ref: "EditBody#" }, response: { 200: { $ref: "Message#" }, ...errorResponses(400, 401, 403, 404, 409) } },
+      ...write,
+      schema: { summary: "Edit your message", tags, security, params: MessageParams, body: { $ref: "EditBody#" }, response: { 200: { $ref: "Message#" }, ...errorResponses(400, 401, 403, 404, 409, 429) } },
     },
     async (request) => messageView(await chat.edit(request.auth!.account, request.params.messageId, request.body.body)),
   );
 
   app.delete<{ Params: { messageId: string } }>(
     "/api/v1/messages/:messageId",
-    { ...auth, schema: { summary: "Delete a message (sender or room creator)", tags, security, params: MessageParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404) } } },
+    { ...write, schema: { summary: "Delete a message (sender or room creator)", tags, security, params: MessageParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 429) } } },
     async (request, reply) => {
       await chat.delete(request.auth!.account, request.params.messageId);
       return reply.code(204).send();

@@ -2,7 +2,8 @@ import type { FastifyInstance } from "fastify";
 import type { AccountService } from "../../platform/accounts/AccountService.js";
 import { asCommentId, asPostId } from "../../platform/blogs/blogIds.js";
 import type { CommentService } from "../../platform/blogs/CommentService.js";
-import { authenticate } from "../authenticate.js";
+import type { WriteThrottle } from "../../platform/accounts/WriteThrottle.js";
+import { authenticateWriter } from "../authenticateWriter.js";
 import { optionalAuthenticate } from "../optionalAuthenticate.js";
 import { CommentPageQuery, CommentParams, PostParams, type CommentCreateT, type CommentPatchT, type PageQueryT } from "../schemas/blogSchemas.js";
 import { errorResponses } from "../schemas/common.js";
@@ -11,12 +12,14 @@ import { commentJson } from "./blogJson.js";
 export interface CommentRoutesOptions {
   accounts: AccountService;
   comments: CommentService;
+  /** Per-account budget for changes; none: unlimited. */
+  writes?: WriteThrottle;
 }
 
 /** Threaded comments on posts. Registered by `blogRoutes`. */
 export async function commentRoutes(app: FastifyInstance, opts: CommentRoutesOptions): Promise<void> {
   const { comments } = opts;
-  const auth = { preHandler: authenticate(opts.accounts) };
+  const write = { preHandler: authenticateWriter(opts.accounts, opts.writes) };
   const security = [{ bearer: [] }];
   const tags = ["blogs"];
 
@@ -43,14 +46,14 @@ export async function commentRoutes(app: FastifyInstance, opts: CommentRoutesOpt
   app.post<{ Params: { postId: string }; Body: CommentCreateT }>(
     "/api/v1/posts/:postId/comments",
     {
-      ...auth,
+      ...write,
       schema: {
         summary: "Comment on a post, or reply to a comment with parentId (403 when comments are closed or the owner blocked you)",
         tags,
         security,
         params: PostParams,
         body: { $ref: "CommentCreate#" },
-        response: { 201: { $ref: "Comment#" }, ...errorResponses(400, 401, 403, 404) },
+        response: { 201: { $ref: "Comment#" }, ...errorResponses(400, 401, 403, 404, 429) },
       },
     },
     async (request, reply) => {
@@ -66,8 +69,8 @@ export async function commentRoutes(app: FastifyInstance, opts: CommentRoutesOpt
   app.patch<{ Params: { commentId: string }; Body: CommentPatchT }>(
     "/api/v1/comments/:commentId",
     {
-      ...auth,
-      schema: { summary: "Edit your comment", tags, security, params: CommentParams, body: { $ref: "CommentPatch#" }, response: { 200: { $ref: "Comment#" }, ...errorResponses(400, 401, 403, 404) } },
+      ...write,
+      schema: { summary: "Edit your comment", tags, security, params: CommentParams, body: { $ref: "CommentPatch#" }, response: { 200: { $ref: "Comment#" }, ...errorResponses(400, 401, 403, 404, 429) } },
     },
     async (request) => commentJson(await comments.editComment(request.auth!.account.name, asCommentId(request.params.commentId), request.body.body)),
   );
@@ -75,8 +78,8 @@ export async function commentRoutes(app: FastifyInstance, opts: CommentRoutesOpt
   app.delete<{ Params: { commentId: string } }>(
     "/api/v1/comments/:commentId",
     {
-      ...auth,
-      schema: { summary: "Delete your comment, or as the blog's owner any comment on your posts (replies keep their place under a tombstone)", tags, security, params: CommentParams, response: { 204: { type: "null" }, ...errorResponses(400, 401, 403, 404) } },
+      ...write,
+      schema: { summary: "Delete your comment, or as the blog's owner any comment on your posts (replies keep their place under a tombstone)", tags, security, params: CommentParams, response: { 204: { type: "null" }, ...errorResponses(400, 401, 403, 404, 429) } },
     },
     async (request, reply) => {
       await comments.deleteComment(request.auth!.account.name, asCommentId(request.params.commentId));

@@ -44,7 +44,7 @@ const healthResponse = {
 
 /** `/health` (always 200 while the process serves; `status` says whether all is well) and `/metrics`. */
 export async function healthRoutes(app: FastifyInstance, opts: { health: HealthSource; registry: Registry }): Promise<void> {
-  app.get("/health", { schema: { response: { 200: healthResponse } } }, async () => {
+  app.get("/health", { schema: { summary: "Liveness and the homeserver link's state", tags: ["operations"], response: { 200: healthResponse } } }, async () => {
     const hs = opts.health.homeserver();
     const ok = hs.ready && hs.appservicePing?.ok === true;
     return {
@@ -61,7 +61,7 @@ export async function healthRoutes(app: FastifyInstance, opts: { health: HealthS
     };
   });
 
-  app.get("/metrics", async (_request, reply) => {
+  app.get("/metrics", { schema: { summary: "Prometheus metrics (text format)", tags: ["operations"] } }, async (_request, reply) => {
     reply.header("content-type", opts.registry.contentType);
     return opts.registry.metrics();
   });

@@ -3,7 +3,9 @@ import type { FastifyInstance } from "fastify";
 import type { Account } from "../../platform/accounts/Account.js";
 import type { AccountService } from "../../platform/accounts/AccountService.js";
 import { PROFILE_LIMITS, type ProfileService } from "../../platform/accounts/ProfileService.js";
+import type { WriteThrottle } from "../../platform/accounts/WriteThrottle.js";
 import { authenticate } from "../authenticate.js";
+import { authenticateWriter } from "../authenticateWriter.js";
 import { errorResponses } from "../schemas/common.js";
 
 const PublicProfile = Type.Object(
@@ -50,6 +52,8 @@ export interface ProfileRoutesOptions {
   accounts: AccountService;
   profiles: ProfileService;
   matrixIdFor(name: string): string;
+  /** Per-account budget for changes; none: unlimited. */
+  writes?: WriteThrottle;
 }
 
 /** Public profiles and the owner's own profile. */
@@ -70,6 +74,7 @@ export async function profileRoutes(app: FastifyInstance, opts: ProfileRoutesOpt
     customCssSanitized: a.customCssSanitized,
   });
   const auth = { preHandler: authenticate(opts.accounts) };
+  const write = { preHandler: authenticateWriter(opts.accounts, opts.writes) };
   const security = [{ bearer: [] }];
   const tags = ["profiles"];
 
@@ -96,8 +101,8 @@ export async function profileRoutes(app: FastifyInstance, opts: ProfileRoutesOpt
   app.patch<{ Body: Static<typeof ProfilePatchBody> }>(
     "/api/v1/me/profile",
     {
-      ...auth,
-      schema: { summary: "Edit your profile", tags, security, body: { $ref: "ProfilePatch#" }, response: { 200: { $ref: "OwnProfile#" }, ...errorResponses(400, 401) } },
+      ...write,
+      schema: { summary: "Edit your profile", tags, security, body: { $ref: "ProfilePatch#" }, response: { 200: { $ref: "OwnProfile#" }, ...errorResponses(400, 401, 429) } },
     },
     async (request) => own(await opts.profiles.update(request.auth!.account, request.body)),
   );

@@ -5,12 +5,15 @@ import { COMMENT_ID_PATTERN, POST_ID_PATTERN } from "../../platform/blogs/blogId
 import type { ReactionTargetKind } from "../../platform/reactions/Reaction.js";
 import type { ReactionService } from "../../platform/reactions/ReactionService.js";
 import type { ReactionSummary } from "../../platform/reactions/reactionSummaries.js";
-import { authenticate } from "../authenticate.js";
+import type { WriteThrottle } from "../../platform/accounts/WriteThrottle.js";
+import { authenticateWriter } from "../authenticateWriter.js";
 import { errorResponses } from "../schemas/common.js";
 
 export interface ReactionRoutesOptions {
   accounts: AccountService;
   reactions: ReactionService;
+  /** Per-account budget for changes; none: unlimited. */
+  writes?: WriteThrottle;
 }
 
 const TARGETS: ReadonlyArray<{ segment: string; kind: ReactionTargetKind; id: Record<string, unknown> }> = [
@@ -24,7 +27,7 @@ const TARGETS: ReadonlyArray<{ segment: string; kind: ReactionTargetKind; id: Re
  * answer 200 with the target's counts. `key` is percent-decoded from the path, then normalized.
  */
 export async function reactionRoutes(app: FastifyInstance, opts: ReactionRoutesOptions): Promise<void> {
-  const preHandler = authenticate(opts.accounts);
+  const preHandler = authenticateWriter(opts.accounts, opts.writes);
   const security = [{ bearer: [] }];
   const tags = ["reactions"];
 
@@ -34,7 +37,7 @@ export async function reactionRoutes(app: FastifyInstance, opts: ReactionRoutesO
       key: Type.String({ minLength: 1, maxLength: 256, description: "An emoji or short text, percent-encoded." }),
     });
     const url = `/api/v1/${segment}/:id/reactions/:key`;
-    const response = { 200: { $ref: "ReactionSummary#" }, ...errorResponses(400, 401, 404, 409) };
+    const response = { 200: { $ref: "ReactionSummary#" }, ...errorResponses(400, 401, 404, 409, 429) };
     const answer = (target: { kind: ReactionTargetKind; id: string }, summary: ReactionSummary & { key: string }) => ({ target, ...summary });
 
     app.put<{ Params: { id: string; key: string } }>(

@@ -1,4 +1,4 @@
-import { Type } from "@sinclair/typebox";
+import { Type, type TProperties } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { AccountService } from "../../platform/accounts/AccountService.js";
 import type { SyncHub } from "../../platform/sync/SyncHub.js";
@@ -13,11 +13,42 @@ const SyncQuery = Type.Object(
   { additionalProperties: false },
 );
 
+const Id = Type.String();
+const eventVariant = <T extends string, P extends TProperties>(type: T, properties: P) =>
+  Type.Object({ type: Type.Literal(type), ...properties, by: Type.String({ description: "Who did it." }), at: Type.String({ format: "date-time" }) });
+const roomEvent = <T extends string>(type: T) => eventVariant(type, { roomId: Id, messageId: Id });
+const postEvent = <T extends string>(type: T) => eventVariant(type, { blog: Id, postId: Id });
+const commentEvent = <T extends string>(type: T) => eventVariant(type, { postId: Id, commentId: Id });
+const ReactionTarget = Type.Object({ kind: Type.Union([Type.Literal("post"), Type.Literal("comment"), Type.Literal("message")]), id: Id, roomId: Type.Optional(Id) });
+const reactionEvent = <T extends string>(type: T) => eventVariant(type, { target: ReactionTarget, key: Type.String() });
+
+/** One variant per domain event: the wire form of `DomainEvent` plus when it happened. */
+export const SyncEventData = Type.Union([
+  eventVariant("room.created", { roomId: Id }),
+  eventVariant("member.changed", { roomId: Id, member: Id, membership: Type.Union([Type.Literal("join"), Type.Literal("invite"), Type.Literal("leave")]) }),
+  roomEvent("message.created"),
+  roomEvent("message.edited"),
+  roomEvent("message.deleted"),
+  postEvent("post.created"),
+  postEvent("post.edited"),
+  postEvent("post.deleted"),
+  commentEvent("comment.created"),
+  commentEvent("comment.edited"),
+  commentEvent("comment.deleted"),
+  reactionEvent("reaction.added"),
+  reactionEvent("reaction.removed"),
+]);
+
 const SyncResponse = Type.Object({
   events: Type.Array(
-    Type.Object({ kind: Type.String(), roomId: Type.Optional(Type.String()), data: Type.Unknown() }),
+    Type.Object({
+      kind: Type.String({ description: "The event's type, e.g. message.created." }),
+      roomId: Type.Optional(Type.String({ description: "The room it happened in, for room events and reactions to messages." })),
+      data: SyncEventData,
+    }),
+    { description: "Oldest first. Fetch what an event names (a message, post, comment) to get its content." },
   ),
-  next: Type.String(),
+  next: Type.String({ description: "The `since` of the next request." }),
 });
 
 /**

@@ -1,4 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
+import { ReactionCounts } from "./reactionSchemas.js";
 
 export const RoomView = Type.Object(
   {
@@ -28,6 +29,8 @@ export const MessageView = Type.Object(
     createdAt: Type.String({ format: "date-time" }),
     editedAt: Type.Optional(Type.String({ format: "date-time" })),
     deleted: Type.Boolean(),
+    reactions: Type.Ref(ReactionCounts),
+    myReactions: Type.Array(Type.String(), { description: "Keys you reacted with." }),
   },
   { $id: "Message" },
 );

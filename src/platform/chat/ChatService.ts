@@ -4,8 +4,10 @@ import { ErrorCodes, MirageError } from "../errors/MirageError.js";
 import type { DomainEvent, DomainEventBus } from "../events/DomainEvent.js";
 import type { AccountName } from "../ids.js";
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
+import type { ReactionRepository } from "../reactions/Reaction.js";
+import { reactionSummaries } from "../reactions/reactionSummaries.js";
 import { parseHandle } from "./parseHandle.js";
-import type { MemberId, Message, MembershipRecord, MessageRepository, Room, RoomRepository } from "./Room.js";
+import type { MemberId, Message, MembershipRecord, MessageRepository, MessageView, Room, RoomRepository } from "./Room.js";
 
 export const MESSAGE_MAX_LENGTH = 20_000;
 
@@ -13,6 +15,7 @@ export interface ChatServiceDeps {
   rooms: RoomRepository;
   messages: MessageRepository;
   accounts: AccountRepository;
+  reactions: Pick<ReactionRepository, "countsMany" | "keysBy">;
   renderer: MarkdownRenderer;
   events: DomainEventBus;
   now?: () => number;
@@ -108,7 +111,7 @@ export class ChatService {
     await this.changeMembership(roomId, account.name, "leave", account.name);
   }
 
-  async send(account: Account, roomId: string, input: { body: string; parentId?: string }): Promise<Message> {
+  async send(account: Account, roomId: string, input: { body: string; parentId?: string }): Promise<MessageView> {
     await this.requireJoined(account.name, roomId);
     checkBody(input.body);
     if (input.parentId !== undefined) {
@@ -126,12 +129,13 @@ export class ChatService {
       deleted: false,
     });
     await this.emitToRoom({ type: "message.created", roomId, messageId: message.id, by: account.name });
-    return message;
+    return { ...message, reactions: {}, myReactions: [] };
   }
 
-  async messages(account: Account, roomId: string, options: { beforeSeq?: number; limit: number }): Promise<Message[]> {
+  /** Newest first, each with its reactions as `account` sees them. */
+  async messages(account: Account, roomId: string, options: { beforeSeq?: number; limit: number }): Promise<MessageView[]> {
     await this.requireVisible(account.name, roomId, ["join"]);
-    return this.deps.messages.page(roomId, options);
+    return this.views(await this.deps.messages.page(roomId, options), account.name);
   }
 
   async getMessage(account: Account, messageId: string): Promise<Message> {
@@ -141,7 +145,7 @@ export class ChatService {
     return message;
   }
 
-  async edit(account: Account, messageId: string, body: string): Promise<Message> {
+  async edit(account: Account, messageId: string, body: string): Promise<MessageView> {
     const message = await this.getMessage(account, messageId);
     if (message.sender !== account.name) throw new MirageError(ErrorCodes.forbidden, "only the sender may edit a message");
     if (message.deleted) throw new MirageError(ErrorCodes.conflict, "a deleted message cannot be edited");
@@ -149,7 +153,7 @@ export class ChatService {
     const edited: Message = { ...message, body, html: this.deps.renderer.toWebHtml(body), editedAt: this.now() };
     await this.deps.messages.update(edited);
     await this.emitToRoom({ type: "message.edited", roomId: message.roomId, messageId, by: account.name });
-    return edited;
+    return (await this.views([edited], account.name))[0]!;
   }
 
   /** Deletion keeps a tombstone (thread replies stay attached); the sender or the room's creator may delete. */
@@ -162,6 +166,14 @@ export class ChatService {
     if (message.deleted) return;
     await this.deps.messages.update({ ...message, body: "", html: "", deleted: true, editedAt: this.now() });
     await this.emitToRoom({ type: "message.deleted", roomId: message.roomId, messageId, by: account.name });
+  }
+
+  /** Tombstones carry no reactions: what was said and how people reacted to it both go. */
+  private async views(messages: Message[], reader: string): Promise<MessageView[]> {
+    const live = messages.filter((message) => !message.deleted);
+    const summaries = await reactionSummaries(this.deps.reactions, live.map((message) => ({ kind: "message" as const, id: message.id })), reader);
+    const byId = new Map(live.map((message, i) => [message.id, summaries[i]!]));
+    return messages.map((message) => ({ ...message, ...(byId.get(message.id) ?? { reactions: {}, myReactions: [] }) }));
   }
 
   /** Mirage accounts that should see what happens in a room live. */

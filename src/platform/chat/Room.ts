@@ -1,3 +1,4 @@
+import type { ReactionSummary } from "../reactions/reactionSummaries.js";
 import type { AccountName } from "../ids.js";
 
 /** A member of a room: a Mirage account name (`alice`) or a Matrix user ID (`@bob:example.org`). */
@@ -38,6 +39,9 @@ export interface Message {
   editedAt?: number;
   deleted: boolean;
 }
+
+/** A message as one reader gets it: with its reactions (none on tombstones). */
+export interface MessageView extends Message, ReactionSummary {}
 
 /** Rooms and memberships; a DM index finds the one DM between two members. */
 export interface RoomRepository {

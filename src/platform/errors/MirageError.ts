@@ -35,6 +35,8 @@ export const ErrorCodes = {
   invalidConfig: "INVALID_CONFIG",
   /** The homeserver could not be reached or refused the request. */
   homeserverUnavailable: "HOMESERVER_UNAVAILABLE",
+  /** Media is larger than Mirage is willing to serve. */
+  mediaTooLarge: "MEDIA_TOO_LARGE",
   /** A feature was asked for that this build does not provide. */
   notAvailable: "NOT_AVAILABLE",
   /** An unexpected failure; details are in the server log only. */

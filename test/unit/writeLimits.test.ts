@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import { WriteThrottle } from "../../src/platform/accounts/WriteThrottle.js";
+import { apiHarness } from "../support/apiHarness.js";
+
+describe("WriteThrottle", () => {
+  it("allows a burst, then refills at the sustained rate, per account", () => {
+    let now = 0;
+    const throttle = new WriteThrottle({ perMinute: 6, burst: 3 }, () => now);
+    expect([throttle.take("a"), throttle.take("a"), throttle.take("a")]).toEqual([0, 0, 0]);
+    expect(throttle.take("a")).toBe(10);
+    expect(throttle.take("b")).toBe(0);
+    now += 9_000;
+    expect(throttle.take("a")).toBe(1);
+    now += 1_000;
+    expect(throttle.take("a")).toBe(0);
+    expect(throttle.take("a")).toBe(10);
+    // A long pause refills to the burst, never beyond it.
+    now += 3_600_000;
+    expect([throttle.take("a"), throttle.take("a"), throttle.take("a"), throttle.take("a")]).toEqual([0, 0, 0, 10]);
+  });
+
+  it("refuses nonsense settings", () => {
+    expect(() => new WriteThrottle({ perMinute: 0, burst: 1 })).toThrow(RangeError);
+    expect(() => new WriteThrottle({ perMinute: 1, burst: 0 })).toThrow(RangeError);
+  });
+});
+
+describe("per-account write limits through the API", () => {
+  async function setup() {
+    let now = Date.UTC(2026, 0, 1);
+    const h = await apiHarness({ writes: { perMinute: 60, burst: 3 }, now: () => now });
+    const alice = await h.signUp("alice");
+    const bob = await h.signUp("bob");
+    const room = (await h.json("POST", "/api/v1/rooms", { name: "r", invite: ["bob"] }, alice)).body;
+    return { ...h, alice, bob, room, advance: (ms: number) => (now += ms) };
+  }
+
+  it("refuses the write past the budget with RATE_LIMITED and Retry-After, and only for that account", async () => {
+    const { json, alice, bob, room, advance } = await setup();
+    // Room creation took one; two left.
+    for (const body of ["1", "2"]) expect((await json("POST", `/api/v1/rooms/${room.id}/messages`, { body }, alice)).status).toBe(201);
+    const refused = await json("POST", `/api/v1/rooms/${room.id}/messages`, { body: "3" }, alice);
+    expect(refused).toMatchObject({ status: 429, body: { error: { code: "RATE_LIMITED" } } });
+    expect(refused.headers["retry-after"]).toBe("1");
+    // Nothing was stored for the refused write.
+    expect((await json("GET", `/api/v1/rooms/${room.id}/messages`, undefined, alice)).body.messages.map((m: { body: string }) => m.body)).toEqual(["2", "1"]);
+    // Reads are not writes; other accounts have their own budget.
+    for (let i = 0; i < 5; i++) expect((await json("GET", "/api/v1/rooms", undefined, alice)).status).toBe(200);
+    expect((await json("POST", `/api/v1/rooms/${room.id}/members`, { handle: "bob" }, bob)).status).toBe(200);
+    // The budget is shared by every kind of change, and comes back with time.
+    expect((await json("PATCH", "/api/v1/me/profile", { bio: "x" }, alice)).status).toBe(429);
+    expect((await json("POST", "/api/v1/blogs/alice/posts", { title: "t", body: "b" }, alice)).status).toBe(429);
+    advance(1_000);
+    expect((await json("POST", "/api/v1/blogs/alice/posts", { title: "t", body: "b" }, alice)).status).toBe(201);
+    expect((await json("PUT", `/api/v1/rooms/${room.id}/messages`, undefined, alice)).status).toBe(404);
+  });
+
+  it("does not charge requests that fail validation or authentication", async () => {
+    const { json, alice, room } = await setup();
+    for (let i = 0; i < 10; i++) expect((await json("POST", `/api/v1/rooms/${room.id}/messages`, { body: 5 }, alice)).status).toBe(400);
+    for (let i = 0; i < 10; i++) expect((await json("POST", `/api/v1/rooms/${room.id}/messages`, { body: "x" }, "not-a-token")).status).toBe(401);
+    expect((await json("POST", `/api/v1/rooms/${room.id}/messages`, { body: "ok" }, alice)).status).toBe(201);
+  });
+
+  it("covers every route that changes state, and documents 429 on exactly those", async () => {
+    const { app, json, alice } = await setup();
+    const spec = (await app.inject({ method: "GET", url: "/api/v1/openapi.json" })).json() as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    // A request that passes validation on each changing route (ids need only be well-formed:
+    // the budget is checked before the route looks anything up).
+    const valid: Record<string, { url: string; body?: unknown }> = {
+      "post /api/v1/rooms": { url: "/api/v1/rooms", body: { name: "n" } },
+      "post /api/v1/rooms/{roomId}/members": { url: "/api/v1/rooms/r1/members", body: { handle: "bob" } },
+      "delete /api/v1/rooms/{roomId}/members/me": { url: "/api/v1/rooms/r1/members/me" },
+      "post /api/v1/dms": { url: "/api/v1/dms", body: { handle: "bob" } },
+      "post /api/v1/rooms/{roomId}/messages": { url: "/api/v1/rooms/r1/messages", body: { body: "b" } },
+      "patch /api/v1/messages/{messageId}": { url: "/api/v1/messages/m1", body: { body: "b" } },
+      "delete /api/v1/messages/{messageId}": { url: "/api/v1/messages/m1" },
+      "patch /api/v1/me/profile": { url: "/api/v1/me/profile", body: { bio: "b" } },
+      "patch /api/v1/blogs/{owner}": { url: "/api/v1/blogs/alice", body: { title: "t" } },
+      "post /api/v1/blogs/{owner}/posts": { url: "/api/v1/blogs/alice/posts", body: { title: "t", body: "b" } },
+      "patch /api/v1/posts/{postId}": { url: "/api/v1/posts/p_AAAAAAAAAAAAAAAA", body: { title: "t" } },
+      "delete /api/v1/posts/{postId}": { url: "/api/v1/posts/p_AAAAAAAAAAAAAAAA" },
+      "post /api/v1/posts/{postId}/comments": { url: "/api/v1/posts/p_AAAAAAAAAAAAAAAA/comments", body: { body: "b" } },
+      "patch /api/v1/comments/{commentId}": { url: "/api/v1/comments/c_AAAAAAAAAAAAAAAA", body: { body: "b" } },
+      "delete /api/v1/comments/{commentId}": { url: "/api/v1/comments/c_AAAAAAAAAAAAAAAA" },
+    };
+    for (const kind of ["posts/p_AAAAAAAAAAAAAAAA", "comments/c_AAAAAAAAAAAAAAAA", "messages/m1"]) {
+      const path = `/api/v1/${kind.split("/")[0]}/{id}/reactions/{key}`;
+      for (const method of ["put", "delete"]) valid[`${method} ${path}`] = { url: `/api/v1/${kind}/reactions/%F0%9F%91%8D` };
+    }
+    const unlimited = new Set(["post /api/v1/accounts", "post /api/v1/sessions", "post /api/v1/sessions/refresh", "delete /api/v1/sessions"]);
+    // Spend alice's budget (room creation in setup took one of three).
+    for (let i = 0; i < 2; i++) await json("POST", "/api/v1/rooms", { name: "spend" }, alice);
+    const changing: string[] = [];
+    for (const [path, operations] of Object.entries(spec.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const route = `${method} ${path}`;
+        if (unlimited.has(route) || method === "get") {
+          expect("429" in operation.responses, route).toBe(unlimited.has(route) && method === "post");
+          continue;
+        }
+        changing.push(route);
+        expect("429" in operation.responses, route).toBe(true);
+        const request = valid[route];
+        expect(request, `${route} needs a valid request in this table`).toBeDefined();
+        const res = await json(method.toUpperCase(), request!.url, request!.body, alice);
+        expect(res, route).toMatchObject({ status: 429, body: { error: { code: "RATE_LIMITED" } } });
+      }
+    }
+    expect(changing.sort()).toEqual(Object.keys(valid).sort());
+  });
+});
