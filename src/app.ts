@@ -27,6 +27,7 @@ import { VERSION } from "./version.js";
 import { AccountService } from "./platform/accounts/AccountService.js";
 import { LoginThrottle } from "./platform/accounts/LoginThrottle.js";
 import { WriteThrottle } from "./platform/accounts/WriteThrottle.js";
+import { mediaServerPolicy } from "./platform/media/mediaServerPolicy.js";
 import { ScryptPasswordHasher, type PasswordHasher } from "./platform/accounts/PasswordHasher.js";
 import { TokenSigner } from "./platform/accounts/TokenSigner.js";
 import { accessTokenSecret } from "./api/accessTokenSecret.js";
@@ -197,7 +198,18 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     profiles: new ProfileService(store.accounts, createProfileSanitizer(mediaUrl)),
     sync: hub,
     blogs: { blogs, comments, reactions },
-    media: { source: new HomeserverMediaSource({ homeserverUrl: config.homeserver.url, accessToken: registration.as_token, logger }) },
+    media: {
+      source: new HomeserverMediaSource({
+        homeserverUrl: config.homeserver.url,
+        accessToken: registration.as_token,
+        logger,
+        maxBytes: config.api.media.maxBytes,
+        timeoutMs: config.api.media.timeoutSeconds * 1000,
+      }),
+      serves: mediaServerPolicy(config.homeserver.domain, config.api.media.servers),
+      perMinutePerIp: config.api.rateLimits.mediaPerMinutePerIp,
+      cacheMaxAgeSeconds: config.api.media.cacheMaxAgeSeconds,
+    },
     accounts: {
       service: accountService,
       matrixIdFor: (name) => `@${GHOST_PREFIX}${name}:${config.homeserver.domain}`,

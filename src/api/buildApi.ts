@@ -26,7 +26,7 @@ import { profileRoutes, profileSchemas } from "./routes/profileRoutes.js";
 import { syncRoutes } from "./routes/syncRoutes.js";
 import { healthRoutes, type HealthSource } from "./routes/healthRoutes.js";
 import { mediaRoutes, type MediaRoutesOptions } from "./routes/mediaRoutes.js";
-import { sharedSchemas } from "./schemas/common.js";
+import { documentFrameworkErrors, sharedSchemas } from "./schemas/common.js";
 
 export interface ApiDeps {
   logger: Logger;
@@ -76,6 +76,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   for (const schema of schemas) app.addSchema(schema);
+  app.addHook("onRoute", (route) => documentFrameworkErrors(route.schema));
 
   await app.register(swagger, {
     openapi: {

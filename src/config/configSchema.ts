@@ -103,6 +103,25 @@ export const ConfigSchema = Type.Object(
           maximum: 104857600,
           errorMessage: "must be a number of bytes between 1024 and 104857600",
         }),
+        media: Type.Object(
+          {
+            servers: Type.Array(Type.String({ minLength: 1, maxLength: 261 }), {
+              description:
+                "Servers whose mxc:// media /media/… serves, besides the homeserver's own domain (always served). " +
+                "[\"*\"] serves media from any server, which makes the homeserver fetch remote media for anonymous web readers.",
+              default: [],
+            }),
+            maxBytes: Type.Integer({ description: "Largest media file served; larger ones are answered 502 MEDIA_TOO_LARGE.", default: 26214400, minimum: 1024 }),
+            timeoutSeconds: Type.Integer({
+              description: "Longest wait for the homeserver to start answering a media download, and between two chunks of its body.",
+              default: 20,
+              minimum: 1,
+              maximum: 300,
+            }),
+            cacheMaxAgeSeconds: Type.Integer({ description: "How long browsers and caches may keep media (Cache-Control max-age).", default: 86400, minimum: 0 }),
+          },
+          { description: "Matrix media served to web pages under /media/{server}/{mediaId}." },
+        ),
         cors: Type.Object(
           {
             origins: Type.Array(
@@ -131,8 +150,9 @@ export const ConfigSchema = Type.Object(
               default: 30,
               minimum: 1,
             }),
+            mediaPerMinutePerIp: Type.Integer({ description: "Media downloads (/media/…) allowed per client IP per minute.", default: 600, minimum: 1 }),
           },
-          { description: "Limits on authentication routes, and on changes per account." },
+          { description: "Limits on authentication routes, on changes per account, and on media downloads." },
         ),
       },
       { description: "Mirage's own HTTP side." },

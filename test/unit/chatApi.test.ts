@@ -41,8 +41,10 @@ describe("rooms, DMs and messages API", () => {
   it("lets invitees accept, members talk, and outsiders see nothing", async () => {
     const { json, alice, bob, carol } = await setup();
     const room = (await json("POST", "/api/v1/rooms", { name: "Team", invite: ["bob"] }, alice)).body;
-    // Invited is not joined: no reading or sending yet.
-    expect((await json("POST", `/api/v1/rooms/${room.id}/messages`, { body: "hi" }, bob)).status).toBe(404);
+    // Invited is not joined: the room is visible, its messages are not, and nothing can be sent yet.
+    expect((await json("POST", `/api/v1/rooms/${room.id}/messages`, { body: "hi" }, bob)).status).toBe(403);
+    expect((await json("GET", `/api/v1/rooms/${room.id}/messages`, undefined, bob)).status).toBe(403);
+    expect((await json("GET", `/api/v1/rooms/${room.id}`, undefined, bob)).status).toBe(200);
     expect((await json("POST", `/api/v1/rooms/${room.id}/members`, { handle: "bob" }, bob)).body).toEqual({ member: "bob", membership: "join" });
     const sent = await json("POST", `/api/v1/rooms/${room.id}/messages`, { body: "**hello** <script>x</script>" }, bob);
     expect(sent.status).toBe(201);

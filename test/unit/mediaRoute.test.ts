@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log/createLogger.js";
 import { HomeserverMediaSource } from "../../src/matrix/HomeserverMediaSource.js";
+import { mediaServerPolicy } from "../../src/platform/media/mediaServerPolicy.js";
 import { apiHarness } from "../support/apiHarness.js";
 
 const TOKEN = `as_token_${randomBytes(16).toString("hex")}`;
@@ -301,6 +302,22 @@ describe("GET /media/{server}/{mediaId} through HomeserverMediaSource", () => {
     const res = await get("/api/v1/openapi.json");
     expect(res.statusCode).toBe(200);
     expect(Object.keys(res.json().paths)).toContain("/media/{server}/{mediaId}");
+  });
+
+  it("serves only the servers the policy allows, refusing others before any upstream request", async () => {
+    const source = new HomeserverMediaSource({ homeserverUrl: urlOf(hs), accessToken: TOKEN, logger: createLogger("silent") });
+    const local = await apiHarness({ media: { source, serves: mediaServerPolicy("Example.org", ["friends.example"]) } });
+    expect((await get("/media/example.org/png", local)).statusCode).toBe(200);
+    expect((await get("/media/friends.example/png", local)).statusCode).toBe(200);
+    seen.length = 0;
+    const refused = await get("/media/elsewhere.example/png", local);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe("FORBIDDEN");
+    expect(refused.headers["cache-control"]).toBeUndefined();
+    expect(seen).toEqual([]);
+    const anywhere = mediaServerPolicy("example.org", ["*"]);
+    expect(anywhere("elsewhere.example")).toBe(true);
+    await local.app.close();
   });
 
   it("rate-limits per IP", async () => {

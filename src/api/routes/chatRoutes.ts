@@ -152,7 +152,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
         security,
         params: RoomParams,
         querystring: PageQuery,
-        response: { 200: Type.Object({ messages: Type.Array(Type.Ref("Message")), nextBefore: Type.Union([Type.Integer(), Type.Null()]) }), ...errorResponses(400, 401, 404) },
+        response: { 200: Type.Object({ messages: Type.Array(Type.Ref("Message")), nextBefore: Type.Union([Type.Integer(), Type.Null()]) }), ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
@@ -170,7 +170,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
     "/api/v1/rooms/:roomId/messages",
     {
       ...write,
-      schema: { summary: "Send a message (Markdown); parentId makes it a reply", tags, security, params: RoomParams, body: { $ref: "MessageBody#" }, response: { 201: { $ref: "Message#" }, ...errorResponses(400, 401, 404, 429) } },
+      schema: { summary: "Send a message (Markdown); parentId makes it a reply", tags, security, params: RoomParams, body: { $ref: "MessageBody#" }, response: { 201: { $ref: "Message#" }, ...errorResponses(400, 401, 403, 404, 429) } },
     },
     async (request, reply) => {
       const { body, parentId } = request.body;

@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { MEDIA_ID_MAX_LENGTH, MEDIA_ID_PATTERN, parseMediaRef, SERVER_NAME_MAX_LENGTH, SERVER_NAME_PATTERN } from "../../platform/media/MediaRef.js";
+import { ErrorCodes, MirageError } from "../../platform/errors/MirageError.js";
 import type { MediaSource } from "../../platform/ports/MediaSource.js";
 import { errorHandler } from "../errorHandler.js";
 import { MEDIA_SAFETY_HEADERS, mediaResponseHeaders } from "../mediaResponseHeaders.js";
@@ -16,6 +17,8 @@ export interface MediaRoutesOptions {
   perMinutePerIp?: number;
   /** `Cache-Control: max-age` of media answers. Default one day. */
   cacheMaxAgeSeconds?: number;
+  /** Whether media from that server is served; others get 403. Default: all. */
+  serves?: (server: string) => boolean;
 }
 
 const MediaParams = Type.Object(
@@ -58,13 +61,14 @@ export async function mediaRoutes(app: FastifyInstance, opts: MediaRoutesOptions
             description: "The media's bytes.",
             content: { "image/*": binary, "audio/*": binary, "video/*": binary, "application/octet-stream": binary },
           },
-          ...errorResponses(400, 404, 429, 502, 503),
+          ...errorResponses(400, 403, 404, 429, 502, 503),
         },
       },
     },
     async (request, reply) => {
       reply.headers(MEDIA_SAFETY_HEADERS);
       const ref = parseMediaRef(request.params.server, request.params.mediaId);
+      if (opts.serves && !opts.serves(ref.server)) throw new MirageError(ErrorCodes.forbidden, "Media from that server is not served here.");
       const controller = new AbortController();
       const onClose = () => controller.abort();
       reply.raw.once("close", onClose);

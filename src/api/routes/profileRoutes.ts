@@ -6,6 +6,7 @@ import { PROFILE_LIMITS, type ProfileService } from "../../platform/accounts/Pro
 import type { WriteThrottle } from "../../platform/accounts/WriteThrottle.js";
 import { authenticate } from "../authenticate.js";
 import { authenticateWriter } from "../authenticateWriter.js";
+import { optionalAuthenticate } from "../optionalAuthenticate.js";
 import { errorResponses } from "../schemas/common.js";
 
 const PublicProfile = Type.Object(
@@ -81,11 +82,14 @@ export async function profileRoutes(app: FastifyInstance, opts: ProfileRoutesOpt
   app.get<{ Params: { name: string } }>(
     "/api/v1/users/:name",
     {
+      // Nothing here depends on the reader, but a stale token is refused as on every other read.
+      preHandler: optionalAuthenticate(opts.accounts),
       schema: {
         summary: "A public profile (sanitized forms only)",
         tags,
+        security: [{}, { bearer: [] }],
         params: Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) }),
-        response: { 200: { $ref: "PublicProfile#" }, ...errorResponses(404) },
+        response: { 200: { $ref: "PublicProfile#" }, ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => {

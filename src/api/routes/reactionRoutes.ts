@@ -37,12 +37,14 @@ export async function reactionRoutes(app: FastifyInstance, opts: ReactionRoutesO
       key: Type.String({ minLength: 1, maxLength: 256, description: "An emoji or short text, percent-encoded." }),
     });
     const url = `/api/v1/${segment}/:id/reactions/:key`;
-    const response = { 200: { $ref: "ReactionSummary#" }, ...errorResponses(400, 401, 404, 409, 429) };
+    // Adding can hit the per-target limits (409); taking back cannot.
+    const putResponse = { 200: { $ref: "ReactionSummary#" }, ...errorResponses(400, 401, 404, 409, 429) };
+    const deleteResponse = { 200: { $ref: "ReactionSummary#" }, ...errorResponses(400, 401, 404, 429) };
     const answer = (target: { kind: ReactionTargetKind; id: string }, summary: ReactionSummary & { key: string }) => ({ target, ...summary });
 
     app.put<{ Params: { id: string; key: string } }>(
       url,
-      { preHandler, schema: { summary: `React to a ${kind} (again: no change)`, tags, security, params, response } },
+      { preHandler, schema: { summary: `React to a ${kind} (again: no change)`, tags, security, params, response: putResponse } },
       async (request) => {
         const target = { kind, id: request.params.id };
         return answer(target, await opts.reactions.add(request.auth!.account.name, target, request.params.key));
@@ -51,7 +53,7 @@ export async function reactionRoutes(app: FastifyInstance, opts: ReactionRoutesO
 
     app.delete<{ Params: { id: string; key: string } }>(
       url,
-      { preHandler, schema: { summary: `Take back your reaction to a ${kind} (none there: no change)`, tags, security, params, response } },
+      { preHandler, schema: { summary: `Take back your reaction to a ${kind} (none there: no change)`, tags, security, params, response: deleteResponse } },
       async (request) => {
         const target = { kind, id: request.params.id };
         return answer(target, await opts.reactions.remove(request.auth!.account.name, target, request.params.key));

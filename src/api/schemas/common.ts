@@ -50,3 +50,15 @@ export const sharedSchemas = [ErrorResponse, PublicUser, Credentials, RefreshReq
 export function errorResponses(...statuses: number[]): Record<number, unknown> {
   return Object.fromEntries(statuses.map((s) => [s, Type.Ref(ErrorResponse)]));
 }
+
+/**
+ * Adds the error answers the framework gives on its own to a route's documented responses:
+ * 400 wherever input is validated, 413 wherever a body is read (over `api.bodyLimitBytes`).
+ * Run from an `onRoute` hook so no route can forget them.
+ */
+export function documentFrameworkErrors(schema: { body?: unknown; params?: unknown; querystring?: unknown; response?: unknown } | undefined): void {
+  const response = schema?.response as Record<string, unknown> | undefined;
+  if (!response) return;
+  if ((schema!.body || schema!.params || schema!.querystring) && !("400" in response)) response["400"] = Type.Ref(ErrorResponse);
+  if (schema!.body && !("413" in response)) response["413"] = Type.Ref(ErrorResponse);
+}

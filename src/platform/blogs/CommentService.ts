@@ -36,7 +36,8 @@ const newCommentId = () => asCommentId(`c_${randomBytes(12).toString("base64url"
  * post's comments are closed or the blog's owner has blocked them, write there (so only the
  * owner comments on a draft). A comment's author edits it; its author or the blog's owner
  * (moderating) deletes it. A deleted comment with replies stays in the thread as a tombstone
- * (`deleted: true`, no content, `deletedBy`).
+ * (`deleted: true`, no content, `deletedBy`); editing a tombstone is a conflict, deleting it
+ * again changes nothing (as for chat messages).
  */
 export class CommentService {
   private readonly now: () => number;
@@ -84,8 +85,9 @@ export class CommentService {
 
   async editComment(rawActor: string, id: CommentId, rawBody: string): Promise<CommentView> {
     const actor = this.person(rawActor);
-    const { comment, post } = await this.writableComment(actor, id);
+    const { comment, post } = await this.visibleComment(actor, id);
     if (comment.author !== actor) throw new MirageError(ErrorCodes.forbidden, "only the author may edit a comment");
+    if (comment.deleted) throw new MirageError(ErrorCodes.conflict, "a deleted comment cannot be edited");
     await this.refuseBlocked(actor, post);
     const body = checkText(rawBody, "comment", BLOG_LIMITS.commentBodyChars);
     const edited: Comment = { ...comment, body, html: this.deps.renderer.toWebHtml(body), editedAt: this.now() };
@@ -97,13 +99,13 @@ export class CommentService {
   /** By its author, or by the blog's owner moderating (the tombstone says which). */
   async deleteComment(rawActor: string, id: CommentId): Promise<void> {
     const actor = this.person(rawActor);
-    const { comment, post } = await this.writableComment(actor, id);
+    const { comment, post } = await this.visibleComment(actor, id);
     let by: CommentDeleter;
     if (comment.author === actor) by = "author";
     else if (post.blog === actor) by = "blogOwner";
     else throw new MirageError(ErrorCodes.forbidden, "only the author or the blog's owner may delete a comment");
-    // A concurrent delete got there first: the outcome is the same, and it emitted the event.
-    if (!(await this.deps.comments.remove(id, this.now(), by))) return;
+    // Already deleted (now or by a concurrent request): the outcome is the same, and that delete emitted the event.
+    if (comment.deleted || !(await this.deps.comments.remove(id, this.now(), by))) return;
     this.emit({ type: "comment.deleted", postId: post.id, commentId: id, by: actor }, await this.audience(post));
   }
 
@@ -117,10 +119,10 @@ export class CommentService {
     return post;
   }
 
-  /** A live comment on a post `actor` can see. */
-  private async writableComment(actor: string, id: CommentId): Promise<{ comment: Comment; post: Post }> {
+  /** A comment (or its tombstone) on a post `actor` can see. */
+  private async visibleComment(actor: string, id: CommentId): Promise<{ comment: Comment; post: Post }> {
     const comment = await this.deps.comments.get(id);
-    if (!comment || comment.deleted) throw notFound("comment");
+    if (!comment) throw notFound("comment");
     const post = await this.deps.posts.get(comment.postId);
     if (!post || !postVisibleTo(post, actor)) throw notFound("comment");
     return { comment, post };

@@ -52,9 +52,12 @@ export class ChatService {
     const [other] = await this.resolveAll([handle], account.name);
     if (!other) throw new MirageError(ErrorCodes.invalidInput, "a DM needs someone other than yourself");
     const existing = await this.deps.rooms.findDm(account.name, other);
-    if (existing) {
-      const room = await this.deps.rooms.get(existing);
-      if (room) return { room, created: false };
+    const found = existing === undefined ? undefined : await this.deps.rooms.get(existing);
+    if (found) {
+      // One DM per pair, for good: whoever left it comes back (the other side as an invite).
+      if ((await this.deps.rooms.membership(found.id, account.name))?.membership !== "join") await this.changeMembership(found.id, account.name, "join", account.name);
+      if ((await this.deps.rooms.membership(found.id, other))?.membership === "leave") await this.changeMembership(found.id, other, "invite", account.name);
+      return { room: found, created: false };
     }
     const now = this.now();
     const room: Room = { id: newId("r"), kind: "dm", name: "", topic: "", createdBy: account.name, createdAt: now };
@@ -201,7 +204,8 @@ export class ChatService {
     const room = await this.deps.rooms.get(roomId);
     const membership = room ? await this.deps.rooms.membership(roomId, member) : undefined;
     // Rooms one cannot see are reported as missing, so their existence does not leak.
-    if (!room || !membership || !allowed.includes(membership.membership)) throw notFound("room");
+    if (!room || !membership || membership.membership === "leave") throw notFound("room");
+    if (!allowed.includes(membership.membership)) throw new MirageError(ErrorCodes.forbidden, "join the room first");
     return { room, membership };
   }
 

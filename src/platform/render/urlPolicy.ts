@@ -1,3 +1,5 @@
+import { isMediaId, isServerName } from "../media/MediaRef.js";
+
 /**
  * Which URLs rendered HTML may point at. Every check parses with the WHATWG URL parser (the one
  * browsers use) and returns the parser's serialization, so what was checked is exactly what a
@@ -10,8 +12,6 @@ export const LINK_SCHEMES: readonly string[] = ["https", "http", "mailto", "matr
 // Long enough for real links; bounds the work per URL.
 const MAX_URL_CHARS = 8192;
 
-/** `mxc://<server name>/<media id>` as the Matrix spec defines them. */
-const MXC_URI = /^mxc:\/\/[A-Za-z0-9.:[\]-]{1,255}\/[A-Za-z0-9_-]{1,255}$/;
 
 /** The normalized href if `raw` is an absolute URL with a scheme from `schemes`, otherwise undefined. */
 export function safeUrl(raw: string, schemes: readonly string[]): string | undefined {
@@ -39,9 +39,12 @@ export function safeHttpsUrl(raw: string): string | undefined {
   return safeUrl(raw, ["https"]);
 }
 
-/** True for a well-formed `mxc://server/mediaId` URI. */
+/** True for a well-formed `mxc://server/mediaId` URI (by the same rules `/media/…` checks). */
 export function isMxcUri(raw: string): boolean {
-  return MXC_URI.test(raw);
+  if (!raw.startsWith("mxc://")) return false;
+  const rest = raw.slice("mxc://".length);
+  const slash = rest.indexOf("/");
+  return slash > 0 && isServerName(rest.slice(0, slash)) && isMediaId(rest.slice(slash + 1));
 }
 
 // A same-origin absolute path such as `/_mirage/media/example.org/abc`: no scheme, no `//` authority.
