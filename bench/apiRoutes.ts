@@ -51,7 +51,7 @@ export async function benchApiRoutes(): Promise<string[]> {
     accounts: { service: accounts, matrixIdFor: (n) => `@mirage_${n}:bench`, limits: { signUpPerHourPerIp: 1e9, loginPerMinutePerIp: 1e9 } },
     chat,
     blogs: { blogs, comments, reactions },
-    profiles: new ProfileService(store.accounts, { bioHtml: (s) => s, html: (s) => s, css: () => "" }),
+    profiles: new ProfileService(store.accounts, { bioHtml: (s) => s, html: (s) => s, css: () => "" }, events),
   });
 
   // Auth throughput with the real hash cost (N=2^17): bounded counts.

@@ -195,7 +195,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     version: VERSION,
     health: { version: VERSION, homeserver: () => monitor.status(), pendingWork },
     chat,
-    profiles: new ProfileService(store.accounts, createProfileSanitizer(mediaUrl)),
+    profiles: new ProfileService(store.accounts, createProfileSanitizer(mediaUrl), events),
     sync: hub,
     blogs: { blogs, comments, reactions },
     media: {

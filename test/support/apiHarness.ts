@@ -68,7 +68,7 @@ export async function apiHarness(
   const chat = new ChatService({ rooms: store.rooms, messages: store.messages, accounts: store.accounts, reactions: store.reactions, renderer: options.renderer ?? escapingRenderer, events });
   const hub = new SyncHub();
   publishDomainEvents(events, hub);
-  const profiles = new ProfileService(store.accounts, options.sanitizer ?? escapingSanitizer);
+  const profiles = new ProfileService(store.accounts, options.sanitizer ?? escapingSanitizer, events);
   const blogDeps = {
     reactions: store.reactions,
     renderer: options.renderer ?? escapingRenderer,

@@ -45,9 +45,11 @@ describe("long-poll sync API", () => {
     await h.json("PATCH", `/api/v1/comments/${comment.id}`, { body: "c2" }, bob);
     await h.json("DELETE", `/api/v1/comments/${comment.id}`, undefined, bob);
     await h.json("DELETE", `/api/v1/posts/${post.id}`, undefined, alice);
+    await h.json("PATCH", "/api/v1/me/profile", { displayName: "Alice", bio: "hi" }, alice);
 
     const forAlice = h.published.filter((p) => p.audience.includes("alice"));
-    expect(new Set(forAlice.map((p) => p.event.type)).size).toBe(13);
+    expect(new Set(forAlice.map((p) => p.event.type)).size).toBe(14);
+    expect(forAlice.at(-1)!.event).toEqual({ type: "profile.changed", name: "alice", fields: ["displayName", "bio"], by: "alice" });
     const synced = await h.json("GET", `/api/v1/sync?since=${encodeURIComponent(next)}&timeout=0`, undefined, alice);
     expect(synced.status).toBe(200);
     expect(synced.body.events.map((e: { data: unknown }) => e.data)).toEqual(forAlice.map((p) => ({ ...p.event, at: new Date(p.at).toISOString() })));

@@ -37,6 +37,10 @@ export const SyncEventData = Type.Union([
   commentEvent("comment.deleted"),
   reactionEvent("reaction.added"),
   reactionEvent("reaction.removed"),
+  eventVariant("profile.changed", {
+    name: Id,
+    fields: Type.Array(Type.Union(["displayName", "avatarUrl", "bio", "customHtml", "customCss"].map((field) => Type.Literal(field)))),
+  }),
 ]);
 
 const SyncResponse = Type.Object({

@@ -1,4 +1,5 @@
 import { ErrorCodes, MirageError } from "../errors/MirageError.js";
+import type { DomainEventBus } from "../events/DomainEvent.js";
 import type { AccountName } from "../ids.js";
 import type { Account, AccountRepository } from "./Account.js";
 
@@ -20,6 +21,8 @@ export interface ProfilePatch {
   customCss?: string;
 }
 
+const PROFILE_FIELDS = ["displayName", "avatarUrl", "bio", "customHtml", "customCss"] as const satisfies ReadonlyArray<keyof ProfilePatch>;
+
 export const PROFILE_LIMITS = { displayName: 100, avatarUrl: 2048, bio: 10_000, customHtml: 100_000, customCss: 50_000 } as const;
 
 /** Profile edits: validated, sanitized and rendered once at write time; raw sources kept for their owner. */
@@ -27,6 +30,7 @@ export class ProfileService {
   constructor(
     private readonly accounts: AccountRepository,
     private readonly sanitizer: ProfileSanitizer,
+    private readonly events: DomainEventBus,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -59,6 +63,9 @@ export class ProfileService {
       next.customCssSanitized = this.sanitizer.css(patch.customCss);
     }
     await this.accounts.update(next);
+    const fields = PROFILE_FIELDS.filter((field) => patch[field] !== undefined);
+    // The owner's other sessions refresh; the bridge updates the ghost's Matrix profile.
+    this.events.emit({ type: "profile.changed", name: account.name, fields, by: account.name }, [account.name], next.updatedAt);
     return next;
   }
 }

@@ -16,7 +16,8 @@ export type DomainEvent =
   | { type: "comment.edited"; postId: string; commentId: string; by: string }
   | { type: "comment.deleted"; postId: string; commentId: string; by: string }
   | { type: "reaction.added"; target: ReactionTarget; key: string; by: string }
-  | { type: "reaction.removed"; target: ReactionTarget; key: string; by: string };
+  | { type: "reaction.removed"; target: ReactionTarget; key: string; by: string }
+  | { type: "profile.changed"; name: string; fields: Array<"displayName" | "avatarUrl" | "bio" | "customHtml" | "customCss">; by: string };
 
 export interface ReactionTarget {
   kind: "post" | "comment" | "message";
