@@ -6,13 +6,8 @@ import { createLogger } from "../src/log/createLogger.js";
 import { AccountService } from "../src/platform/accounts/AccountService.js";
 import { LoginThrottle } from "../src/platform/accounts/LoginThrottle.js";
 import { ScryptPasswordHasher } from "../src/platform/accounts/PasswordHasher.js";
-import { ProfileService } from "../src/platform/accounts/ProfileService.js";
 import { TokenSigner } from "../src/platform/accounts/TokenSigner.js";
-import { ChatService } from "../src/platform/chat/ChatService.js";
-import { BlogService } from "../src/platform/blogs/BlogService.js";
-import { CommentService } from "../src/platform/blogs/CommentService.js";
-import { blogReactionTargets } from "../src/platform/blogs/blogReactionTargets.js";
-import { ReactionService } from "../src/platform/reactions/ReactionService.js";
+import { createPlatformServices } from "../src/platform/createPlatformServices.js";
 import { createMarkdownRenderer, mediaUrlUnder } from "../src/platform/render/createMarkdownRenderer.js";
 import { DomainEventBus } from "../src/platform/events/DomainEvent.js";
 import type { RootLevel } from "../src/store/LevelDatabase.js";
@@ -38,11 +33,12 @@ export async function benchApiRoutes(): Promise<string[]> {
   });
   const events = new DomainEventBus();
   const renderer = createMarkdownRenderer(mediaUrlUnder("http://bench.example"));
-  const chat = new ChatService({ rooms: store.rooms, messages: store.messages, accounts: store.accounts, reactions: store.reactions, renderer, events });
-  const blogDeps = { reactions: store.reactions, renderer, events, accountForMatrixId: () => undefined };
-  const blogs = new BlogService({ ...blogDeps, accounts: store.accounts, blogs: store.blogs, posts: store.posts, comments: store.comments });
-  const comments = new CommentService({ ...blogDeps, blogs: store.blogs, posts: store.posts, comments: store.comments });
-  const reactions = new ReactionService({ reactions: store.reactions, events, targets: blogReactionTargets({ posts: store.posts, comments: store.comments }) });
+  const { chat, profiles, blogs, comments, reactions } = createPlatformServices({
+    repositories: store,
+    renderer,
+    profileSanitizer: { bioHtml: (s) => s, html: (s) => s, css: () => "" },
+    events,
+  });
   const app = await buildApi({
     logger: createLogger("silent"),
     registry: new Registry(),
@@ -51,7 +47,7 @@ export async function benchApiRoutes(): Promise<string[]> {
     accounts: { service: accounts, matrixIdFor: (n) => `@mirage_${n}:bench`, limits: { signUpPerHourPerIp: 1e9, loginPerMinutePerIp: 1e9 } },
     chat,
     blogs: { blogs, comments, reactions },
-    profiles: new ProfileService(store.accounts, { bioHtml: (s) => s, html: (s) => s, css: () => "" }, events),
+    profiles,
   });
 
   // Auth throughput with the real hash cost (N=2^17): bounded counts.

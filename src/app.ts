@@ -32,14 +32,8 @@ import { ScryptPasswordHasher, type PasswordHasher } from "./platform/accounts/P
 import { TokenSigner } from "./platform/accounts/TokenSigner.js";
 import { accessTokenSecret } from "./api/accessTokenSecret.js";
 import { GHOST_PREFIX } from "./matrix/registration.js";
-import { ProfileService } from "./platform/accounts/ProfileService.js";
-import { BlogService } from "./platform/blogs/BlogService.js";
-import { blogReactionTargets } from "./platform/blogs/blogReactionTargets.js";
-import { CommentService } from "./platform/blogs/CommentService.js";
-import { ChatService } from "./platform/chat/ChatService.js";
-import { messageReactionTarget } from "./platform/chat/messageReactionTarget.js";
 import { DomainEventBus } from "./platform/events/DomainEvent.js";
-import { ReactionService } from "./platform/reactions/ReactionService.js";
+import { createPlatformServices } from "./platform/createPlatformServices.js";
 import { createMarkdownRenderer, createProfileSanitizer, mediaUrlUnder } from "./platform/render/createMarkdownRenderer.js";
 import { publishDomainEvents } from "./platform/sync/publishDomainEvents.js";
 import { SyncHub } from "./platform/sync/SyncHub.js";
@@ -175,15 +169,13 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   publishDomainEvents(events, hub);
   const mediaUrl = mediaUrlUnder(config.api.publicUrl);
   const renderer = createMarkdownRenderer(mediaUrl);
-  const chat = new ChatService({ rooms: store.rooms, messages: store.messages, accounts: store.accounts, reactions: store.reactions, renderer, events });
   const ghostPattern = new RegExp(`^@${GHOST_PREFIX}([a-z0-9._-]+):${escapeRegex(config.homeserver.domain)}$`);
-  const blogDeps = { reactions: store.reactions, renderer, events, accountForMatrixId: (id: string) => ghostPattern.exec(id)?.[1] };
-  const blogs = new BlogService({ ...blogDeps, accounts: store.accounts, blogs: store.blogs, posts: store.posts, comments: store.comments });
-  const comments = new CommentService({ ...blogDeps, blogs: store.blogs, posts: store.posts, comments: store.comments });
-  const reactions = new ReactionService({
-    reactions: store.reactions,
+  const platform = createPlatformServices({
+    repositories: store,
+    renderer,
+    profileSanitizer: createProfileSanitizer(mediaUrl),
     events,
-    targets: { ...blogReactionTargets({ posts: store.posts, comments: store.comments }), message: messageReactionTarget(store.messages, chat) },
+    accountForMatrixId: (id) => ghostPattern.exec(id)?.[1],
   });
 
   const api = await buildApi({
@@ -194,10 +186,10 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     corsOrigins: config.api.cors.origins,
     version: VERSION,
     health: { version: VERSION, homeserver: () => monitor.status(), pendingWork },
-    chat,
-    profiles: new ProfileService(store.accounts, createProfileSanitizer(mediaUrl), events),
+    chat: platform.chat,
+    profiles: platform.profiles,
     sync: hub,
-    blogs: { blogs, comments, reactions },
+    blogs: { blogs: platform.blogs, comments: platform.comments, reactions: platform.reactions },
     media: {
       source: new HomeserverMediaSource({
         homeserverUrl: config.homeserver.url,

@@ -8,19 +8,14 @@ import { LoginThrottle } from "../../src/platform/accounts/LoginThrottle.js";
 import { WriteThrottle } from "../../src/platform/accounts/WriteThrottle.js";
 import { ScryptPasswordHasher } from "../../src/platform/accounts/PasswordHasher.js";
 import { TokenSigner } from "../../src/platform/accounts/TokenSigner.js";
-import { ChatService } from "../../src/platform/chat/ChatService.js";
+import { createPlatformServices } from "../../src/platform/createPlatformServices.js";
 import { DomainEventBus, type PublishedEvent } from "../../src/platform/events/DomainEvent.js";
 import type { MarkdownRenderer } from "../../src/platform/ports/MarkdownRenderer.js";
-import { messageReactionTarget } from "../../src/platform/chat/messageReactionTarget.js";
-import { ProfileService, type ProfileSanitizer } from "../../src/platform/accounts/ProfileService.js";
+import type { ProfileSanitizer } from "../../src/platform/accounts/ProfileService.js";
 import { SyncHub } from "../../src/platform/sync/SyncHub.js";
 import { publishDomainEvents } from "../../src/platform/sync/publishDomainEvents.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver } from "../../src/store/openStore.js";
-import { BlogService } from "../../src/platform/blogs/BlogService.js";
-import { blogReactionTargets } from "../../src/platform/blogs/blogReactionTargets.js";
-import { CommentService } from "../../src/platform/blogs/CommentService.js";
-import { ReactionService } from "../../src/platform/reactions/ReactionService.js";
 
 /** Test stand-in for the Markdown renderer: escapes everything (the real one is tested on its own). */
 export const escapingRenderer: MarkdownRenderer = {
@@ -65,24 +60,15 @@ export async function apiHarness(
   const events = new DomainEventBus();
   const published: PublishedEvent[] = [];
   events.subscribe((e) => void published.push(e));
-  const chat = new ChatService({ rooms: store.rooms, messages: store.messages, accounts: store.accounts, reactions: store.reactions, renderer: options.renderer ?? escapingRenderer, events });
   const hub = new SyncHub();
   publishDomainEvents(events, hub);
-  const profiles = new ProfileService(store.accounts, options.sanitizer ?? escapingSanitizer, events);
-  const blogDeps = {
-    reactions: store.reactions,
+  const { chat, profiles, blogs, comments, reactions } = createPlatformServices({
+    repositories: store,
     renderer: options.renderer ?? escapingRenderer,
+    profileSanitizer: options.sanitizer ?? escapingSanitizer,
     events,
-    accountForMatrixId: (id: string) => /^@mirage_([^:]+):test\.example$/.exec(id)?.[1],
+    accountForMatrixId: (id) => /^@mirage_([^:]+):test\.example$/.exec(id)?.[1],
     ...(options.now ? { now: options.now } : {}),
-  };
-  const blogs = new BlogService({ ...blogDeps, accounts: store.accounts, blogs: store.blogs, posts: store.posts, comments: store.comments });
-  const comments = new CommentService({ ...blogDeps, blogs: store.blogs, posts: store.posts, comments: store.comments });
-  const reactions = new ReactionService({
-    reactions: store.reactions,
-    events,
-    ...(options.now ? { now: options.now } : {}),
-    targets: { ...blogReactionTargets({ posts: store.posts, comments: store.comments }), message: messageReactionTarget(store.messages, chat) },
   });
   const app = await buildApi({
     blogs: { blogs, comments, reactions },

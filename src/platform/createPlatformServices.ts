@@ -1,0 +1,65 @@
+import type { AccountRepository } from "./accounts/Account.js";
+import { ProfileService, type ProfileSanitizer } from "./accounts/ProfileService.js";
+import type { BlogRepository } from "./blogs/Blog.js";
+import { blogReactionTargets } from "./blogs/blogReactionTargets.js";
+import { BlogService } from "./blogs/BlogService.js";
+import type { CommentRepository } from "./blogs/Comment.js";
+import { CommentService } from "./blogs/CommentService.js";
+import type { PostRepository } from "./blogs/Post.js";
+import { ChatService } from "./chat/ChatService.js";
+import { messageReactionTarget } from "./chat/messageReactionTarget.js";
+import type { MessageRepository, RoomRepository } from "./chat/Room.js";
+import type { DomainEventBus } from "./events/DomainEvent.js";
+import type { MarkdownRenderer } from "./ports/MarkdownRenderer.js";
+import type { ReactionRepository } from "./reactions/Reaction.js";
+import { ReactionService } from "./reactions/ReactionService.js";
+
+export interface PlatformRepositories {
+  accounts: AccountRepository;
+  rooms: RoomRepository;
+  messages: MessageRepository;
+  blogs: BlogRepository;
+  posts: PostRepository;
+  comments: CommentRepository;
+  reactions: ReactionRepository;
+}
+
+export interface PlatformServices {
+  chat: ChatService;
+  profiles: ProfileService;
+  blogs: BlogService;
+  comments: CommentService;
+  reactions: ReactionService;
+}
+
+/**
+ * The platform's services wired to each other and to their repositories: the one place that
+ * knows which service needs which, used by the app and by tests and benchmarks alike.
+ */
+export function createPlatformServices(deps: {
+  repositories: PlatformRepositories;
+  renderer: MarkdownRenderer;
+  profileSanitizer: ProfileSanitizer;
+  events: DomainEventBus;
+  /** The Mirage account a Matrix user ID is the ghost of, so both name the same blog. */
+  accountForMatrixId?: (matrixId: string) => string | undefined;
+  now?: () => number;
+}): PlatformServices {
+  const { repositories: r, renderer, events } = deps;
+  const clock = deps.now ? { now: deps.now } : {};
+  const people = deps.accountForMatrixId ? { accountForMatrixId: deps.accountForMatrixId } : {};
+  const chat = new ChatService({ rooms: r.rooms, messages: r.messages, accounts: r.accounts, reactions: r.reactions, renderer, events, ...clock });
+  const blogDeps = { reactions: r.reactions, renderer, events, ...people, ...clock };
+  return {
+    chat,
+    profiles: new ProfileService(r.accounts, deps.profileSanitizer, events, deps.now),
+    blogs: new BlogService({ ...blogDeps, accounts: r.accounts, blogs: r.blogs, posts: r.posts, comments: r.comments }),
+    comments: new CommentService({ ...blogDeps, blogs: r.blogs, posts: r.posts, comments: r.comments }),
+    reactions: new ReactionService({
+      reactions: r.reactions,
+      events,
+      ...clock,
+      targets: { ...blogReactionTargets({ posts: r.posts, comments: r.comments }), message: messageReactionTarget(r.messages, chat) },
+    }),
+  };
+}
