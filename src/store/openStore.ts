@@ -1,11 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { Level } from "level";
-import type { AccountRepository, SessionRepository } from "../platform/accounts/Account.js";
-import type { MessageRepository, RoomRepository } from "../platform/chat/Room.js";
-import type { BlogRepository } from "../platform/blogs/Blog.js";
-import type { CommentRepository } from "../platform/blogs/Comment.js";
-import type { PostRepository } from "../platform/blogs/Post.js";
-import type { ReactionRepository } from "../platform/reactions/Reaction.js";
+import type { SessionRepository } from "../platform/accounts/Account.js";
 import type { KeyValueStore } from "../platform/ports/KeyValueStore.js";
 import type { Outbox } from "../platform/ports/Outbox.js";
 import type { TransactionInbox } from "../platform/ports/TransactionInbox.js";
@@ -24,21 +19,15 @@ import { LevelOutbox } from "./LevelOutbox.js";
 import { LevelTransactionInbox } from "./LevelTransactionInbox.js";
 import { LevelUndecryptableEvents } from "./LevelUndecryptableEvents.js";
 import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
+import type { PlatformRepositories } from "../platform/createPlatformServices.js";
 
 /** Every repository Mirage uses, over one database. */
-export interface Store {
+export interface Store extends PlatformRepositories {
   inbox: TransactionInbox;
   outbox: Outbox;
   kv: KeyValueStore;
   undecryptable: UndecryptableEvents;
-  accounts: AccountRepository;
   sessions: SessionRepository;
-  rooms: RoomRepository;
-  messages: MessageRepository;
-  blogs: BlogRepository;
-  posts: PostRepository;
-  comments: CommentRepository;
-  reactions: ReactionRepository;
   close(): Promise<void>;
 }
 

@@ -96,6 +96,16 @@ interface Spec<S extends Scenario> {
 
 const route = <S extends Scenario>(spec: Spec<S>): Spec<Scenario> => spec as unknown as Spec<Scenario>;
 
+/** The outsider, invited to the scenario's room but not joined, makes the row's request: 403. */
+const inviteeProbe = (what: string): Probe<Scenario & { room: string }> => ({
+  what,
+  status: 403,
+  async req(s, w) {
+    await w.must("POST", `/api/v1/rooms/${s.room}/members`, { handle: w.outsider.name }, w.owner);
+    return { ...s.req, token: w.outsider.token };
+  },
+});
+
 // ---------------------------------------------------------------------------------------------
 // Fixtures
 
@@ -588,14 +598,7 @@ const TABLE: Record<string, Spec<Scenario>> = {
     notFound: urlProbe("an unknown room", () => `/api/v1/rooms/${UNKNOWN.room}/messages`, 404),
     forbidden: [
       asProbe("someone not in the room (hidden)", 404, (_s, w) => w.outsider),
-      {
-        what: "an invitee who has not joined yet (the room is visible to them, its messages are not)",
-        status: 403,
-        async req(s, w) {
-          await w.must("POST", `/api/v1/rooms/${s.room}/members`, { handle: w.outsider.name }, w.owner);
-          return { ...s.req, token: w.outsider.token };
-        },
-      },
+      inviteeProbe("an invitee who has not joined yet (the room is visible to them, its messages are not)"),
     ],
     conflict: "read-only",
   }),
@@ -615,14 +618,7 @@ const TABLE: Record<string, Spec<Scenario>> = {
     notFound: urlProbe("an unknown room", () => `/api/v1/rooms/${UNKNOWN.room}/messages`, 404),
     forbidden: [
       asProbe("someone not in the room (hidden)", 404, (_s, w) => w.outsider),
-      {
-        what: "an invitee who has not joined yet",
-        status: 403,
-        async req(s, w) {
-          await w.must("POST", `/api/v1/rooms/${s.room}/members`, { handle: w.outsider.name }, w.owner);
-          return { ...s.req, token: w.outsider.token };
-        },
-      },
+      inviteeProbe("an invitee who has not joined yet"),
     ],
     conflict: "messages are not unique; sending never conflicts",
     more: [bodyProbe("a blank body", () => ({ body: "   " })), bodyProbe("a parentId that is not in this room", () => ({ body: "re", parentId: UNKNOWN.message }))],
