@@ -57,7 +57,11 @@ export async function benchApiRoutes(): Promise<string[]> {
   const { accessToken } = await accounts.logIn("bench0", "correct horse battery");
   const owner = (await store.accounts.get("bench0" as never))!;
   const room = await chat.createRoom(owner, { name: "bench room" });
-  for (let i = 0; i < 50; i++) await chat.send(owner, room.id, { body: `message ${i} with some **text**` });
+  // A page of 20 as people write them: a quarter of the messages carry reactions, some the reader's own.
+  for (let i = 0; i < 50; i++) {
+    const message = await chat.send(owner, room.id, { body: `message ${i} with some **text**` });
+    if (i % 4 === 0) await reactions.add(owner.name, { kind: "message", id: message.id }, i % 8 === 0 ? "👍" : "🎉");
+  }
 
   const mirageUrl = await app.listen({ port: 0, host: "127.0.0.1" });
   const post = (
@@ -99,7 +103,7 @@ export async function benchApiRoutes(): Promise<string[]> {
     row("  bare route, profile JSON", bareProfile),
     row("  GET /api/v1/users/{name}", profile),
     `  ratio: ${(profile.perSecond / bareProfile.perSecond).toFixed(2)} of the bare route's throughput`,
-    row("  bare route, 20 messages JSON", bareMessages),
+    row("  bare route, 20 messages JSON (5 with reactions)", bareMessages),
     row("  GET /rooms/{id}/messages (JWT + session check)", messages),
     `  ratio: ${(messages.perSecond / bareMessages.perSecond).toFixed(2)} of the bare route's throughput`,
     row("  bare route, post JSON", barePost),

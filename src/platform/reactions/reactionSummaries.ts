@@ -7,15 +7,17 @@ export interface ReactionSummary {
   myReactions: string[];
 }
 
-/** Summaries for each target, in order: one counter lookup per page plus one scan per target for a signed-in reader. */
+/**
+ * Summaries for each target, in order: one counter lookup per page, then, for a signed-in
+ * reader, one scan per target that has any reactions at all (most have none).
+ */
 export async function reactionSummaries(
   repository: Pick<ReactionRepository, "countsMany" | "keysBy">,
   targets: readonly ReactionTargetRef[],
   reader: string | undefined,
 ): Promise<ReactionSummary[]> {
-  const [counts, mine] = await Promise.all([
-    repository.countsMany(targets),
-    Promise.all(targets.map((target) => (reader === undefined ? Promise.resolve([]) : repository.keysBy(target, reader)))),
-  ]);
+  const counts = await repository.countsMany(targets);
+  const hasAny = (i: number) => Object.keys(counts[i] ?? {}).length > 0;
+  const mine = await Promise.all(targets.map((target, i) => (reader === undefined || !hasAny(i) ? Promise.resolve([]) : repository.keysBy(target, reader))));
   return targets.map((_, i) => ({ reactions: counts[i] ?? {}, myReactions: mine[i] ?? [] }));
 }
