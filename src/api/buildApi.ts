@@ -1,7 +1,7 @@
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Registry } from "prom-client";
 import type { Logger } from "../log/createLogger.js";
 import type { AccountService } from "../platform/accounts/AccountService.js";
@@ -56,10 +56,15 @@ export interface ApiDeps {
   version?: string;
 }
 
+function requestForLog(request: FastifyRequest): Record<string, unknown> {
+  return { id: request.id, method: request.method, route: request.routeOptions?.url ?? "(no route)" };
+}
+
 /** Builds the HTTP side without listening, so tests drive it through `inject()`. */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: deps.logger.child({ component: "api" }) as FastifyBaseLogger,
+    // Request logs name the route, never the URL (ids, reaction keys, sync positions) or the client's address.
+    loggerInstance: deps.logger.child({ component: "api" }, { serializers: { req: requestForLog } }) as FastifyBaseLogger,
     trustProxy: deps.trustProxy,
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
     // Path segments carry Matrix IDs and percent-encoded emoji reaction keys.

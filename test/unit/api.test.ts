@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { buildApi } from "../../src/api/buildApi.js";
 import { createLogger } from "../../src/log/createLogger.js";
 import { ErrorCodes, MirageError } from "../../src/platform/errors/MirageError.js";
+import { apiHarness } from "../support/apiHarness.js";
 
 function health(ready: boolean) {
   return {
@@ -64,5 +65,22 @@ describe("HTTP side", () => {
     expect(boom.json()).toEqual({ error: { code: "INTERNAL", message: "Internal error" } });
     expect(boom.body).not.toContain("hunter2");
     expect(lines.join("\n")).toContain("hunter2");
+  });
+});
+
+describe("request logs", () => {
+  it("name the route, never the URL's ids and keys, bodies, tokens or the client's address", async () => {
+    const lines: string[] = [];
+    const h = await apiHarness({ logger: createLogger("info", { write: (l: string) => void lines.push(l) }) });
+    const alice = await h.signUp("alice");
+    const room = (await h.json("POST", "/api/v1/rooms", { name: "secret-room-name" }, alice)).body;
+    const message = (await h.json("POST", `/api/v1/rooms/${room.id}/messages`, { body: "secret message body" }, alice)).body;
+    await h.json("PUT", `/api/v1/messages/${message.id}/reactions/${encodeURIComponent("secretkey")}`, undefined, alice);
+    await h.json("GET", "/api/v1/sync?timeout=0", undefined, alice);
+    const log = lines.join("\n");
+    expect(log).toContain('"route":"/api/v1/messages/:id/reactions/:key"');
+    for (const secret of ["secretkey", "secret message body", "secret-room-name", message.id, room.id, alice, "correct horse battery", "127.0.0.1", "remoteAddress"]) {
+      expect(log, secret).not.toContain(secret);
+    }
   });
 });
