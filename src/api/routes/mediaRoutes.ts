@@ -76,6 +76,12 @@ export async function mediaRoutes(app: FastifyInstance, opts: MediaRoutesOptions
         const download = await opts.source.fetch(ref, { signal: controller.signal });
         reply.headers(mediaResponseHeaders(download.contentType, download.contentLength, cacheMaxAge));
         return reply.send(download.body);
+      } catch (error) {
+        // The reader left (closed the tab, scrolled past): nobody to answer, nothing went wrong.
+        if (!controller.signal.aborted) throw error;
+        request.log.debug("media download dropped: the client went away");
+        for (const name of ["cache-control", "content-disposition", "cross-origin-resource-policy"]) reply.removeHeader(name);
+        return reply.code(503).send({ error: { code: ErrorCodes.homeserverUnavailable, message: "The client went away." } });
       } finally {
         reply.raw.off("close", onClose);
       }
