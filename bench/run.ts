@@ -3,6 +3,7 @@ import { benchAppserviceIngest } from "./appserviceIngest.js";
 import { benchCryptoCost } from "./cryptoCost.js";
 import { benchDurableIndexedDB } from "./durableIndexedDB.js";
 import { benchLongPoll } from "./longPoll.js";
+import { benchRenderHostile } from "./renderHostile.js";
 
 // Each benchmark reports figures as ratios against a baseline measured in the same run.
 const lines = [
@@ -12,5 +13,6 @@ const lines = [
   ...(await benchDurableIndexedDB()),
   ...(await benchCryptoCost()),
   ...(await benchLongPoll()),
+  ...(await benchRenderHostile()),
 ];
 process.stdout.write(lines.join("\n") + "\n");

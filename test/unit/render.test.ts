@@ -10,6 +10,7 @@ import {
   PROFILE_ALLOWED_TAGS,
   sanitizeProfileHtml,
 } from "../../src/platform/render/sanitizeProfileHtml.js";
+import { HOSTILE_CSS, HOSTILE_MARKDOWN } from "../support/hostileInputs.js";
 import { XSS_CORPUS } from "./xssCorpus.js";
 
 const mediaUrl = (mxc: string) => `/_mirage/media/${mxc.slice("mxc://".length)}`;
@@ -342,34 +343,13 @@ describe("Markdown input limits", () => {
     expect(() => renderMatrixHtml(42 as unknown as string)).toThrow(MirageError);
   });
 
-  const hostile: [string, string][] = [
-    ["deep blockquote", "> ".repeat(49_999) + "x"],
-    ["deep list", "- ".repeat(49_999) + "x"],
-    ["deep mixed containers", "> - 1. ".repeat(14_000) + "x"],
-    ["indented list staircase", Array.from({ length: 300 }, (_, i) => `${"  ".repeat(i)}- x`).join("\n")],
-    ["many deep lines", `${"- ".repeat(32)}x\n`.repeat(1_500)],
-    ["emphasis runs", "_a".repeat(50_000)],
-    ["mixed delimiter runs", "a+_".repeat(33_000)],
-    ["strike and star runs", "~~a*".repeat(25_000)],
-    ["open brackets", "[".repeat(100_000)],
-    ["unclosed links", "[a](b".repeat(20_000)],
-    ["angle brackets", "<".repeat(100_000)],
-    ["unbalanced markup", "<div><span>**x*_".repeat(5_000)],
-    ["NUL characters", "\u0000".repeat(100_000)],
-    ["wide table", `|${"a|".repeat(20_000)}\n|${"-|".repeat(20_000)}`],
-    ["table-shaped lines", "\n-\n|".repeat(25_000)],
-    ["setext-shaped lines", "-\na\n".repeat(25_000)],
-    ["lazy blockquote lines", ">\na\n".repeat(24_000)],
-    ["short blockquotes", " \n> 1\na".repeat(14_000)],
-  ];
 
-  it.each(hostile)("renders %s quickly and safely", (_name, source) => {
-    const started = performance.now();
-    const outputs = [matrix(source), web(source)];
-    expect(performance.now() - started).toBeLessThan(5_000);
-    expect(htmlProblems(outputs[0]!, MATRIX_LIST)).toEqual([]);
-    expect(htmlProblems(outputs[1]!, WEB_LIST)).toEqual([]);
-  });
+  // How fast is measured in `npm run bench` (as a ratio to plain text); here: finishes and stays safe.
+  // The timeout only guards against a hang.
+  it.each(HOSTILE_MARKDOWN)("renders %s safely", (_name, source) => {
+    expect(htmlProblems(matrix(source), MATRIX_LIST)).toEqual([]);
+    expect(htmlProblems(web(source), WEB_LIST)).toEqual([]);
+  }, 60_000);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -478,10 +458,6 @@ describe("sanitizeProfileCss", () => {
 
   it("rejects input over the limit and survives hostile input", () => {
     expect(() => sanitizeProfileCss("a".repeat(11), { maxInputChars: 10 })).toThrow(MirageError);
-    for (const css of ["(".repeat(100_000), "a{".repeat(50_000), "a{b:".repeat(24_999) + "c", "url(".repeat(25_000), "\\".repeat(100_000), "/*".repeat(50_000)]) {
-      const started = performance.now();
-      expect(cssProblems(sanitizeProfileCss(css))).toEqual([]);
-      expect(performance.now() - started).toBeLessThan(2_000);
-    }
-  });
+    for (const css of HOSTILE_CSS) expect(cssProblems(sanitizeProfileCss(css))).toEqual([]);
+  }, 60_000);
 });
