@@ -6,12 +6,12 @@ import type { SessionId } from "../platform/ids.js";
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** Set by the `authenticate` pre-handler on routes that need a signed-in account. */
+    /** Set by the `authenticate` hook (preValidation) on routes that need a signed-in account. */
     auth: { account: Account; session: SessionId } | null;
   }
 }
 
-/** A pre-handler requiring `Authorization: Bearer <accessToken>` of a live session. */
+/** A hook (run as preValidation, so an anonymous caller hears 401 before any 400) requiring `Authorization: Bearer <accessToken>` of a live session. */
 export function authenticate(accounts: AccountService) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const header = request.headers.authorization;

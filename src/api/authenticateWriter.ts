@@ -5,17 +5,19 @@ import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
 import { authenticate } from "./authenticate.js";
 
 /**
- * `authenticate`, then one write from the account's budget: routes that change state use this,
- * so a flood from one account is refused with RATE_LIMITED and `Retry-After`. Requests that
- * fail validation never reach it and cost nothing.
+ * Route hooks for changes: sign-in is checked before validation (an anonymous caller hears 401,
+ * whatever it sent), then, once the input is valid, one write is taken from the account's
+ * budget, so a flood from one account is refused with RATE_LIMITED and `Retry-After` while
+ * requests that fail validation cost nothing.
  */
 export function authenticateWriter(accounts: AccountService, writes: WriteThrottle | undefined) {
-  const signedIn = authenticate(accounts);
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    await signedIn(request, reply);
-    const retryAfterSeconds = writes?.take(request.auth!.account.name) ?? 0;
-    if (retryAfterSeconds > 0) {
-      throw new MirageError(ErrorCodes.rateLimited, "too many changes in a short time; try again later", { details: { retryAfterSeconds } });
-    }
+  return {
+    preValidation: authenticate(accounts),
+    preHandler: async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+      const retryAfterSeconds = writes?.take(request.auth!.account.name) ?? 0;
+      if (retryAfterSeconds > 0) {
+        throw new MirageError(ErrorCodes.rateLimited, "too many changes in a short time; try again later", { details: { retryAfterSeconds } });
+      }
+    },
   };
 }

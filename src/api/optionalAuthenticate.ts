@@ -3,7 +3,7 @@ import type { AccountService } from "../platform/accounts/AccountService.js";
 import { authenticate } from "./authenticate.js";
 
 /**
- * A pre-handler for routes anyone may read: without an Authorization header `request.auth`
+ * A preValidation hook for routes anyone may read: without an Authorization header `request.auth`
  * stays null; with one, the token must be valid (a stale token is an error the client should
  * hear about, not a silent downgrade to anonymous).
  */

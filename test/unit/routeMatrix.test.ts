@@ -1256,6 +1256,14 @@ for (const [key, spec] of Object.entries(TABLE)) {
         });
       }
     }
+    if (spec.auth === "bearer" && spec.body) {
+      const invalid = spec.body.wrongType;
+      it("auth: no token and an invalid body → 401 (sign-in is checked before the input)", async () => {
+        const s = await setup();
+        const res = await w.call(method, { ...(await invalid.req(s, w)), token: undefined });
+        expectAnswer(key, res, 401);
+      });
+    }
     if (spec.auth === "optional" || spec.auth === "none") {
       it(`auth: public, succeeds without a token (${spec.happy.status})`, async () => {
         const s = await setup();

@@ -69,7 +69,7 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRoutesOpt
   app.delete(
     "/api/v1/sessions",
     {
-      preHandler: authenticate(opts.accounts),
+      preValidation: authenticate(opts.accounts),
       schema: {
         summary: "Log out: ends this session (its access and refresh tokens)",
         tags: ["accounts"],

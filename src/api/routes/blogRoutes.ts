@@ -34,8 +34,8 @@ export interface BlogRoutesOptions {
  */
 export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions): Promise<void> {
   const { blogs } = opts;
-  const write = { preHandler: authenticateWriter(opts.accounts, opts.writes) };
-  const maybeAuth = { preHandler: optionalAuthenticate(opts.accounts) };
+  const write = authenticateWriter(opts.accounts, opts.writes);
+  const maybeAuth = { preValidation: optionalAuthenticate(opts.accounts) };
   const security = [{ bearer: [] }];
   const optionalSecurity: Array<Record<string, string[]>> = [{}, { bearer: [] }];
   const tags = ["blogs"];

@@ -63,8 +63,8 @@ const PageQuery = Type.Object(
 /** Rooms, DMs, members and messages. Every route needs a signed-in account. */
 export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions): Promise<void> {
   const { chat } = opts;
-  const auth = { preHandler: authenticate(opts.accounts) };
-  const write = { preHandler: authenticateWriter(opts.accounts, opts.writes) };
+  const auth = { preValidation: authenticate(opts.accounts) };
+  const write = authenticateWriter(opts.accounts, opts.writes);
   const security = [{ bearer: [] }];
   const tags = ["chat"];
 

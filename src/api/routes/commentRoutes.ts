@@ -19,14 +19,14 @@ export interface CommentRoutesOptions {
 /** Threaded comments on posts. Registered by `blogRoutes`. */
 export async function commentRoutes(app: FastifyInstance, opts: CommentRoutesOptions): Promise<void> {
   const { comments } = opts;
-  const write = { preHandler: authenticateWriter(opts.accounts, opts.writes) };
+  const write = authenticateWriter(opts.accounts, opts.writes);
   const security = [{ bearer: [] }];
   const tags = ["blogs"];
 
   app.get<{ Params: { postId: string }; Querystring: PageQueryT }>(
     "/api/v1/posts/:postId/comments",
     {
-      preHandler: optionalAuthenticate(opts.accounts),
+      preValidation: optionalAuthenticate(opts.accounts),
       schema: {
         summary: "A post's comments in thread order",
         tags,

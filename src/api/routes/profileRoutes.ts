@@ -74,8 +74,8 @@ export async function profileRoutes(app: FastifyInstance, opts: ProfileRoutesOpt
     customCss: a.customCss,
     customCssSanitized: a.customCssSanitized,
   });
-  const auth = { preHandler: authenticate(opts.accounts) };
-  const write = { preHandler: authenticateWriter(opts.accounts, opts.writes) };
+  const auth = { preValidation: authenticate(opts.accounts) };
+  const write = authenticateWriter(opts.accounts, opts.writes);
   const security = [{ bearer: [] }];
   const tags = ["profiles"];
 
@@ -83,7 +83,7 @@ export async function profileRoutes(app: FastifyInstance, opts: ProfileRoutesOpt
     "/api/v1/users/:name",
     {
       // Nothing here depends on the reader, but a stale token is refused as on every other read.
-      preHandler: optionalAuthenticate(opts.accounts),
+      preValidation: optionalAuthenticate(opts.accounts),
       schema: {
         summary: "A public profile (sanitized forms only)",
         tags,

@@ -27,7 +27,7 @@ const TARGETS: ReadonlyArray<{ segment: string; kind: ReactionTargetKind; id: Re
  * answer 200 with the target's counts. `key` is percent-decoded from the path, then normalized.
  */
 export async function reactionRoutes(app: FastifyInstance, opts: ReactionRoutesOptions): Promise<void> {
-  const preHandler = authenticateWriter(opts.accounts, opts.writes);
+  const hooks = authenticateWriter(opts.accounts, opts.writes);
   const security = [{ bearer: [] }];
   const tags = ["reactions"];
 
@@ -44,7 +44,7 @@ export async function reactionRoutes(app: FastifyInstance, opts: ReactionRoutesO
 
     app.put<{ Params: { id: string; key: string } }>(
       url,
-      { preHandler, schema: { summary: `React to a ${kind} (again: no change)`, tags, security, params, response: putResponse } },
+      { ...hooks, schema: { summary: `React to a ${kind} (again: no change)`, tags, security, params, response: putResponse } },
       async (request) => {
         const target = { kind, id: request.params.id };
         return answer(target, await opts.reactions.add(request.auth!.account.name, target, request.params.key));
@@ -53,7 +53,7 @@ export async function reactionRoutes(app: FastifyInstance, opts: ReactionRoutesO
 
     app.delete<{ Params: { id: string; key: string } }>(
       url,
-      { preHandler, schema: { summary: `Take back your reaction to a ${kind} (none there: no change)`, tags, security, params, response: deleteResponse } },
+      { ...hooks, schema: { summary: `Take back your reaction to a ${kind} (none there: no change)`, tags, security, params, response: deleteResponse } },
       async (request) => {
         const target = { kind, id: request.params.id };
         return answer(target, await opts.reactions.remove(request.auth!.account.name, target, request.params.key));

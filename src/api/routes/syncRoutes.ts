@@ -63,7 +63,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { accounts: Account
   app.get<{ Querystring: { since?: string; timeout?: number } }>(
     "/api/v1/sync",
     {
-      preHandler: authenticate(opts.accounts),
+      preValidation: authenticate(opts.accounts),
       schema: {
         summary: "Long-poll for new events",
         tags: ["sync"],
