@@ -96,6 +96,16 @@ interface Spec<S extends Scenario> {
 
 const route = <S extends Scenario>(spec: Spec<S>): Spec<Scenario> => spec as unknown as Spec<Scenario>;
 
+/** The member deletes the row's target (the same URL), then the row's edit is a conflict: 409. */
+const editAfterDelete = (what: string): Probe<Scenario> => ({
+  what,
+  status: 409,
+  async req(s, w) {
+    await w.must("DELETE", s.req.url, undefined, w.member);
+    return s.req;
+  },
+});
+
 /** The outsider, invited to the scenario's room but not joined, makes the row's request: 403. */
 const inviteeProbe = (what: string): Probe<Scenario & { room: string }> => ({
   what,
@@ -642,14 +652,7 @@ const TABLE: Record<string, Spec<Scenario>> = {
       asProbe("another member of the room (the room's creator)", 403, (_s, w) => w.owner),
       asProbe("someone not in the room (hidden)", 404, (_s, w) => w.outsider),
     ],
-    conflict: {
-      what: "editing a deleted message",
-      status: 409,
-      async req(s, w) {
-        await w.must("DELETE", s.req.url, undefined, w.member);
-        return s.req;
-      },
-    },
+    conflict: editAfterDelete("editing a deleted message"),
   }),
   "DELETE /api/v1/messages/{messageId}": route({
     auth: "bearer",
@@ -963,14 +966,7 @@ const TABLE: Record<string, Spec<Scenario>> = {
     path: [urlProbe("a commentId of the wrong form", () => "/api/v1/comments/c_short")],
     notFound: urlProbe("an unknown comment", () => `/api/v1/comments/${UNKNOWN.comment}`, 404),
     forbidden: [asProbe("the blog's owner (moderates, but does not edit)", 403, (_s, w) => w.owner), asProbe("a third person", 403, (_s, w) => w.outsider)],
-    conflict: {
-      what: "editing a deleted comment (its tombstone stays visible, as a deleted message's does)",
-      status: 409,
-      async req(s, w) {
-        await w.must("DELETE", s.req.url, undefined, w.member);
-        return s.req;
-      },
-    },
+    conflict: editAfterDelete("editing a deleted comment (its tombstone stays visible, as a deleted message's does)"),
   }),
   "DELETE /api/v1/comments/{commentId}": route({
     auth: "bearer",
