@@ -41,6 +41,7 @@ export function mediaResponseHeaders(upstreamType: string | undefined, contentLe
     "content-type": inline ? essence : "application/octet-stream",
     "content-disposition": inline ? "inline" : "attachment",
     "content-length": String(contentLength),
+    "accept-ranges": "bytes",
     "cache-control": `public, max-age=${cacheMaxAgeSeconds}, immutable`,
     // Public, anonymous content meant to be embedded by Mirage's web clients, wherever they are served from.
     "cross-origin-resource-policy": "cross-origin",

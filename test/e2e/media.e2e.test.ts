@@ -70,6 +70,12 @@ describe('Matrix media through Mirage', () => {
     expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
     expect(response.headers.get('cache-control')).toMatch(/^public, max-age=\d+, immutable$/);
     expect(Buffer.from(await response.arrayBuffer()).equals(image)).toBe(true);
+
+    // Synapse serves no ranges; Mirage does, so a player can seek.
+    const part = await fetch(`${mirage.apiUrl}${mediaPath(mxc)}`, { headers: { range: 'bytes=100-199' }, signal: AbortSignal.timeout(30_000) });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 100-199/${image.length}`);
+    expect(Buffer.from(await part.arrayBuffer()).equals(image.subarray(100, 200))).toBe(true);
   });
 
   it('serves an uploaded SVG only as an attachment', async () => {

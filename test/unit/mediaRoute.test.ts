@@ -318,6 +318,44 @@ describe("GET /media/{server}/{mediaId} through HomeserverMediaSource", () => {
     expect(Object.keys(res.json().paths)).toContain("/media/{server}/{mediaId}");
   });
 
+  it("serves one byte range (206) so players can seek, and says so on every answer", async () => {
+    const ranged = async (range: string, extra: Record<string, string> = {}) => {
+      const res = await api.app.inject({ method: "GET", url: "/media/example.org/png", headers: { range, ...extra } });
+      return res;
+    };
+    expect((await get("/media/example.org/png")).headers["accept-ranges"]).toBe("bytes");
+    const first = await ranged("bytes=0-9");
+    expect(first.statusCode).toBe(206);
+    expect(first.rawPayload.equals(PNG.subarray(0, 10))).toBe(true);
+    expect(first.headers).toMatchObject({ "content-range": `bytes 0-9/${PNG.length}`, "content-length": "10", "content-type": "image/png" });
+    const tail = await ranged("bytes=-5");
+    expect(tail.rawPayload.equals(PNG.subarray(PNG.length - 5))).toBe(true);
+    expect(tail.headers["content-range"]).toBe(`bytes ${PNG.length - 5}-${PNG.length - 1}/${PNG.length}`);
+    const open = await ranged("bytes=7-");
+    expect(open.rawPayload.equals(PNG.subarray(7))).toBe(true);
+    const past = await ranged(`bytes=${PNG.length}-`);
+    expect(past.statusCode).toBe(416);
+    expect(past.headers["content-range"]).toBe(`bytes */${PNG.length}`);
+    expect(past.body).toBe("");
+    // Several ranges, a malformed one, or If-Range: the whole body, as RFC 9110 allows.
+    for (const [range, extra] of [["bytes=0-1,4-5", {}], ["bytes=9-2", {}], ["items=0-1", {}], ["bytes=0-1", { "if-range": '"x"' }]] as const) {
+      const whole = await ranged(range, extra);
+      expect(whole.statusCode, range).toBe(200);
+      expect(whole.rawPayload.equals(PNG), range).toBe(true);
+    }
+    // A body of unknown length (read whole first) slices the same way.
+    const chunked = await api.app.inject({ method: "GET", url: "/media/example.org/chunked", headers: { range: "bytes=3-7" } });
+    expect(chunked.statusCode).toBe(206);
+    expect(chunked.body).toBe("89are");
+    expect(chunked.headers["content-range"]).toBe("bytes 3-7/10");
+  });
+
+  it("serves a short range from the start of a large file", async () => {
+    const res = await api.app.inject({ method: "GET", url: "/media/example.org/exact", headers: { range: "bytes=0-99" } });
+    expect(res.statusCode).toBe(206);
+    expect(res.rawPayload.equals(Buffer.alloc(100, 7))).toBe(true);
+  });
+
   it("serves only the servers the policy allows, refusing others before any upstream request", async () => {
     const source = new HomeserverMediaSource({ homeserverUrl: urlOf(hs), accessToken: TOKEN, logger: createLogger("silent") });
     const local = await apiHarness({ media: { source, serves: mediaServerPolicy("Example.org", ["friends.example"]) } });

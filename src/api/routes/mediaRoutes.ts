@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { MEDIA_ID_MAX_LENGTH, MEDIA_ID_PATTERN, parseMediaRef, SERVER_NAME_MAX_LENGTH, SERVER_NAME_PATTERN } from "../../platform/media/MediaRef.js";
 import { ErrorCodes, MirageError } from "../../platform/errors/MirageError.js";
 import type { MediaSource } from "../../platform/ports/MediaSource.js";
+import { parseByteRange, sliceStream } from "../byteRange.js";
 import { errorHandler } from "../errorHandler.js";
 import { MEDIA_SAFETY_HEADERS, mediaResponseHeaders } from "../mediaResponseHeaders.js";
 import { errorResponses } from "../schemas/common.js";
@@ -35,6 +36,7 @@ const MediaParams = Type.Object(
 );
 
 const binary = { schema: { type: "string", format: "binary" } };
+const mediaContent = { "image/*": binary, "audio/*": binary, "video/*": binary, "application/octet-stream": binary };
 
 /** `GET /media/{server}/{mediaId}`: Matrix media for web pages, as `mxc://server/mediaId` images are rewritten to. */
 export async function mediaRoutes(app: FastifyInstance, opts: MediaRoutesOptions): Promise<void> {
@@ -53,14 +55,14 @@ export async function mediaRoutes(app: FastifyInstance, opts: MediaRoutesOptions
         summary: "Matrix media (mxc://server/mediaId), downloaded from the homeserver",
         description:
           "Images, audio and video keep their type and render inline; any other type is served as an " +
-          "application/octet-stream attachment. Always with `X-Content-Type-Options: nosniff` and a sandboxing CSP.",
+          "application/octet-stream attachment. Always with `X-Content-Type-Options: nosniff` and a sandboxing CSP. " +
+          "One `Range: bytes=…` is honoured (206), so players can seek; several ranges, or any `If-Range`, get the whole body.",
         tags: ["media"],
         params: MediaParams,
         response: {
-          200: {
-            description: "The media's bytes.",
-            content: { "image/*": binary, "audio/*": binary, "video/*": binary, "application/octet-stream": binary },
-          },
+          200: { description: "The media's bytes.", content: mediaContent },
+          206: { description: "The range asked for (Content-Range says which).", content: mediaContent },
+          416: { description: "The range starts past the end (Content-Range: bytes */<length>).", type: "null" },
           ...errorResponses(400, 403, 404, 429, 502, 503),
         },
       },
@@ -74,8 +76,19 @@ export async function mediaRoutes(app: FastifyInstance, opts: MediaRoutesOptions
       reply.raw.once("close", onClose);
       try {
         const download = await opts.source.fetch(ref, { signal: controller.signal });
-        reply.headers(mediaResponseHeaders(download.contentType, download.contentLength, cacheMaxAge));
-        return reply.send(download.body);
+        const total = download.contentLength;
+        reply.headers(mediaResponseHeaders(download.contentType, total, cacheMaxAge));
+        const range = request.headers["if-range"] === undefined ? parseByteRange(request.headers.range, total) : undefined;
+        if (range === "unsatisfiable") {
+          download.body.destroy();
+          return reply.code(416).header("content-range", `bytes */${total}`).header("content-length", "0").send();
+        }
+        if (range === undefined) return reply.send(download.body);
+        return reply
+          .code(206)
+          .header("content-range", `bytes ${range.start}-${range.end}/${total}`)
+          .header("content-length", String(range.end - range.start + 1))
+          .send(sliceStream(download.body, range));
       } catch (error) {
         // The reader left (closed the tab, scrolled past): nobody to answer, nothing went wrong.
         if (!controller.signal.aborted) throw error;
