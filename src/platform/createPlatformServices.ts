@@ -59,7 +59,7 @@ export function createPlatformServices(deps: {
       reactions: r.reactions,
       events,
       ...clock,
-      targets: { ...blogReactionTargets({ posts: r.posts, comments: r.comments }), message: messageReactionTarget(r.messages, chat) },
+      targets: { ...blogReactionTargets({ blogs: r.blogs, posts: r.posts, comments: r.comments }), message: messageReactionTarget(r.messages, chat) },
     }),
   };
 }

@@ -143,6 +143,9 @@ describe("blogs API: comments", () => {
     const refused = await json("POST", `/api/v1/posts/${p.id}/comments`, { body: "again" }, bob);
     expect(refused).toMatchObject({ status: 403, body: { error: { code: "FORBIDDEN" } } });
     expect(errorCode(await json("PATCH", `/api/v1/comments/${earlier.id}`, { body: "sneaky edit" }, bob))).toBe("FORBIDDEN");
+    expect(errorCode(await json("PUT", `/api/v1/posts/${p.id}/reactions/x`, undefined, bob))).toBe("FORBIDDEN");
+    expect(errorCode(await json("PUT", `/api/v1/comments/${earlier.id}/reactions/x`, undefined, bob))).toBe("FORBIDDEN");
+    expect((await json("PUT", `/api/v1/posts/${p.id}/reactions/x`, undefined, carol)).status).toBe(200);
     expect((await json("DELETE", `/api/v1/comments/${earlier.id}`, undefined, bob)).status).toBe(204);
     expect((await json("POST", `/api/v1/posts/${p.id}/comments`, { body: "fine" }, carol)).status).toBe(201);
     expect((await json("PATCH", "/api/v1/blogs/alice", { title: "Only the title" }, alice)).body.blockedCommenters).toEqual(["bob", "@dan:matrix.example"]);

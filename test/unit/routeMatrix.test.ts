@@ -242,6 +242,9 @@ const methodOf = (s: Scenario) => (s as Scenario & { method: string }).method;
 // The table
 
 /** Reaction routes share one shape: PUT and DELETE on posts, comments and messages. */
+/** The row's World is shared by its cases: lift a block once the case is answered. */
+const unblockAll = async (_res: Res, _s: Scenario, w: World) => void (await w.must("PATCH", `/api/v1/blogs/${w.owner.name}`, { blockedCommenters: [] }, w.owner));
+
 function reactionRow(segment: "posts" | "comments" | "messages", method: "PUT" | "DELETE") {
   const kind = segment.slice(0, -1);
   const url = (id: string, key = THUMBS) => `/api/v1/${segment}/${id}/reactions/${key}`;
@@ -286,6 +289,29 @@ function reactionRow(segment: "posts" | "comments" | "messages", method: "PUT" |
                 return { url: url(id), token: w.member.token };
               },
             },
+            ...(method === "PUT"
+              ? [
+                  {
+                    what: "someone the blog's owner blocked",
+                    status: 403,
+                    async req(s: S, w: World) {
+                      await w.must("PATCH", `/api/v1/blogs/${w.owner.name}`, { blockedCommenters: [w.outsider.name] }, w.owner);
+                      return { ...s.req, token: w.outsider.token };
+                    },
+                    check: unblockAll,
+                  },
+                ]
+              : [
+                  {
+                    what: "someone the blog's owner blocked, taking back (allowed)",
+                    status: 200,
+                    async req(s: S, w: World) {
+                      await w.must("PATCH", `/api/v1/blogs/${w.owner.name}`, { blockedCommenters: [w.member.name] }, w.owner);
+                      return s.req;
+                    },
+                    check: unblockAll,
+                  },
+                ]),
           ],
     conflict:
       method === "PUT"

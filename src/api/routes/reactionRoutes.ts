@@ -37,8 +37,8 @@ export async function reactionRoutes(app: FastifyInstance, opts: ReactionRoutesO
       key: Type.String({ minLength: 1, maxLength: 256, description: "An emoji or short text, percent-encoded." }),
     });
     const url = `/api/v1/${segment}/:id/reactions/:key`;
-    // Adding can hit the per-target limits (409); taking back cannot.
-    const putResponse = { 200: { $ref: "ReactionSummary#" }, ...errorResponses(400, 401, 404, 409, 429) };
+    // Adding can hit the per-target limits (409) and, on blogs, a block (403); taking back cannot.
+    const putResponse = { 200: { $ref: "ReactionSummary#" }, ...errorResponses(...(kind === "message" ? [] : [403]), 400, 401, 404, 409, 429) };
     const deleteResponse = { 200: { $ref: "ReactionSummary#" }, ...errorResponses(400, 401, 404, 429) };
     const answer = (target: { kind: ReactionTargetKind; id: string }, summary: ReactionSummary & { key: string }) => ({ target, ...summary });
 

@@ -1,21 +1,31 @@
-import type { ReactionTargets } from "../reactions/ReactionTargets.js";
+import type { ReactionTargetInfo, ReactionTargets } from "../reactions/ReactionTargets.js";
+import type { BlogRepository } from "./Blog.js";
 import { asCommentId, asPostId } from "./blogIds.js";
 import type { CommentRepository } from "./Comment.js";
-import { postVisibleTo, type PostRepository } from "./Post.js";
+import { postVisibleTo, type Post, type PostRepository } from "./Post.js";
 
 /**
  * Reaction targets for posts and comments: live ones on posts the reader may see (drafts only
- * by their owner). Reactions are announced to the post's author, and on a comment to its author too.
+ * by their owner). Reactions are announced to the post's author, and on a comment to its author
+ * too. People the blog's owner blocked from commenting may not add reactions there either.
  */
-export function blogReactionTargets(deps: { posts: Pick<PostRepository, "get">; comments: Pick<CommentRepository, "get"> }): {
+export function blogReactionTargets(deps: {
+  blogs: Pick<BlogRepository, "get">;
+  posts: Pick<PostRepository, "get">;
+  comments: Pick<CommentRepository, "get">;
+}): {
   post: ReactionTargets;
   comment: ReactionTargets;
 } {
+  const target = async (post: Post, reader: string, audience: string[]): Promise<ReactionTargetInfo> => {
+    const blocked = reader !== post.blog && (await deps.blogs.get(post.blog))?.blockedCommenters?.includes(reader);
+    return { audience, ...(blocked ? { refusesNew: "the blog's owner does not take reactions from you" } : {}) };
+  };
   return {
     post: {
       async find(id, reader) {
         const post = await deps.posts.get(asPostId(id));
-        return post && postVisibleTo(post, reader) ? { audience: [post.author] } : undefined;
+        return post && postVisibleTo(post, reader) ? target(post, reader, [post.author]) : undefined;
       },
     },
     comment: {
@@ -23,7 +33,7 @@ export function blogReactionTargets(deps: { posts: Pick<PostRepository, "get">; 
         const comment = await deps.comments.get(asCommentId(id));
         if (!comment || comment.deleted) return undefined;
         const post = await deps.posts.get(comment.postId);
-        return post && postVisibleTo(post, reader) ? { audience: [comment.author, post.author] } : undefined;
+        return post && postVisibleTo(post, reader) ? target(post, reader, [comment.author, post.author]) : undefined;
       },
     },
   };

@@ -36,6 +36,7 @@ export class ReactionService {
   async add(actor: string, target: ReactionTargetRef, rawKey: string): Promise<ReactionSummary & { key: string }> {
     const key = normalizeReactionKey(rawKey);
     const info = await this.find(target, actor);
+    if (info.refusesNew !== undefined) throw new MirageError(ErrorCodes.forbidden, info.refusesNew);
     const result = await this.deps.reactions.add({ target: { kind: target.kind, id: target.id }, key, by: actor, at: this.now() }, this.limits);
     if (result === "too-many-keys") {
       throw new MirageError(ErrorCodes.conflict, `this ${target.kind} already has ${this.limits.keysPerTarget} different reactions`);

@@ -4,6 +4,8 @@ export interface ReactionTargetInfo {
   audience: readonly string[];
   /** The room of a chat message, carried on reaction events for routing. */
   roomId?: string;
+  /** Set when the reader may see the target but not add reactions (why, for them to read); taking back stays allowed. */
+  refusesNew?: string;
 }
 
 /**
