@@ -15,6 +15,8 @@ beforeAll(async () => {
     serverName: synapse.serverName,
     registrationPath: inject('registrationPath'),
     appservicePort: inject('appservicePort'),
+    // A small write budget, set the way an operator would, so its wiring is tested too.
+    env: { MIRAGE_API_RATE_LIMITS_WRITE_BURST_PER_ACCOUNT: '12', MIRAGE_API_RATE_LIMITS_WRITES_PER_MINUTE_PER_ACCOUNT: '1' },
   });
   await mirage.waitForHealth((h) => h.status === 'ok', 60_000);
 });
@@ -54,5 +56,22 @@ describe('the JSON API of a running Mirage', () => {
 
     const doc = await requestJson<{ paths: Record<string, unknown> }>(api('/openapi.json'));
     expect(Object.keys(doc.paths).length).toBeGreaterThan(20);
+  });
+
+  it('refuses an account its 13th change in a burst, with Retry-After, as configured', async () => {
+    const api = (path: string) => `${mirage.apiUrl}/api/v1${path}`;
+    const carol = await requestJson<{ accessToken: string }>(api('/accounts'), { body: { username: 'carol', password: 'correct horse battery' } });
+    const room = await requestJson<{ id: string }>(api('/rooms'), { body: { name: 'flood' }, accessToken: carol.accessToken });
+    const send = () =>
+      fetch(api(`/rooms/${room.id}/messages`), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${carol.accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ body: 'again' }),
+      });
+    for (let i = 2; i <= 12; i++) expect((await send()).status, `write ${i}`).toBe(201);
+    const refused = await send();
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
   });
 });

@@ -19,6 +19,8 @@ export interface MirageOptions {
   apiPort?: number;
   /** Extra config merged over the generated sections. */
   extra?: Record<string, Record<string, unknown>>;
+  /** `MIRAGE_*` settings for the process, as an operator would set them. */
+  env?: Record<string, string>;
 }
 
 export interface HealthBody {
@@ -63,7 +65,7 @@ export async function startMirage(options: MirageOptions): Promise<MirageProcess
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--config', configPath], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, MIRAGE_CONFIG: '' },
+    env: { ...process.env, MIRAGE_CONFIG: '', ...options.env },
   });
   const output: string[] = [];
   // Kept beside the config for post-mortems (MIRAGE_TEST_KEEP=1 keeps the directory).
