@@ -31,7 +31,9 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
   if (isMirageError(error)) {
     const status = HTTP_STATUS_FOR[error.code];
     if (status >= 500) {
-      request.log.error({ err: error, code: error.code }, "request failed");
+      // An unreachable homeserver is a known condition (reported by /health): one line, no stack.
+      if (error.code === ErrorCodes.homeserverUnavailable) request.log.warn({ code: error.code, details: error.details, reason: error.message }, "request failed");
+      else request.log.error({ err: error, code: error.code }, "request failed");
       // Gateway errors carry Mirage's own words about the homeserver, not internals.
       const publicMessage = status === 502 || status === 503;
       return reply.code(status).send(body(error.code, publicMessage ? error.message : "Internal error"));

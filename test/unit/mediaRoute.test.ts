@@ -231,10 +231,15 @@ describe("GET /media/{server}/{mediaId} through HomeserverMediaSource", () => {
     const deadUrl = urlOf(closed);
     await closed.close();
     const source = new HomeserverMediaSource({ homeserverUrl: deadUrl, accessToken: TOKEN, logger: createLogger("silent"), timeoutMs: TIMEOUT_MS });
-    const dead = await apiHarness({ media: { source } });
+    const lines: string[] = [];
+    const dead = await apiHarness({ media: { source }, logger: createLogger("info", { write: (l: string) => void lines.push(l) }) });
     const res = await get("/media/example.org/png", dead);
     expect(res.statusCode).toBe(503);
     expect(res.json()).toEqual({ error: { code: "HOMESERVER_UNAVAILABLE", message: "The homeserver could not be reached." } });
+    // A known condition (/health reports it): one warning line per request, no error, no stack.
+    const failed = lines.map((l) => JSON.parse(l) as { level: number; msg: string; err?: unknown }).filter((l) => l.msg === "request failed");
+    expect(failed).toEqual([expect.objectContaining({ level: 40, reason: "The homeserver could not be reached." })]);
+    expect(failed[0]!.err).toBeUndefined();
     await dead.app.close();
   });
 
