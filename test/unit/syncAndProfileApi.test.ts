@@ -1,5 +1,5 @@
 import type { Static } from "@sinclair/typebox";
-import { describe, expect, expectTypeOf, it } from "vitest";
+import { describe, expect, expectTypeOf, it, vi } from "vitest";
 import type { SyncEventData } from "../../src/api/routes/syncRoutes.js";
 import type { DomainEvent } from "../../src/platform/events/DomainEvent.js";
 import { apiHarness } from "../support/apiHarness.js";
@@ -53,6 +53,30 @@ describe("long-poll sync API", () => {
     const synced = await h.json("GET", `/api/v1/sync?since=${encodeURIComponent(next)}&timeout=0`, undefined, alice);
     expect(synced.status).toBe(200);
     expect(synced.body.events.map((e: { data: unknown }) => e.data)).toEqual(forAlice.map((p) => ({ ...p.event, at: new Date(p.at).toISOString() })));
+  });
+
+  it("gives each user only their own events when separate publishes to different users wake them in one tick", async () => {
+    const h = await apiHarness();
+    const alice = await h.signUp("alice");
+    const bob = await h.signUp("bob");
+    const since = (await h.json("GET", "/api/v1/sync", undefined, alice)).body.next as string;
+    const poll = (token: string) => h.json("GET", `/api/v1/sync?since=${encodeURIComponent(since)}&timeout=60000`, undefined, token);
+    const alicePoll = poll(alice);
+    const bobPoll = poll(bob);
+    await vi.waitFor(() => expect(h.hub.stats().waiters).toBe(2));
+    // Two private messages, one to each, published in the same synchronous run: both polls wake together.
+    h.events.emit({ type: "message.created", roomId: "r_alice_carol", messageId: "m_for_alice", by: "carol" }, ["alice"]);
+    h.events.emit({ type: "message.created", roomId: "r_bob_dave", messageId: "m_for_bob", by: "dave" }, ["bob"]);
+    const [forAlice, forBob] = await Promise.all([alicePoll, bobPoll]);
+    expect(forAlice.status).toBe(200);
+    expect(forBob.status).toBe(200);
+    expect(forAlice.body.events.map((e: { data: { messageId: string } }) => e.data.messageId)).toEqual(["m_for_alice"]);
+    expect(forBob.body.events.map((e: { data: { messageId: string } }) => e.data.messageId)).toEqual(["m_for_bob"]);
+    expect(forAlice.body.events[0].roomId).toBe("r_alice_carol");
+    expect(forBob.body.events[0].roomId).toBe("r_bob_dave");
+    // Each next token resumes right after that user's own event: nothing is skipped or repeated.
+    expect((await h.json("GET", `/api/v1/sync?since=${encodeURIComponent(forAlice.body.next)}&timeout=0`, undefined, alice)).body.events).toEqual([]);
+    expect((await h.json("GET", `/api/v1/sync?since=${encodeURIComponent(forBob.body.next)}&timeout=0`, undefined, bob)).body.events).toEqual([]);
   });
 
   it("times out with no events, and refuses forged or garbage tokens", async () => {
