@@ -1,8 +1,14 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Static } from "@sinclair/typebox";
 import { describe, expect, expectTypeOf, it, vi } from "vitest";
 import type { SyncEventData } from "../../src/api/routes/syncRoutes.js";
+import { createLogger } from "../../src/log/createLogger.js";
 import type { DomainEvent } from "../../src/platform/events/DomainEvent.js";
 import { apiHarness } from "../support/apiHarness.js";
+
+/** Waits for a condition, not for a time: the bound only ends a test that would otherwise hang. */
+const until = (check: () => void) => vi.waitFor(check, { timeout: 60_000, interval: 5 });
 
 describe("long-poll sync API", () => {
   it("returns the current position at once, then wakes a waiting poll with the new event", async () => {
@@ -55,7 +61,7 @@ describe("long-poll sync API", () => {
     expect(synced.body.events.map((e: { data: unknown }) => e.data)).toEqual(forAlice.map((p) => ({ ...p.event, at: new Date(p.at).toISOString() })));
   });
 
-  it("gives each user only their own events when separate publishes to different users wake them in one tick", async () => {
+  it("gives each user only their own events when separate publishes to different users wake them in one tick", { timeout: 120_000 }, async () => {
     const h = await apiHarness();
     const alice = await h.signUp("alice");
     const bob = await h.signUp("bob");
@@ -63,7 +69,7 @@ describe("long-poll sync API", () => {
     const poll = (token: string) => h.json("GET", `/api/v1/sync?since=${encodeURIComponent(since)}&timeout=60000`, undefined, token);
     const alicePoll = poll(alice);
     const bobPoll = poll(bob);
-    await vi.waitFor(() => expect(h.hub.stats().waiters).toBe(2));
+    await until(() => expect(h.hub.stats().waiters).toBe(2));
     // Two private messages, one to each, published in the same synchronous run: both polls wake together.
     h.events.emit({ type: "message.created", roomId: "r_alice_carol", messageId: "m_for_alice", by: "carol" }, ["alice"]);
     h.events.emit({ type: "message.created", roomId: "r_bob_dave", messageId: "m_for_bob", by: "dave" }, ["bob"]);
@@ -93,6 +99,35 @@ describe("long-poll sync API", () => {
     }
     expect((await h.json("GET", "/api/v1/sync?timeout=999999", undefined, alice)).status).toBe(400);
     expect((await h.json("GET", "/api/v1/sync")).status).toBe(401);
+  });
+});
+
+describe("long-poll disconnects", () => {
+  it("are logged at debug level without a stack, and release the wait", { timeout: 120_000 }, async () => {
+    const lines: string[] = [];
+    const h = await apiHarness({ logger: createLogger("debug", { write: (line: string) => void lines.push(line) }) });
+    await h.app.listen({ port: 0, host: "127.0.0.1" });
+    try {
+      const { port } = h.app.server.address() as AddressInfo;
+      const alice = await h.signUp("alice");
+      const since = (await h.json("GET", "/api/v1/sync", undefined, alice)).body.next as string;
+      // A real socket: the client hangs up while its poll is parked.
+      const request = http.get({ host: "127.0.0.1", port, path: `/api/v1/sync?since=${encodeURIComponent(since)}&timeout=60000`, headers: { authorization: `Bearer ${alice}` } });
+      request.on("error", () => undefined);
+      await until(() => expect(h.hub.stats().waiters).toBe(1));
+      request.destroy();
+      await until(() => expect(lines.some((line) => line.includes("long-poll client went away"))).toBe(true));
+      expect(h.hub.stats()).toMatchObject({ waiters: 0, timerArmed: false });
+
+      const entries = lines.map((line) => JSON.parse(line) as { level: number; msg: string; err?: unknown });
+      const left = entries.filter((entry) => entry.msg === "long-poll client went away");
+      expect(left).toHaveLength(1);
+      expect(left[0]!.level).toBe(20);
+      expect(entries.filter((entry) => entry.level >= 40)).toEqual([]);
+      expect(lines.join("\n")).not.toMatch(/"stack"|"err"/);
+    } finally {
+      await h.app.close();
+    }
   });
 });
 

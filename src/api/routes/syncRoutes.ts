@@ -72,12 +72,17 @@ export async function syncRoutes(app: FastifyInstance, opts: { accounts: Account
         response: { 200: SyncResponse, ...errorResponses(400, 401) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const controller = new AbortController();
       const onClose = () => controller.abort(new Error("client went away"));
       request.raw.once("close", onClose);
       try {
         return await opts.hub.wait(request.auth!.account.name, request.query.since, request.query.timeout ?? 30_000, controller.signal);
+      } catch (error) {
+        if (!controller.signal.aborted) throw error;
+        // A client leaving mid-wait is how long-polls normally end: nobody is left to answer.
+        request.log.debug("long-poll client went away");
+        return reply.hijack();
       } finally {
         request.raw.off("close", onClose);
       }
