@@ -103,6 +103,35 @@ describe("rooms, DMs and messages API", () => {
     expect((await json("POST", "/api/v1/dms", { handle: "alice" }, alice)).status).toBe(400);
   });
 
+  it("in a DM nobody moderates the other: each deletes and edits only their own messages, whoever opened it", async () => {
+    const { json, alice, bob } = await setup();
+    const dm = (await json("POST", "/api/v1/dms", { handle: "bob" }, alice)).body;
+    const fromBob = (await json("POST", `/api/v1/rooms/${dm.id}/messages`, { body: "mine" }, bob)).body;
+    const fromAlice = (await json("POST", `/api/v1/rooms/${dm.id}/messages`, { body: "mine too" }, alice)).body;
+    for (const [token, other] of [
+      [alice, fromBob],
+      [bob, fromAlice],
+    ] as const) {
+      expect(await json("DELETE", `/api/v1/messages/${other.id}`, undefined, token)).toMatchObject({ status: 403, body: { error: { code: "FORBIDDEN" } } });
+      expect((await json("PATCH", `/api/v1/messages/${other.id}`, { body: "changed" }, token)).status).toBe(403);
+    }
+    const page = await json("GET", `/api/v1/rooms/${dm.id}/messages`, undefined, bob);
+    expect(page.body.messages.map((m: { body: string; deleted: boolean }) => [m.body, m.deleted])).toEqual([
+      ["mine too", false],
+      ["mine", false],
+    ]);
+    expect((await json("DELETE", `/api/v1/messages/${fromBob.id}`, undefined, bob)).status).toBe(204);
+    expect((await json("DELETE", `/api/v1/messages/${fromAlice.id}`, undefined, alice)).status).toBe(204);
+
+    // A group room's creator still moderates it; other members do not.
+    const room = (await json("POST", "/api/v1/rooms", { name: "Club", invite: ["bob"] }, alice)).body;
+    await json("POST", `/api/v1/rooms/${room.id}/members`, { handle: "bob" }, bob);
+    const byBob = (await json("POST", `/api/v1/rooms/${room.id}/messages`, { body: "b" }, bob)).body;
+    const byAlice = (await json("POST", `/api/v1/rooms/${room.id}/messages`, { body: "a" }, alice)).body;
+    expect((await json("DELETE", `/api/v1/messages/${byAlice.id}`, undefined, bob)).status).toBe(403);
+    expect((await json("DELETE", `/api/v1/messages/${byBob.id}`, undefined, alice)).status).toBe(204);
+  });
+
   it("leaving removes the room from the list and access; events reach exactly the members", async () => {
     const { json, alice, bob, published } = await setup();
     const room = (await json("POST", "/api/v1/rooms", { name: "Temp", invite: ["bob"] }, alice)).body;

@@ -190,7 +190,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
 
   app.delete<{ Params: { messageId: string } }>(
     "/api/v1/messages/:messageId",
-    { ...write, schema: { summary: "Delete a message (sender or room creator)", tags, security, params: MessageParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 429) } } },
+    { ...write, schema: { summary: "Delete a message (its sender, or a group room's creator; in a DM only your own)", tags, security, params: MessageParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 429) } } },
     async (request, reply) => {
       await chat.delete(request.auth!.account, request.params.messageId);
       return reply.code(204).send();

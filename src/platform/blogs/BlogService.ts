@@ -11,7 +11,7 @@ import { asPostId, type PostId } from "./blogIds.js";
 import { canonicalPerson } from "./canonicalPerson.js";
 import type { CommentRepository } from "./Comment.js";
 import { BLOG_LIMITS, checkLine, checkText, normalizeTags } from "./contentRules.js";
-import { postVisibleTo, type Post, type PostRepository, type PostView } from "./Post.js";
+import { postReaders, postVisibleTo, type Post, type PostRepository, type PostView } from "./Post.js";
 import { checkSlug, freeSlug, slugify } from "./slugify.js";
 
 export interface BlogServiceDeps {
@@ -162,7 +162,7 @@ export class BlogService {
       if (patch.published) next.publishedAt ??= now;
     }
     await this.deps.posts.update(next);
-    this.emit({ type: "post.edited", blog: next.blog, postId: id, by: actor }, await this.audience(next));
+    this.emit({ type: "post.edited", blog: next.blog, postId: id, by: actor }, await this.audience(post, next));
     return (await this.views([next], actor))[0]!;
   }
 
@@ -186,7 +186,7 @@ export class BlogService {
       deleted: true,
       deletedAt: now,
     };
-    const audience = await this.audience(post);
+    const audience = await this.audience(post, tombstone);
     await this.deps.posts.update(tombstone);
     this.emit({ type: "post.deleted", blog: post.blog, postId: id, by: actor }, audience);
   }
@@ -249,10 +249,14 @@ export class BlogService {
     return posts.map((post, i) => ({ ...post, commentsOpen: post.commentsOpen ?? true, ...summaries[i]!, commentCount: stats[i]?.count ?? 0 }));
   }
 
-  /** The author, and commenters while the post is published. */
-  private async audience(post: Post): Promise<string[]> {
-    if (!post.published) return [post.author];
-    return [post.author, ...(await this.deps.comments.stats(post.id)).participants];
+  /**
+   * Who hears of a change to the post: its author and commenters who may read it before or after
+   * the change. A change that hides it (back to draft, deleted) reaches those who lose it, so
+   * their clients drop it; nothing after it does.
+   */
+  private async audience(before: Post, after: Post): Promise<string[]> {
+    const people = [before.author, ...(await this.deps.comments.stats(before.id)).participants];
+    return [...postReaders(before, people), ...postReaders(after, people)];
   }
 
   private emit(event: DomainEvent, audience: readonly string[]): void {

@@ -9,7 +9,7 @@ import { asCommentId, type CommentId, type PostId } from "./blogIds.js";
 import { canonicalPerson } from "./canonicalPerson.js";
 import type { Comment, CommentDeleter, CommentRepository, CommentView } from "./Comment.js";
 import { BLOG_LIMITS, checkText } from "./contentRules.js";
-import { postVisibleTo, type Post, type PostRepository } from "./Post.js";
+import { postReaders, postVisibleTo, type Post, type PostRepository } from "./Post.js";
 
 export interface CommentServiceDeps {
   blogs: Pick<BlogRepository, "get">;
@@ -142,9 +142,9 @@ export class CommentService {
     return comments.map((comment) => ({ ...comment, ...(byId.get(comment.id) ?? { reactions: {}, myReactions: [] }) }));
   }
 
-  /** The post's author and everyone who has commented on it. */
+  /** The post's author and everyone who has commented on it, as far as they may read the post now. */
   private async audience(post: Post): Promise<string[]> {
-    return [post.author, ...(await this.deps.comments.stats(post.id)).participants];
+    return postReaders(post, [post.author, ...(await this.deps.comments.stats(post.id)).participants]);
   }
 
   private emit(event: DomainEvent, audience: readonly string[]): void {

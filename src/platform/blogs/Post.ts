@@ -40,9 +40,17 @@ export function listedAt(post: Post): number {
   return post.publishedAt ?? post.createdAt;
 }
 
-/** Whether `reader` (undefined: anonymous) may see the post: live, and published or theirs. */
+/**
+ * Whether `reader` (undefined: anonymous) may see the post, and so its comments and reactions:
+ * live, and published or theirs. The one rule for reads and for who hears of changes live.
+ */
 export function postVisibleTo(post: Post, reader: string | undefined): boolean {
   return !post.deleted && (post.published || (reader !== undefined && (reader === post.blog || reader === post.author)));
+}
+
+/** Those of `people` who may see the post now ({@link postVisibleTo}): the live audience of a change to it, its comments or reactions. */
+export function postReaders(post: Post, people: Iterable<string>): string[] {
+  return [...new Set(people)].filter((person) => postVisibleTo(post, person));
 }
 
 export interface PostPage {

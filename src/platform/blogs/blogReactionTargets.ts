@@ -2,12 +2,13 @@ import type { ReactionTargetInfo, ReactionTargets } from "../reactions/ReactionT
 import type { BlogRepository } from "./Blog.js";
 import { asCommentId, asPostId } from "./blogIds.js";
 import type { CommentRepository } from "./Comment.js";
-import { postVisibleTo, type Post, type PostRepository } from "./Post.js";
+import { postReaders, postVisibleTo, type Post, type PostRepository } from "./Post.js";
 
 /**
  * Reaction targets for posts and comments: live ones on posts the reader may see (drafts only
  * by their owner). Reactions are announced to the post's author, and on a comment to its author
- * too. People the blog's owner blocked from commenting may not add reactions there either.
+ * too, as far as they may read the post now. People the blog's owner blocked from commenting may
+ * not add reactions there either.
  */
 export function blogReactionTargets(deps: {
   blogs: Pick<BlogRepository, "get">;
@@ -19,7 +20,7 @@ export function blogReactionTargets(deps: {
 } {
   const target = async (post: Post, reader: string, audience: string[]): Promise<ReactionTargetInfo> => {
     const blocked = reader !== post.blog && (await deps.blogs.get(post.blog))?.blockedCommenters?.includes(reader);
-    return { audience, ...(blocked ? { refusesNew: "the blog's owner does not take reactions from you" } : {}) };
+    return { audience: postReaders(post, audience), ...(blocked ? { refusesNew: "the blog's owner does not take reactions from you" } : {}) };
   };
   return {
     post: {

@@ -7,7 +7,8 @@ import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
 import type { ReactionRepository } from "../reactions/Reaction.js";
 import { reactionSummaries } from "../reactions/reactionSummaries.js";
 import { parseHandle } from "./parseHandle.js";
-import type { MemberId, Message, MembershipRecord, MessageRepository, MessageView, Room, RoomRepository } from "./Room.js";
+import type { MemberId, Membership, Message, MembershipRecord, MessageRepository, MessageView, Room, RoomRepository } from "./Room.js";
+import { roomRules } from "./roomRules.js";
 
 export const MESSAGE_MAX_LENGTH = 20_000;
 
@@ -24,7 +25,7 @@ export interface ChatServiceDeps {
 const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString("base64url")}`;
 const notFound = (what: string) => new MirageError(ErrorCodes.notFound, `${what} not found`);
 
-/** Rooms, DMs, memberships and messages, with the permission rules in one place. */
+/** Rooms, DMs, memberships and messages; who may see, read and moderate what is decided by {@link roomRules}. */
 export class ChatService {
   private readonly now: () => number;
 
@@ -115,7 +116,7 @@ export class ChatService {
   }
 
   async send(account: Account, roomId: string, input: { body: string; parentId?: string }): Promise<MessageView> {
-    await this.requireJoined(account.name, roomId);
+    await this.requireReader(account.name, roomId);
     checkBody(input.body);
     if (input.parentId !== undefined) {
       const parent = await this.deps.messages.get(input.parentId);
@@ -131,20 +132,20 @@ export class ChatService {
       createdAt: this.now(),
       deleted: false,
     });
-    await this.emitToRoom({ type: "message.created", roomId, messageId: message.id, by: account.name });
+    await this.emitToReaders({ type: "message.created", roomId, messageId: message.id, by: account.name });
     return { ...message, reactions: {}, myReactions: [] };
   }
 
   /** Newest first, each with its reactions as `account` sees them. */
   async messages(account: Account, roomId: string, options: { beforeSeq?: number; limit: number }): Promise<MessageView[]> {
-    await this.requireVisible(account.name, roomId, ["join"]);
+    await this.requireReader(account.name, roomId);
     return this.views(await this.deps.messages.page(roomId, options), account.name);
   }
 
   async getMessage(account: Account, messageId: string): Promise<Message> {
     const message = await this.deps.messages.get(messageId);
     if (!message) throw notFound("message");
-    await this.requireVisible(account.name, message.roomId, ["join"]);
+    await this.requireReader(account.name, message.roomId);
     return message;
   }
 
@@ -155,20 +156,23 @@ export class ChatService {
     checkBody(body);
     const edited: Message = { ...message, body, html: this.deps.renderer.toWebHtml(body), editedAt: this.now() };
     await this.deps.messages.update(edited);
-    await this.emitToRoom({ type: "message.edited", roomId: message.roomId, messageId, by: account.name });
+    await this.emitToReaders({ type: "message.edited", roomId: message.roomId, messageId, by: account.name });
     return (await this.views([edited], account.name))[0]!;
   }
 
-  /** Deletion keeps a tombstone (thread replies stay attached); the sender or the room's creator may delete. */
+  /** Deletion keeps a tombstone (thread replies stay attached); the sender, or a moderator (see roomRules), may delete. */
   async delete(account: Account, messageId: string): Promise<void> {
     const message = await this.getMessage(account, messageId);
     const room = await this.deps.rooms.get(message.roomId);
-    if (message.sender !== account.name && room?.createdBy !== account.name) {
-      throw new MirageError(ErrorCodes.forbidden, "only the sender or the room's creator may delete a message");
+    if (message.sender !== account.name && !(room && roomRules.moderates(room, account.name))) {
+      throw new MirageError(
+        ErrorCodes.forbidden,
+        room?.kind === "dm" ? "in a DM each person deletes only their own messages" : "only the sender or the room's creator may delete a message",
+      );
     }
     if (message.deleted) return;
     await this.deps.messages.update({ ...message, body: "", html: "", deleted: true, editedAt: this.now() });
-    await this.emitToRoom({ type: "message.deleted", roomId: message.roomId, messageId, by: account.name });
+    await this.emitToReaders({ type: "message.deleted", roomId: message.roomId, messageId, by: account.name });
   }
 
   /** Tombstones carry no reactions: what was said and how people reacted to it both go. */
@@ -179,20 +183,24 @@ export class ChatService {
     return messages.map((message) => ({ ...message, ...(byId.get(message.id) ?? { reactions: {}, myReactions: [] }) }));
   }
 
-  /** Mirage accounts that should see what happens in a room live. */
-  async audienceOf(roomId: string): Promise<AccountName[]> {
-    return (await this.deps.rooms.members(roomId))
-      .filter((m) => m.membership !== "leave" && !m.member.startsWith("@"))
-      .map((m) => m.member as AccountName);
+  /** The Mirage accounts who may read the room's messages now: the live audience of messages and their reactions. */
+  async messageAudience(roomId: string): Promise<AccountName[]> {
+    return this.membersWhere(roomId, roomRules.mayReadMessages);
   }
 
   /** Whether `member` may read the room's messages (for reactions on messages and the like). */
   async canRead(member: MemberId, roomId: string): Promise<boolean> {
-    return (await this.deps.rooms.membership(roomId, member))?.membership === "join";
+    return roomRules.mayReadMessages((await this.deps.rooms.membership(roomId, member))?.membership);
   }
 
+  /** Mirage accounts whose membership passes `rule`. */
+  private async membersWhere(roomId: string, rule: (membership: Membership) => boolean): Promise<AccountName[]> {
+    return (await this.deps.rooms.members(roomId)).filter((m) => rule(m.membership) && !m.member.startsWith("@")).map((m) => m.member as AccountName);
+  }
+
+  /** Told to everyone who may see the room before or after the change, so the member who leaves hears of it too. */
   private async changeMembership(roomId: string, member: MemberId, membership: MembershipRecord["membership"], by: MemberId): Promise<MembershipRecord> {
-    const audienceBefore = await this.audienceOf(roomId);
+    const audienceBefore = await this.membersWhere(roomId, roomRules.maySeeRoom);
     const record: MembershipRecord = { roomId, member, membership, by, at: this.now() };
     await this.deps.rooms.setMembership(record);
     const audience = new Set([...audienceBefore, ...(member.startsWith("@") ? [] : [member])]);
@@ -200,17 +208,19 @@ export class ChatService {
     return record;
   }
 
-  private async requireVisible(member: MemberId, roomId: string, allowed: ReadonlyArray<MembershipRecord["membership"]> = ["join", "invite"]) {
+  /** The room and `member`'s membership when they may see it; NOT_FOUND otherwise, so its existence does not leak. */
+  private async requireVisible(member: MemberId, roomId: string) {
     const room = await this.deps.rooms.get(roomId);
     const membership = room ? await this.deps.rooms.membership(roomId, member) : undefined;
-    // Rooms one cannot see are reported as missing, so their existence does not leak.
-    if (!room || !membership || membership.membership === "leave") throw notFound("room");
-    if (!allowed.includes(membership.membership)) throw new MirageError(ErrorCodes.forbidden, "join the room first");
+    if (!room || !membership || !roomRules.maySeeRoom(membership.membership)) throw notFound("room");
     return { room, membership };
   }
 
-  private requireJoined(member: MemberId, roomId: string) {
-    return this.requireVisible(member, roomId, ["join"]);
+  /** As requireVisible, and FORBIDDEN unless `member` may read (and write) its messages. */
+  private async requireReader(member: MemberId, roomId: string) {
+    const visible = await this.requireVisible(member, roomId);
+    if (!roomRules.mayReadMessages(visible.membership.membership)) throw new MirageError(ErrorCodes.forbidden, "join the room first");
+    return visible;
   }
 
   /** Resolves handles to members, checking that Mirage accounts exist; drops `self`. */
@@ -226,8 +236,8 @@ export class ChatService {
     return [...out];
   }
 
-  private async emitToRoom(event: DomainEvent & { roomId: string }): Promise<void> {
-    this.emit(event, await this.audienceOf(event.roomId));
+  private async emitToReaders(event: DomainEvent & { roomId: string }): Promise<void> {
+    this.emit(event, await this.messageAudience(event.roomId));
   }
 
   private emit(event: DomainEvent, audience: readonly string[]): void {
