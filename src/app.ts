@@ -165,7 +165,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   });
 
   const events = new DomainEventBus();
-  const hub = new SyncHub();
+  const hub = new SyncHub(config.api.sync);
   publishDomainEvents(events, hub);
   const mediaUrl = mediaUrlUnder(config.api.publicUrl);
   const renderer = createMarkdownRenderer(mediaUrl);

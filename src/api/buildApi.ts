@@ -24,6 +24,7 @@ import { validatorCompiler } from "./validatorCompiler.js";
 import { ErrorCodes } from "../platform/errors/MirageError.js";
 import { profileRoutes, profileSchemas } from "./routes/profileRoutes.js";
 import { syncRoutes } from "./routes/syncRoutes.js";
+import { registerSyncMetrics } from "./syncMetrics.js";
 import { healthRoutes, type HealthSource } from "./routes/healthRoutes.js";
 import { mediaRoutes, type MediaRoutesOptions } from "./routes/mediaRoutes.js";
 import { documentFrameworkErrors, sharedSchemas } from "./schemas/common.js";
@@ -106,7 +107,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     if (deps.profiles) {
       await app.register(profileRoutes, { accounts: deps.accounts.service, profiles: deps.profiles, matrixIdFor: deps.accounts.matrixIdFor, ...writes });
     }
-    if (deps.sync) await app.register(syncRoutes, { accounts: deps.accounts.service, hub: deps.sync });
+    if (deps.sync) {
+      await app.register(syncRoutes, { accounts: deps.accounts.service, hub: deps.sync });
+      registerSyncMetrics(deps.registry, deps.sync);
+    }
     if (deps.blogs) {
       await app.register(blogRoutes, { accounts: deps.accounts.service, blogs: deps.blogs.blogs, comments: deps.blogs.comments, ...writes });
       await app.register(reactionRoutes, { accounts: deps.accounts.service, reactions: deps.blogs.reactions, ...writes });

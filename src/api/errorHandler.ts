@@ -12,6 +12,7 @@ export const HTTP_STATUS_FOR: Readonly<Record<ErrorCode, number>> = {
   INVALID_CONFIG: 500,
   INTERNAL: 500,
   HOMESERVER_UNAVAILABLE: 503,
+  OVERLOADED: 503,
   // As the Matrix spec answers a download too large for the server to serve.
   MEDIA_TOO_LARGE: 502,
   NOT_AVAILABLE: 501,
@@ -30,16 +31,17 @@ const body = (code: string, message: string): ErrorBody => ({ error: { code, mes
 export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (isMirageError(error)) {
     const status = HTTP_STATUS_FOR[error.code];
+    const retryAfter = error.details?.retryAfterSeconds;
+    if (typeof retryAfter === "number") reply.header("retry-after", String(retryAfter));
     if (status >= 500) {
-      // An unreachable homeserver is a known condition (reported by /health): one line, no stack.
-      if (error.code === ErrorCodes.homeserverUnavailable) request.log.warn({ code: error.code, details: error.details, reason: error.message }, "request failed");
-      else request.log.error({ err: error, code: error.code }, "request failed");
-      // Gateway errors carry Mirage's own words about the homeserver, not internals.
+      // An unreachable homeserver or a capacity bound is a known condition: one line, no stack.
+      if (error.code === ErrorCodes.homeserverUnavailable || error.code === ErrorCodes.overloaded) {
+        request.log.warn({ code: error.code, details: error.details, reason: error.message }, "request failed");
+      } else request.log.error({ err: error, code: error.code }, "request failed");
+      // Gateway and capacity errors carry Mirage's own words, not internals.
       const publicMessage = status === 502 || status === 503;
       return reply.code(status).send(body(error.code, publicMessage ? error.message : "Internal error"));
     }
-    const retryAfter = error.details?.retryAfterSeconds;
-    if (typeof retryAfter === "number") reply.header("retry-after", String(retryAfter));
     return reply.code(status).send(body(error.code, error.message));
   }
   const fastifyError = error as FastifyError;

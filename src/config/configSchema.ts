@@ -131,6 +131,32 @@ export const ConfigSchema = Type.Object(
           },
           { description: "Cross-origin access to the JSON API." },
         ),
+        sync: Type.Object(
+          {
+            maxWaitsPerSession: Type.Integer({
+              description:
+                "Long-polls (GET /api/v1/sync) one session may have waiting at once; a newer one answers its oldest at once, empty.",
+              default: 4,
+              minimum: 1,
+              maximum: 1000,
+            }),
+            maxWaitsPerAccount: Type.Integer({
+              description: "Long-polls one account may have waiting at once, across its sessions; a newer one answers the oldest, empty.",
+              default: 16,
+              minimum: 1,
+              maximum: 10000,
+            }),
+            maxWaits: Type.Integer({
+              description:
+                "Long-polls waiting at once in all; past it a new one is answered 503 OVERLOADED with Retry-After. " +
+                "Each holds a connection (a file descriptor): keep it well below the process's open-file limit.",
+              default: 4000,
+              minimum: 1,
+              maximum: 1000000,
+            }),
+          },
+          { description: "Bounds on long-poll sync." },
+        ),
         rateLimits: Type.Object(
           {
             signUpPerHourPerIp: Type.Integer({ description: "Sign-ups allowed per client IP per hour.", default: 10, minimum: 1 }),

@@ -13,6 +13,7 @@ import { DomainEventBus, type PublishedEvent } from "../../src/platform/events/D
 import type { MarkdownRenderer } from "../../src/platform/ports/MarkdownRenderer.js";
 import type { ProfileSanitizer } from "../../src/platform/accounts/ProfileService.js";
 import { SyncHub } from "../../src/platform/sync/SyncHub.js";
+import type { SyncHubOptions } from "../../src/platform/sync/SyncHubOptions.js";
 import { publishDomainEvents } from "../../src/platform/sync/publishDomainEvents.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver } from "../../src/store/openStore.js";
@@ -44,6 +45,8 @@ export async function apiHarness(
     /** Default: silent. */
     logger?: Logger;
     renderer?: MarkdownRenderer;
+    /** Bounds and clock of the sync hub; default: the hub's own defaults. */
+    sync?: SyncHubOptions;
   } = {},
 ) {
   const db = new MemoryLevel<string, unknown>() as unknown as RootLevel;
@@ -60,7 +63,7 @@ export async function apiHarness(
   const events = new DomainEventBus();
   const published: PublishedEvent[] = [];
   events.subscribe((e) => void published.push(e));
-  const hub = new SyncHub();
+  const hub = new SyncHub(options.sync);
   publishDomainEvents(events, hub);
   const { chat, profiles, blogs, comments, reactions } = createPlatformServices({
     repositories: store,

@@ -2,7 +2,7 @@ import { Ajv, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import type { FastifyInstance } from "fastify";
 import { decodeJwt } from "jose";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { TokenSigner } from "../../src/platform/accounts/TokenSigner.js";
 import { apiHarness, TEST_SECRET } from "../support/apiHarness.js";
 
@@ -26,8 +26,10 @@ type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 const PASSWORD = "correct horse battery";
 /** Well-formed ids that name nothing. */
 const UNKNOWN = { room: "r_AAAAAAAAAAAAAAAA", message: "m_AAAAAAAAAAAAAAAA", post: "p_AAAAAAAAAAAAAAAA", comment: "c_AAAAAAAAAAAAAAAA" };
-const CODE_FOR: Readonly<Record<number, string>> = { 400: "INVALID_INPUT", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT", 413: "INVALID_INPUT" };
+const CODE_FOR: Readonly<Record<number, string>> = { 400: "INVALID_INPUT", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT", 413: "INVALID_INPUT", 503: "OVERLOADED" };
 const THUMBS = encodeURIComponent("👍");
+/** The harness's bound on long-polls waiting at once (api.sync.maxWaits), small enough to reach. */
+const MAX_WAITS = 2;
 /** The harness's body limit (buildApi's default). */
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -120,6 +122,8 @@ const inviteeProbe = (what: string): Probe<Scenario & { room: string }> => ({
 // Fixtures
 
 let nameSeq = 0;
+/** Ends the long-polls a sync probe left waiting. */
+let releaseAfter = async (): Promise<void> => undefined;
 let titleSeq = 0;
 
 async function call(app: FastifyInstance, method: string, req: Req): Promise<Res> {
@@ -725,6 +729,27 @@ const TABLE: Record<string, Spec<Scenario>> = {
     notFound: "no path parameters",
     forbidden: "each account reads only its own stream",
     conflict: "read-only",
+    more: [
+      {
+        what: "a poll that would wait while api.sync.maxWaits others wait",
+        status: 503,
+        async req(s, w) {
+          const waiting = await Promise.all(Array.from({ length: MAX_WAITS }, () => w.fresh()));
+          const since = w.h.hub.currentToken();
+          const polls = waiting.map((user) => w.call("GET", { url: `/api/v1/sync?since=${encodeURIComponent(since)}&timeout=60000`, token: user.token }));
+          await vi.waitFor(() => expect(w.h.hub.stats().waiters).toBe(MAX_WAITS), { timeout: 60_000, interval: 5 });
+          // Once answered, the waiting polls are woken so they end with the case.
+          releaseAfter = async () => {
+            w.h.events.emit({ type: "profile.changed", name: "x", fields: ["bio"], by: "x" }, waiting.map((user) => user.name));
+            expect((await Promise.all(polls)).map((res) => res.status)).toEqual(waiting.map(() => 200));
+          };
+          return { ...s.req, url: withQuery(s.req.url, { since, timeout: "60000" }) };
+        },
+        check: async () => {
+          await releaseAfter();
+        },
+      },
+    ],
   }),
 
   // --- blogs, posts, comments ---
@@ -1046,7 +1071,7 @@ let ajv: Ajv;
 
 beforeAll(async () => {
   // Every row signs up three accounts, and some cases more: lift the per-IP sign-up limit.
-  h = await apiHarness({ signUpPerHour: 100_000, loginPerMinute: 100_000 });
+  h = await apiHarness({ signUpPerHour: 100_000, loginPerMinute: 100_000, sync: { maxWaits: MAX_WAITS } });
   doc = (await h.app.inject({ url: "/api/v1/openapi.json" })).json();
   ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);

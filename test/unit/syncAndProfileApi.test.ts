@@ -3,9 +3,12 @@ import type { AddressInfo } from "node:net";
 import type { Static } from "@sinclair/typebox";
 import { describe, expect, expectTypeOf, it, vi } from "vitest";
 import type { SyncEventData } from "../../src/api/routes/syncRoutes.js";
+import { parseConfig } from "../../src/config/loadConfig.js";
 import { createLogger } from "../../src/log/createLogger.js";
 import type { DomainEvent } from "../../src/platform/events/DomainEvent.js";
 import { apiHarness } from "../support/apiHarness.js";
+
+type Harness = Awaited<ReturnType<typeof apiHarness>>;
 
 /** Waits for a condition, not for a time: the bound only ends a test that would otherwise hang. */
 const until = (check: () => void) => vi.waitFor(check, { timeout: 60_000, interval: 5 });
@@ -99,6 +102,75 @@ describe("long-poll sync API", () => {
     }
     expect((await h.json("GET", "/api/v1/sync?timeout=999999", undefined, alice)).status).toBe(400);
     expect((await h.json("GET", "/api/v1/sync")).status).toBe(401);
+  });
+});
+
+describe("long-poll bounds", () => {
+  /** Polls `token`'s stream from `since`, keeping the answer readable before it settles. */
+  const parkedPoll = (h: Harness, token: string, since: string) => {
+    const state: { answer?: { status: number; body: any; headers: Record<string, unknown> } } = {};
+    const done = h.json("GET", `/api/v1/sync?since=${encodeURIComponent(since)}&timeout=60000`, undefined, token).then((answer) => (state.answer = answer));
+    return Object.assign(state, { done });
+  };
+
+  it("one session holds at most api.sync.maxWaitsPerSession polls: each new one answers the oldest at once, empty", { timeout: 120_000 }, async () => {
+    const limits = parseConfig({}).api.sync;
+    const h = await apiHarness({ sync: limits });
+    const alice = await h.signUp("alice");
+    const since = (await h.json("GET", "/api/v1/sync", undefined, alice)).body.next as string;
+    const polls = Array.from({ length: 100 }, () => parkedPoll(h, alice, since));
+    await until(() => expect(polls.filter((poll) => poll.answer !== undefined)).toHaveLength(100 - limits.maxWaitsPerSession));
+    expect(h.hub.stats()).toMatchObject({ waiters: limits.maxWaitsPerSession, displaced: 100 - limits.maxWaitsPerSession });
+    const displaced = polls.filter((poll) => poll.answer !== undefined);
+    for (const poll of displaced) expect(poll.answer).toMatchObject({ status: 200, body: { events: [], next: since } });
+
+    h.events.emit({ type: "profile.changed", name: "alice", fields: ["bio"], by: "alice" }, ["alice"]);
+    const woken = await Promise.all(polls.filter((poll) => !displaced.includes(poll)).map((poll) => poll.done));
+    expect(woken).toHaveLength(limits.maxWaitsPerSession);
+    for (const answer of woken) expect(answer.body.events.map((e: { kind: string }) => e.kind)).toEqual(["profile.changed"]);
+    // A displaced client polls on from the token it got and misses nothing.
+    const resumed = await h.json("GET", `/api/v1/sync?since=${encodeURIComponent(displaced[0]!.answer!.body.next)}&timeout=0`, undefined, alice);
+    expect(resumed.body.events.map((e: { kind: string }) => e.kind)).toEqual(["profile.changed"]);
+    expect(h.hub.stats().waiters).toBe(0);
+  });
+
+  it("one account holds at most api.sync.maxWaitsPerAccount polls across its sessions", { timeout: 120_000 }, async () => {
+    const limits = parseConfig({}).api.sync;
+    const h = await apiHarness({ sync: limits });
+    const first = await h.signUp("alice");
+    const sessions = [first];
+    while (sessions.length * limits.maxWaitsPerSession <= limits.maxWaitsPerAccount) {
+      sessions.push((await h.json("POST", "/api/v1/sessions", { username: "alice", password: "correct horse battery" })).body.accessToken);
+    }
+    const since = (await h.json("GET", "/api/v1/sync", undefined, first)).body.next as string;
+    const polls = sessions.flatMap((token) => Array.from({ length: limits.maxWaitsPerSession }, () => parkedPoll(h, token, since)));
+    const extra = polls.length - limits.maxWaitsPerAccount;
+    expect(extra).toBeGreaterThan(0);
+    await until(() => expect(polls.filter((poll) => poll.answer !== undefined)).toHaveLength(extra));
+    expect(h.hub.stats()).toMatchObject({ waiters: limits.maxWaitsPerAccount, displaced: extra });
+    for (const poll of polls) if (poll.answer) expect(poll.answer).toMatchObject({ status: 200, body: { events: [], next: since } });
+    h.hub.close();
+    await Promise.all(polls.map((poll) => poll.done));
+  });
+
+  it("past api.sync.maxWaits a poll that would wait is answered 503 OVERLOADED with Retry-After; /metrics counts them", { timeout: 120_000 }, async () => {
+    const h = await apiHarness({ sync: { ...parseConfig({}).api.sync, maxWaits: 3 } });
+    const tokens = await Promise.all(["alice", "bob", "carol", "dave"].map((name) => h.signUp(name)));
+    const since = (await h.json("GET", "/api/v1/sync", undefined, tokens[0])).body.next as string;
+    const polls = tokens.slice(0, 3).map((token) => parkedPoll(h, token, since));
+    await until(() => expect(h.hub.stats().waiters).toBe(3));
+    const refused = await h.json("GET", `/api/v1/sync?since=${encodeURIComponent(since)}&timeout=60000`, undefined, tokens[3]);
+    expect(refused).toMatchObject({ status: 503, body: { error: { code: "OVERLOADED", message: expect.stringMatching(/try again/) } } });
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+    // Answering at once needs no room.
+    expect((await h.json("GET", `/api/v1/sync?since=${encodeURIComponent(since)}&timeout=0`, undefined, tokens[3])).status).toBe(200);
+
+    const metrics = (await h.app.inject({ url: "/metrics" })).body;
+    expect(metrics).toMatch(/^mirage_sync_polls_waiting 3$/m);
+    expect(metrics).toMatch(/^mirage_sync_polls_refused_total 1$/m);
+    expect(metrics).toMatch(/^mirage_sync_polls_displaced_total 0$/m);
+    h.hub.close();
+    await Promise.all(polls.map((poll) => poll.done));
   });
 });
 

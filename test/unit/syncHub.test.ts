@@ -333,6 +333,88 @@ describe("SyncHub", () => {
     expect(hub.stats().waiters).toBe(0);
   });
 
+  it("answers a session's oldest parked poll, empty with the current token, when a new one passes maxWaitsPerSession", async () => {
+    const hub = new SyncHub({ maxWaitsPerSession: 2 });
+    const since = hub.currentToken();
+    const first = track(hub.wait("alice", since, 30_000, undefined, "s1"));
+    const second = track(hub.wait("alice", since, 30_000, undefined, "s1"));
+    const otherSession = track(hub.wait("alice", since, 30_000, undefined, "s2"));
+    hub.publish(["bob"], ev(1));
+    const third = track(hub.wait("alice", since, 30_000, undefined, "s1"));
+    await nextTurn();
+    expect(first.value).toEqual({ events: [], next: hub.currentToken() });
+    expect([second.settled, otherSession.settled, third.settled]).toEqual([false, false, false]);
+    expect(hub.stats()).toMatchObject({ waiters: 3, displaced: 1, refused: 0 });
+
+    // The displaced client polls on from the token it got and misses nothing.
+    const again = track(hub.wait("alice", first.value!.next, 30_000, undefined, "s1"));
+    await nextTurn();
+    expect(second.value).toEqual({ events: [], next: hub.currentToken() });
+    hub.publish(["alice"], ev(2));
+    await nextTurn();
+    for (const poll of [otherSession, third, again]) expect(poll.value!.events).toEqual([ev(2)]);
+    expect(hub.stats()).toMatchObject({ waiters: 0, displaced: 2, timerArmed: false });
+  });
+
+  it("answers an account's oldest parked poll, across its sessions, when a new one passes maxWaitsPerAccount", async () => {
+    const hub = new SyncHub({ maxWaitsPerSession: 10, maxWaitsPerAccount: 3 });
+    const since = hub.currentToken();
+    const polls = ["s1", "s2", "s3"].map((session) => track(hub.wait("alice", since, 30_000, undefined, session)));
+    const bobs = [1, 2, 3].map(() => track(hub.wait("bob", since, 30_000)));
+    const newest = track(hub.wait("alice", since, 30_000, undefined, "s4"));
+    await nextTurn();
+    expect(polls.map((p) => p.settled)).toEqual([true, false, false]);
+    expect(polls[0]!.value).toEqual({ events: [], next: since });
+    expect([...bobs, newest].some((p) => p.settled)).toBe(false);
+    // Polls without a session count against their account too.
+    const fourthBob = track(hub.wait("bob", since, 30_000));
+    await nextTurn();
+    expect(bobs.map((p) => p.settled)).toEqual([true, false, false]);
+    expect(fourthBob.settled).toBe(false);
+    expect(hub.stats()).toMatchObject({ waiters: 6, displaced: 2 });
+    hub.close();
+  });
+
+  it("keeps a poll that displaced the last one of an idle user wakeable", async () => {
+    const hub = new SyncHub({ maxWaitsPerAccount: 1 });
+    const since = hub.currentToken();
+    const old = track(hub.wait("alice", since, 30_000));
+    const current = track(hub.wait("alice", since, 30_000));
+    await nextTurn();
+    expect(old.settled).toBe(true);
+    expect(hub.stats()).toMatchObject({ users: 1, waiters: 1 });
+    hub.publish(["alice"], ev(1));
+    await nextTurn();
+    expect(current.value?.events).toEqual([ev(1)]);
+  });
+
+  it("refuses a poll that would park past maxWaits with OVERLOADED, and still answers polls that have events", async () => {
+    vi.useFakeTimers();
+    const hub = new SyncHub({ maxWaits: 2, retryAfterSeconds: 7 });
+    const since = hub.currentToken();
+    const polls = [track(hub.wait("alice", since, 1_000)), track(hub.wait("bob", since, 5_000))];
+    const refused = await hub.wait("carol", since, 5_000).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(MirageError);
+    expect(refused).toMatchObject({ code: "OVERLOADED", details: { retryAfterSeconds: 7 } });
+    expect(hub.stats()).toMatchObject({ waiters: 2, refused: 1, displaced: 0 });
+    // Nothing to wait for: answered as usual, at capacity or not.
+    hub.publish(["carol"], ev(1));
+    expect((await hub.wait("carol", since, 5_000)).events).toEqual([ev(1)]);
+    expect((await hub.wait("carol", hub.currentToken(), 0)).events).toEqual([]);
+    expect(hub.stats()).toMatchObject({ waiters: 2, refused: 1 });
+    // Once a poll ends, there is room again.
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(polls[0]!.settled).toBe(true);
+    const later = track(hub.wait("carol", hub.currentToken(), 5_000));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(later.settled).toBe(false);
+    expect(hub.stats()).toMatchObject({ waiters: 2, refused: 1 });
+    hub.close();
+  });
+
   it("answers parked polls on close and stops parking", async () => {
     const hub = new SyncHub();
     const since = hub.currentToken();

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { AccountService } from "../../platform/accounts/AccountService.js";
 import type { SyncHub } from "../../platform/sync/SyncHub.js";
 import { authenticate } from "../authenticate.js";
-import { errorResponses } from "../schemas/common.js";
+import { ErrorResponse, errorResponses } from "../schemas/common.js";
 
 const SyncQuery = Type.Object(
   {
@@ -55,9 +55,15 @@ const SyncResponse = Type.Object({
   next: Type.String({ description: "The `since` of the next request." }),
 });
 
+const Overloaded = Type.Ref(ErrorResponse, {
+  description: "`OVERLOADED`: too many polls are waiting server-wide; poll again after `Retry-After` seconds.",
+  headers: { "retry-after": Type.Integer({ minimum: 1, description: "Seconds to wait before polling again." }) },
+});
+
 /**
  * Long-poll: answers at once when the account has new events after `since`, else waits up
- * to `timeout`. A disconnected client's wait is released immediately.
+ * to `timeout`. A disconnected client's wait is released immediately; a session or account
+ * over its bound of parked polls has its oldest answered (empty) to make room for the new one.
  */
 export async function syncRoutes(app: FastifyInstance, opts: { accounts: AccountService; hub: SyncHub }): Promise<void> {
   app.get<{ Querystring: { since?: string; timeout?: number } }>(
@@ -69,7 +75,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { accounts: Account
         tags: ["sync"],
         security: [{ bearer: [] }],
         querystring: SyncQuery,
-        response: { 200: SyncResponse, ...errorResponses(400, 401) },
+        response: { 200: SyncResponse, ...errorResponses(400, 401), 503: Overloaded },
       },
     },
     async (request, reply) => {
@@ -77,7 +83,8 @@ export async function syncRoutes(app: FastifyInstance, opts: { accounts: Account
       const onClose = () => controller.abort(new Error("client went away"));
       request.raw.once("close", onClose);
       try {
-        return await opts.hub.wait(request.auth!.account.name, request.query.since, request.query.timeout ?? 30_000, controller.signal);
+        const { account, session } = request.auth!;
+        return await opts.hub.wait(account.name, request.query.since, request.query.timeout ?? 30_000, controller.signal, session);
       } catch (error) {
         if (!controller.signal.aborted) throw error;
         // A client leaving mid-wait is how long-polls normally end: nobody is left to answer.

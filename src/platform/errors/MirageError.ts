@@ -37,6 +37,8 @@ export const ErrorCodes = {
   homeserverUnavailable: "HOMESERVER_UNAVAILABLE",
   /** Media is larger than Mirage is willing to serve. */
   mediaTooLarge: "MEDIA_TOO_LARGE",
+  /** Mirage is at a capacity bound for this kind of request; try again after `details.retryAfterSeconds`. */
+  overloaded: "OVERLOADED",
   /** A feature was asked for that this build does not provide. */
   notAvailable: "NOT_AVAILABLE",
   /** An unexpected failure; details are in the server log only. */

@@ -1,3 +1,4 @@
+import { ErrorCodes, MirageError } from "../errors/MirageError.js";
 import { DeadlineQueue } from "./DeadlineQueue.js";
 import { Deque } from "./Deque.js";
 import { invalidSyncToken } from "./invalidSyncToken.js";
@@ -30,6 +31,12 @@ import { type Published, UserFeed, type Waiter } from "./UserFeed.js";
  * Lifecycle: built once by the composition root and handed to the domain services (which call
  * `publish`) and the sync route (which calls `wait`); `close` on shutdown.
  *
+ * Bounds: at most `maxWaitsPerSession` parked polls per session and `maxWaitsPerAccount` per
+ * user; a new poll past either answers that session's (or user's) oldest at once, empty with the
+ * current token, as a timeout would — what Matrix clients expect when a newer request replaces
+ * theirs. Past `maxWaits` parked in all, a poll that would park is refused with `OVERLOADED`
+ * (503 and `Retry-After` over HTTP); polls that have something to return are still answered.
+ *
  * Cost: publish is O(recipients); a parked poll is one small object, one heap slot and no timer
  * of its own (a single timer is armed for the earliest deadline); waking is O(woken polls) and
  * happens in one microtask after the publishing code returns, so changes published together in
@@ -47,12 +54,18 @@ export class SyncHub {
   private readonly maxRetainedDeliveries: number;
   private readonly batchLimit: number;
   private readonly maxTimeoutMs: number;
+  private readonly maxWaitsPerSession: number;
+  private readonly maxWaitsPerAccount: number;
+  private readonly maxWaits: number;
+  private readonly retryAfterSeconds: number;
   private readonly now: () => number;
   private seq = 0;
   /** Highest seq dropped by global eviction: a user with no feed has nothing retained above it. */
   private horizon = 0;
   private deliveries = 0;
   private waiterCount = 0;
+  private displaced = 0;
+  private refused = 0;
   private wakeScheduled = false;
   private closed = false;
 
@@ -62,6 +75,10 @@ export class SyncHub {
     this.maxRetainedDeliveries = positive(options.maxRetainedDeliveries ?? 500_000, "maxRetainedDeliveries");
     this.batchLimit = positive(options.batchLimit ?? 100, "batchLimit");
     this.maxTimeoutMs = positive(options.maxTimeoutMs ?? 120_000, "maxTimeoutMs");
+    this.maxWaitsPerSession = positive(options.maxWaitsPerSession ?? Infinity, "maxWaitsPerSession");
+    this.maxWaitsPerAccount = positive(options.maxWaitsPerAccount ?? Infinity, "maxWaitsPerAccount");
+    this.maxWaits = positive(options.maxWaits ?? Infinity, "maxWaits");
+    this.retryAfterSeconds = positive(options.retryAfterSeconds ?? 5, "retryAfterSeconds");
     this.now = options.now ?? (() => Date.now());
     this.deadlines = new DeadlineQueue<Waiter>((expired) => this.expire(expired), this.now);
   }
@@ -106,7 +123,8 @@ export class SyncHub {
   }
 
   /**
-   * Called by the sync route once per request, for the authenticated user.
+   * Called by the sync route once per request, for the authenticated user and their session
+   * (which the per-session bound counts; without one, only the per-user and total bounds apply).
    *
    * - `since` undefined: resolves at once with no events and the current token (the client loads
    *   current state elsewhere first, then polls from this token).
@@ -116,13 +134,15 @@ export class SyncHub {
    *   publish), or `timeoutMs` passes (resolves with no events and `next` = the current token:
    *   nothing for this user happened in between, and a fresh position keeps an idle client from
    *   falling behind the retention window; it equals `since` when nothing was published at all),
-   *   or `signal` aborts (rejects with the signal's reason at once and keeps nothing).
+   *   or `signal` aborts (rejects with the signal's reason at once and keeps nothing), or a newer
+   *   poll of the same session or user displaces it (resolves as on timeout; see Bounds).
    * - `timeoutMs` ≤ 0 answers at once; longer than `maxTimeoutMs` is shortened.
    *
    * Rejects with MirageError `INVALID_INPUT` (see invalidSyncToken) when `since` is garbage,
-   * forged, from another process, ahead of the hub, or older than what is retained for `user`.
+   * forged, from another process, ahead of the hub, or older than what is retained for `user`;
+   * with `OVERLOADED` (details.retryAfterSeconds) when it would park past `maxWaits`.
    */
-  wait(user: string, since: string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<SyncBatch> {
+  wait(user: string, since: string | undefined, timeoutMs: number, signal?: AbortSignal, session?: string): Promise<SyncBatch> {
     if (since === undefined) return Promise.resolve(this.empty());
     let sinceSeq: number;
     try {
@@ -141,6 +161,13 @@ export class SyncHub {
     const timeout = Number.isFinite(timeoutMs) ? Math.min(this.maxTimeoutMs, timeoutMs) : 0;
     if (timeout <= 0 || this.closed) return Promise.resolve(this.empty());
 
+    if (feed !== undefined) this.makeRoom(feed, session);
+    if (this.waiterCount >= this.maxWaits) {
+      this.refused++;
+      return Promise.reject(overloaded(this.retryAfterSeconds));
+    }
+    // Making room may have forgotten a feed left idle.
+    feed = this.feeds.get(user);
     if (feed === undefined) {
       feed = new UserFeed(user, this.horizon);
       this.feeds.set(user, feed);
@@ -149,6 +176,7 @@ export class SyncHub {
     return new Promise<SyncBatch>((resolve, reject) => {
       const waiter: Waiter = {
         feed: parkedOn,
+        session,
         since: sinceSeq,
         deadline: now + timeout,
         heapIndex: -1,
@@ -166,6 +194,12 @@ export class SyncHub {
         signal.addEventListener("abort", waiter.onAbort, { once: true });
       }
       parkedOn.waiters.add(waiter);
+      if (session !== undefined) {
+        parkedOn.sessions ??= new Map();
+        let ofSession = parkedOn.sessions.get(session);
+        if (ofSession === undefined) parkedOn.sessions.set(session, (ofSession = new Set()));
+        ofSession.add(waiter);
+      }
       this.waiterCount++;
       this.deadlines.add(waiter);
     });
@@ -185,6 +219,8 @@ export class SyncHub {
     return {
       users: this.feeds.size,
       waiters: this.waiterCount,
+      displaced: this.displaced,
+      refused: this.refused,
       deliveries: this.deliveries,
       events: this.log.length,
       timerArmed: this.deadlines.armed,
@@ -259,6 +295,18 @@ export class SyncHub {
     }
   }
 
+  /** Answers the oldest parked polls of `session` and of the feed's user while either is at its bound. */
+  private makeRoom(feed: UserFeed, session: string | undefined): void {
+    const ofSession = session === undefined ? undefined : feed.sessions?.get(session);
+    while (ofSession !== undefined && ofSession.size >= this.maxWaitsPerSession) this.displace(oldest(ofSession));
+    while (feed.waiters.size >= this.maxWaitsPerAccount) this.displace(oldest(feed.waiters));
+  }
+
+  private displace(waiter: Waiter): void {
+    this.displaced++;
+    this.answer(waiter);
+  }
+
   private expire(expired: Waiter[]): void {
     for (const waiter of expired) this.answer(waiter);
   }
@@ -282,6 +330,12 @@ export class SyncHub {
   private detach(waiter: Waiter): void {
     waiter.settled = true;
     this.waiterCount--;
+    if (waiter.session !== undefined) {
+      const sessions = waiter.feed.sessions!;
+      const ofSession = sessions.get(waiter.session)!;
+      ofSession.delete(waiter);
+      if (ofSession.size === 0) sessions.delete(waiter.session);
+    }
     this.deadlines.remove(waiter);
     if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener("abort", waiter.onAbort);
     waiter.onAbort = undefined;
@@ -309,6 +363,16 @@ export class SyncHub {
       }
     }
   }
+}
+
+function oldest(waiters: Set<Waiter>): Waiter {
+  return waiters.values().next().value!;
+}
+
+function overloaded(retryAfterSeconds: number): MirageError {
+  return new MirageError(ErrorCodes.overloaded, "Too many clients are waiting for events right now; try again shortly.", {
+    details: { retryAfterSeconds },
+  });
 }
 
 function positive(value: number, name: string): number {

@@ -10,6 +10,17 @@ export interface SyncHubOptions {
   batchLimit?: number;
   /** Longer poll timeouts are shortened to this, in ms. Default 120,000. */
   maxTimeoutMs?: number;
+  /**
+   * Most polls one session may have parked; a new one past it answers the session's oldest at
+   * once, as a timeout would. Default unlimited (the app passes `api.sync.maxWaitsPerSession`).
+   */
+  maxWaitsPerSession?: number;
+  /** Most polls one user may have parked, across sessions; as `maxWaitsPerSession`. Default unlimited. */
+  maxWaitsPerAccount?: number;
+  /** Most polls parked in all; a poll that would park past it is refused with `OVERLOADED`. Default unlimited. */
+  maxWaits?: number;
+  /** The `retryAfterSeconds` of that refusal. Default 5. */
+  retryAfterSeconds?: number;
   /** Clock for deadlines and retention. Default `Date.now`. */
   now?: () => number;
 }

@@ -4,6 +4,10 @@ export interface SyncHubStats {
   users: number;
   /** Parked polls. */
   waiters: number;
+  /** Polls answered early, since the start, to make room for a newer one of the same session or user. */
+  displaced: number;
+  /** Polls refused, since the start, because `maxWaits` were parked. */
+  refused: number;
   /** Retained (event, recipient) pairs. */
   deliveries: number;
   /** Retained distinct events. */

@@ -16,6 +16,8 @@ export interface Published {
 /** A parked long-poll. */
 export interface Waiter extends Scheduled {
   feed: UserFeed;
+  /** The session that made the poll, when the caller named one; its parked polls are capped. */
+  session: string | undefined;
   since: number;
   /** Set once the poll is answered or abandoned; it is then in no set, heap or listener. */
   settled: boolean;
@@ -31,7 +33,10 @@ export interface Waiter extends Scheduled {
  */
 export class UserFeed {
   readonly events = new Deque<Published>();
+  /** Parked polls, oldest first. */
   readonly waiters = new Set<Waiter>();
+  /** The same polls by session, oldest first, for those that named one; made on first use. */
+  sessions: Map<string, Set<Waiter>> | undefined;
 
   /**
    * @param floor every event for this user with a seq above it is still in `events`; a poll
