@@ -1,7 +1,8 @@
 /**
  * What happened in Mirage, as facts for the sync hub, the Matrix bridge and plugins.
  * Emitted after the change is durable; `audience` lists the Mirage accounts who should see it
- * live (room members, a post's author and commenters, …).
+ * live (room members, a post's author and commenters, …), only among those who may read its
+ * target by the rule its read routes apply (`roomRules`, `postVisibleTo`).
  */
 export type DomainEvent =
   | { type: "room.created"; roomId: string; by: string }
