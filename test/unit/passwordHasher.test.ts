@@ -10,7 +10,8 @@ describe("ScryptPasswordHasher", () => {
     expect(await hasher.verify("correct horse battery stapler", stored)).toBe(false);
     expect(await hasher.verify("x", "not a hash")).toBe(false);
     expect(await hasher.hash("same")).not.toBe(await hasher.hash("same"));
-  });
+    // Five real scrypt runs at 128 MiB each: on a loaded machine they outlast vitest's 5 s default.
+  }, 60_000);
 
   it("never blocks the event loop while hashing", async () => {
     const hasher = new ScryptPasswordHasher();
