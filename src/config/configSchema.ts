@@ -14,6 +14,8 @@ import { Type, type Static, type TSchema } from "@sinclair/typebox";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+const LOG_FORMATS = ["auto", "json", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 const httpUrl = (description: string, extra: Record<string, unknown> = {}) =>
   Type.String({
@@ -227,8 +229,15 @@ export const ConfigSchema = Type.Object(
             errorMessage: "must be one of fatal, error, warn, info, debug, trace, silent",
           }),
         ),
+        format: Type.Unsafe<LogFormat>(
+          Type.Union(LOG_FORMATS.map((f) => Type.Literal(f)), {
+            description: "json: one JSON object per line (for log collectors); pretty: human-readable lines; auto: pretty when standard output is a terminal, else json.",
+            default: "auto",
+            errorMessage: "must be one of auto, json, pretty",
+          }),
+        ),
       },
-      { description: "Structured JSON logs on standard output." },
+      { description: "Structured logs on standard output." },
     ),
   },
   { additionalProperties: false },
