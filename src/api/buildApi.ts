@@ -27,6 +27,7 @@ import { syncRoutes } from "./routes/syncRoutes.js";
 import { healthRoutes, type HealthSource } from "./routes/healthRoutes.js";
 import { mediaRoutes, type MediaRoutesOptions } from "./routes/mediaRoutes.js";
 import { documentFrameworkErrors, sharedSchemas } from "./schemas/common.js";
+import { identifierSchemas } from "./schemas/identifierSchemas.js";
 
 export interface ApiDeps {
   logger: Logger;
@@ -75,7 +76,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       void plain.code((error as { statusCode?: number }).statusCode ?? 400).send({ error: { code: ErrorCodes.invalidInput, message: error.message } });
     },
   });
-  const schemas = [...sharedSchemas, ...chatSchemas, ...profileSchemas, ...reactionSchemas, ...blogSchemas];
+  const schemas = [...sharedSchemas, ...identifierSchemas, ...chatSchemas, ...profileSchemas, ...reactionSchemas, ...blogSchemas];
   app.setValidatorCompiler(validatorCompiler(schemas));
   app.decorateRequest("auth", null);
   app.setErrorHandler(errorHandler);
@@ -84,6 +85,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.addHook("onRoute", (route) => documentFrameworkErrors(route.schema));
 
   await app.register(swagger, {
+    // Shared schemas keep their names in the document (Handle, ReactionKey, …).
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === "string" ? json.$id : `def-${i}`) },
     openapi: {
       info: { title: "Mirage API", version: deps.version ?? "0", description: "Mirage's side API. Errors: {\"error\": {\"code\", \"message\"}}." },
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },

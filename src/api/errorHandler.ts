@@ -23,6 +23,14 @@ export interface ErrorBody {
 
 const body = (code: string, message: string): ErrorBody => ({ error: { code, message } });
 
+/** A schema's own `errorMessage` (the grammar in words) where it has one, else Ajv's. */
+function validationMessage(error: FastifyError): string {
+  const first = error.validation?.[0] as { instancePath?: string; parentSchema?: { errorMessage?: unknown } } | undefined;
+  const own = first?.parentSchema?.errorMessage;
+  if (typeof own !== "string") return error.message;
+  return `${error.validationContext ?? "input"}${first?.instancePath ?? ""} ${own}`;
+}
+
 /**
  * Every error leaves the API as `{"error": {"code", "message"}}`. Client errors keep their
  * message; server errors are logged with their details and answered with a generic message.
@@ -44,7 +52,7 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    return reply.code(400).send(body(ErrorCodes.invalidInput, fastifyError.message));
+    return reply.code(400).send(body(ErrorCodes.invalidInput, validationMessage(fastifyError)));
   }
   const status = fastifyError.statusCode ?? 500;
   if (status === 429) return reply.code(429).send(body(ErrorCodes.rateLimited, "Too many requests"));
