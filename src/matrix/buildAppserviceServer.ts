@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from "../log/createLogger.js";
 import type { AppserviceTransaction, TransactionInbox } from "../platform/ports/TransactionInbox.js";
 import type { AppserviceMetrics } from "./appserviceMetrics.js";
+import { clientErrorHandler } from "../http/clientErrorHandler.js";
 import { hsTokenMatches, presentedToken } from "./hsTokenMatches.js";
 
 export interface AppserviceServerDeps {
@@ -60,6 +61,13 @@ export function buildAppserviceServer(deps: AppserviceServerDeps): FastifyInstan
     bodyLimit: MAX_TRANSACTION_BYTES,
     // Request lines would carry `?access_token=` from older homeservers.
     logController: new LogController({ disableRequestLogging: true }),
+    // Answers the router (414: a path segment too long) and Node's parser (431: header fields
+    // too large, 400: malformed) give on their own, in the Matrix error shape.
+    frameworkErrors: (error, _request, reply) => {
+      const status = (error as { statusCode?: number }).statusCode ?? 400;
+      void matrixError(reply as unknown as FastifyReply, status, status === 414 ? "M_TOO_LARGE" : "M_UNRECOGNIZED", error.message);
+    },
+    clientErrorHandler: clientErrorHandler((status, message) => ({ errcode: status === 431 ? "M_TOO_LARGE" : "M_UNRECOGNIZED", error: message })),
   });
 
   app.addHook("onRequest", async (request, reply) => {
