@@ -26,7 +26,7 @@ import { validatorCompiler } from "./validatorCompiler.js";
 import { ErrorCodes } from "../platform/errors/MirageError.js";
 import { profileRoutes, profileSchemas } from "./routes/profileRoutes.js";
 import { syncRoutes } from "./routes/syncRoutes.js";
-import { healthRoutes, type HealthSource } from "./routes/healthRoutes.js";
+import { healthRoutes, type HealthSource, type OperationsAccess } from "./routes/healthRoutes.js";
 import { mediaRoutes, type MediaRoutesOptions } from "./routes/mediaRoutes.js";
 import { documentFrameworkErrors, sharedSchemas } from "./schemas/common.js";
 import { identifierSchemas } from "./schemas/identifierSchemas.js";
@@ -57,6 +57,8 @@ export interface ApiDeps {
   /** `GET /media/{server}/{mediaId}`: Matrix media for web pages. */
   media?: MediaRoutesOptions;
   version?: string;
+  /** Who sees /health's details and /metrics; default: nobody gets details, /metrics served openly. */
+  operations?: OperationsAccess;
 }
 
 /** Path segments carry Matrix IDs and percent-encoded emoji reaction keys. */
@@ -107,7 +109,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   // Limits apply only to routes that ask for one in their config.
   await app.register(rateLimit, { global: false });
 
-  await app.register(healthRoutes, { health: deps.health, registry: deps.registry });
+  await app.register(healthRoutes, {
+    health: deps.health,
+    registry: deps.registry,
+    access: deps.operations ?? { token: "", metricsRequireToken: false, serveMetrics: true },
+  });
   if (deps.media) await app.register(mediaRoutes, deps.media);
   if (deps.accounts) {
     await app.register(accountRoutes, {
