@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Registry } from "prom-client";
 import { bearerTokenMatches } from "../../http/bearerTokenMatches.js";
+import { ErrorCodes } from "../../platform/errors/MirageError.js";
 import { errorResponses } from "../schemas/common.js";
 
 /** What the health route reports; supplied by the composition root. */
@@ -95,7 +96,7 @@ export async function healthRoutes(app: FastifyInstance, opts: { health: HealthS
     },
     async (request, reply: FastifyReply) => {
       if (access.metricsRequireToken && !operator(request)) {
-        return reply.code(401).header("www-authenticate", "Bearer").send({ error: { code: "UNAUTHENTICATED", message: "Metrics need the operations token." } });
+        return reply.code(401).header("www-authenticate", "Bearer").send({ error: { code: ErrorCodes.unauthenticated, message: "Metrics need the operations token." } });
       }
       reply.header("content-type", opts.registry.contentType);
       return opts.registry.metrics();
