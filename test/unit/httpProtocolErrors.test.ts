@@ -117,6 +117,19 @@ describe("the appservice listener's answers to oversized requests", () => {
     await app.close();
   });
 
+  it("answers another method on a known endpoint 405 M_UNRECOGNIZED with Allow, and unknown paths 404", async () => {
+    const auth = "Authorization: Bearer hs\r\n";
+    for (const method of ["TRACE", "GET", "FOO"]) {
+      const res = await raw(port, request(method, "/_matrix/app/v1/transactions/t1", auth));
+      expect([method, res.status]).toEqual([method, 405]);
+      expect(res.headers.allow).toBe("PUT");
+      expect(res.body).toEqual({ errcode: "M_UNRECOGNIZED", error: expect.any(String) });
+    }
+    const unknown = await raw(port, request("TRACE", "/_matrix/app/v1/nothing", auth));
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.errcode).toBe("M_UNRECOGNIZED");
+  });
+
   it("uses the Matrix error shape for 431 and 414", async () => {
     const headers = await raw(port, request("PUT", "/_matrix/app/v1/transactions/t1", `Authorization: Bearer hs\r\n${bigHeader}`));
     expect(headers.status).toBe(431);
