@@ -8,6 +8,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['test/setup/quietDependencyWarnings.ts'],
         },
       },
       {
@@ -16,6 +17,7 @@ export default defineConfig({
           include: ['test/e2e/**/*.e2e.test.ts'],
           environment: 'node',
           globalSetup: ['test/e2e/globalSetup.ts'],
+          setupFiles: ['test/setup/quietDependencyWarnings.ts', 'test/setup/sdkLogOnFailure.ts'],
           testTimeout: 60_000,
           // Hooks start apps and wait on Synapse; globalSetup (the pip install) has no timeout.
           hookTimeout: 240_000,

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { closeAll as closeCryptoStores, configure as configureCrypto } from "@matrix-org/matrix-sdk-crypto-nodejs";
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { buildApi } from "./api/buildApi.js";
+import { buildOperationsServer } from "./api/buildOperationsServer.js";
 import type { MirageConfig } from "./config/configSchema.js";
 import type { Logger } from "./log/createLogger.js";
 import { createAppserviceMetrics } from "./matrix/appserviceMetrics.js";
@@ -178,6 +179,10 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     accountForMatrixId: (id) => ghostPattern.exec(id)?.[1],
   });
 
+  const health = { version: VERSION, homeserver: () => monitor.status(), pendingWork };
+  const operationsAccess = { token: config.operations.token, metricsRequireToken: config.operations.metrics.requireToken };
+  const operationsApi =
+    config.operations.metrics.port === 0 ? undefined : await buildOperationsServer({ logger, registry, health, access: operationsAccess });
   const api = await buildApi({
     logger,
     registry,
@@ -185,7 +190,8 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     bodyLimitBytes: config.api.bodyLimitBytes,
     corsOrigins: config.api.cors.origins,
     version: VERSION,
-    health: { version: VERSION, homeserver: () => monitor.status(), pendingWork },
+    health,
+    operations: { ...operationsAccess, serveMetrics: config.operations.metrics.port === 0 },
     chat: platform.chat,
     profiles: platform.profiles,
     sync: hub,
@@ -221,6 +227,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       if (pruned > 0) logger.debug({ pruned }, "pruned old transaction ids");
       await appserviceApi.listen({ port: config.appservice.port, host: config.appservice.bindAddress });
       await api.listen({ port: config.api.port, host: config.api.bindAddress });
+      await operationsApi?.listen({ port: config.operations.metrics.port, host: config.operations.metrics.bindAddress });
       started = true;
       logger.info(
         { appservice: `${config.appservice.bindAddress}:${config.appservice.port}`, api: `${config.api.bindAddress}:${config.api.port}`, version: VERSION },
@@ -240,6 +247,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       await processorLoop.stop();
       await outboxLoop.stop();
       if (started) await api.close();
+      if (started) await operationsApi?.close();
       if (crypto) await closeCryptoStores();
       await store.close();
       logger.info("Mirage stopped");

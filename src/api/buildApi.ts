@@ -6,7 +6,9 @@ import type { Registry } from "prom-client";
 import type { Logger } from "../log/createLogger.js";
 import type { AccountService } from "../platform/accounts/AccountService.js";
 import type { WriteThrottle } from "../platform/accounts/WriteThrottle.js";
-import { errorHandler, notFoundHandler } from "./errorHandler.js";
+import { errorHandler, notFoundHandler, protocolErrorBody } from "./errorHandler.js";
+import { AllowedMethods } from "../http/AllowedMethods.js";
+import { clientErrorHandler } from "../http/clientErrorHandler.js";
 import { accountRoutes } from "./routes/accountRoutes.js";
 import { chatRoutes } from "./routes/chatRoutes.js";
 import { chatSchemas } from "./schemas/chatSchemas.js";
@@ -25,9 +27,10 @@ import { ErrorCodes } from "../platform/errors/MirageError.js";
 import { profileRoutes, profileSchemas } from "./routes/profileRoutes.js";
 import { syncRoutes } from "./routes/syncRoutes.js";
 import { registerSyncMetrics } from "./syncMetrics.js";
-import { healthRoutes, type HealthSource } from "./routes/healthRoutes.js";
+import { healthRoutes, type HealthSource, type OperationsAccess } from "./routes/healthRoutes.js";
 import { mediaRoutes, type MediaRoutesOptions } from "./routes/mediaRoutes.js";
 import { documentFrameworkErrors, sharedSchemas } from "./schemas/common.js";
+import { identifierSchemas } from "./schemas/identifierSchemas.js";
 
 export interface ApiDeps {
   logger: Logger;
@@ -55,7 +58,12 @@ export interface ApiDeps {
   /** `GET /media/{server}/{mediaId}`: Matrix media for web pages. */
   media?: MediaRoutesOptions;
   version?: string;
+  /** Who sees /health's details and /metrics; default: nobody gets details, /metrics served openly. */
+  operations?: OperationsAccess;
 }
+
+/** Path segments carry Matrix IDs and percent-encoded emoji reaction keys. */
+const MAX_PARAM_LENGTH = 1024;
 
 function requestForLog(request: FastifyRequest): Record<string, unknown> {
   return { id: request.id, method: request.method, route: request.routeOptions?.url ?? "(no route)" };
@@ -63,28 +71,36 @@ function requestForLog(request: FastifyRequest): Record<string, unknown> {
 
 /** Builds the HTTP side without listening, so tests drive it through `inject()`. */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const allowed = new AllowedMethods({ maxParamLength: MAX_PARAM_LENGTH });
   const app = Fastify({
     // Request logs name the route, never the URL (ids, reaction keys, sync positions) or the client's address.
     loggerInstance: deps.logger.child({ component: "api" }, { serializers: { req: requestForLog } }) as FastifyBaseLogger,
     trustProxy: deps.trustProxy,
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
-    // Path segments carry Matrix IDs and percent-encoded emoji reaction keys.
-    routerOptions: { maxParamLength: 1024 },
-    // Errors the router raises itself (bad percent-encoding, …) keep the one error shape.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors the router raises itself (bad percent-encoding, a path segment too long: 414) keep the one error shape.
     frameworkErrors: (error, _request, reply) => {
       const plain = reply as unknown as FastifyReply;
-      void plain.code((error as { statusCode?: number }).statusCode ?? 400).send({ error: { code: ErrorCodes.invalidInput, message: error.message } });
+      const status = (error as { statusCode?: number }).statusCode ?? 400;
+      void plain.code(status).send({ error: { code: status === 414 ? ErrorCodes.requestTooLarge : ErrorCodes.invalidInput, message: error.message } });
     },
+    // …and so do requests Node's parser refuses before routing (431 header fields too large, …).
+    clientErrorHandler: clientErrorHandler(protocolErrorBody, (path) => allowed.for(path)),
   });
-  const schemas = [...sharedSchemas, ...chatSchemas, ...profileSchemas, ...reactionSchemas, ...blogSchemas];
+  const schemas = [...sharedSchemas, ...identifierSchemas, ...chatSchemas, ...profileSchemas, ...reactionSchemas, ...blogSchemas];
   app.setValidatorCompiler(validatorCompiler(schemas));
   app.decorateRequest("auth", null);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  app.setNotFoundHandler(notFoundHandler((path) => allowed.for(path)));
   for (const schema of schemas) app.addSchema(schema);
-  app.addHook("onRoute", (route) => documentFrameworkErrors(route.schema));
+  app.addHook("onRoute", (route) => {
+    documentFrameworkErrors(route.schema);
+    allowed.add(route.method, route.url);
+  });
 
   await app.register(swagger, {
+    // Shared schemas keep their names in the document (Handle, ReactionKey, …).
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === "string" ? json.$id : `def-${i}`) },
     openapi: {
       info: { title: "Mirage API", version: deps.version ?? "0", description: "Mirage's side API. Errors: {\"error\": {\"code\", \"message\"}}." },
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
@@ -94,7 +110,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   // Limits apply only to routes that ask for one in their config.
   await app.register(rateLimit, { global: false });
 
-  await app.register(healthRoutes, { health: deps.health, registry: deps.registry });
+  await app.register(healthRoutes, {
+    health: deps.health,
+    registry: deps.registry,
+    access: deps.operations ?? { token: "", metricsRequireToken: false, serveMetrics: true },
+  });
   if (deps.media) await app.register(mediaRoutes, deps.media);
   if (deps.accounts) {
     await app.register(accountRoutes, {

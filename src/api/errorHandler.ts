@@ -16,6 +16,9 @@ export const HTTP_STATUS_FOR: Readonly<Record<ErrorCode, number>> = {
   // As the Matrix spec answers a download too large for the server to serve.
   MEDIA_TOO_LARGE: 502,
   NOT_AVAILABLE: 501,
+  METHOD_NOT_ALLOWED: 405,
+  // 414 for a URI (or a path segment) too long, 431 for header fields; both carry this code.
+  REQUEST_TOO_LARGE: 431,
 };
 
 export interface ErrorBody {
@@ -23,6 +26,14 @@ export interface ErrorBody {
 }
 
 const body = (code: string, message: string): ErrorBody => ({ error: { code, message } });
+
+/** A schema's own `errorMessage` (the grammar in words) where it has one, else Ajv's. */
+function validationMessage(error: FastifyError): string {
+  const first = error.validation?.[0] as { instancePath?: string; parentSchema?: { errorMessage?: unknown } } | undefined;
+  const own = first?.parentSchema?.errorMessage;
+  if (typeof own !== "string") return error.message;
+  return `${error.validationContext ?? "input"}${first?.instancePath ?? ""} ${own}`;
+}
 
 /**
  * Every error leaves the API as `{"error": {"code", "message"}}`. Client errors keep their
@@ -46,7 +57,7 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    return reply.code(400).send(body(ErrorCodes.invalidInput, fastifyError.message));
+    return reply.code(400).send(body(ErrorCodes.invalidInput, validationMessage(fastifyError)));
   }
   const status = fastifyError.statusCode ?? 500;
   if (status === 429) return reply.code(429).send(body(ErrorCodes.rateLimited, "Too many requests"));
@@ -58,6 +69,20 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
   return reply.code(500).send(body(ErrorCodes.internal, "Internal error"));
 }
 
-export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return reply.code(404).send(body(ErrorCodes.notFound, `No route for ${request.method} ${request.url.split("?")[0]}`));
+/** The error body for an answer Node's HTTP parser forces (431, 400, 408; 405 for a method it does not know). */
+export function protocolErrorBody(status: number, message: string): ErrorBody {
+  const code = status === 431 ? ErrorCodes.requestTooLarge : status === 405 ? ErrorCodes.methodNotAllowed : ErrorCodes.invalidInput;
+  return body(code, message);
+}
+
+/** 404 for an unknown path; 405 with `Allow` for a known path asked with another method (TRACE, …). */
+export function notFoundHandler(allowedFor: (path: string) => readonly string[]) {
+  return (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const path = request.url.split("?")[0]!;
+    const allowed = allowedFor(path);
+    if (allowed.length > 0) {
+      return reply.code(405).header("allow", allowed.join(", ")).send(body(ErrorCodes.methodNotAllowed, `${request.method} is not allowed here; allowed: ${allowed.join(", ")}`));
+    }
+    return reply.code(404).send(body(ErrorCodes.notFound, `No route for ${request.method} ${path}`));
+  };
 }

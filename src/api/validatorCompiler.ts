@@ -12,7 +12,8 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
  */
 export function validatorCompiler(sharedSchemas: readonly AnySchema[]): FastifySchemaCompiler<AnySchema> {
   const make = (coerceTypes: false | "array") => {
-    const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: false, strict: false });
+    // verbose: errors carry their schema, so a schema's own `errorMessage` can be answered.
+    const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: false, strict: false, verbose: true });
     addFormats(ajv);
     for (const schema of sharedSchemas) ajv.addSchema(schema);
     return ajv;

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { ConfigError } from "../config/ConfigError.js";
 import { loadConfig } from "../config/loadConfig.js";
-import { createLogger } from "../log/createLogger.js";
+import { createLogger, resolveLogFormat } from "../log/createLogger.js";
 import { buildRegistration, readRegistration, writeRegistration } from "../matrix/registration.js";
 import { isMirageError } from "../platform/errors/MirageError.js";
 import { VERSION } from "../version.js";
@@ -29,7 +29,7 @@ export const cliCommands: CliCommand[] = [
     options: { ...configOption },
     async run(flags) {
       const { config, file } = await loadConfig({ file: resolveConfigFile(flags.config as string | undefined) });
-      const logger = createLogger(config.logging.level);
+      const logger = createLogger(config.logging.level, undefined, resolveLogFormat(config.logging.format, process.stdout.isTTY === true));
       if (file === undefined) logger.info("no config file; using defaults and MIRAGE_* environment variables");
       const registration = await ensureRegistration(config, logger);
       // A library's forgotten promise must not take the bridge down; it is logged instead.

@@ -14,6 +14,8 @@ import { Type, type Static, type TSchema } from "@sinclair/typebox";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+const LOG_FORMATS = ["auto", "json", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 const httpUrl = (description: string, extra: Record<string, unknown> = {}) =>
   Type.String({
@@ -183,6 +185,34 @@ export const ConfigSchema = Type.Object(
       },
       { description: "Mirage's own HTTP side." },
     ),
+    operations: Type.Object(
+      {
+        token: Type.String({
+          description:
+            "Bearer token (at least 32 characters) that shows /health's details (homeserver link, queues) and, with " +
+            "metrics.requireToken, reads /metrics. Empty: /health tells everyone only ok or degraded.",
+          default: "",
+          secret: true,
+          pattern: "^$|^\\S{32,}$",
+          errorMessage: "must be empty or at least 32 characters without spaces",
+        }),
+        metrics: Type.Object(
+          {
+            requireToken: Type.Boolean({ description: "Answer /metrics only with `Authorization: Bearer <operations.token>`.", default: false }),
+            port: Type.Integer({
+              description: "Serve /metrics (and /health) on this port of their own instead of the HTTP side's; 0: on the HTTP side.",
+              default: 0,
+              minimum: 0,
+              maximum: 65535,
+              errorMessage: "must be 0 or a port number (1-65535)",
+            }),
+            bindAddress: bindAddress("Address the separate /metrics listener binds to (with metrics.port)."),
+          },
+          { description: "Who can read Prometheus metrics, and where." },
+        ),
+      },
+      { description: "Health details and metrics for operators." },
+    ),
     store: Type.Object(
       {
         path: Type.String({ description: "Directory of the embedded level database.", default: "data/store", minLength: 1 }),
@@ -253,8 +283,15 @@ export const ConfigSchema = Type.Object(
             errorMessage: "must be one of fatal, error, warn, info, debug, trace, silent",
           }),
         ),
+        format: Type.Unsafe<LogFormat>(
+          Type.Union(LOG_FORMATS.map((f) => Type.Literal(f)), {
+            description: "json: one JSON object per line (for log collectors); pretty: human-readable lines; auto: pretty when standard output is a terminal, else json.",
+            default: "auto",
+            errorMessage: "must be one of auto, json, pretty",
+          }),
+        ),
       },
-      { description: "Structured JSON logs on standard output." },
+      { description: "Structured logs on standard output." },
     ),
   },
   { additionalProperties: false },

@@ -158,6 +158,13 @@ function semanticIssues(config: MirageConfig): ConfigIssue[] {
   if (config.appservice.port === config.api.port && config.appservice.bindAddress === config.api.bindAddress) {
     issues.push({ path: "api.port", problem: "must differ from appservice.port on the same bind address" });
   }
+  if (config.operations.metrics.requireToken && config.operations.token === "") {
+    issues.push({ path: "operations.token", problem: "required when operations.metrics.requireToken is true (set MIRAGE_OPERATIONS_TOKEN)" });
+  }
+  const metricsPort = config.operations.metrics.port;
+  if (metricsPort !== 0 && [config.api.port, config.appservice.port].includes(metricsPort)) {
+    issues.push({ path: "operations.metrics.port", problem: "must differ from api.port and appservice.port" });
+  }
   return issues;
 }
 

@@ -2,6 +2,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from "../log/createLogger.js";
 import type { AppserviceTransaction, TransactionInbox } from "../platform/ports/TransactionInbox.js";
 import type { AppserviceMetrics } from "./appserviceMetrics.js";
+import { AllowedMethods } from "../http/AllowedMethods.js";
+import { clientErrorHandler } from "../http/clientErrorHandler.js";
 import { hsTokenMatches, presentedToken } from "./hsTokenMatches.js";
 
 export interface AppserviceServerDeps {
@@ -55,11 +57,22 @@ const matrixError = (reply: FastifyReply, status: number, errcode: string, error
  */
 export function buildAppserviceServer(deps: AppserviceServerDeps): FastifyInstance {
   const now = deps.now ?? Date.now;
+  const allowed = new AllowedMethods();
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: MAX_TRANSACTION_BYTES,
     // Request lines would carry `?access_token=` from older homeservers.
     logController: new LogController({ disableRequestLogging: true }),
+    // Answers the router (414: a path segment too long) and Node's parser (431: header fields
+    // too large, 400: malformed) give on their own, in the Matrix error shape.
+    frameworkErrors: (error, _request, reply) => {
+      const status = (error as { statusCode?: number }).statusCode ?? 400;
+      void matrixError(reply as unknown as FastifyReply, status, status === 414 ? "M_TOO_LARGE" : "M_UNRECOGNIZED", error.message);
+    },
+    clientErrorHandler: clientErrorHandler(
+      (status, message) => ({ errcode: status === 431 ? "M_TOO_LARGE" : "M_UNRECOGNIZED", error: message }),
+      (path) => allowed.for(path),
+    ),
   });
 
   app.addHook("onRequest", async (request, reply) => {
@@ -85,7 +98,13 @@ export function buildAppserviceServer(deps: AppserviceServerDeps): FastifyInstan
     return matrixError(reply, 500, "M_UNKNOWN", "Internal error");
   });
 
-  app.setNotFoundHandler((_request, reply) => matrixError(reply, 404, "M_UNRECOGNIZED", "Unrecognized request"));
+  // As the spec asks: a known endpoint with another method is 405 M_UNRECOGNIZED (with Allow).
+  app.addHook("onRoute", (route) => allowed.add(route.method, route.url));
+  app.setNotFoundHandler((request, reply) => {
+    const methods = allowed.for(request.url.split("?")[0]!);
+    if (methods.length > 0) return matrixError(reply.header("allow", methods.join(", ")), 405, "M_UNRECOGNIZED", "Method not allowed");
+    return matrixError(reply, 404, "M_UNRECOGNIZED", "Unrecognized request");
+  });
 
   app.put<{ Params: { txnId: string }; Body: AppserviceTransaction }>(
     "/_matrix/app/v1/transactions/:txnId",

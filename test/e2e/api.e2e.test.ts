@@ -74,4 +74,13 @@ describe('the JSON API of a running Mirage', () => {
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
   });
+
+  it('tells an anonymous caller of /health only ok or degraded, and the operations token the details', async () => {
+    const anonymous = await fetch(`${mirage.apiUrl}/health`);
+    expect(await anonymous.json()).toEqual({ status: 'ok' });
+    const guessed = await fetch(`${mirage.apiUrl}/health`, { headers: { authorization: 'Bearer guessed-token' } });
+    expect(await guessed.json()).toEqual({ status: 'ok' });
+    // The harness runs Mirage with an operations token and reads the details with it.
+    expect(await mirage.health()).toMatchObject({ status: 'ok', homeserver: { reachable: true, appservicePing: { ok: true } } });
+  });
 });

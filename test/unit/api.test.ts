@@ -1,6 +1,7 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { buildApi } from "../../src/api/buildApi.js";
+import { buildOperationsServer } from "../../src/api/buildOperationsServer.js";
 import { createLogger } from "../../src/log/createLogger.js";
 import { ErrorCodes, MirageError } from "../../src/platform/errors/MirageError.js";
 import { apiHarness } from "../support/apiHarness.js";
@@ -20,9 +21,13 @@ function health(ready: boolean) {
 }
 
 describe("HTTP side", () => {
-  it("reports a degraded homeserver in /health and says why", async () => {
-    const app = await buildApi({ logger: createLogger("silent"), registry: new Registry(), health: health(false), trustProxy: false });
-    const res = await app.inject({ url: "/health" });
+  const OPERATIONS_TOKEN = "operations-token-0123456789abcdef0123";
+  const operations = { token: OPERATIONS_TOKEN, metricsRequireToken: false, serveMetrics: true };
+  const asOperator = { authorization: `Bearer ${OPERATIONS_TOKEN}` };
+
+  it("reports a degraded homeserver in /health and says why, to the operations token", async () => {
+    const app = await buildApi({ logger: createLogger("silent"), registry: new Registry(), health: health(false), trustProxy: false, operations });
+    const res = await app.inject({ url: "/health", headers: asOperator });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
       status: "degraded",
@@ -30,8 +35,23 @@ describe("HTTP side", () => {
       homeserver: { reachable: false, ready: false, problem: expect.stringContaining("ECONNREFUSED") },
       queues: { inbox: 0, outbox: 2 },
     });
-    const ok = await buildApi({ logger: createLogger("silent"), registry: new Registry(), health: health(true), trustProxy: false });
-    expect((await ok.inject({ url: "/health" })).json()).toMatchObject({ status: "ok", homeserver: { appservicePing: { ok: true } } });
+    const ok = await buildApi({ logger: createLogger("silent"), registry: new Registry(), health: health(true), trustProxy: false, operations });
+    expect((await ok.inject({ url: "/health", headers: asOperator })).json()).toMatchObject({ status: "ok", homeserver: { appservicePing: { ok: true } } });
+  });
+
+  it("tells anyone without the operations token only ok or degraded", async () => {
+    for (const [ready, status] of [[false, "degraded"], [true, "ok"]] as const) {
+      for (const configured of [operations, undefined]) {
+        const app = await buildApi({ logger: createLogger("silent"), registry: new Registry(), health: health(ready), trustProxy: false, ...(configured ? { operations: configured } : {}) });
+        for (const headers of [{}, { authorization: "Bearer wrong" }, { authorization: `Bearer ${OPERATIONS_TOKEN}x` }, { authorization: OPERATIONS_TOKEN }, { authorization: "Bearer " }]) {
+          const res = await app.inject({ url: "/health", headers });
+          expect(res.statusCode).toBe(200);
+          expect(res.json()).toEqual({ status });
+        }
+        // No token configured: nobody gets the details, not even with an empty bearer.
+        if (!configured) expect((await app.inject({ url: "/health", headers: asOperator })).json()).toEqual({ status });
+      }
+    }
   });
 
   it("serves Prometheus metrics", async () => {
@@ -44,6 +64,31 @@ describe("HTTP side", () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toContain("text/plain");
     expect(res.body).toContain("mirage_test_total 3");
+    expect(res.body.startsWith('"')).toBe(false);
+  });
+
+  it("serves /metrics only with the operations token when required, and not at all when it has its own listener", async () => {
+    const registry = new Registry();
+    const { Counter } = await import("prom-client");
+    new Counter({ name: "mirage_test_total", help: "t", registers: [registry] }).inc(1);
+    const locked = await buildApi({ logger: createLogger("silent"), registry, health: health(true), trustProxy: false, operations: { ...operations, metricsRequireToken: true } });
+    for (const headers of [{}, { authorization: "Bearer wrong" }]) {
+      const res = await locked.inject({ url: "/metrics", headers });
+      expect(res.statusCode).toBe(401);
+      expect(res.headers["www-authenticate"]).toBe("Bearer");
+      expect(res.json().error.code).toBe("UNAUTHENTICATED");
+      expect(res.body).not.toContain("mirage_test_total");
+    }
+    const allowed = await locked.inject({ url: "/metrics", headers: asOperator });
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.body).toContain("mirage_test_total 1");
+
+    const elsewhere = await buildApi({ logger: createLogger("silent"), registry, health: health(true), trustProxy: false, operations: { ...operations, serveMetrics: false } });
+    expect((await elsewhere.inject({ url: "/metrics", headers: asOperator })).statusCode).toBe(404);
+    const own = await buildOperationsServer({ logger: createLogger("silent"), registry, health: health(false), access: { token: OPERATIONS_TOKEN, metricsRequireToken: false } });
+    expect((await own.inject({ url: "/metrics" })).body).toContain("mirage_test_total 1");
+    expect((await own.inject({ url: "/health" })).json()).toEqual({ status: "degraded" });
+    expect((await own.inject({ url: "/health", headers: asOperator })).json()).toMatchObject({ status: "degraded", queues: { outbox: 2 } });
   });
 
   it("answers unknown routes and every error in one shape; 5xx details stay in the log", async () => {

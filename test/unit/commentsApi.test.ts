@@ -168,12 +168,24 @@ describe("blogs API: comments", () => {
 
   it("keeps the store consistent through all of the above", async () => {
     const { json, alice, bob, post, db } = await setup();
-    const p = (await post(alice, { title: "One", body: "b" })).body;
-    const c = (await json("POST", `/api/v1/posts/${p.id}/comments`, { body: "x" }, bob)).body;
-    await json("POST", `/api/v1/posts/${p.id}/comments`, { body: "y", parentId: c.id }, alice);
-    await json("DELETE", `/api/v1/comments/${c.id}`, undefined, bob);
-    await json("PATCH", `/api/v1/posts/${p.id}`, { published: false, slug: "moved" }, alice);
-    await post(alice, { title: "Two", body: "b" });
+    // Each step must have happened, or an empty store would pass the consistency check.
+    const first = await post(alice, { title: "One", body: "b" });
+    expect(first.status).toBe(201);
+    const p = first.body;
+    const comment = await json("POST", `/api/v1/posts/${p.id}/comments`, { body: "x" }, bob);
+    expect(comment.status).toBe(201);
+    const c = comment.body;
+    const reply = await json("POST", `/api/v1/posts/${p.id}/comments`, { body: "y", parentId: c.id }, alice);
+    expect(reply.status).toBe(201);
+    expect((await json("DELETE", `/api/v1/comments/${c.id}`, undefined, bob)).status).toBe(204);
+    const moved = await json("PATCH", `/api/v1/posts/${p.id}`, { published: false, slug: "moved" }, alice);
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ slug: "moved", published: false });
+    expect((await post(alice, { title: "Two", body: "b" })).status).toBe(201);
+
+    const thread = await json("GET", `/api/v1/posts/${p.id}/comments`, undefined, alice);
+    expect(thread.body.comments.map((x: any) => [x.id, x.deleted])).toEqual([[c.id, true], [reply.body.id, false]]);
+    expect((await json("GET", "/api/v1/blogs/alice", undefined, alice)).body).toMatchObject({ postCount: 1, draftCount: 1 });
     expect(await blogStoreProblems(db)).toEqual([]);
   });
 });

@@ -58,6 +58,16 @@ describe("config", () => {
     });
   });
 
+  it("needs an operations token to lock /metrics, and a port of its own for a separate metrics listener", () => {
+    expect(issuesOf(() => parseConfig({ operations: { metrics: { requireToken: true } } }))).toEqual({
+      "operations.token": expect.stringContaining("MIRAGE_OPERATIONS_TOKEN"),
+    });
+    expect(issuesOf(() => parseConfig({ operations: { token: "short" } }))).toEqual({ "operations.token": expect.stringContaining("32 characters") });
+    expect(issuesOf(() => parseConfig({ operations: { metrics: { port: 8080 } } }))).toEqual({ "operations.metrics.port": expect.stringContaining("must differ") });
+    const ok = parseConfig({ operations: { token: "t".repeat(32), metrics: { requireToken: true, port: 9100 } } });
+    expect(ok.operations).toEqual({ token: "t".repeat(32), metrics: { requireToken: true, port: 9100, bindAddress: "127.0.0.1" } });
+  });
+
   it("takes any key from MIRAGE_* environment variables, typed by the schema", () => {
     const config = parseConfig(
       { homeserver: { url: "http://file.example" } },

@@ -31,7 +31,7 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRoutesOpt
       schema: {
         summary: "Sign up",
         tags: ["accounts"],
-        body: { $ref: "Credentials#" },
+        body: { $ref: "SignUpRequest#" },
         response: { 201: { $ref: "TokensResponse#" }, ...errorResponses(400, 409, 429) },
       },
     },

@@ -1,5 +1,8 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Registry } from "prom-client";
+import { bearerTokenMatches } from "../../http/bearerTokenMatches.js";
+import { ErrorCodes } from "../../platform/errors/MirageError.js";
+import { errorResponses } from "../schemas/common.js";
 
 /** What the health route reports; supplied by the composition root. */
 export interface HealthSource {
@@ -14,6 +17,16 @@ export interface HealthSource {
   pendingWork(): Promise<{ inbox: number; outbox: number }>;
 }
 
+/** Who may see what on the operations routes. */
+export interface OperationsAccess {
+  /** Bearer token that shows /health's details and reads a restricted /metrics; empty: nobody over HTTP. */
+  token: string;
+  /** /metrics answers 401 without the token. */
+  metricsRequireToken: boolean;
+  /** Whether this listener serves /metrics (false when it has a listener of its own). */
+  serveMetrics: boolean;
+}
+
 const pingSchema = {
   type: ["object", "null"],
   properties: { ok: { type: "boolean" }, durationMs: { type: "number" }, problem: { type: "string" } },
@@ -21,7 +34,8 @@ const pingSchema = {
 
 const healthResponse = {
   type: "object",
-  required: ["status", "version", "homeserver"],
+  required: ["status"],
+  description: "Anonymous callers get only `status`; with `Authorization: Bearer <operations.token>` the details too.",
   properties: {
     status: { type: "string", enum: ["ok", "degraded"] },
     version: { type: "string" },
@@ -43,26 +57,49 @@ const healthResponse = {
 } as const;
 
 /** `/health` (always 200 while the process serves; `status` says whether all is well) and `/metrics`. */
-export async function healthRoutes(app: FastifyInstance, opts: { health: HealthSource; registry: Registry }): Promise<void> {
-  app.get("/health", { schema: { summary: "Liveness and the homeserver link's state", tags: ["operations"], response: { 200: healthResponse } } }, async () => {
-    const hs = opts.health.homeserver();
-    const ok = hs.ready && hs.appservicePing?.ok === true;
-    return {
-      status: ok ? "ok" : "degraded",
-      version: opts.health.version,
-      homeserver: {
-        reachable: hs.reachable,
-        ready: hs.ready,
-        appservicePing: hs.appservicePing ?? null,
-        lastCheckedAt: hs.lastCheckedAt === undefined ? null : new Date(hs.lastCheckedAt).toISOString(),
-        problem: hs.problem ?? null,
-      },
-      queues: await opts.health.pendingWork(),
-    };
-  });
+export async function healthRoutes(app: FastifyInstance, opts: { health: HealthSource; registry: Registry; access: OperationsAccess }): Promise<void> {
+  const { access } = opts;
+  const operator = (request: FastifyRequest) => access.token !== "" && bearerTokenMatches(request.headers.authorization, access.token);
 
-  app.get("/metrics", { schema: { summary: "Prometheus metrics (text format)", tags: ["operations"] } }, async (_request, reply) => {
-    reply.header("content-type", opts.registry.contentType);
-    return opts.registry.metrics();
-  });
+  app.get(
+    "/health",
+    { schema: { summary: "Liveness: ok or degraded; the homeserver link's state and queues for operators", tags: ["operations"], response: { 200: healthResponse } } },
+    async (request) => {
+      const hs = opts.health.homeserver();
+      const status = hs.ready && hs.appservicePing?.ok === true ? "ok" : "degraded";
+      if (!operator(request)) return { status };
+      return {
+        status,
+        version: opts.health.version,
+        homeserver: {
+          reachable: hs.reachable,
+          ready: hs.ready,
+          appservicePing: hs.appservicePing ?? null,
+          lastCheckedAt: hs.lastCheckedAt === undefined ? null : new Date(hs.lastCheckedAt).toISOString(),
+          problem: hs.problem ?? null,
+        },
+        queues: await opts.health.pendingWork(),
+      };
+    },
+  );
+
+  if (!access.serveMetrics) return;
+  app.get(
+    "/metrics",
+    {
+      schema: {
+        summary: "Prometheus metrics (text format); with operations.metrics.requireToken, only with the operations token",
+        tags: ["operations"],
+        // No type for 200: the text is sent as it is, not serialized.
+        response: { 200: { description: "Prometheus text exposition format" }, ...errorResponses(401) },
+      },
+    },
+    async (request, reply: FastifyReply) => {
+      if (access.metricsRequireToken && !operator(request)) {
+        return reply.code(401).header("www-authenticate", "Bearer").send({ error: { code: ErrorCodes.unauthenticated, message: "Metrics need the operations token." } });
+      }
+      reply.header("content-type", opts.registry.contentType);
+      return opts.registry.metrics();
+    },
+  );
 }

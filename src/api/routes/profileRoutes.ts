@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { Account } from "../../platform/accounts/Account.js";
 import type { AccountService } from "../../platform/accounts/AccountService.js";
 import { PROFILE_LIMITS, type ProfileService } from "../../platform/accounts/ProfileService.js";
+import { AccountNameParam } from "../schemas/identifierSchemas.js";
 import type { WriteThrottle } from "../../platform/accounts/WriteThrottle.js";
 import { authenticate } from "../authenticate.js";
 import { authenticateWriter } from "../authenticateWriter.js";
@@ -88,7 +89,7 @@ export async function profileRoutes(app: FastifyInstance, opts: ProfileRoutesOpt
         summary: "A public profile (sanitized forms only)",
         tags,
         security: [{}, { bearer: [] }],
-        params: Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) }),
+        params: Type.Object({ name: Type.Ref(AccountNameParam) }),
         response: { 200: { $ref: "PublicProfile#" }, ...errorResponses(400, 401, 404) },
       },
     },

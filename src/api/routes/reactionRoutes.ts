@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { AccountService } from "../../platform/accounts/AccountService.js";
 import { COMMENT_ID_PATTERN, POST_ID_PATTERN } from "../../platform/blogs/blogIds.js";
 import type { ReactionTargetKind } from "../../platform/reactions/Reaction.js";
+import { ReactionKey } from "../schemas/identifierSchemas.js";
 import type { ReactionService } from "../../platform/reactions/ReactionService.js";
 import type { ReactionSummary } from "../../platform/reactions/reactionSummaries.js";
 import type { WriteThrottle } from "../../platform/accounts/WriteThrottle.js";
@@ -34,7 +35,7 @@ export async function reactionRoutes(app: FastifyInstance, opts: ReactionRoutesO
   for (const { segment, kind, id } of TARGETS) {
     const params = Type.Object({
       id: Type.String(id),
-      key: Type.String({ minLength: 1, maxLength: 256, description: "An emoji or short text, percent-encoded." }),
+      key: Type.Ref(ReactionKey),
     });
     const url = `/api/v1/${segment}/:id/reactions/:key`;
     // Adding can hit the per-target limits (409) and, on blogs, a block (403); taking back cannot.

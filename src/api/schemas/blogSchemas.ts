@@ -2,6 +2,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { COMMENT_ID_PATTERN, POST_ID_PATTERN } from "../../platform/blogs/blogIds.js";
 import { MAX_BLOCKED_COMMENTERS } from "../../platform/blogs/BlogService.js";
 import { BLOG_LIMITS } from "../../platform/blogs/contentRules.js";
+import { Handle } from "./identifierSchemas.js";
 import { SLUG_PATTERN } from "../../platform/blogs/slugify.js";
 import { ReactionCounts } from "./reactionSchemas.js";
 
@@ -32,7 +33,7 @@ export const BlogPatch = Type.Object(
     title: Type.Optional(Title),
     description: Type.Optional(Type.String({ maxLength: BLOG_LIMITS.descriptionChars })),
     blockedCommenters: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 255 }), {
+      Type.Array(Type.Ref(Handle), {
         maxItems: MAX_BLOCKED_COMMENTERS,
         description: "Replaces the list of people who may not comment on your posts: alice, @bob:example.org or bob@example.org.",
       }),
@@ -126,7 +127,7 @@ export const CommentPage = Type.Object(
 );
 
 /** Path and query parameters (inline in routes, so OpenAPI lists them as parameters). */
-export const OwnerParams = Type.Object({ owner: Type.String({ minLength: 1, maxLength: 255, description: "alice, @bob:example.org or bob@example.org" }) });
+export const OwnerParams = Type.Object({ owner: Type.Ref(Handle) });
 export const OwnerSlugParams = Type.Object({ owner: OwnerParams.properties.owner, slug: slug() });
 export const PostParams = Type.Object({ postId: Type.String({ pattern: POST_ID_PATTERN }) });
 export const CommentParams = Type.Object({ commentId: Type.String({ pattern: COMMENT_ID_PATTERN }) });

@@ -1,4 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
+import { Handle } from "./identifierSchemas.js";
 import { ReactionCounts } from "./reactionSchemas.js";
 
 export const RoomView = Type.Object(
@@ -39,14 +40,14 @@ export const CreateRoomBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     topic: Type.Optional(Type.String({ maxLength: 1000 })),
-    invite: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 50 })),
+    invite: Type.Optional(Type.Array(Type.Ref(Handle), { maxItems: 50 })),
   },
   { $id: "CreateRoomBody", additionalProperties: false },
 );
 export type CreateRoomBodyT = Static<typeof CreateRoomBody>;
 
 export const HandleBody = Type.Object(
-  { handle: Type.String({ minLength: 1, maxLength: 255, description: "alice, @bob:example.org or bob@example.org" }) },
+  { handle: Type.Ref(Handle) },
   { $id: "HandleBody", additionalProperties: false },
 );
 export type HandleBodyT = Static<typeof HandleBody>;

@@ -9,7 +9,7 @@ import { ErrorCodes, MirageError } from "../errors/MirageError.js";
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{1,31}$/;
 
 /** Names that would collide with pages, the bot, or impersonate staff. */
-const RESERVED = new Set(["admin", "administrator", "api", "app", "feed", "health", "metrics", "mirage", "root", "support", "system", "moderator", "staff", "help", "www", "static"]);
+export const RESERVED = new Set(["admin", "administrator", "api", "app", "feed", "health", "metrics", "mirage", "root", "support", "system", "moderator", "staff", "help", "www", "static"]);
 
 /** Normalizes (case-insensitive) and checks a requested name; throws INVALID_INPUT with the rule broken. */
 export function checkUsername(raw: string): AccountName {

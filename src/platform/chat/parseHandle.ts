@@ -3,7 +3,7 @@ import { USERNAME_PATTERN } from "../accounts/usernameRules.js";
 import type { MemberId } from "./Room.js";
 
 /** A Matrix user ID: `@localpart:server`, with the spec's historical localpart charset and a server name. */
-const MATRIX_ID = /^@[!-9;-~]{1,255}:[A-Za-z0-9.-]+(:[0-9]{1,5})?$/;
+export const MATRIX_ID = /^@[!-9;-~]{1,255}:[A-Za-z0-9.-]+(:[0-9]{1,5})?$/;
 
 /**
  * Turns what a person typed into a member: `alice` (a Mirage account), `@bob:example.org`
@@ -17,8 +17,10 @@ export function parseHandle(input: string): { kind: "mirage" | "matrix"; id: Mem
   }
   const at = handle.lastIndexOf("@");
   if (at > 0) {
-    const id = `@${handle.slice(0, at).toLowerCase()}:${handle.slice(at + 1).toLowerCase()}`;
-    if (!MATRIX_ID.test(id)) throw invalid(input);
+    const localpart = handle.slice(0, at).toLowerCase();
+    const id = `@${localpart}:${handle.slice(at + 1).toLowerCase()}`;
+    // A ':' in the localpart would make `bob:example.org@8448` mean @bob:example.org:8448.
+    if (localpart.includes(":") || !MATRIX_ID.test(id)) throw invalid(input);
     return { kind: "matrix", id };
   }
   const name = handle.toLowerCase();

@@ -41,6 +41,10 @@ export const ErrorCodes = {
   overloaded: "OVERLOADED",
   /** A feature was asked for that this build does not provide. */
   notAvailable: "NOT_AVAILABLE",
+  /** The path exists, but not with this method. */
+  methodNotAllowed: "METHOD_NOT_ALLOWED",
+  /** The request line or its header fields are larger than the server reads. */
+  requestTooLarge: "REQUEST_TOO_LARGE",
   /** An unexpected failure; details are in the server log only. */
   internal: "INTERNAL",
 } as const;

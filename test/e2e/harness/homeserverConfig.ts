@@ -117,8 +117,6 @@ export function homeserverConfig(options: HomeserverConfigOptions): Record<strin
       msc3202_transaction_extensions: true,
       msc3983_appservice_otk_claims: true,
       msc3984_appservice_key_query: true,
-      // Lets the appservice act as a specific device of its users with its own token.
-      msc3202_device_masquerading: true,
     },
     ...rateLimits,
   };

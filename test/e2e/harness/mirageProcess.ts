@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -44,6 +45,9 @@ export interface MirageProcess {
   kill(): Promise<void>;
 }
 
+/** The `operations.token` every test instance runs with, so tests read /health's details. */
+export const OPERATIONS_TOKEN = `ops-${randomBytes(24).toString('hex')}`;
+
 export async function startMirage(options: MirageOptions): Promise<MirageProcess> {
   const apiPort = options.apiPort ?? (await freePort());
   const configPath = join(options.dir, 'config.yaml');
@@ -65,7 +69,7 @@ export async function startMirage(options: MirageOptions): Promise<MirageProcess
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--config', configPath], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, MIRAGE_CONFIG: '', ...options.env },
+    env: { ...process.env, MIRAGE_CONFIG: '', MIRAGE_OPERATIONS_TOKEN: OPERATIONS_TOKEN, ...options.env },
   });
   const output: string[] = [];
   // Kept beside the config for post-mortems (MIRAGE_TEST_KEEP=1 keeps the directory).
@@ -87,7 +91,11 @@ export async function startMirage(options: MirageOptions): Promise<MirageProcess
 
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const health = async (): Promise<HealthBody> => {
-    const response = await fetch(`${apiUrl}/health`, { signal: AbortSignal.timeout(5_000) });
+    // The details (homeserver link, queues) are for the operations token only.
+    const response = await fetch(`${apiUrl}/health`, {
+      headers: { authorization: `Bearer ${OPERATIONS_TOKEN}` },
+      signal: AbortSignal.timeout(5_000),
+    });
     return (await response.json()) as HealthBody;
   };
   const waitForHealth = async (predicate: (h: HealthBody) => boolean, timeoutMs = 30_000): Promise<HealthBody> => {
