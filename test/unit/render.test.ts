@@ -111,7 +111,9 @@ function cssProblems(css: string, scope = ".mirage-profile"): string[] {
   if (css.includes("<")) problems.push("<");
   if (css.includes("\\")) problems.push("backslash");
   if (/url\((?!"https:\/\/)/i.test(css)) problems.push("non-https url()");
-  for (const line of css.split("\n").filter((l) => l !== "")) {
+  const [container, ...rules] = css.split("\n");
+  if (container !== `${scope}{contain:paint;overflow:hidden;position:relative}`) problems.push(`no container rule first: ${container}`);
+  for (const line of rules) {
     if (!line.startsWith(`${scope} `) && !line.startsWith("@media ")) problems.push(`unscoped ${line}`);
   }
   return problems;
