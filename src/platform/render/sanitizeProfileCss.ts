@@ -1,4 +1,4 @@
-import { ident, parse, toPlainObject, type CssNodePlain } from "css-tree";
+import { ident, parse, toPlainObject, type CssNode, type CssNodePlain } from "css-tree";
 import { assertInputSize, DEFAULT_MAX_INPUT_CHARS } from "./assertInputSize.js";
 import { childrenOf, parseCss } from "./css/parseCss.js";
 import { sanitizeDeclarations } from "./css/sanitizeDeclarations.js";
@@ -32,7 +32,8 @@ export function profileContainerCss(scope: string = DEFAULT_PROFILE_SCOPE): stri
  * (`profileContainerCss`), then style rules whose selectors fit a strict grammar, each prefixed
  * with `scope` and with ids and classes renamed as in the profile HTML (`#x` → `#mp-x`), and
  * `@media` blocks of such rules. The source is parsed by css-tree (CSS Syntax Level 3, as browsers
- * parse it); a source nesting blocks deeper than `MAX_CSS_NESTING` keeps no rule. Declarations are
+ * parse it) one top-level rule at a time; a source nesting blocks deeper than `MAX_CSS_NESTING`
+ * keeps no rule. Declarations are
  * kept only for allowlisted properties (see `css/cssProperties.ts`) whose every value component is
  * allowed, with lengths bounded; the only URLs are `url(https://…)` background images. Every other
  * at-rule (`@import`, `@font-face`, …), comment and unknown node is dropped, and the output is
@@ -47,13 +48,13 @@ export function sanitizeProfileCss(css: string, options: ProfileCssOptions = {})
   const scopeParts = scopeSelector(scope);
   const container = profileContainerCss(scope);
   const out: string[] = [container];
-  for (const node of childrenOf(parseCss(css, "stylesheet"))) {
+  for (const node of parseCss(css, "stylesheet")) {
     if (node.type === "Rule") {
       const text = styleRule(node.prelude, node.block, scopeParts);
       if (text !== undefined) out.push(text);
     } else if (node.type === "Atrule" && ident.decode(node.name).toLowerCase() === "media" && node.block !== null) {
       const query = sanitizeMediaQuery(node.prelude);
-      const rules = node.block.children.flatMap((r) => (r.type === "Rule" ? [styleRule(r.prelude, r.block, scopeParts)] : []));
+      const rules = node.block.children.toArray().flatMap((r) => (r.type === "Rule" ? [styleRule(r.prelude, r.block, scopeParts)] : []));
       const kept = rules.filter((r): r is string => r !== undefined);
       if (query !== undefined && kept.length > 0) out.push(`@media ${query}{${kept.join("")}}`);
     }
@@ -63,7 +64,7 @@ export function sanitizeProfileCss(css: string, options: ProfileCssOptions = {})
   return /[<\\]/.test(result) ? container : result;
 }
 
-function styleRule(prelude: CssNodePlain, block: CssNodePlain, scope: readonly CssNodePlain[]): string | undefined {
+function styleRule(prelude: CssNode, block: CssNode, scope: readonly CssNodePlain[]): string | undefined {
   const selectors = scopeSelectorList(prelude, scope);
   if (selectors === undefined) return undefined;
   const declarations = sanitizeDeclarations(childrenOf(block));
@@ -73,5 +74,5 @@ function styleRule(prelude: CssNodePlain, block: CssNodePlain, scope: readonly C
 /** The scope's simple selectors and descendant combinators, as selector nodes to put in front. */
 function scopeSelector(scope: string): CssNodePlain[] {
   const parsed = toPlainObject(parse(scope, { context: "selector", positions: false }));
-  return childrenOf(parsed);
+  return "children" in parsed && Array.isArray(parsed.children) ? parsed.children : [];
 }

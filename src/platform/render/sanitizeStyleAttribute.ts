@@ -1,4 +1,4 @@
-import { childrenOf, parseCss } from "./css/parseCss.js";
+import { parseCss } from "./css/parseCss.js";
 import { sanitizeDeclarations } from "./css/sanitizeDeclarations.js";
 
 /**
@@ -6,5 +6,5 @@ import { sanitizeDeclarations } from "./css/sanitizeDeclarations.js";
  * as in the profile CSS), as `name:value;name:value`, or "" when nothing is left. Never throws.
  */
 export function sanitizeStyleAttribute(style: string): string {
-  return sanitizeDeclarations(childrenOf(parseCss(style, "declarationList"))).join(";");
+  return sanitizeDeclarations(parseCss(style, "declarationList")).join(";");
 }

@@ -1,4 +1,4 @@
-import { ident, type CssNodePlain } from "css-tree";
+import { ident, type CssNode } from "css-tree";
 import { CSS_PROPERTIES } from "./cssProperties.js";
 import { serializeCssValue } from "./serializeCssValue.js";
 
@@ -7,7 +7,7 @@ import { serializeCssValue } from "./serializeCssValue.js";
  * whose property is allowlisted and whose value passes it; everything else (nested rules,
  * at-rules, `Raw` text css-tree could not parse) is dropped. Later duplicates are kept, as in the source.
  */
-export function sanitizeDeclarations(nodes: readonly CssNodePlain[]): string[] {
+export function sanitizeDeclarations(nodes: readonly CssNode[]): string[] {
   const out: string[] = [];
   for (const node of nodes) {
     if (node.type !== "Declaration" || typeof node.important !== "boolean") continue;

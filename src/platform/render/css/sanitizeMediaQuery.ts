@@ -1,4 +1,4 @@
-import { fromPlainObject, generate, ident, type ConditionPlain, type CssNodePlain } from "css-tree";
+import { fromPlainObject, generate, ident, type ConditionPlain, type CssNode, type CssNodePlain } from "css-tree";
 import { LENGTH_UNITS } from "./cssProperties.js";
 
 const MEDIA_TYPES = new Set(["all", "screen", "print"]);
@@ -22,12 +22,12 @@ const NUMBER = /^\d{1,6}(?:\.\d{1,6})?$/;
  * `not`/`only`, `and`/`or`/`not` and `(feature: value)` tests over an allowlist of features, or
  * undefined for anything else (range syntax, unknown features, functions).
  */
-export function sanitizeMediaQuery(prelude: CssNodePlain | null): string | undefined {
-  if (prelude?.type !== "AtrulePrelude" || prelude.children.length !== 1) return undefined;
-  const list = prelude.children[0]!;
-  if (list.type !== "MediaQueryList" || list.children.length === 0) return undefined;
+export function sanitizeMediaQuery(prelude: CssNode | null): string | undefined {
+  if (prelude?.type !== "AtrulePrelude" || prelude.children.size !== 1) return undefined;
+  const list = prelude.children.first!;
+  if (list.type !== "MediaQueryList" || list.children.isEmpty) return undefined;
   const queries: CssNodePlain[] = [];
-  for (const query of list.children) {
+  for (const query of list.children.toArray()) {
     if (query.type !== "MediaQuery") return undefined;
     const modifier = query.modifier === null ? null : query.modifier.toLowerCase();
     const mediaType = query.mediaType === null ? null : ident.decode(query.mediaType).toLowerCase();
@@ -40,10 +40,10 @@ export function sanitizeMediaQuery(prelude: CssNodePlain | null): string | undef
   return generate(fromPlainObject({ type: "MediaQueryList", children: queries }));
 }
 
-function checkCondition(condition: CssNodePlain): ConditionPlain | undefined {
+function checkCondition(condition: CssNode): ConditionPlain | undefined {
   if (condition.type !== "Condition") return undefined;
   const children: CssNodePlain[] = [];
-  for (const part of condition.children) {
+  for (const part of condition.children.toArray()) {
     if (part.type === "Identifier") {
       const word = ident.decode(part.name).toLowerCase();
       if (!CONNECTIVES.has(word)) return undefined;
@@ -63,7 +63,7 @@ function checkCondition(condition: CssNodePlain): ConditionPlain | undefined {
   return children.length === 0 ? undefined : { type: "Condition", kind: "media", children };
 }
 
-function checkFeature(rawName: string, value: CssNodePlain | null): CssNodePlain | undefined {
+function checkFeature(rawName: string, value: CssNode | null): CssNodePlain | undefined {
   const name = ident.decode(rawName).toLowerCase();
   if (!MEDIA_FEATURES.has(name)) return undefined;
   if (value === null) return { type: "Feature", kind: "media", name, value: null };
@@ -71,7 +71,7 @@ function checkFeature(rawName: string, value: CssNodePlain | null): CssNodePlain
   return checked === undefined ? undefined : ({ type: "Feature", kind: "media", name, value: checked } as CssNodePlain);
 }
 
-function checkFeatureValue(value: CssNodePlain): CssNodePlain | undefined {
+function checkFeatureValue(value: CssNode): CssNodePlain | undefined {
   switch (value.type) {
     case "Identifier": {
       const word = ident.decode(value.name).toLowerCase();

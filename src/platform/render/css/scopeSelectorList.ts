@@ -1,4 +1,4 @@
-import { fromPlainObject, generate, ident, type AnPlusB, type CssNodePlain, type Identifier } from "css-tree";
+import { fromPlainObject, generate, ident, type AnPlusB, type AttributeSelector, type CssNode, type CssNodePlain, type Identifier } from "css-tree";
 import { PROFILE_NAME_PREFIX, profileName, SAFE_NAME } from "../profileName.js";
 
 const TAG_OR_ATTRIBUTE = /^[A-Za-z][A-Za-z0-9-]{0,31}$/;
@@ -26,7 +26,7 @@ const PREFIXED_MATCHERS = new Set(["=", "~=", "|=", "^="]);
  * as browsers do). A selector may not start with a combinator, so `~ footer` cannot reach siblings
  * of the scope element; `:has()`, `:root`, `:host`, `&` and namespaces are not supported.
  */
-export function scopeSelectorList(prelude: CssNodePlain, scope: readonly CssNodePlain[]): string | undefined {
+export function scopeSelectorList(prelude: CssNode, scope: readonly CssNodePlain[]): string | undefined {
   const selectors = selectorList(prelude, true);
   if (selectors === undefined) return undefined;
   const scoped = selectors.map((s): CssNodePlain => ({ type: "Selector", children: [...scope, { type: "Combinator", name: " " }, ...s] }));
@@ -34,19 +34,19 @@ export function scopeSelectorList(prelude: CssNodePlain, scope: readonly CssNode
 }
 
 /** Checked copies of each selector's parts; `top` allows combinators and selector pseudo-classes. */
-function selectorList(list: CssNodePlain, top: boolean): CssNodePlain[][] | undefined {
-  if (list.type !== "SelectorList" || list.children.length === 0) return undefined;
+function selectorList(list: CssNode, top: boolean): CssNodePlain[][] | undefined {
+  if (list.type !== "SelectorList" || list.children.isEmpty) return undefined;
   const out: CssNodePlain[][] = [];
-  for (const selector of list.children) {
+  for (const selector of list.children.toArray()) {
     if (selector.type !== "Selector") return undefined;
-    const parts = complexSelector(selector.children, top);
+    const parts = complexSelector(selector.children.toArray(), top);
     if (parts === undefined) return undefined;
     out.push(parts);
   }
   return out;
 }
 
-function complexSelector(parts: readonly CssNodePlain[], top: boolean): CssNodePlain[] | undefined {
+function complexSelector(parts: readonly CssNode[], top: boolean): CssNodePlain[] | undefined {
   const out: CssNodePlain[] = [];
   // Where the current compound selector began in `out`; a type selector may only come first.
   let compoundStart = 0;
@@ -67,7 +67,7 @@ function complexSelector(parts: readonly CssNodePlain[], top: boolean): CssNodeP
   return out.length === compoundStart ? undefined : out;
 }
 
-function simpleSelector(part: CssNodePlain, top: boolean, first: boolean): CssNodePlain | undefined {
+function simpleSelector(part: CssNode, top: boolean, first: boolean): CssNodePlain | undefined {
   switch (part.type) {
     case "TypeSelector": {
       const name = ident.decode(part.name);
@@ -89,13 +89,13 @@ function simpleSelector(part: CssNodePlain, top: boolean, first: boolean): CssNo
       return part.children === null && PSEUDO_ELEMENTS.has(name) ? { type: "PseudoElementSelector", name, children: null } : undefined;
     }
     case "PseudoClassSelector":
-      return pseudoClass(ident.decode(part.name).toLowerCase(), part.children, top);
+      return pseudoClass(ident.decode(part.name).toLowerCase(), part.children === null ? null : part.children.toArray(), top);
     default:
       return undefined;
   }
 }
 
-function pseudoClass(name: string, args: readonly CssNodePlain[] | null, top: boolean): CssNodePlain | undefined {
+function pseudoClass(name: string, args: readonly CssNode[] | null, top: boolean): CssNodePlain | undefined {
   if (args === null) {
     if (LEGACY_PSEUDO_ELEMENTS.has(name)) return { type: "PseudoElementSelector", name, children: null };
     return PSEUDO_CLASSES.has(name) ? { type: "PseudoClassSelector", name, children: null } : undefined;
@@ -115,7 +115,7 @@ function pseudoClass(name: string, args: readonly CssNodePlain[] | null, top: bo
 }
 
 /** `[name]`, `[name=value]`, `[name^="value" i]` and the other matchers; `id`/`class` values get the prefix. */
-function attributeSelector(part: CssNodePlain & { type: "AttributeSelector" }): CssNodePlain | undefined {
+function attributeSelector(part: AttributeSelector): CssNodePlain | undefined {
   const name = ident.decode(part.name.name);
   if (!TAG_OR_ATTRIBUTE.test(name)) return undefined;
   const attribute = name.toLowerCase();
@@ -135,7 +135,7 @@ function attributeSelector(part: CssNodePlain & { type: "AttributeSelector" }): 
 }
 
 /** The argument of `:nth-child()` and friends, rebuilt, or undefined if it is not An+B. */
-function anPlusB(nth: CssNodePlain): AnPlusB | Identifier | undefined {
+function anPlusB(nth: CssNode): AnPlusB | Identifier | undefined {
   if (nth.type === "Identifier") {
     const word = ident.decode(nth.name).toLowerCase();
     return word === "odd" || word === "even" ? { type: "Identifier", name: word } : undefined;

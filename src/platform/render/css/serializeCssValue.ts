@@ -1,4 +1,4 @@
-import { fromPlainObject, generate, ident, type CssNodePlain } from "css-tree";
+import { fromPlainObject, generate, ident, type CssNode, type CssNodePlain } from "css-tree";
 import { safeHttpsUrl } from "../urlPolicy.js";
 import { ANGLE_UNITS, GLOBAL_KEYWORDS, LENGTH_UNITS, NAMED_COLORS, type PropertyRule, type ValueKind } from "./cssProperties.js";
 
@@ -45,14 +45,14 @@ interface Context {
  * from below), and a math function where a length goes is wrapped in `clamp()` with the same
  * bounds. Only nodes built here from checked parts are generated; nothing is copied raw.
  */
-export function serializeCssValue(value: CssNodePlain, rule: PropertyRule): string | undefined {
-  if (value.type !== "Value" || value.children.length === 0) return undefined;
+export function serializeCssValue(value: CssNode, rule: PropertyRule): string | undefined {
+  if (value.type !== "Value" || value.children.isEmpty) return undefined;
   const accepts = { kinds: new Set(rule.kinds), keywords: new Set(rule.keywords ?? []) };
-  const nodes = checkList(value.children, accepts, { depth: 0, inMath: false, nonNegative: rule.nonNegative === true });
+  const nodes = checkList(value.children.toArray(), accepts, { depth: 0, inMath: false, nonNegative: rule.nonNegative === true });
   return nodes === undefined || nodes.length === 0 ? undefined : generate(fromPlainObject({ type: "Value", children: nodes }));
 }
 
-function checkList(values: readonly CssNodePlain[], accepts: Accepts, context: Context): CssNodePlain[] | undefined {
+function checkList(values: readonly CssNode[], accepts: Accepts, context: Context): CssNodePlain[] | undefined {
   const out: CssNodePlain[] = [];
   for (const v of values) {
     if (v.type === "WhiteSpace") continue;
@@ -69,7 +69,7 @@ function checkList(values: readonly CssNodePlain[], accepts: Accepts, context: C
   return out;
 }
 
-function checkComponent(v: CssNodePlain, accepts: Accepts, context: Context): CssNodePlain | undefined {
+function checkComponent(v: CssNode, accepts: Accepts, context: Context): CssNodePlain | undefined {
   const kinds = accepts.kinds;
   switch (v.type) {
     case "Identifier": {
@@ -114,11 +114,11 @@ function checkComponent(v: CssNodePlain, accepts: Accepts, context: Context): Cs
       return kinds.has("url") ? cssUrl(v.value) : undefined;
     case "Function":
       if (context.depth >= MAX_FUNCTION_DEPTH) return undefined;
-      return checkFunction(ident.decode(v.name).toLowerCase(), v.children, kinds, { ...context, depth: context.depth + 1 });
+      return checkFunction(ident.decode(v.name).toLowerCase(), v.children.toArray(), kinds, { ...context, depth: context.depth + 1 });
     case "Parentheses": {
       // Parentheses group terms inside calc().
       if (!kinds.has("operator") || context.depth >= MAX_FUNCTION_DEPTH) return undefined;
-      const inner = checkList(v.children, accepts, { ...context, depth: context.depth + 1 });
+      const inner = checkList(v.children.toArray(), accepts, { ...context, depth: context.depth + 1 });
       return inner === undefined || inner.length === 0 ? undefined : { type: "Parentheses", children: inner };
     }
     default:
@@ -126,7 +126,7 @@ function checkComponent(v: CssNodePlain, accepts: Accepts, context: Context): Cs
   }
 }
 
-function checkFunction(name: string, args: readonly CssNodePlain[], kinds: Accepts["kinds"], context: Context): CssNodePlain | undefined {
+function checkFunction(name: string, args: readonly CssNode[], kinds: Accepts["kinds"], context: Context): CssNodePlain | undefined {
   const call = (accepts: Accepts, inner: Context = context): CssNodePlain | undefined => {
     const children = checkList(args, accepts, inner);
     return children === undefined || children.length === 0 ? undefined : { type: "Function", name, children };
