@@ -32,13 +32,13 @@ export function profileContainerCss(scope: string = DEFAULT_PROFILE_SCOPE): stri
  * (`profileContainerCss`), then style rules whose selectors fit a strict grammar, each prefixed
  * with `scope` and with ids and classes renamed as in the profile HTML (`#x` → `#mp-x`), and
  * `@media` blocks of such rules. The source is parsed by css-tree (CSS Syntax Level 3, as browsers
- * parse it) one top-level rule at a time; a source nesting blocks deeper than `MAX_CSS_NESTING`
- * keeps no rule. Declarations are
- * kept only for allowlisted properties (see `css/cssProperties.ts`) whose every value component is
- * allowed, with lengths bounded; the only URLs are `url(https://…)` background images. Every other
- * at-rule (`@import`, `@font-face`, …), comment and unknown node is dropped, and the output is
- * generated from nodes rebuilt from checked values, so it holds no `<`, backslash or raw input and
- * is safe as the content of a `<style>` element. Deterministic; throws only `INVALID_INPUT` for
+ * parse it); a source nesting blocks deeper than `MAX_CSS_NESTING`, or with more than
+ * `MAX_PARSE_ERRORS` parse errors, keeps no rule. Declarations are kept only for allowlisted
+ * properties (see `css/cssProperties.ts`) whose every value component is allowed, with lengths
+ * bounded; the only URLs are `url(https://…)` background images. Every other at-rule (`@import`,
+ * `@font-face`, …), comment and unknown node is dropped, and the output is generated from nodes
+ * rebuilt from checked values, so it holds no `<`, backslash or raw input and is safe as the
+ * content of a `<style>` element. Deterministic; throws only `INVALID_INPUT` for
  * input over the size limit.
  */
 export function sanitizeProfileCss(css: string, options: ProfileCssOptions = {}): string {

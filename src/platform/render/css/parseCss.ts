@@ -1,5 +1,5 @@
-import { parse, type CssNode } from "css-tree";
-import { splitTopLevel } from "./splitTopLevel.js";
+import { fork, parse, type CssNode } from "css-tree";
+import { exceedsCssNesting } from "./exceedsCssNesting.js";
 
 /**
  * Deepest nesting of blocks and functions accepted (`@media {…}`, a rule, `calc(min(…))` need
@@ -9,40 +9,34 @@ import { splitTopLevel } from "./splitTopLevel.js";
 export const MAX_CSS_NESTING = 16;
 
 /**
- * Parse errors css-tree may recover from in one source; the rule where the budget runs out and all
- * after it are dropped. Each error costs css-tree far more than parsing a token (it builds an error
- * with a message and a fragment of the source it was given, which is why rules are parsed one at a
- * time), and nothing a profile needs produces more than a few.
+ * Parse errors css-tree may recover from in one source before nothing of it is kept. Each error
+ * costs css-tree time linear in the source (it cuts a fragment of it into the error) besides its
+ * fixed cost, and nothing a profile needs produces more than a few.
  */
 export const MAX_PARSE_ERRORS = 100;
+
+// css-tree's parser clears token buffers as long as the longest source it has parsed on every
+// call, so short sources (the `style` attributes of one document, each parsed alone) get a parser
+// of their own whose buffers stay at css-tree's minimum size.
+const SHORT_SOURCE = 8 * 1024;
+const parseShort = fork({}).parse;
 
 class TooManyErrors extends Error {}
 
 /**
  * The top-level nodes of `css` parsed by css-tree (CSS Syntax Level 3, as browsers parse it) as a
- * stylesheet, or as the declarations of a `style` attribute, one top-level rule (or declaration)
- * at a time; none when it nests deeper than `MAX_CSS_NESTING`, and none from the rule in which
- * the `MAX_PARSE_ERRORS` budget runs out onwards. Whatever css-tree could not parse is a `Raw`
- * node, which the sanitizers drop. Never throws.
+ * stylesheet, or as the declarations of a `style` attribute; none when it nests deeper than
+ * `MAX_CSS_NESTING` or has more than `MAX_PARSE_ERRORS` errors. Whatever css-tree could not parse
+ * is a `Raw` node, which the sanitizers drop. Never throws.
  */
 export function parseCss(css: string, context: "stylesheet" | "declarationList"): CssNode[] {
-  const budget = { errors: 0 };
-  const nodes: CssNode[] = [];
-  for (const piece of splitTopLevel(css, context, MAX_CSS_NESTING) ?? []) {
-    const parsed = parsePiece(piece, context, budget);
-    if (parsed === undefined) break;
-    nodes.push(...parsed);
-  }
-  return nodes;
-}
-
-/** The piece's nodes, or undefined once the error budget has run out. */
-function parsePiece(piece: string, context: "stylesheet" | "declarationList", budget: { errors: number }): CssNode[] | undefined {
+  if (exceedsCssNesting(css, MAX_CSS_NESTING)) return [];
+  let errors = 0;
   // css-tree formats a stack trace for every parse error it recovers from; none is ever shown.
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    const ast = parse(piece, {
+    const ast = (css.length <= SHORT_SOURCE ? parseShort : parse)(css, {
       context,
       positions: false,
       parseValue: true,
@@ -51,12 +45,12 @@ function parsePiece(piece: string, context: "stylesheet" | "declarationList", bu
       parseCustomProperty: false,
       onParseError: () => {
         // Thrown from here, css-tree lets it end the parse instead of recovering.
-        if (++budget.errors > MAX_PARSE_ERRORS) throw new TooManyErrors();
+        if (++errors > MAX_PARSE_ERRORS) throw new TooManyErrors();
       },
     });
     return childrenOf(ast);
-  } catch (error) {
-    return error instanceof TooManyErrors ? undefined : [];
+  } catch {
+    return [];
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
