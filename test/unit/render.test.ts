@@ -561,8 +561,8 @@ describe("sanitizeProfileCss", () => {
     expect(sanitizeProfileCss("p { margin: -1em auto -2px; margin-top: -10px; margin-left: calc(-50% - 10px) }")).toBe(
       sheet(".mirage-profile p{margin:0 auto 0;margin-top:0;margin-left:clamp(0px,calc(-50% - 10px),4096px)}"),
     );
-    expect(sanitizeProfileCss("p { width: 100000px; height: 1000in; text-indent: -99999px; max-width: 5000%; padding: 1e9em }")).toBe(
-      sheet(".mirage-profile p{width:4096px;height:42.66in;text-indent:-4096px;max-width:400%;padding:256em}"),
+    expect(sanitizeProfileCss("p { width: 100000px; height: 1000in; text-indent: -99999px; max-width: 5000%; padding: 1e9em; line-height: 100000 }")).toBe(
+      sheet(".mirage-profile p{width:4096px;height:42.66in;text-indent:-4096px;max-width:400%;padding:256em;line-height:256}"),
     );
     expect(sanitizeProfileCss("p { width: calc(100000px * 1000); height: max(1px, 10000em) }")).toBe(
       sheet(".mirage-profile p{width:clamp(-4096px,calc(100000px*1000),4096px);height:clamp(-4096px,max(1px,10000em),4096px)}"),

@@ -82,6 +82,10 @@ function checkComponent(v: CssNode, accepts: Accepts, context: Context): CssNode
     }
     case "Number": {
       if (!NUMBER.test(v.value)) return undefined;
+      // Where a length also goes (line-height, flex), a plain number scales one: bounded like `em`.
+      if (kinds.has("number") && kinds.has("length") && !context.inMath) {
+        return bounded(Number(v.value), LENGTH_UNITS.get("em")!, MAX_LENGTH_PX, context, (value) => ({ type: "Number", value }));
+      }
       if (kinds.has("number") || kinds.has("operator")) return { type: "Number", value: v.value };
       if (kinds.has("integer") && INTEGER.test(v.value)) return { type: "Number", value: v.value };
       // A bare number is a length only when it is zero.
