@@ -531,6 +531,14 @@ describe("sanitizeProfileCss", () => {
     expect(sanitizeProfileCss("p ~ q, a > b + c { color: green }")).toBe(sheet(".mirage-profile p~q,.mirage-profile a>b+c{color:green}"));
   });
 
+  it("takes at most 64 selectors in a list and 16 compound selectors in one", () => {
+    const list = (n: number) => Array.from({ length: n }, (_, i) => `.c${i}`).join(", ");
+    expect(sanitizeProfileCss(`${list(64)} { color: red }`)).toContain(".mirage-profile .mp-c63{color:red}");
+    expect(sanitizeProfileCss(`${list(65)} { color: red }`)).toBe(sheet());
+    expect(sanitizeProfileCss(`${"a ".repeat(16)}{ color: red }`)).toBe(sheet(`.mirage-profile ${"a ".repeat(15)}a{color:red}`));
+    expect(sanitizeProfileCss(`${"a>".repeat(16)}b { color: red }`)).toBe(sheet());
+  });
+
   it("cannot style the container itself: the scope's own class is an owner's class like any other", () => {
     expect(sanitizeProfileCss(".mirage-profile { position: fixed; overflow: visible; color: red }")).toBe(
       sheet(".mirage-profile .mp-mirage-profile{overflow:visible;color:red}"),

@@ -16,6 +16,9 @@ const PSEUDO_ELEMENTS = new Set(["first-line", "first-letter", "selection", "mar
 const LEGACY_PSEUDO_ELEMENTS = new Set(["first-line", "first-letter"]);
 const ATTRIBUTE_MATCHERS = new Set(["=", "~=", "|=", "^=", "$=", "*="]);
 const COMBINATORS = new Set([" ", ">", "+", "~"]);
+// More than a profile needs; each kept selector costs a copy of the scope in the output.
+const MAX_SELECTORS = 64;
+const MAX_COMPOUNDS = 16;
 // Matchers whose value names a whole id or class (or its start), so it carries the prefix too.
 const PREFIXED_MATCHERS = new Set(["=", "~=", "|=", "^="]);
 
@@ -24,7 +27,8 @@ const PREFIXED_MATCHERS = new Set(["=", "~=", "|=", "^="]);
  * and every id and class renamed as profile HTML renames them (`#x` → `#mp-x`, `.y` → `.mp-y`), or
  * undefined if any selector falls outside the supported grammar (the whole rule is then dropped,
  * as browsers do). A selector may not start with a combinator, so `~ footer` cannot reach siblings
- * of the scope element; `:has()`, `:root`, `:host`, `&` and namespaces are not supported.
+ * of the scope element; `:has()`, `:root`, `:host`, `&` and namespaces are not supported; a list
+ * holds at most 64 selectors, a selector at most 16 compound selectors.
  */
 export function scopeSelectorList(prelude: CssNode, scope: readonly CssNodePlain[]): string | undefined {
   const selectors = selectorList(prelude, true);
@@ -35,7 +39,7 @@ export function scopeSelectorList(prelude: CssNode, scope: readonly CssNodePlain
 
 /** Checked copies of each selector's parts; `top` allows combinators and selector pseudo-classes. */
 function selectorList(list: CssNode, top: boolean): CssNodePlain[][] | undefined {
-  if (list.type !== "SelectorList" || list.children.isEmpty) return undefined;
+  if (list.type !== "SelectorList" || list.children.isEmpty || list.children.size > MAX_SELECTORS) return undefined;
   const out: CssNodePlain[][] = [];
   for (const selector of list.children.toArray()) {
     if (selector.type !== "Selector") return undefined;
@@ -51,10 +55,11 @@ function complexSelector(parts: readonly CssNode[], top: boolean): CssNodePlain[
   // Where the current compound selector began in `out`; a type selector may only come first.
   let compoundStart = 0;
   let afterPseudoElement = false;
+  let combinators = 0;
   for (const part of parts) {
     if (afterPseudoElement) return undefined;
     if (part.type === "Combinator") {
-      if (!top || !COMBINATORS.has(part.name) || out.length === compoundStart) return undefined;
+      if (!top || !COMBINATORS.has(part.name) || out.length === compoundStart || ++combinators >= MAX_COMPOUNDS) return undefined;
       out.push({ type: "Combinator", name: part.name });
       compoundStart = out.length;
       continue;
