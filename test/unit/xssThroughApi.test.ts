@@ -58,5 +58,6 @@ describe("the XSS corpus through every write route, with the real renderers", ()
     expect(checked).toEqual({ message: n, post: n - 2, comment: n - 2, bio: n, profileHtml: n, profileCss: n });
     // The corpus really went through: messages exist in the room.
     expect((await h.json("GET", `/api/v1/rooms/${room.id}/messages?limit=5`, undefined, alice)).body.messages).toHaveLength(5);
-  });
+    // About 1,200 requests: the timeout only guards against a hang on a loaded machine.
+  }, 120_000);
 });
