@@ -20,5 +20,14 @@ export const HOSTILE_MARKDOWN: ReadonlyArray<[string, string]> = [
   ["short blockquotes", " \n> 1\na".repeat(14_000)],
 ];
 
-/** Stylesheets shaped to make the CSS tokenizer slow or deep. */
-export const HOSTILE_CSS: readonly string[] = ["(".repeat(100_000), "a{".repeat(50_000), "a{b:".repeat(24_999) + "c", "url(".repeat(25_000), "\\".repeat(100_000), "/*".repeat(50_000)];
+const fill = (unit: string) => unit.repeat(Math.ceil(100_000 / unit.length)).slice(0, 100_000);
+
+/**
+ * Stylesheets shaped to make the CSS parser slow or deep: deep nesting, and (css-tree's costly
+ * case) parse errors in every few characters, nested up to the nesting bound.
+ */
+export const HOSTILE_CSS: readonly string[] = [
+  "(".repeat(100_000), "a{".repeat(50_000), "a{b:".repeat(24_999) + "c", "url(".repeat(25_000), "\\".repeat(100_000), "/*".repeat(50_000),
+  fill("{}"), fill("a{b;c;d;e;}"), fill(`@media ${"(".repeat(14)}${")".repeat(14)}{}`), fill(`${"a{".repeat(15)}${"}".repeat(15)}`),
+  fill("a,"), `a${" b".repeat(49_990)}{color:red}`,
+];

@@ -9,7 +9,38 @@ export interface XssPayload {
 
 const p = (name: string, payload: string): XssPayload => ({ name, payload });
 
+/**
+ * Images whose source every sanitizer that takes HTML keeps (https for profiles, `mxc://` for
+ * Matrix and web HTML), so the image survives and only the attribute checks stand between the
+ * handler and the page. (With `src=x` the image is dropped for its source first, which would hide
+ * a handler that slipped through.)
+ */
+export const SURVIVING_IMAGE_CORPUS: readonly XssPayload[] = [
+  p("https img onerror", '<img src="https://example.org/a.png" onerror="alert(1)">'),
+  p("https img onload", '<img src="https://example.org/a.png" onload="alert(1)">'),
+  p("https img onerror unquoted upper case", "<IMG SRC=https://example.org/a.png ONERROR=alert(1)>"),
+  p("https img onerror self-closing", '<img src="https://example.org/a.png" alt="a" onerror="alert(1)" />'),
+  p("https img handler before src", '<img onerror="alert(1)" src="https://example.org/a.png">'),
+  p("https img slash-separated handler", "<img/src=https://example.org/a.png/onerror=alert(1)>"),
+  p("https img onmouseover in link", '<a href="https://ok.example/"><img src="https://example.org/a.png" onmouseover="alert(1)"></a>'),
+  p("https img srcset javascript", '<img src="https://example.org/a.png" srcset="https://example.org/b.png 2x, javascript:alert(1) 3x">'),
+  p("https img lowsrc dynsrc", '<img src="https://example.org/a.png" lowsrc="javascript:alert(1)" dynsrc="javascript:alert(1)">'),
+  p("https img style url", '<img src="https://example.org/a.png" style="background-image:url(javascript:alert(1))">'),
+  p("https img style expression", '<img src="https://example.org/a.png" style="width:expression(alert(1))">'),
+  p("https img formaction", '<img src="https://example.org/a.png" formaction="javascript:alert(1)">'),
+  p("https input image formaction", '<input type="image" src="https://example.org/a.png" formaction="javascript:alert(1)">'),
+  p("https img usemap area", '<img src="https://example.org/a.png" usemap="#m"><map name="m"><area href="javascript:alert(1)"></map>'),
+  p("mxc img onerror", '<img src="mxc://example.org/abc123" onerror="alert(1)">'),
+  p("mxc img onload", '<img src="mxc://example.org/abc123" onload=alert(1)>'),
+  p("mxc img srcset", '<img src="mxc://example.org/abc123" srcset="javascript:alert(1) 1x">'),
+  p("mxc img style url", '<img src="mxc://example.org/abc123" style="background:url(javascript:alert(1))">'),
+  p("mxc img formaction", '<img src="mxc://example.org/abc123" formaction="javascript:alert(1)">'),
+  p("mxc and https img handlers together", '<p><img src="mxc://example.org/abc123" onerror="alert(1)"><img src="https://example.org/a.png" onerror="alert(2)"></p>'),
+];
+
 export const XSS_CORPUS: readonly XssPayload[] = [
+  ...SURVIVING_IMAGE_CORPUS,
+
   // Script elements in every spelling
   p("script", "<script>alert(1)</script>"),
   p("script upper case", "<SCRIPT>alert(1)</SCRIPT>"),

@@ -1,7 +1,7 @@
 import sanitizeHtml from "sanitize-html";
 import { assertInputSize, DEFAULT_MAX_INPUT_CHARS } from "./assertInputSize.js";
-import { SAFE_NAME } from "./css/scopeSelectorList.js";
 import { DISCARD_WITH_CONTENT_TAGS, LINK_REL } from "./matrixHtmlAllowlist.js";
+import { profileName } from "./profileName.js";
 import { sanitizeStyleAttribute } from "./sanitizeStyleAttribute.js";
 import { safeHttpsUrl, safeUrl } from "./urlPolicy.js";
 
@@ -35,7 +35,6 @@ const SMALL_INTEGER = /^\d{1,4}$/;
 const INTEGER = /^-?\d{1,9}$/;
 const DATETIME = /^[0-9TZ:+. -]{1,40}$/;
 const VALUE_CHECKS: Readonly<Record<string, (value: string) => boolean>> = {
-  id: (v) => SAFE_NAME.test(v),
   lang: (v) => LANG.test(v),
   dir: (v) => v === "ltr" || v === "rtl" || v === "auto",
   width: (v) => SMALL_INTEGER.test(v),
@@ -61,9 +60,10 @@ export interface ProfileHtmlOptions {
  * A profile owner's custom HTML → HTML for their public page: only the structure and text elements
  * above (no script, style, iframe, object, embed, form controls, link, meta, base, svg, math,
  * template), only the listed attributes with checked values (no event handlers, no `srcset`),
- * `class`/`id` limited to plain names, `style` reduced by the profile CSS allowlist, links only to
- * https, mailto or `#fragment` with `rel="noopener noreferrer nofollow"`, images only from https,
- * lazy and without a referrer. Deterministic; throws only `INVALID_INPUT` for input over the size limit.
+ * `class`/`id` limited to plain names and prefixed (`about` → `mp-about`, see `profileName`) so
+ * they can neither clobber the page's DOM nor pick up its styles, `style` reduced by the profile
+ * CSS allowlist, links only to https, mailto or `#fragment` (prefixed likewise) with
+ * `rel="noopener noreferrer nofollow"`, images only from https, lazy and without a referrer. Deterministic; throws only `INVALID_INPUT` for input over the size limit.
  */
 export function sanitizeProfileHtml(html: string, options: ProfileHtmlOptions = {}): string {
   assertInputSize(html, options.maxInputChars ?? DEFAULT_MAX_INPUT_CHARS, "HTML");
@@ -74,8 +74,11 @@ function checkAttributes(tagName: string, attribs: sanitizeHtml.Attributes): san
   const out: sanitizeHtml.Attributes = {};
   for (const [name, value] of Object.entries(attribs)) {
     if (name === "class") {
-      const names = [...new Set(value.split(/[ \t\n\f\r]+/).filter((n) => SAFE_NAME.test(n)))];
+      const names = [...new Set(value.split(/[ \t\n\f\r]+/).flatMap((n) => profileName(n) ?? []))];
       if (names.length > 0) out.class = names.join(" ");
+    } else if (name === "id") {
+      const id = profileName(value);
+      if (id !== undefined) out.id = id;
     } else if (name === "style") {
       const style = sanitizeStyleAttribute(value);
       if (style !== "") out.style = style;
@@ -87,7 +90,8 @@ function checkAttributes(tagName: string, attribs: sanitizeHtml.Attributes): san
   }
   if (tagName === "a") {
     const raw = attribs.href ?? "";
-    const href = /^#[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(raw) ? raw : safeUrl(raw, ["https", "mailto"]);
+    const fragment = raw.startsWith("#") ? profileName(raw.slice(1)) : undefined;
+    const href = fragment !== undefined ? `#${fragment}` : safeUrl(raw, ["https", "mailto"]);
     if (href !== undefined) {
       out.href = href;
       out.rel = LINK_REL;

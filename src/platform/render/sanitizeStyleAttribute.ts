@@ -1,11 +1,10 @@
-import { toComponentValues } from "./css/parseCss.js";
+import { parseCss } from "./css/parseCss.js";
 import { sanitizeDeclarations } from "./css/sanitizeDeclarations.js";
-import { tokenizeCss } from "./css/tokenizeCss.js";
 
 /**
- * The declarations of a `style` attribute reduced to the profile CSS allowlist, as
- * `name:value;name:value`, or "" when nothing is left. Never throws.
+ * The declarations of a `style` attribute reduced to the profile CSS allowlist (lengths bounded
+ * as in the profile CSS), as `name:value;name:value`, or "" when nothing is left. Never throws.
  */
 export function sanitizeStyleAttribute(style: string): string {
-  return sanitizeDeclarations(toComponentValues(tokenizeCss(style))).join(";");
+  return sanitizeDeclarations(parseCss(style, "declarationList")).join(";");
 }

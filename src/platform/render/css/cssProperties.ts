@@ -1,7 +1,9 @@
 /**
  * The CSS a profile owner may use: properties that style their own content and cannot reach
- * outside it (no `position`, `z-index`, `transform`, `content`, `cursor`, `filter`, animations or
- * custom properties) or load anything except an https background image.
+ * outside it (no `position`, `top`/`left`/`inset`, `z-index`, `transform`, `translate`, `content`,
+ * `cursor`, `filter`, animations or custom properties) or load anything except an https
+ * background image. Lengths are bounded (see `serializeCssValue.ts`) and margins cannot be
+ * negative, so no box is pulled up or left out of its place or sized past a large page.
  */
 
 /** What a component of a property's value may be. */
@@ -26,14 +28,21 @@ export type ValueKind =
 export interface PropertyRule {
   kinds: readonly ValueKind[];
   keywords?: readonly string[];
+  /** Lengths below zero are raised to zero (margins: a negative one moves a box out of its place). */
+  nonNegative?: boolean;
 }
 
 /** Keywords every property accepts. */
 export const GLOBAL_KEYWORDS: ReadonlySet<string> = new Set(["inherit", "initial", "unset", "revert"]);
 
-export const LENGTH_UNITS: ReadonlySet<string> = new Set([
-  "px", "em", "rem", "ex", "ch", "lh", "vw", "vh", "vmin", "vmax", "svh", "lvh", "dvh", "svw", "lvw", "dvw",
-  "pt", "pc", "cm", "mm", "in", "q", "cqw", "cqh",
+/**
+ * Length units with their size in px as bounds are checked (font-relative ones at a 16px font).
+ * Viewport units (`vw`, `vh`, …) and container units (which fall back to them) are not here: they
+ * size a box by the page, not by the profile.
+ */
+export const LENGTH_UNITS: ReadonlyMap<string, number> = new Map([
+  ["px", 1], ["em", 16], ["rem", 16], ["lh", 16], ["ex", 8], ["ch", 8],
+  ["pt", 4 / 3], ["pc", 16], ["in", 96], ["cm", 96 / 2.54], ["mm", 96 / 25.4], ["q", 96 / 101.6],
 ]);
 
 export const ANGLE_UNITS: ReadonlySet<string> = new Set(["deg", "rad", "grad", "turn"]);
@@ -79,6 +88,7 @@ const TEXT_DECORATION_LINES = ["none", "underline", "overline", "line-through"];
 const TEXT_DECORATION_STYLES = ["solid", "double", "dotted", "dashed", "wavy"];
 
 const color: PropertyRule = { kinds: ["color"] };
+const margin: PropertyRule = { kinds: ["length"], keywords: ["auto"], nonNegative: true };
 const length = (...keywords: string[]): PropertyRule => ({ kinds: ["length"], keywords });
 const keywords = (...words: string[]): PropertyRule => ({ kinds: [], keywords: words });
 const border: PropertyRule = { kinds: ["length", "color"], keywords: [...BORDER_STYLES, ...BORDER_WIDTHS] };
@@ -129,8 +139,8 @@ export const CSS_PROPERTIES: ReadonlyMap<string, PropertyRule> = new Map(Object.
   hyphens: keywords("none", "manual", "auto"),
   "vertical-align": length("baseline", "sub", "super", "text-top", "text-bottom", "middle", "top", "bottom"),
   // Spacing
-  margin: length("auto"),
-  ...sides("margin", "", length("auto")),
+  margin: margin,
+  ...sides("margin", "", margin),
   padding: length(),
   ...sides("padding", "", length()),
   // Borders and outlines

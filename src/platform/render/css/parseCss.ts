@@ -1,130 +1,62 @@
-import { tokenizeCss, type CssToken } from "./tokenizeCss.js";
-
-/** A token, a function with its arguments, or a bracketed block, as CSS Syntax Level 3 nests them. */
-export type ComponentValue =
-  | CssToken
-  | { type: "func"; name: string; value: ComponentValue[] }
-  | { type: "block"; open: "(" | "[" | "{"; value: ComponentValue[] };
-
-export type CssRule =
-  | { type: "qualified"; prelude: ComponentValue[]; block: ComponentValue[] }
-  | { type: "at"; name: string; prelude: ComponentValue[]; block: ComponentValue[] | undefined };
-
-export interface CssDeclaration {
-  /** Lower-cased property name, escapes decoded. */
-  name: string;
-  /** The value without surrounding whitespace and without `!important`. */
-  value: ComponentValue[];
-  important: boolean;
-}
-
-const CLOSER = { "(": ")", "[": "]", "{": "}" } as const;
-
-/** Nests tokens into component values. Iterative, so any nesting depth is fine; unclosed blocks close at the end. */
-export function toComponentValues(tokens: readonly CssToken[]): ComponentValue[] {
-  const root: ComponentValue[] = [];
-  const open: { value: ComponentValue[]; closer: string }[] = [];
-  for (const token of tokens) {
-    const top = open[open.length - 1];
-    const into = top ? top.value : root;
-    if (top && token.type === top.closer) {
-      open.pop();
-    } else if (token.type === "(" || token.type === "[" || token.type === "{") {
-      const block: ComponentValue = { type: "block", open: token.type, value: [] };
-      into.push(block);
-      open.push({ value: block.value, closer: CLOSER[token.type] });
-    } else if (token.type === "function") {
-      const func: ComponentValue = { type: "func", name: token.value, value: [] };
-      into.push(func);
-      open.push({ value: func.value, closer: ")" });
-    } else {
-      into.push(token);
-    }
-  }
-  return root;
-}
-
-/** Parses a stylesheet (or an at-rule's block) into rules; CDO/CDC and stray tokens end up in preludes. */
-export function parseRuleList(values: readonly ComponentValue[]): CssRule[] {
-  const rules: CssRule[] = [];
-  let i = 0;
-  while (i < values.length) {
-    const first = values[i]!;
-    if (first.type === "whitespace" || first.type === "cdo" || first.type === "cdc") {
-      i++;
-      continue;
-    }
-    const prelude: ComponentValue[] = [];
-    let block: ComponentValue[] | undefined;
-    const atName = first.type === "at-keyword" ? first.value : undefined;
-    if (atName !== undefined) i++;
-    while (i < values.length) {
-      const v = values[i++]!;
-      if (v.type === "block" && v.open === "{") {
-        block = v.value;
-        break;
-      }
-      if (atName !== undefined && v.type === "semicolon") break;
-      prelude.push(v);
-    }
-    if (atName !== undefined) rules.push({ type: "at", name: atName.toLowerCase(), prelude, block });
-    // A qualified rule without a block is a parse error and is dropped.
-    else if (block !== undefined) rules.push({ type: "qualified", prelude, block });
-  }
-  return rules;
-}
-
-/** Parses a stylesheet's text into rules. */
-export function parseStylesheet(css: string): CssRule[] {
-  return parseRuleList(toComponentValues(tokenizeCss(css)));
-}
+import { fork, parse, type CssNode } from "css-tree";
+import { exceedsCssNesting } from "./exceedsCssNesting.js";
 
 /**
- * The declarations in a block (or a `style` attribute): `name: value` pieces between semicolons.
- * Anything else in the block (nested rules, at-rules, junk) is skipped.
+ * Deepest nesting of blocks and functions accepted (`@media {…}`, a rule, `calc(min(…))` need
+ * about six). css-tree's parser recurses per level and re-reads a failed block as raw text at
+ * every enclosing level, so this bound keeps its stack shallow and its work linear.
  */
-export function parseDeclarationList(values: readonly ComponentValue[]): CssDeclaration[] {
-  const declarations: CssDeclaration[] = [];
-  let piece: ComponentValue[] = [];
-  const flush = () => {
-    const declaration = toDeclaration(piece);
-    if (declaration) declarations.push(declaration);
-    piece = [];
-  };
-  for (const v of values) {
-    if (v.type === "semicolon") flush();
-    else piece.push(v);
+export const MAX_CSS_NESTING = 16;
+
+/**
+ * Parse errors css-tree may recover from in one source before nothing of it is kept. Each error
+ * costs css-tree time linear in the source (it cuts a fragment of it into the error) besides its
+ * fixed cost, and nothing a profile needs produces more than a few.
+ */
+export const MAX_PARSE_ERRORS = 100;
+
+// css-tree's parser clears token buffers as long as the longest source it has parsed on every
+// call, so short sources (the `style` attributes of one document, each parsed alone) get a parser
+// of their own whose buffers stay at css-tree's minimum size.
+const SHORT_SOURCE = 8 * 1024;
+const parseShort = fork({}).parse;
+
+class TooManyErrors extends Error {}
+
+/**
+ * The top-level nodes of `css` parsed by css-tree (CSS Syntax Level 3, as browsers parse it) as a
+ * stylesheet, or as the declarations of a `style` attribute; none when it nests deeper than
+ * `MAX_CSS_NESTING` or has more than `MAX_PARSE_ERRORS` errors. Whatever css-tree could not parse
+ * is a `Raw` node, which the sanitizers drop. Never throws.
+ */
+export function parseCss(css: string, context: "stylesheet" | "declarationList"): CssNode[] {
+  if (exceedsCssNesting(css, MAX_CSS_NESTING)) return [];
+  let errors = 0;
+  // css-tree formats a stack trace for every parse error it recovers from; none is ever shown.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    const ast = (css.length <= SHORT_SOURCE ? parseShort : parse)(css, {
+      context,
+      positions: false,
+      parseValue: true,
+      parseRulePrelude: true,
+      parseAtrulePrelude: true,
+      parseCustomProperty: false,
+      onParseError: () => {
+        // Thrown from here, css-tree lets it end the parse instead of recovering.
+        if (++errors > MAX_PARSE_ERRORS) throw new TooManyErrors();
+      },
+    });
+    return childrenOf(ast);
+  } catch {
+    return [];
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
-  flush();
-  return declarations;
 }
 
-function toDeclaration(piece: readonly ComponentValue[]): CssDeclaration | undefined {
-  const parts = trimWhitespace(piece);
-  const name = parts[0];
-  if (name?.type !== "ident") return undefined;
-  let k = 1;
-  while (parts[k]?.type === "whitespace") k++;
-  if (parts[k]?.type !== "colon") return undefined;
-  let value = trimWhitespace(parts.slice(k + 1));
-  let important = false;
-  const last = value[value.length - 1];
-  if (last?.type === "ident" && last.value.toLowerCase() === "important") {
-    const rest = trimWhitespace(value.slice(0, -1));
-    const bang = rest[rest.length - 1];
-    if (bang?.type === "delim" && bang.value === "!") {
-      important = true;
-      value = trimWhitespace(rest.slice(0, -1));
-    }
-  }
-  return { name: name.value.toLowerCase(), value, important };
-}
-
-/** Drops leading and trailing whitespace tokens. */
-export function trimWhitespace(values: readonly ComponentValue[]): ComponentValue[] {
-  let start = 0;
-  let end = values.length;
-  while (start < end && values[start]!.type === "whitespace") start++;
-  while (end > start && values[end - 1]!.type === "whitespace") end--;
-  return values.slice(start, end);
+/** The children of a node as an array; none for a node without children. */
+export function childrenOf(node: CssNode | null | undefined): CssNode[] {
+  return node === null || node === undefined || !("children" in node) || node.children === null ? [] : node.children.toArray();
 }

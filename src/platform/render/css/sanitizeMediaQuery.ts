@@ -1,8 +1,9 @@
+import { fromPlainObject, generate, ident, type ConditionPlain, type CssNode, type CssNodePlain } from "css-tree";
 import { LENGTH_UNITS } from "./cssProperties.js";
-import type { ComponentValue } from "./parseCss.js";
-import { trimWhitespace } from "./parseCss.js";
 
-const MEDIA_WORDS = new Set(["all", "screen", "print", "and", "not", "only", "or"]);
+const MEDIA_TYPES = new Set(["all", "screen", "print"]);
+const MODIFIERS = new Set(["not", "only"]);
+const CONNECTIVES = new Set(["and", "not", "or"]);
 const MEDIA_FEATURES = new Set([
   "width", "min-width", "max-width", "height", "min-height", "max-height", "orientation",
   "aspect-ratio", "min-aspect-ratio", "max-aspect-ratio", "prefers-color-scheme",
@@ -17,40 +18,77 @@ const RESOLUTION_UNITS = new Set(["dpi", "dpcm", "dppx", "x"]);
 const NUMBER = /^\d{1,6}(?:\.\d{1,6})?$/;
 
 /**
- * The canonical text of a media query list built from media types, `and`/`not`/`only`/`or` and
- * `(feature: value)` tests over an allowlist of features, or undefined for anything else.
+ * The canonical text of an `@media` prelude (css-tree's `MediaQueryList`) built from media types,
+ * `not`/`only`, `and`/`or`/`not` and `(feature: value)` tests over an allowlist of features, or
+ * undefined for anything else (range syntax, unknown features, functions).
  */
-export function sanitizeMediaQuery(prelude: readonly ComponentValue[]): string | undefined {
-  const parts: string[] = [];
-  for (const v of trimWhitespace(prelude)) {
-    if (v.type === "whitespace") continue;
-    if (v.type === "comma") parts.push(",");
-    else if (v.type === "ident" && MEDIA_WORDS.has(v.value.toLowerCase())) parts.push(v.value.toLowerCase());
-    else if (v.type === "block" && v.open === "(") {
-      const test = featureTest(v.value);
-      if (test === undefined) return undefined;
-      parts.push(test);
-    } else return undefined;
+export function sanitizeMediaQuery(prelude: CssNode | null): string | undefined {
+  if (prelude?.type !== "AtrulePrelude" || prelude.children.size !== 1) return undefined;
+  const list = prelude.children.first!;
+  if (list.type !== "MediaQueryList" || list.children.isEmpty) return undefined;
+  const queries: CssNodePlain[] = [];
+  for (const query of list.children.toArray()) {
+    if (query.type !== "MediaQuery") return undefined;
+    const modifier = query.modifier === null ? null : query.modifier.toLowerCase();
+    const mediaType = query.mediaType === null ? null : ident.decode(query.mediaType).toLowerCase();
+    if (modifier !== null && !MODIFIERS.has(modifier)) return undefined;
+    if (mediaType !== null && !MEDIA_TYPES.has(mediaType)) return undefined;
+    const condition = query.condition === null ? null : checkCondition(query.condition);
+    if (condition === undefined || (mediaType === null && condition === null)) return undefined;
+    queries.push({ type: "MediaQuery", modifier, mediaType, condition });
   }
-  const text = parts.join(" ").replace(/ ,/g, ",");
-  return text === "" ? undefined : text;
+  return generate(fromPlainObject({ type: "MediaQueryList", children: queries }));
 }
 
-function featureTest(values: readonly ComponentValue[]): string | undefined {
-  const parts = values.filter((v) => v.type !== "whitespace");
-  const name = parts[0];
-  if (name?.type !== "ident" || !MEDIA_FEATURES.has(name.value.toLowerCase())) return undefined;
-  const feature = name.value.toLowerCase();
-  if (parts.length === 1) return `(${feature})`;
-  if (parts[1]?.type !== "colon" || parts.length < 3) return undefined;
-  let value = "";
-  for (const v of parts.slice(2)) {
-    if (v.type === "ident" && MEDIA_VALUES.has(v.value.toLowerCase())) value += v.value.toLowerCase();
-    else if (v.type === "number" && NUMBER.test(v.repr)) value += v.repr;
-    else if (v.type === "dimension" && NUMBER.test(v.repr) && (LENGTH_UNITS.has(v.unit.toLowerCase()) || RESOLUTION_UNITS.has(v.unit.toLowerCase()))) {
-      value += v.repr + v.unit.toLowerCase();
-    } else if (v.type === "delim" && v.value === "/") value += "/";
-    else return undefined;
+function checkCondition(condition: CssNode): ConditionPlain | undefined {
+  if (condition.type !== "Condition") return undefined;
+  const children: CssNodePlain[] = [];
+  for (const part of condition.children.toArray()) {
+    if (part.type === "Identifier") {
+      const word = ident.decode(part.name).toLowerCase();
+      if (!CONNECTIVES.has(word)) return undefined;
+      children.push({ type: "Identifier", name: word });
+    } else if (part.type === "Condition") {
+      const inner = checkCondition(part);
+      if (inner === undefined) return undefined;
+      children.push(inner);
+    } else if (part.type === "Feature") {
+      const feature = checkFeature(part.name, part.value);
+      if (feature === undefined) return undefined;
+      children.push(feature);
+    } else {
+      return undefined;
+    }
   }
-  return `(${feature}:${value})`;
+  return children.length === 0 ? undefined : { type: "Condition", kind: "media", children };
+}
+
+function checkFeature(rawName: string, value: CssNode | null): CssNodePlain | undefined {
+  const name = ident.decode(rawName).toLowerCase();
+  if (!MEDIA_FEATURES.has(name)) return undefined;
+  if (value === null) return { type: "Feature", kind: "media", name, value: null };
+  const checked = checkFeatureValue(value);
+  return checked === undefined ? undefined : ({ type: "Feature", kind: "media", name, value: checked } as CssNodePlain);
+}
+
+function checkFeatureValue(value: CssNode): CssNodePlain | undefined {
+  switch (value.type) {
+    case "Identifier": {
+      const word = ident.decode(value.name).toLowerCase();
+      return MEDIA_VALUES.has(word) ? { type: "Identifier", name: word } : undefined;
+    }
+    case "Number":
+      return NUMBER.test(value.value) ? { type: "Number", value: value.value } : undefined;
+    case "Dimension": {
+      const unit = ident.decode(value.unit).toLowerCase();
+      return NUMBER.test(value.value) && (LENGTH_UNITS.has(unit) || RESOLUTION_UNITS.has(unit)) ? { type: "Dimension", value: value.value, unit } : undefined;
+    }
+    case "Ratio": {
+      const left = value.left.type === "Number" ? checkFeatureValue(value.left) : undefined;
+      const right = value.right?.type === "Number" ? checkFeatureValue(value.right) : undefined;
+      return left === undefined || right === undefined ? undefined : ({ type: "Ratio", left, right } as CssNodePlain);
+    }
+    default:
+      return undefined;
+  }
 }
