@@ -17,6 +17,8 @@ import { OutboxSender } from "./matrix/OutboxSender.js";
 import type { Registration } from "./matrix/registration.js";
 import { syncBotProfile } from "./matrix/syncBotProfile.js";
 import { TransactionProcessor } from "./matrix/TransactionProcessor.js";
+import { LaneScheduler } from "./matrix/LaneScheduler.js";
+import { deadLetterCommands } from "./platform/commands/deadLetterCommands.js";
 import { CommandDispatcher } from "./platform/commands/CommandDispatcher.js";
 import { CommandRegistry } from "./platform/commands/CommandRegistry.js";
 import { coreCommands } from "./platform/commands/coreCommands.js";
@@ -69,7 +71,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   if (config.encryption.enabled) configureCrypto({ passphrase: config.encryption.passphrase });
 
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "mirage_process_" });
+  collectDefaultMetrics({ register: registry, prefix: "mirage_" });
   const metrics = createAppserviceMetrics(registry);
 
   const appservice = createAppservice(config, registration, store.kv, logger);
@@ -78,6 +80,9 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   const commands = new CommandRegistry();
   for (const command of coreCommands({ version: VERSION })) commands.register(command);
   commands.register(whoamiCommand({ botIdentity: () => crypto?.botIdentity() }));
+  // Set once the scheduler exists.
+  let onRequeued = (): void => undefined;
+  for (const command of deadLetterCommands({ deadLetters: store.deadLetters, onRequeued: () => onRequeued() })) commands.register(command);
 
   const dispatcher = new CommandDispatcher(commands, new MatrixRoomFacts(appservice, config.permissions.admins));
   const maxDelayMs = config.homeserver.retryMaxDelaySeconds * 1000;
@@ -93,12 +98,31 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     logger,
     metrics,
     onEffects: () => outboxLoop.kick(),
+    onLanesFilled: () => lanes.kick(),
     crypto,
     undecryptable: store.undecryptable,
     botUserId: appservice.botUserId,
     reportUndecryptableAfterMs: config.encryption.undecryptableReportAfterSeconds * 1000,
   });
-  const processorLoop = new DrainLoop(() => processor.drain(), { name: "transactions", logger, maxDelayMs, onFailure });
+  const processorLoop = new DrainLoop(() => processor.ingest(), { name: "transactions", logger, maxDelayMs, onFailure });
+  const retry = config.appservice.eventRetry;
+  const lanes = new LaneScheduler({
+    lanes: store.lanes,
+    handle: (entry) => processor.handleEvent(entry.event),
+    onEffects: () => outboxLoop.kick(),
+    onUnreachable: onFailure,
+    budget: {
+      maxAttempts: retry.maxAttempts,
+      maxAgeMs: retry.maxAgeSeconds * 1000,
+      initialDelayMs: retry.initialDelayMs,
+      maxDelayMs: retry.maxDelaySeconds * 1000,
+    },
+    concurrency: config.appservice.roomConcurrency,
+    outageMaxDelayMs: maxDelayMs,
+    logger,
+    metrics,
+  });
+  onRequeued = () => lanes.kick();
 
   const monitor = new HomeserverMonitor({
     appservice,
@@ -114,6 +138,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     },
     onReady: () => {
       processorLoop.kick();
+      lanes.resume();
       outboxLoop.kick();
     },
   });
@@ -129,7 +154,28 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     onPing: (id) => monitor.notePing(id),
   });
 
-  const pendingWork = async () => ({ inbox: await store.inbox.pendingCount(), outbox: await store.outbox.size() });
+  const pendingWork = async () => ({
+    inbox: await store.inbox.pendingCount(),
+    rooms: await store.lanes.size(),
+    outbox: await store.outbox.size(),
+    deadLetters: await store.deadLetters.count(),
+  });
+  new Gauge({
+    name: "mirage_dead_letters",
+    help: "Events set aside after their retry budget, waiting for an admin's retry.",
+    registers: [registry],
+    async collect() {
+      this.set(await store.deadLetters.count());
+    },
+  });
+  new Gauge({
+    name: "mirage_room_lanes_pending",
+    help: "Room events accepted and waiting in their rooms' lanes.",
+    registers: [registry],
+    async collect() {
+      this.set(await store.lanes.size());
+    },
+  });
   new Gauge({
     name: "mirage_undecryptable_pending",
     help: "Encrypted events waiting for their keys.",
@@ -228,6 +274,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       );
       // Replays whatever was acknowledged but not handled before a restart.
       processorLoop.kick();
+      lanes.kick();
       outboxLoop.kick();
       monitor.start();
     },
@@ -238,6 +285,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       await monitor.stop();
       if (started) await appserviceApi.close();
       await processorLoop.stop();
+      await lanes.stop();
       await outboxLoop.stop();
       if (started) await api.close();
       if (crypto) await closeCryptoStores();

@@ -9,6 +9,7 @@ export interface AppserviceMetrics {
   outboxSent: Counter<"result">;
   homeserverReachable: Gauge<string>;
   undecryptable: Counter<"outcome">;
+  deadLettered: Counter<"source">;
 }
 
 export function createAppserviceMetrics(registry: Registry): AppserviceMetrics {
@@ -47,6 +48,12 @@ export function createAppserviceMetrics(registry: Registry): AppserviceMetrics {
       name: "mirage_undecryptable_events_total",
       help: "Encrypted events that could not be decrypted on arrival, by outcome (parked, recovered, reported).",
       labelNames: ["outcome"],
+      registers,
+    }),
+    deadLettered: new Counter({
+      name: "mirage_dead_letters_total",
+      help: "Events set aside after their retry budget, by source (inbox: homeserver events; outbox: sends).",
+      labelNames: ["source"],
       registers,
     }),
     homeserverReachable: new Gauge({

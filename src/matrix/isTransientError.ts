@@ -14,3 +14,16 @@ export function isTransientError(error: unknown): boolean {
   if (e.name === "TypeError" && String((e as Error).message).includes("fetch failed")) return true;
   return e.cause !== undefined && e.cause !== error ? isTransientError(e.cause) : false;
 }
+
+/**
+ * True when the homeserver could not be reached at all (no HTTP answer): an outage that
+ * concerns every event alike, so it must not count against any one event's retry budget.
+ */
+export function isUnreachableError(error: unknown): boolean {
+  if (!isTransientError(error)) return false;
+  for (let e = error as { statusCode?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 8; depth++) {
+    if (typeof e.statusCode === "number") return false;
+    e = e.cause as typeof e;
+  }
+  return true;
+}

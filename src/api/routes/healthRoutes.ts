@@ -11,7 +11,8 @@ export interface HealthSource {
     lastCheckedAt: number | undefined;
     problem: string | undefined;
   };
-  pendingWork(): Promise<{ inbox: number; outbox: number }>;
+  /** Queue lengths: transactions not yet fanned out, room events waiting in lanes, sends, dead letters. */
+  pendingWork(): Promise<{ inbox: number; rooms?: number; outbox: number; deadLetters?: number }>;
 }
 
 const pingSchema = {
@@ -37,7 +38,7 @@ const healthResponse = {
     },
     queues: {
       type: "object",
-      properties: { inbox: { type: "integer" }, outbox: { type: "integer" } },
+      properties: { inbox: { type: "integer" }, rooms: { type: "integer" }, outbox: { type: "integer" }, deadLetters: { type: "integer" } },
     },
   },
 } as const;
