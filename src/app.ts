@@ -87,7 +87,14 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   const dispatcher = new CommandDispatcher(commands, new MatrixRoomFacts(appservice, config.permissions.admins));
   const maxDelayMs = config.homeserver.retryMaxDelaySeconds * 1000;
 
-  const outbox = new OutboxSender(store.outbox, appservice, logger, metrics);
+  const retry = config.appservice.eventRetry;
+  const budget = {
+    maxAttempts: retry.maxAttempts,
+    maxAgeMs: retry.maxAgeSeconds * 1000,
+    initialDelayMs: retry.initialDelayMs,
+    maxDelayMs: retry.maxDelaySeconds * 1000,
+  };
+  const outbox = new OutboxSender(store.outbox, appservice, logger, metrics, { budget, wake: () => outboxLoop.kick() });
   // Set once the monitor exists; loop failures make it re-check the homeserver at once.
   let recheck = (): void => undefined;
   const onFailure = () => recheck();
@@ -105,24 +112,21 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     reportUndecryptableAfterMs: config.encryption.undecryptableReportAfterSeconds * 1000,
   });
   const processorLoop = new DrainLoop(() => processor.ingest(), { name: "transactions", logger, maxDelayMs, onFailure });
-  const retry = config.appservice.eventRetry;
   const lanes = new LaneScheduler({
     lanes: store.lanes,
     handle: (entry) => processor.handleEvent(entry.event),
     onEffects: () => outboxLoop.kick(),
     onUnreachable: onFailure,
-    budget: {
-      maxAttempts: retry.maxAttempts,
-      maxAgeMs: retry.maxAgeSeconds * 1000,
-      initialDelayMs: retry.initialDelayMs,
-      maxDelayMs: retry.maxDelaySeconds * 1000,
-    },
+    budget,
     concurrency: config.appservice.roomConcurrency,
     outageMaxDelayMs: maxDelayMs,
     logger,
     metrics,
   });
-  onRequeued = () => lanes.kick();
+  onRequeued = () => {
+    lanes.kick();
+    outboxLoop.kick();
+  };
 
   const monitor = new HomeserverMonitor({
     appservice,
@@ -287,6 +291,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       await processorLoop.stop();
       await lanes.stop();
       await outboxLoop.stop();
+      outbox.stop();
       if (started) await api.close();
       if (crypto) await closeCryptoStores();
       await store.close();

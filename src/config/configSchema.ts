@@ -77,14 +77,14 @@ export const ConfigSchema = Type.Object(
         eventRetry: Type.Object(
           {
             maxAttempts: Type.Integer({
-              description: "Failed attempts (the homeserver answered 5xx or 429) after which an event is dead-lettered.",
+              description: "Failed attempts (the homeserver answered 5xx or 429) after which an event or send is dead-lettered.",
               default: 10,
               minimum: 1,
               maximum: 1000,
               errorMessage: "must be a whole number between 1 and 1000",
             }),
             maxAgeSeconds: Type.Integer({
-              description: "Time since an event's first failure after which it is dead-lettered at its next failure.",
+              description: "Time since the first failure after which an event or send is dead-lettered at its next failure.",
               default: 3600,
               minimum: 1,
               maximum: 604800,
@@ -98,7 +98,7 @@ export const ConfigSchema = Type.Object(
               errorMessage: "must be a whole number of milliseconds between 10 and 60000",
             }),
             maxDelaySeconds: Type.Integer({
-              description: "Longest wait between two attempts at the same event.",
+              description: "Longest wait between two attempts at the same event or send.",
               default: 300,
               minimum: 1,
               maximum: 3600,
@@ -107,8 +107,9 @@ export const ConfigSchema = Type.Object(
           },
           {
             description:
-              "Retry budget of an event whose handling keeps failing (e.g. a join answered 502). Only its room waits; " +
-              "after the budget it moves to the dead letters (`!mirage deadletters`). While the homeserver is unreachable no attempts are counted.",
+              "Retry budget of a received event whose handling keeps failing (e.g. a join answered 502), and of a send the homeserver " +
+              "keeps refusing with 5xx. Only its room waits; after the budget it moves to the dead letters (`!mirage deadletters`). " +
+              "While the homeserver is unreachable no attempts are counted.",
           },
         ),
       },

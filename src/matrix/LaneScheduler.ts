@@ -4,6 +4,8 @@ import type { LaneEvent, RoomLanes } from "../platform/ports/RoomLanes.js";
 import type { AppserviceMetrics } from "./appserviceMetrics.js";
 import { failureCode } from "./failureCode.js";
 import { isUnreachableError } from "./isTransientError.js";
+import { budgetSpent, retryDelay } from "./retryDelay.js";
+import { WakeTimer } from "./WakeTimer.js";
 
 /** How long one event may keep failing before it is set aside. */
 export interface RetryBudget {
@@ -58,8 +60,7 @@ export class LaneScheduler {
   private pumping: Promise<void> | undefined;
   private again = false;
   private stopped = false;
-  private timer: NodeJS.Timeout | undefined;
-  private timerDue = Number.POSITIVE_INFINITY;
+  private readonly timer: WakeTimer;
   private pausedUntil = 0;
   private outageFailures = 0;
 
@@ -67,6 +68,7 @@ export class LaneScheduler {
     this.log = deps.logger.child({ component: "lanes" });
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
+    this.timer = new WakeTimer(() => this.kick(), this.now);
   }
 
   /** Looks for runnable lanes (new events, a freed slot, a backoff that ended). */
@@ -98,7 +100,7 @@ export class LaneScheduler {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.disarm();
+    this.timer.stop();
     await this.idle();
   }
 
@@ -196,14 +198,13 @@ export class LaneScheduler {
     const attempts = head.attempts + 1;
     const firstFailureAt = head.firstFailureAt ?? at;
     const where = { roomId: head.roomId, eventId: head.event.event_id, eventType: head.event.type, attempts, error: code };
-    if (attempts >= budget.maxAttempts || at - firstFailureAt >= budget.maxAgeMs) {
+    if (budgetSpent(budget, head.attempts, head.firstFailureAt, at)) {
       await this.deps.lanes.deadLetter(head, { at, error: code });
       metrics.deadLettered.inc({ source: "inbox" });
       this.log.warn({ ...where, failingForMs: at - firstFailureAt }, "event dead-lettered after its retry budget; its room goes on");
       return true;
     }
-    const delay = Math.min(budget.maxDelayMs, budget.initialDelayMs * 2 ** Math.min(attempts - 1, 30));
-    const notBefore = at + Math.round(delay * (0.75 + this.random() * 0.5));
+    const notBefore = at + retryDelay(budget, attempts, this.random);
     await this.deps.lanes.recordFailure(head, { at, error: code, notBefore });
     // First failure at warn, the rest at debug: a stuck room should not flood the log.
     this.log[attempts === 1 ? "warn" : "debug"]({ ...where, retryInMs: notBefore - at }, "event failed; its room waits, others go on");
@@ -222,23 +223,6 @@ export class LaneScheduler {
 
   /** One timer, for the earliest moment something becomes runnable. */
   private arm(at: number): void {
-    if (this.stopped || at >= this.timerDue) return;
-    this.disarm();
-    this.timerDue = at;
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        this.timerDue = Number.POSITIVE_INFINITY;
-        this.kick();
-      },
-      Math.max(0, at - this.now()),
-    );
-    this.timer.unref?.();
-  }
-
-  private disarm(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerDue = Number.POSITIVE_INFINITY;
+    this.timer.at(at);
   }
 }

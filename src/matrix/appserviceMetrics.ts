@@ -40,7 +40,7 @@ export function createAppserviceMetrics(registry: Registry): AppserviceMetrics {
     }),
     outboxSent: new Counter({
       name: "mirage_outbox_sends_total",
-      help: "Outbound Matrix sends, by result (sent, retry, dropped).",
+      help: "Outbound Matrix sends, by result (sent, retry, dropped, dead-lettered).",
       labelNames: ["result"],
       registers,
     }),

@@ -2,8 +2,8 @@ import type { OutboxEntryInput } from "../platform/ports/Outbox.js";
 import type { LaneEvent, LaneFailure, RoomLanes } from "../platform/ports/RoomLanes.js";
 import { jsonSublevel, lastSequence, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
 import type { LevelOutbox } from "./LevelOutbox.js";
-import { afterLane, encodeSeq, laneKey, META_KEYS, prefixRange, SUBLEVELS } from "./keys.js";
-import { deadLetterRecord, type DeadLetterRecord } from "./deadLetterRecord.js";
+import { afterLane, deadLetterKey, laneKey, META_KEYS, prefixRange, SUBLEVELS } from "./keys.js";
+import { inboxDeadLetter, type DeadLetterRecord } from "./deadLetterRecord.js";
 
 /** A new lane entry, before it has a sequence. */
 export interface LaneInput {
@@ -99,7 +99,7 @@ export class LevelRoomLanes implements RoomLanes {
       const stored = (await this.lanes.get(key)) ?? entry;
       await this.db.batch([
         { type: "del", sublevel: this.lanes, key },
-        { type: "put", sublevel: this.deadLetters, key: encodeSeq(entry.seq), value: deadLetterRecord(stored, failure) },
+        { type: "put", sublevel: this.deadLetters, key: deadLetterKey("e", entry.seq), value: inboxDeadLetter(stored, failure) },
       ] as BatchOp[]);
     });
   }

@@ -64,6 +64,19 @@ export function afterLane(roomId: string): string {
   return `${roomId}\x01`;
 }
 
+/** Dead letters: `e<seq>` for received events (lane sequence), `s<seq>` for sends (outbox sequence). */
+export type DeadLetterKind = "e" | "s";
+
+export function deadLetterKey(kind: DeadLetterKind, seq: number): string {
+  return `${kind}${encodeSeq(seq)}`;
+}
+
+/** The key of a dead letter id as shown to admins (`e42`), or undefined for anything else. */
+export function deadLetterKeyOf(id: string): string | undefined {
+  const match = /^([es])([0-9]{1,15})$/.exec(id);
+  return match ? deadLetterKey(match[1] as DeadLetterKind, Number(match[2])) : undefined;
+}
+
 /** Pagination cursors are positions (keys without their scope), opaque to clients. */
 export function encodeCursor(position: string): string {
   return Buffer.from(position, "utf8").toString("base64url");

@@ -44,7 +44,7 @@ export function storeOver(db: RootLevel): Store {
   return {
     inbox: new LevelTransactionInbox(db, lanes),
     lanes,
-    deadLetters: new LevelDeadLetters(db, lanes),
+    deadLetters: new LevelDeadLetters(db, lanes, outbox),
     outbox,
     kv: new LevelKeyValueStore(db),
     undecryptable: new LevelUndecryptableEvents(db, outbox),

@@ -42,7 +42,7 @@ describe("dead-letter commands", () => {
     const listing = await send("!mirage deadletters");
     expect(listing.kind).toBe("ran");
     expect(listing.text).toMatch(/^2 dead letter/);
-    expect(listing.text).toContain("m.room.member $e0 from @eve:remote in !a:t: 1 attempt(s), last error 502 M_UNKNOWN at 2023-11-14T22:13:20.000Z");
+    expect(listing.text).toMatch(/#e\d+ m\.room\.member \$e0 from @eve:remote in !a:t: 1 attempt\(s\), last error 502 M_UNKNOWN at 2023-11-14T22:13:20\.000Z/);
     expect(listing.text).toContain("$e1");
     expect(listing.text).not.toContain("body text");
     const refused = await send("!mirage deadletters", "@mod:t");
@@ -58,20 +58,38 @@ describe("dead-letter commands", () => {
     expect(requeued()).toBe(1);
     expect(await store.deadLetters.count()).toBe(1);
     expect(await store.lanes.head("!a:t")).toMatchObject({ event: { event_id: "$e0" }, attempts: 0 });
+    expect((await send(`!mirage retry ${first!.id.slice(1)}`)).kind).toBe("rejected");
     const unknown = await send("!mirage retry 12345");
     expect(unknown.kind).toBe("rejected");
     expect(unknown.text).toMatch(/no dead letter 12345/);
     expect(requeued()).toBe(1);
-    expect((await send("!mirage retry 1", "@mod:t")).kind).toBe("rejected");
+    expect((await send("!mirage retry e1", "@mod:t")).kind).toBe("rejected");
   });
 
-  it("retries all of them", async () => {
+  it("retries all of them, received events and sends alike", async () => {
     const { store, send, bury, requeued } = await setup();
     await bury(...Array.from({ length: 45 }, (_, i) => `!r${i}:t`));
-    expect((await send("!mirage retry all")).text).toBe("Retrying 45 events.");
+    await store.outbox.enqueue([{ sender: "@mirage:t", roomId: "!r0:t", eventType: "m.room.message", content: { body: "hi" } }], 0);
+    const [send0] = await store.outbox.peek(1);
+    await store.outbox.deadLetter(send0!, { at: 0, error: "500" });
+    const listing = (await send("!mirage deadletters")).text;
+    expect(listing).toMatch(/^46 dead letter/);
+    expect(listing).toMatch(/…and 26 more\.$/);
+    expect((await send("!mirage retry all")).text).toBe("Retrying 46 events.");
     expect(await store.deadLetters.count()).toBe(0);
     expect(await store.lanes.size()).toBe(45);
+    expect(await store.outbox.peek(5)).toEqual([expect.objectContaining({ id: send0!.id, attempts: 0, content: { body: "hi" } })]);
     expect(requeued()).toBe(1);
+  });
+
+  it("lists a send that kept failing as a send", async () => {
+    const { store, send } = await setup();
+    await store.outbox.enqueue([{ sender: "@mirage:t", roomId: "!r:t", eventType: "m.room.message", content: { body: "secret reply" } }], 0);
+    const [entry] = await store.outbox.peek(1);
+    await store.outbox.deadLetter(entry!, { at: 0, error: "503" });
+    const listing = (await send("!mirage deadletters")).text;
+    expect(listing).toMatch(/#s\d+ send of m\.room\.message as @mirage:t in !r:t: 1 attempt\(s\), last error 503/);
+    expect(listing).not.toContain("secret reply");
   });
 
   it("shows in the generated help as a bridge-admin command", async () => {

@@ -88,7 +88,8 @@ describe.each(implementations)("store contract: %s", (_name, make) => {
     expect(await store.deadLetters.count()).toBe(1);
     const [letter] = await store.deadLetters.list(10);
     expect(letter).toEqual({
-      id: String(head.seq),
+      id: `e${head.seq}`,
+      source: "inbox",
       roomId: "!r:t",
       eventId: "$stuck",
       eventType: "m.room.member",
@@ -108,7 +109,8 @@ describe.each(implementations)("store contract: %s", (_name, make) => {
     const head = await store.lanes.recordFailure((await store.lanes.head("!r:t"))!, { at: 1, error: "502", notBefore: 2 });
     await store.lanes.deadLetter(head, { at: 3, error: "502" });
     const [letter] = await store.deadLetters.list(10);
-    expect(await store.deadLetters.requeue("999999")).toBe(false);
+    expect(await store.deadLetters.requeue("e999999")).toBe(false);
+    expect(await store.deadLetters.requeue(String(head.seq))).toBe(false);
     expect(await store.deadLetters.requeue("not-an-id")).toBe(false);
     expect(await store.deadLetters.requeue(letter!.id)).toBe(true);
     expect(await store.deadLetters.requeue(letter!.id)).toBe(false);
@@ -143,10 +145,40 @@ describe.each(implementations)("store contract: %s", (_name, make) => {
     const entries = await store.outbox.peek(10);
     expect(entries.map((e) => e.content.body)).toEqual(["1", "2", "3"]);
     expect([...entries.map((e) => e.id)].sort()).toEqual(entries.map((e) => e.id));
-    await store.outbox.recordAttempt(entries[0]!.id);
-    expect((await store.outbox.peek(1))[0]!.attempts).toBe(1);
+    expect((await store.outbox.peek(10, entries[0]!.id)).map((e) => e.content.body)).toEqual(["2", "3"]);
+    await store.outbox.recordFailure(entries[0]!.id, { at: 5, error: "502", notBefore: 9 });
+    await store.outbox.recordFailure(entries[0]!.id, { at: 10, error: "503", notBefore: 20 });
+    expect((await store.outbox.peek(1))[0]).toMatchObject({ attempts: 2, firstFailureAt: 5, lastFailureAt: 10, notBefore: 20, lastError: "503" });
     await store.outbox.remove(entries[0]!.id);
     expect(await store.outbox.size()).toBe(2);
+    await store.close();
+  });
+
+  it("outbox dead letters: moved out in one step, listed as sends, put back under their own id with a fresh budget", async () => {
+    const { store } = await make();
+    await store.outbox.enqueue([reply("stuck"), reply("next")], 1);
+    const [stuck] = await store.outbox.peek(1);
+    await store.outbox.recordFailure(stuck!.id, { at: 5, error: "502", notBefore: 9 });
+    await store.outbox.deadLetter((await store.outbox.peek(1))[0]!, { at: 12, error: "500 M_UNKNOWN" });
+    expect((await store.outbox.peek(10)).map((e) => e.content.body)).toEqual(["next"]);
+    const [letter] = await store.deadLetters.list(5);
+    expect(letter).toEqual({
+      id: `s${Number(stuck!.id)}`,
+      source: "outbox",
+      roomId: "!r:t",
+      eventId: "",
+      eventType: "m.room.message",
+      sender: "@mirage:t",
+      attempts: 2,
+      firstFailureAt: 5,
+      lastFailureAt: 12,
+      error: "500 M_UNKNOWN",
+    });
+    expect(await store.deadLetters.requeue(letter!.id)).toBe(true);
+    const back = await store.outbox.peek(10);
+    expect(back.map((e) => e.content.body)).toEqual(["stuck", "next"]);
+    expect(back[0]).toEqual({ ...stuck, attempts: 0 });
+    expect(await store.deadLetters.count()).toBe(0);
     await store.close();
   });
 
@@ -180,7 +212,7 @@ describe("level store durability", () => {
     const [letter] = await again.deadLetters.list(5);
     expect(letter).toMatchObject({ eventId: "$d", attempts: 1, error: "500" });
     await again.inbox.fanOut("t2", [lane("!n:t", "$n")], 7);
-    expect((await again.lanes.head("!n:t"))!.seq).toBeGreaterThan(Number(letter!.id));
+    expect((await again.lanes.head("!n:t"))!.seq).toBeGreaterThan(Number(letter!.id.slice(1)));
     await again.outbox.enqueue([reply("later")], 3);
     const [after] = await again.outbox.peek(1);
     expect(after!.id > before!.id).toBe(true);

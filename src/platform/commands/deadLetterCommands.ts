@@ -12,10 +12,11 @@ export interface DeadLetterCommandOptions {
 const LIST_LIMIT = 20;
 
 /**
- * `!mirage deadletters` and `!mirage retry <id|all>` (bridge admins): list the events that
- * used up their retry budget and put them back at the tail of their rooms' lanes. Tail, not
- * head: the events behind them were already handled, so their place cannot be restored, and
- * a retry that fails again must not hold up what the room received since.
+ * `!mirage deadletters` and `!mirage retry <id|all>` (bridge admins): list the events and
+ * sends that used up their retry budget and put them back. A received event goes to the tail
+ * of its room's lane, not the head: the events behind it were already handled, so its place
+ * cannot be restored, and a retry that fails again must not hold up what the room received
+ * since. A send keeps its id (the Matrix transaction id, so it is never sent twice) and goes next.
  */
 export function deadLetterCommands(options: DeadLetterCommandOptions): Command[] {
   const { deadLetters } = options;
@@ -64,5 +65,6 @@ export function deadLetterCommands(options: DeadLetterCommandOptions): Command[]
 
 function describe(item: DeadLetterSummary): string {
   const last = new Date(item.lastFailureAt).toISOString();
-  return `#${item.id} ${item.eventType} ${item.eventId} from ${item.sender} in ${item.roomId}: ${item.attempts} attempt(s), last error ${item.error} at ${last}`;
+  const what = item.source === "inbox" ? `${item.eventType} ${item.eventId} from ${item.sender}` : `send of ${item.eventType} as ${item.sender}`;
+  return `#${item.id} ${what} in ${item.roomId}: ${item.attempts} attempt(s), last error ${item.error} at ${last}`;
 }

@@ -1,8 +1,11 @@
 /** What is kept about an event that used up its retry budget (listed to admins; no message content). */
 export interface DeadLetterSummary {
-  /** Short id admins type to retry it. */
+  /** Short id admins type to retry it: `e<n>` for a received event, `s<n>` for one of Mirage's sends. */
   id: string;
+  /** `inbox`: an event from the homeserver Mirage could not handle; `outbox`: a send the homeserver kept refusing. */
+  source: "inbox" | "outbox";
   roomId: string;
+  /** The received event's ID; empty for a send (it never got one). */
   eventId: string;
   eventType: string;
   sender: string;
@@ -19,8 +22,10 @@ export interface DeadLetters {
   list(limit: number): Promise<DeadLetterSummary[]>;
   count(): Promise<number>;
   /**
-   * Puts the event back at the tail of its room's lane with a fresh budget, in one batch with
-   * removing it here. Resolves false when there is no dead letter with that id.
+   * Puts it back with a fresh budget, in one batch with removing it here: a received event at
+   * the tail of its room's lane; a send under its original id (its Matrix transaction id, so
+   * the homeserver drops it if an earlier attempt did arrive), which makes it go out next.
+   * Resolves false when there is no dead letter with that id.
    */
   requeue(id: string): Promise<boolean>;
 }
