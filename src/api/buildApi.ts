@@ -27,6 +27,7 @@ import { syncRoutes } from "./routes/syncRoutes.js";
 import { healthRoutes, type HealthSource } from "./routes/healthRoutes.js";
 import { mediaRoutes, type MediaRoutesOptions } from "./routes/mediaRoutes.js";
 import { documentFrameworkErrors, sharedSchemas } from "./schemas/common.js";
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../platform/jsonDepth.js";
 
 export interface ApiDeps {
   logger: Logger;
@@ -74,6 +75,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       const plain = reply as unknown as FastifyReply;
       void plain.code((error as { statusCode?: number }).statusCode ?? 400).send({ error: { code: ErrorCodes.invalidInput, message: error.message } });
     },
+  });
+  // Bounded nesting, checked on the raw text before anything recursive sees the body.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, text, done) => {
+    if (!exceedsJsonDepth(text as string)) return parseJson(request, text as string, done);
+    done(Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 }), undefined);
   });
   const schemas = [...sharedSchemas, ...chatSchemas, ...profileSchemas, ...reactionSchemas, ...blogSchemas];
   app.setValidatorCompiler(validatorCompiler(schemas));

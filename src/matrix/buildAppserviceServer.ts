@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from "../log/createLogger.js";
 import type { AppserviceTransaction, TransactionInbox } from "../platform/ports/TransactionInbox.js";
 import type { AppserviceMetrics } from "./appserviceMetrics.js";
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../platform/jsonDepth.js";
 import { hsTokenMatches, presentedToken } from "./hsTokenMatches.js";
 
 export interface AppserviceServerDeps {
@@ -58,8 +59,19 @@ export function buildAppserviceServer(deps: AppserviceServerDeps): FastifyInstan
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: MAX_TRANSACTION_BYTES,
+    // Transaction ids may be 255 characters (longer ones get a 400 from the schema, not a 414
+    // from the router); the URL as a whole is bounded by Node's header size limit.
+    routerOptions: { maxParamLength: 16 * 1024 },
     // Request lines would carry `?access_token=` from older homeservers.
     logController: new LogController({ disableRequestLogging: true }),
+  });
+
+  // Bounded nesting, checked on the raw text: deep JSON would overflow the stack later (storing it).
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, text, done) => {
+    if (!exceedsJsonDepth(text as string)) return parseJson(request, text as string, done);
+    done(Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400, code: "M_BAD_JSON" }), undefined);
   });
 
   app.addHook("onRequest", async (request, reply) => {
@@ -75,10 +87,14 @@ export function buildAppserviceServer(deps: AppserviceServerDeps): FastifyInstan
     }
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown; code?: string }, request, reply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown; validationContext?: string; code?: string }, request, reply) => {
+    if (error.validation && error.validationContext === "params") {
+      deps.metrics.transactions.inc({ result: "rejected" });
+      return matrixError(reply, 400, "M_INVALID_PARAM", error.message);
+    }
     if (error.validation || error.statusCode === 400 || error.statusCode === 415) {
       deps.metrics.transactions.inc({ result: "rejected" });
-      return matrixError(reply, 400, error.validation ? "M_BAD_JSON" : "M_NOT_JSON", error.message);
+      return matrixError(reply, 400, error.validation || error.code === "M_BAD_JSON" ? "M_BAD_JSON" : "M_NOT_JSON", error.message);
     }
     if (error.statusCode === 413) return matrixError(reply, 413, "M_TOO_LARGE", "Transaction too large");
     request.log.error({ component: "appservice-api", err: error }, "appservice request failed");
