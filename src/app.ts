@@ -94,7 +94,13 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     initialDelayMs: retry.initialDelayMs,
     maxDelayMs: retry.maxDelaySeconds * 1000,
   };
-  const outbox = new OutboxSender(store.outbox, appservice, logger, metrics, { budget, wake: () => outboxLoop.kick() });
+  // Set once the monitor exists: queues spend no retry budget while the homeserver is known to be down.
+  let homeserverUsable = (): boolean => true;
+  const outbox = new OutboxSender(store.outbox, appservice, logger, metrics, {
+    budget,
+    wake: () => outboxLoop.kick(),
+    homeserverUsable: () => homeserverUsable(),
+  });
   // Set once the monitor exists; loop failures make it re-check the homeserver at once.
   let recheck = (): void => undefined;
   const onFailure = () => recheck();
@@ -117,6 +123,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     handle: (entry) => processor.handleEvent(entry.event),
     onEffects: () => outboxLoop.kick(),
     onUnreachable: onFailure,
+    homeserverUsable: () => homeserverUsable(),
     budget,
     concurrency: config.appservice.roomConcurrency,
     outageMaxDelayMs: maxDelayMs,
@@ -148,6 +155,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   });
 
   recheck = () => void monitor.check();
+  homeserverUsable = () => monitor.status().ready;
 
   const appserviceApi = buildAppserviceServer({
     hsToken: registration.hs_token,
@@ -160,7 +168,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
 
   const pendingWork = async () => ({
     inbox: await store.inbox.pendingCount(),
-    rooms: await store.lanes.size(),
+    roomEvents: await store.lanes.size(),
     outbox: await store.outbox.size(),
     deadLetters: await store.deadLetters.count(),
   });

@@ -21,8 +21,10 @@ export interface LaneSchedulerDeps {
   handle(entry: LaneEvent): Promise<OutboxEntryInput[]>;
   /** Called after effects were committed, so the outbox sends them. */
   onEffects(): void;
-  /** Called when the homeserver did not answer at all (re-check it now). */
+  /** Called when the homeserver could not be reached at all (re-check it now). */
   onUnreachable?: (error: unknown) => void;
+  /** False while the homeserver is known to be unusable: no lane starts (call `resume()` when it is back). */
+  homeserverUsable?: () => boolean;
   budget: RetryBudget;
   /** Lanes run at the same time. */
   concurrency: number;
@@ -45,7 +47,8 @@ const SCAN_PAGE = 64;
  * `notBefore`, so a restart keeps both the wait and the budget) while other lanes go on. After
  * `maxAttempts` failures, or at a failure `maxAgeMs` after the first, the event moves to the dead
  * letters in the batch that removes it from its lane, and its room goes on with the next event.
- * When the homeserver does not answer at all, every lane pauses together and no attempt is counted.
+ * When no connection to the homeserver can be made, or its monitor says it is unusable, every
+ * lane pauses together and no attempt is counted.
  *
  * Memory is bounded by `concurrency`: which lanes wait, and until when, lives in the store; each
  * pass scans lane heads (round-robin from the room last started) and arms one timer for the
@@ -122,6 +125,7 @@ export class LaneScheduler {
       this.arm(this.pausedUntil);
       return;
     }
+    if (this.deps.homeserverUsable?.() === false) return;
     let earliest = Number.POSITIVE_INFINITY;
     const start = this.cursor;
     let after = start;
@@ -168,7 +172,7 @@ export class LaneScheduler {
     for (let n = 0; n < EVENTS_PER_TURN && !this.stopped; n++) {
       const head = await this.deps.lanes.head(roomId);
       const now = this.now();
-      if (!head || (head.notBefore ?? 0) > now || now < this.pausedUntil) return;
+      if (!head || (head.notBefore ?? 0) > now || now < this.pausedUntil || this.deps.homeserverUsable?.() === false) return;
       if (!(await this.runHead(head))) return;
     }
   }

@@ -24,6 +24,8 @@ export interface OutboxSenderOptions {
   budget: RetryBudget;
   /** Called when a waiting entry becomes due, so the loop drains again. */
   wake(): void;
+  /** False while the homeserver is known to be unusable: nothing is tried (the caller drains again when it is back). */
+  homeserverUsable?: () => boolean;
   now?: () => number;
   random?: () => number;
 }
@@ -33,8 +35,9 @@ export interface OutboxSenderOptions {
  * send retried after a crash or timeout is deduplicated by the homeserver. A send the
  * homeserver refuses with 5xx/429 waits (capped, jittered backoff, persisted on the entry)
  * and holds only the later sends of its own room; after its retry budget it moves to the
- * dead letters and its room goes on. When the homeserver does not answer at all, the drain
- * stops and the caller retries it as a whole (an outage concerns every room alike).
+ * dead letters and its room goes on. When no connection to the homeserver can be made, the
+ * drain stops and the caller retries it as a whole (an outage concerns every room alike);
+ * while the homeserver monitor says it is unusable, nothing is tried and no budget is spent.
  */
 export class OutboxSender {
   private readonly log: Logger;
@@ -62,6 +65,7 @@ export class OutboxSender {
     const held = new Set<string>();
     let after: string | undefined;
     for (;;) {
+      if (this.options.homeserverUsable?.() === false) return;
       const page = await this.outbox.peek(PAGE, after);
       if (page.length === 0) return;
       for (const entry of page) {

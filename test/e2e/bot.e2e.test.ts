@@ -48,7 +48,7 @@ async function repliesByCause(): Promise<Map<string, number>> {
   return counts;
 }
 
-const idle = (h: { queues: { inbox: number; rooms: number; outbox: number } }) => h.queues.inbox === 0 && h.queues.rooms === 0 && h.queues.outbox === 0;
+const idle = (h: { queues: { inbox: number; roomEvents: number; outbox: number } }) => h.queues.inbox === 0 && h.queues.roomEvents === 0 && h.queues.outbox === 0;
 
 beforeAll(async () => {
   mirageDir = await mkdtemp(join(inject('workDir'), 'mirage-bot-'));

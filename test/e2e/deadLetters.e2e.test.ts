@@ -70,7 +70,7 @@ describe('a room whose events keep failing', () => {
     release();
 
     const health = await mirage!.waitForHealth((h) => h.queues.deadLetters === 1, 30_000);
-    expect(health.queues.rooms).toBe(0);
+    expect(health.queues.roomEvents).toBe(0);
     expect(proxy.refusedJoins.get(stuckRoom)).toBe(MAX_ATTEMPTS);
     await mirage!.waitForOutput(/event dead-lettered after its retry budget/);
     const metrics = await (await fetch(`${mirage!.apiUrl}/metrics`)).text();
@@ -88,7 +88,7 @@ describe('a room whose events keep failing', () => {
     proxy.allowJoins(stuckRoom);
     expect(await command(`!mirage retry ${id}`)).toBe('Retrying 1 event.');
     await waitForEvent(admin!, stuckRoom, botJoined, 30_000);
-    await mirage!.waitForHealth((h) => h.queues.deadLetters === 0 && h.queues.rooms === 0);
+    await mirage!.waitForHealth((h) => h.queues.deadLetters === 0 && h.queues.roomEvents === 0);
     expect(await command('!mirage deadletters')).toMatch(/No dead letters/);
   });
 });

@@ -26,7 +26,7 @@ describe("the composed app", () => {
       expect(metrics).not.toContain("mirage_process_process_");
       expect(metrics).toMatch(/^mirage_dead_letters 1$/m);
       const health = (await app.api.inject({ method: "GET", url: "/health" })).json();
-      expect(health.queues).toEqual({ inbox: 0, rooms: 0, outbox: 0, deadLetters: 1 });
+      expect(health.queues).toEqual({ inbox: 0, roomEvents: 0, outbox: 0, deadLetters: 1 });
       expect(app.commands.all().map((c) => c.name)).toEqual(expect.arrayContaining(["mirage deadletters", "mirage retry"]));
     } finally {
       await app.stop();

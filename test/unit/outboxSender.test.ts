@@ -15,7 +15,7 @@ afterEach(() => {
 });
 
 /** An outbox sender over a memory store and a homeserver whose answer per room the test decides. */
-function setup(answer: (roomId: string, body: string) => Error | undefined, maxAttempts = 3) {
+function setup(answer: (roomId: string, body: string) => Error | undefined, maxAttempts = 3, homeserverUsable?: () => boolean) {
   const store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
   const now = { t: 0 };
   const sent: string[] = [];
@@ -39,6 +39,7 @@ function setup(answer: (roomId: string, body: string) => Error | undefined, maxA
     wake: () => void (wakes += 1),
     now: () => now.t,
     random: () => 0.5,
+    ...(homeserverUsable ? { homeserverUsable } : {}),
   });
   senders.push(sender);
   const queue = (roomId: string, ...bodies: string[]) =>
@@ -92,6 +93,18 @@ describe("OutboxSender", () => {
     for (let i = 0; i < 5; i++) await expect(sender.drain()).rejects.toThrow(/ECONNREFUSED/);
     expect((await store.outbox.peek(10)).map((e) => e.attempts)).toEqual([0, 0]);
     expect(await store.deadLetters.count()).toBe(0);
+  });
+
+  it("tries nothing (and spends no budget) while the homeserver is known to be unusable", async () => {
+    let usable = false;
+    const { store, sent, sender, queue } = setup(() => bad502(), 3, () => usable);
+    await queue("!a:t", "a1");
+    await sender.drain();
+    expect(sent).toEqual([]);
+    expect((await store.outbox.peek(1))[0]!.attempts).toBe(0);
+    usable = true;
+    await sender.drain();
+    expect((await store.outbox.peek(1))[0]!.attempts).toBe(1);
   });
 
   it("drops a send the homeserver refuses for good (4xx) and goes on", async () => {

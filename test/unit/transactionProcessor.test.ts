@@ -42,7 +42,13 @@ interface Setup {
 /** A processor and lane scheduler over `db`, with a clock the test moves. */
 function setup(
   handler: EventHandler,
-  options: { db?: RootLevel; now?: { t: number }; budget?: RetryBudget; extra?: Partial<TransactionProcessorDeps> } = {},
+  options: {
+    db?: RootLevel;
+    now?: { t: number };
+    budget?: RetryBudget;
+    extra?: Partial<TransactionProcessorDeps>;
+    homeserverUsable?: () => boolean;
+  } = {},
 ): Setup {
   const db = options.db ?? (new MemoryLevel<string, unknown>() as unknown as RootLevel);
   const store = storeOver(db);
@@ -69,6 +75,7 @@ function setup(
     metrics,
     now: () => now.t,
     random: () => 0.5,
+    ...(options.homeserverUsable ? { homeserverUsable: options.homeserverUsable } : {}),
   });
   schedulers.push(scheduler);
   return {
@@ -255,6 +262,33 @@ describe("TransactionProcessor and room lanes", () => {
     scheduler.resume();
     await scheduler.idle();
     expect(seen.sort()).toEqual(["$a", "$b"]);
+  });
+
+  it("a request that times out counts against its event's budget (one slow room must not pause all)", async () => {
+    const seen: string[] = [];
+    const { store, run } = setup({
+      async handle(event) {
+        if (event.roomId === "!slow:t") throw Object.assign(new Error("socket hang up"), { code: "ETIMEDOUT" });
+        seen.push(event.eventId);
+      },
+    });
+    await store.inbox.accept("t1", { events: [inRoom("!slow:t", "$s"), inRoom("!ok:t", "$o")] }, 1);
+    await run();
+    expect(seen).toEqual(["$o"]);
+    expect(await store.lanes.head("!slow:t")).toMatchObject({ attempts: 1, lastError: "ETIMEDOUT" });
+  });
+
+  it("while the homeserver is known to be unusable no room runs, and it resumes when told", async () => {
+    let usable = false;
+    const seen: string[] = [];
+    const { store, run, scheduler } = setup({ handle: async (event) => void seen.push(event.eventId) }, { homeserverUsable: () => usable });
+    await store.inbox.accept("t1", { events: [inRoom("!a:t", "$a")] }, 1);
+    await run();
+    expect(seen).toEqual([]);
+    usable = true;
+    scheduler.resume();
+    await scheduler.idle();
+    expect(seen).toEqual(["$a"]);
   });
 
   it("survives malformed events and handler bugs: they are skipped, the rest goes on", async () => {

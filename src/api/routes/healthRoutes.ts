@@ -12,7 +12,7 @@ export interface HealthSource {
     problem: string | undefined;
   };
   /** Queue lengths: transactions not yet fanned out, room events waiting in lanes, sends, dead letters. */
-  pendingWork(): Promise<{ inbox: number; rooms?: number; outbox: number; deadLetters?: number }>;
+  pendingWork(): Promise<{ inbox: number; roomEvents?: number; outbox: number; deadLetters?: number }>;
 }
 
 const pingSchema = {
@@ -38,7 +38,7 @@ const healthResponse = {
     },
     queues: {
       type: "object",
-      properties: { inbox: { type: "integer" }, rooms: { type: "integer" }, outbox: { type: "integer" }, deadLetters: { type: "integer" } },
+      properties: { inbox: { type: "integer" }, roomEvents: { type: "integer" }, outbox: { type: "integer" }, deadLetters: { type: "integer" } },
     },
   },
 } as const;

@@ -26,7 +26,7 @@ export interface MirageOptions {
 export interface HealthBody {
   status: 'ok' | 'degraded';
   homeserver: { reachable: boolean; ready: boolean; appservicePing: { ok: boolean; durationMs?: number; problem?: string } | null; problem: string | null };
-  queues: { inbox: number; rooms: number; outbox: number; deadLetters: number };
+  queues: { inbox: number; roomEvents: number; outbox: number; deadLetters: number };
 }
 
 /** A Mirage started as its own process, exactly as `mirage start` runs in production. */
