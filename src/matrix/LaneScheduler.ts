@@ -189,6 +189,7 @@ export class LaneScheduler {
       }
       return this.fail(head, error);
     }
+    this.outageFailures = 0;
     await this.deps.lanes.complete(head, effects);
     if (effects.length > 0) this.deps.onEffects();
     return true;
