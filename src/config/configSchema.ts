@@ -77,7 +77,7 @@ export const ConfigSchema = Type.Object(
         eventRetry: Type.Object(
           {
             maxAttempts: Type.Integer({
-              description: "Failed attempts (the homeserver answered 5xx or 429) after which an event or send is dead-lettered.",
+              description: "Failed attempts (the homeserver answered 5xx or 429, or did not answer in time) after which an event or send is dead-lettered.",
               default: 10,
               minimum: 1,
               maximum: 1000,
