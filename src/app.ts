@@ -18,6 +18,8 @@ import { OutboxSender } from "./matrix/OutboxSender.js";
 import type { Registration } from "./matrix/registration.js";
 import { syncBotProfile } from "./matrix/syncBotProfile.js";
 import { TransactionProcessor } from "./matrix/TransactionProcessor.js";
+import { LaneScheduler } from "./matrix/LaneScheduler.js";
+import { deadLetterCommands } from "./platform/commands/deadLetterCommands.js";
 import { CommandDispatcher } from "./platform/commands/CommandDispatcher.js";
 import { CommandRegistry } from "./platform/commands/CommandRegistry.js";
 import { coreCommands } from "./platform/commands/coreCommands.js";
@@ -70,7 +72,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   if (config.encryption.enabled) configureCrypto({ passphrase: config.encryption.passphrase });
 
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "mirage_process_" });
+  collectDefaultMetrics({ register: registry, prefix: "mirage_" });
   const metrics = createAppserviceMetrics(registry);
 
   const appservice = createAppservice(config, registration, store.kv, logger);
@@ -79,11 +81,27 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   const commands = new CommandRegistry();
   for (const command of coreCommands({ version: VERSION })) commands.register(command);
   commands.register(whoamiCommand({ botIdentity: () => crypto?.botIdentity() }));
+  // Set once the scheduler exists.
+  let onRequeued = (): void => undefined;
+  for (const command of deadLetterCommands({ deadLetters: store.deadLetters, onRequeued: () => onRequeued() })) commands.register(command);
 
   const dispatcher = new CommandDispatcher(commands, new MatrixRoomFacts(appservice, config.permissions.admins));
   const maxDelayMs = config.homeserver.retryMaxDelaySeconds * 1000;
 
-  const outbox = new OutboxSender(store.outbox, appservice, logger, metrics);
+  const retry = config.appservice.eventRetry;
+  const budget = {
+    maxAttempts: retry.maxAttempts,
+    maxAgeMs: retry.maxAgeSeconds * 1000,
+    initialDelayMs: retry.initialDelayMs,
+    maxDelayMs: retry.maxDelaySeconds * 1000,
+  };
+  // Set once the monitor exists: queues spend no retry budget while the homeserver is known to be down.
+  let homeserverUsable = (): boolean => true;
+  const outbox = new OutboxSender(store.outbox, appservice, logger, metrics, {
+    budget,
+    wake: () => outboxLoop.kick(),
+    homeserverUsable: () => homeserverUsable(),
+  });
   // Set once the monitor exists; loop failures make it re-check the homeserver at once.
   let recheck = (): void => undefined;
   const onFailure = () => recheck();
@@ -94,12 +112,29 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     logger,
     metrics,
     onEffects: () => outboxLoop.kick(),
+    onLanesFilled: () => lanes.kick(),
     crypto,
     undecryptable: store.undecryptable,
     botUserId: appservice.botUserId,
     reportUndecryptableAfterMs: config.encryption.undecryptableReportAfterSeconds * 1000,
   });
-  const processorLoop = new DrainLoop(() => processor.drain(), { name: "transactions", logger, maxDelayMs, onFailure });
+  const processorLoop = new DrainLoop(() => processor.ingest(), { name: "transactions", logger, maxDelayMs, onFailure });
+  const lanes = new LaneScheduler({
+    lanes: store.lanes,
+    handle: (entry) => processor.handleEvent(entry.event),
+    onEffects: () => outboxLoop.kick(),
+    onUnreachable: onFailure,
+    homeserverUsable: () => homeserverUsable(),
+    budget,
+    concurrency: config.appservice.roomConcurrency,
+    outageMaxDelayMs: maxDelayMs,
+    logger,
+    metrics,
+  });
+  onRequeued = () => {
+    lanes.kick();
+    outboxLoop.kick();
+  };
 
   const monitor = new HomeserverMonitor({
     appservice,
@@ -115,11 +150,13 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     },
     onReady: () => {
       processorLoop.kick();
+      lanes.resume();
       outboxLoop.kick();
     },
   });
 
   recheck = () => void monitor.check();
+  homeserverUsable = () => monitor.status().ready;
 
   const appserviceApi = buildAppserviceServer({
     hsToken: registration.hs_token,
@@ -130,7 +167,28 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     onPing: (id) => monitor.notePing(id),
   });
 
-  const pendingWork = async () => ({ inbox: await store.inbox.pendingCount(), outbox: await store.outbox.size() });
+  const pendingWork = async () => ({
+    inbox: await store.inbox.pendingCount(),
+    roomEvents: await store.lanes.size(),
+    outbox: await store.outbox.size(),
+    deadLetters: await store.deadLetters.count(),
+  });
+  new Gauge({
+    name: "mirage_dead_letters",
+    help: "Events set aside after their retry budget, waiting for an admin's retry.",
+    registers: [registry],
+    async collect() {
+      this.set(await store.deadLetters.count());
+    },
+  });
+  new Gauge({
+    name: "mirage_room_lanes_pending",
+    help: "Room events accepted and waiting in their rooms' lanes.",
+    registers: [registry],
+    async collect() {
+      this.set(await store.lanes.size());
+    },
+  });
   new Gauge({
     name: "mirage_undecryptable_pending",
     help: "Encrypted events waiting for their keys.",
@@ -235,6 +293,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       );
       // Replays whatever was acknowledged but not handled before a restart.
       processorLoop.kick();
+      lanes.kick();
       outboxLoop.kick();
       monitor.start();
     },
@@ -245,7 +304,9 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       await monitor.stop();
       if (started) await appserviceApi.close();
       await processorLoop.stop();
+      await lanes.stop();
       await outboxLoop.stop();
+      outbox.stop();
       if (started) await api.close();
       if (started) await operationsApi?.close();
       if (crypto) await closeCryptoStores();

@@ -31,6 +31,7 @@ import { healthRoutes, type HealthSource, type OperationsAccess } from "./routes
 import { mediaRoutes, type MediaRoutesOptions } from "./routes/mediaRoutes.js";
 import { documentFrameworkErrors, sharedSchemas } from "./schemas/common.js";
 import { identifierSchemas } from "./schemas/identifierSchemas.js";
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../platform/jsonDepth.js";
 
 export interface ApiDeps {
   logger: Logger;
@@ -86,6 +87,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     },
     // …and so do requests Node's parser refuses before routing (431 header fields too large, …).
     clientErrorHandler: clientErrorHandler(protocolErrorBody, (path) => allowed.for(path)),
+  });
+  // Bounded nesting, checked on the raw text before anything recursive sees the body.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, text, done) => {
+    if (!exceedsJsonDepth(text as string)) return parseJson(request, text as string, done);
+    done(Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 }), undefined);
   });
   const schemas = [...sharedSchemas, ...identifierSchemas, ...chatSchemas, ...profileSchemas, ...reactionSchemas, ...blogSchemas];
   app.setValidatorCompiler(validatorCompiler(schemas));

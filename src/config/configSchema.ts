@@ -69,6 +69,51 @@ export const ConfigSchema = Type.Object(
           "URL at which the homeserver reaches the application-service listener; written into a registration made at start.",
           { default: "http://localhost:8090" },
         ),
+        roomConcurrency: Type.Integer({
+          description: "Rooms whose events are handled at the same time; events within one room are always handled in order.",
+          default: 8,
+          minimum: 1,
+          maximum: 64,
+          errorMessage: "must be a whole number between 1 and 64",
+        }),
+        eventRetry: Type.Object(
+          {
+            maxAttempts: Type.Integer({
+              description: "Failed attempts (the homeserver answered 5xx or 429, or did not answer in time) after which an event or send is dead-lettered.",
+              default: 10,
+              minimum: 1,
+              maximum: 1000,
+              errorMessage: "must be a whole number between 1 and 1000",
+            }),
+            maxAgeSeconds: Type.Integer({
+              description: "Time since the first failure after which an event or send is dead-lettered at its next failure.",
+              default: 3600,
+              minimum: 1,
+              maximum: 604800,
+              errorMessage: "must be a whole number of seconds between 1 and 604800",
+            }),
+            initialDelayMs: Type.Integer({
+              description: "Wait before the first retry; doubles per failure, with jitter.",
+              default: 1000,
+              minimum: 10,
+              maximum: 60000,
+              errorMessage: "must be a whole number of milliseconds between 10 and 60000",
+            }),
+            maxDelaySeconds: Type.Integer({
+              description: "Longest wait between two attempts at the same event or send.",
+              default: 300,
+              minimum: 1,
+              maximum: 3600,
+              errorMessage: "must be a whole number of seconds between 1 and 3600",
+            }),
+          },
+          {
+            description:
+              "Retry budget of a received event whose handling keeps failing (e.g. a join answered 502), and of a send the homeserver " +
+              "keeps refusing with 5xx. Only its room waits; after the budget it moves to the dead letters (`!mirage deadletters`). " +
+              "While the homeserver is unreachable no attempts are counted.",
+          },
+        ),
       },
       { description: "How the homeserver reaches Mirage." },
     ),

@@ -24,6 +24,8 @@ export interface TransactionProcessorDeps {
   metrics: AppserviceMetrics;
   /** Called after effects were committed, so the outbox sends them. */
   onEffects(): void;
+  /** Called after accepted room events were moved into their rooms' lanes. */
+  onLanesFilled?: () => void;
   crypto?: ProcessorCrypto | undefined;
   undecryptable?: UndecryptableEvents | undefined;
   /** Who reports events that never decrypt, and after how long. */
@@ -33,10 +35,13 @@ export interface TransactionProcessorDeps {
 }
 
 /**
- * Drains acknowledged transactions in arrival order. Device data goes to the crypto layer
- * first; each event's completion is stored with its effects, so a restart resumes at the
- * first unhandled event and nothing runs twice. Events that cannot be decrypted yet are
- * parked and retried when keys arrive.
+ * Takes acknowledged transactions apart. `ingest` runs in arrival order and globally: device
+ * data (to-device messages, device lists, key counts) goes to the crypto layer first, so keys
+ * are in place before anything is decrypted; then the transaction's room events move into
+ * their rooms' lanes in the batch that completes the transaction. `handleEvent` is what the
+ * lane scheduler runs for each lane's head: its completion is stored with its effects, so
+ * nothing runs twice. Events that cannot be decrypted yet are parked (and leave their lane)
+ * and retried when keys arrive — a key-driven retry, separate from the lanes' retry budget.
  */
 export class TransactionProcessor {
   private readonly log: Logger;
@@ -48,23 +53,32 @@ export class TransactionProcessor {
     this.now = deps.now ?? Date.now;
   }
 
-  /** Handles every pending event; throws (leaving the rest pending) on a transient failure. */
-  async drain(): Promise<void> {
+  /** Hands device data to crypto and fans every pending transaction out into room lanes; throws (leaving the rest pending) on a transient failure. */
+  async ingest(): Promise<void> {
     const { crypto, inbox } = this.deps;
     let newKeysMayHaveArrived = false;
+    let filled = false;
     for (const txn of await inbox.pending()) {
       if (crypto && !txn.syncDataHandled && crypto.hasSyncData(txn.body)) {
         await crypto.handleSyncData(txn.txnId, txn.body);
         await inbox.completeSyncData(txn.txnId);
         newKeysMayHaveArrived = true;
       }
+      const lanes = [];
       for (let index = txn.nextEvent; index < txn.body.events.length; index++) {
-        const effects = await this.handleOne(txn.body.events[index], txn.txnId, index);
-        await inbox.completeEvent(txn.txnId, index, effects);
-        if (effects.length > 0) this.deps.onEffects();
+        const raw = txn.body.events[index];
+        const event = parseRoomEvent(raw);
+        if (!event) {
+          this.deps.metrics.handled.inc({ outcome: "malformed" });
+          this.log.warn({ txnId: txn.txnId, index }, "skipping malformed event");
+          continue;
+        }
+        lanes.push({ roomId: event.roomId, event: raw as Record<string, unknown> });
       }
-      await inbox.complete(txn.txnId, this.now());
+      await inbox.fanOut(txn.txnId, lanes, this.now());
+      filled ||= lanes.length > 0;
     }
+    if (filled) this.deps.onLanesFilled?.();
     if (newKeysMayHaveArrived || this.parkedRetryDue) await this.retryParked();
   }
 
@@ -83,7 +97,8 @@ export class TransactionProcessor {
       try {
         decrypted = await crypto.decrypt(parked.event);
       } catch (error) {
-        if (isTransientError(error)) throw error;
+        // Stays parked; the next key arrival or timer tries again. Never holds up ingest.
+        if (isTransientError(error)) continue;
         if (this.now() - parked.firstSeen >= (this.deps.reportUndecryptableAfterMs ?? 600_000)) {
           await undecryptable.resolve(parked.eventId, this.reportUndecryptable(parked));
           this.deps.metrics.undecryptable.inc({ outcome: "reported" });
@@ -94,18 +109,28 @@ export class TransactionProcessor {
         }
         continue;
       }
-      const effects = await this.runHandlers(decrypted, { eventId: parked.eventId });
+      let effects: OutboxEntryInput[];
+      try {
+        effects = await this.runHandlers(decrypted, { eventId: parked.eventId });
+      } catch (error) {
+        if (isTransientError(error)) continue;
+        throw error;
+      }
       await undecryptable.resolve(parked.eventId, effects);
       this.deps.metrics.undecryptable.inc({ outcome: "recovered" });
       if (effects.length > 0) this.deps.onEffects();
     }
   }
 
-  private async handleOne(raw: unknown, txnId: string, index: number): Promise<OutboxEntryInput[]> {
+  /**
+   * Handles one room event (a lane's head) and returns what it wants sent. Throws only
+   * transient failures (the lane retries it); handler bugs are logged and the event skipped.
+   */
+  async handleEvent(raw: Record<string, unknown>): Promise<OutboxEntryInput[]> {
     const event = parseRoomEvent(raw);
     if (!event) {
       this.deps.metrics.handled.inc({ outcome: "malformed" });
-      this.log.warn({ txnId, index }, "skipping malformed event");
+      this.log.warn({}, "skipping malformed event");
       return [];
     }
     let clear = raw as Record<string, unknown>;
@@ -117,11 +142,11 @@ export class TransactionProcessor {
         if (isTransientError(error)) throw error;
         await undecryptable.park({ eventId: event.eventId, roomId: event.roomId, event: clear, firstSeen: this.now(), attempts: 1 });
         this.deps.metrics.undecryptable.inc({ outcome: "parked" });
-        this.log.info({ txnId, eventId: event.eventId, roomId: event.roomId }, "cannot decrypt yet; parked until keys arrive");
+        this.log.info({ eventId: event.eventId, roomId: event.roomId }, "cannot decrypt yet; parked until keys arrive");
         return [];
       }
     }
-    return this.runHandlers(clear, { txnId, eventId: event.eventId });
+    return this.runHandlers(clear, { eventId: event.eventId });
   }
 
   private async runHandlers(raw: Record<string, unknown>, where: Record<string, unknown>): Promise<OutboxEntryInput[]> {

@@ -9,6 +9,7 @@ export interface AppserviceMetrics {
   outboxSent: Counter<"result">;
   homeserverReachable: Gauge<string>;
   undecryptable: Counter<"outcome">;
+  deadLettered: Counter<"source">;
 }
 
 export function createAppserviceMetrics(registry: Registry): AppserviceMetrics {
@@ -39,7 +40,7 @@ export function createAppserviceMetrics(registry: Registry): AppserviceMetrics {
     }),
     outboxSent: new Counter({
       name: "mirage_outbox_sends_total",
-      help: "Outbound Matrix sends, by result (sent, retry, dropped).",
+      help: "Outbound Matrix sends, by result (sent, retry, dropped, dead-lettered).",
       labelNames: ["result"],
       registers,
     }),
@@ -47,6 +48,12 @@ export function createAppserviceMetrics(registry: Registry): AppserviceMetrics {
       name: "mirage_undecryptable_events_total",
       help: "Encrypted events that could not be decrypted on arrival, by outcome (parked, recovered, reported).",
       labelNames: ["outcome"],
+      registers,
+    }),
+    deadLettered: new Counter({
+      name: "mirage_dead_letters_total",
+      help: "Events set aside after their retry budget, by source (inbox: homeserver events; outbox: sends).",
+      labelNames: ["source"],
       registers,
     }),
     homeserverReachable: new Gauge({

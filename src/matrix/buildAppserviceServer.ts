@@ -4,6 +4,7 @@ import type { AppserviceTransaction, TransactionInbox } from "../platform/ports/
 import type { AppserviceMetrics } from "./appserviceMetrics.js";
 import { AllowedMethods } from "../http/AllowedMethods.js";
 import { clientErrorHandler } from "../http/clientErrorHandler.js";
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../platform/jsonDepth.js";
 import { hsTokenMatches, presentedToken } from "./hsTokenMatches.js";
 
 export interface AppserviceServerDeps {
@@ -61,6 +62,9 @@ export function buildAppserviceServer(deps: AppserviceServerDeps): FastifyInstan
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: MAX_TRANSACTION_BYTES,
+    // Transaction ids may be 255 characters (longer ones get a 400 from the schema, not a 414
+    // from the router); the URL as a whole is bounded by Node's header size limit.
+    routerOptions: { maxParamLength: 16 * 1024 },
     // Request lines would carry `?access_token=` from older homeservers.
     logController: new LogController({ disableRequestLogging: true }),
     // Answers the router (414: a path segment too long) and Node's parser (431: header fields
@@ -73,6 +77,14 @@ export function buildAppserviceServer(deps: AppserviceServerDeps): FastifyInstan
       (status, message) => ({ errcode: status === 431 ? "M_TOO_LARGE" : "M_UNRECOGNIZED", error: message }),
       (path) => allowed.for(path),
     ),
+  });
+
+  // Bounded nesting, checked on the raw text: deep JSON would overflow the stack later (storing it).
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, text, done) => {
+    if (!exceedsJsonDepth(text as string)) return parseJson(request, text as string, done);
+    done(Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400, code: "M_BAD_JSON" }), undefined);
   });
 
   app.addHook("onRequest", async (request, reply) => {
@@ -88,10 +100,14 @@ export function buildAppserviceServer(deps: AppserviceServerDeps): FastifyInstan
     }
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown; code?: string }, request, reply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown; validationContext?: string; code?: string }, request, reply) => {
+    if (error.validation && error.validationContext === "params") {
+      deps.metrics.transactions.inc({ result: "rejected" });
+      return matrixError(reply, 400, "M_INVALID_PARAM", error.message);
+    }
     if (error.validation || error.statusCode === 400 || error.statusCode === 415) {
       deps.metrics.transactions.inc({ result: "rejected" });
-      return matrixError(reply, 400, error.validation ? "M_BAD_JSON" : "M_NOT_JSON", error.message);
+      return matrixError(reply, 400, error.validation || error.code === "M_BAD_JSON" ? "M_BAD_JSON" : "M_NOT_JSON", error.message);
     }
     if (error.statusCode === 413) return matrixError(reply, 413, "M_TOO_LARGE", "Transaction too large");
     request.log.error({ component: "appservice-api", err: error }, "appservice request failed");

@@ -1,17 +1,20 @@
-import type { Outbox, OutboxEntry, OutboxEntryInput } from "../platform/ports/Outbox.js";
+import type { Outbox, OutboxEntry, OutboxEntryInput, SendFailure } from "../platform/ports/Outbox.js";
 import { jsonSublevel, lastSequence, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
-import { encodeSeq, META_KEYS, SUBLEVELS } from "./keys.js";
+import { decodeSeq, deadLetterKey, encodeSeq, META_KEYS, SUBLEVELS } from "./keys.js";
+import { outboxDeadLetter, type DeadLetterRecord } from "./deadLetterRecord.js";
 
-/** Outbox on level: one sublevel keyed by sequence, counter in `meta`. */
+/** Outbox on level: one sublevel keyed by sequence, counter in `meta`; dead letters go to their own sublevel. */
 export class LevelOutbox implements Outbox {
   private readonly entries: JsonSublevel<OutboxEntry>;
   private readonly meta: JsonSublevel<number>;
+  private readonly deadLetters: JsonSublevel<DeadLetterRecord>;
   private readonly mutex = new Mutex();
   private seq = -1;
 
   constructor(private readonly db: RootLevel) {
     this.entries = jsonSublevel<OutboxEntry>(db, SUBLEVELS.outbox);
     this.meta = jsonSublevel<number>(db, SUBLEVELS.meta);
+    this.deadLetters = jsonSublevel<DeadLetterRecord>(db, SUBLEVELS.deadLetters);
   }
 
   /** Batch operations that enqueue `inputs`; used by other repositories to enqueue atomically. */
@@ -41,19 +44,44 @@ export class LevelOutbox implements Outbox {
     });
   }
 
-  async peek(limit: number): Promise<OutboxEntry[]> {
-    return this.entries.values({ limit }).all();
+  async peek(limit: number, after?: string): Promise<OutboxEntry[]> {
+    return this.entries.values(after === undefined ? { limit } : { gt: after, limit }).all();
   }
 
   async remove(id: string): Promise<void> {
     await this.entries.del(id);
   }
 
-  async recordAttempt(id: string): Promise<void> {
+  async recordFailure(id: string, failure: SendFailure & { notBefore: number }): Promise<void> {
     await this.mutex.run(async () => {
       const entry = await this.entries.get(id);
-      if (entry) await this.entries.put(id, { ...entry, attempts: entry.attempts + 1 });
+      if (!entry) return;
+      await this.entries.put(id, {
+        ...entry,
+        attempts: entry.attempts + 1,
+        firstFailureAt: entry.firstFailureAt ?? failure.at,
+        lastFailureAt: failure.at,
+        notBefore: failure.notBefore,
+        lastError: failure.error,
+      });
     });
+  }
+
+  deadLetter(entry: OutboxEntry, failure: SendFailure): Promise<void> {
+    return this.mutex.run(async () => {
+      const stored = (await this.entries.get(entry.id)) ?? entry;
+      await this.db.batch([
+        { type: "del", sublevel: this.entries, key: entry.id },
+        { type: "put", sublevel: this.deadLetters, key: deadLetterKey("s", decodeSeq(entry.id)), value: outboxDeadLetter(stored, failure) },
+      ] as BatchOp[]);
+    });
+  }
+
+  /** Batch operations putting a dead-lettered send back under its own id with a fresh budget; call inside `withLock`. */
+  requeueOps(entry: OutboxEntry): BatchOp[] {
+    const { id, sender, roomId, eventType, stateKey, content, createdAt } = entry;
+    const fresh: OutboxEntry = { id, sender, roomId, eventType, content, createdAt, attempts: 0, ...(stateKey === undefined ? {} : { stateKey }) };
+    return [{ type: "put", sublevel: this.entries, key: id, value: fresh } as BatchOp];
   }
 
   async size(): Promise<number> {

@@ -1,7 +1,6 @@
-import type { OutboxEntryInput } from "../platform/ports/Outbox.js";
-import type { AppserviceTransaction, PendingTransaction, TransactionInbox } from "../platform/ports/TransactionInbox.js";
+import type { AppserviceTransaction, PendingTransaction, RoomLaneInput, TransactionInbox } from "../platform/ports/TransactionInbox.js";
 import { jsonSublevel, lastSequence, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
-import type { LevelOutbox } from "./LevelOutbox.js";
+import type { LevelRoomLanes } from "./LevelRoomLanes.js";
 import { encodeSeq, META_KEYS, SUBLEVELS, timeKey } from "./keys.js";
 
 interface InboxRecord {
@@ -17,7 +16,8 @@ interface InboxRecord {
 
 /**
  * Inbox on level: records by txnId, a pending index by arrival sequence, and a
- * completion-time index for pruning; each index entry is written in its record's batch.
+ * completion-time index for pruning; each index entry is written in its record's batch,
+ * and a transaction's fan-out into room lanes in the batch that completes it.
  */
 export class LevelTransactionInbox implements TransactionInbox {
   private readonly records: JsonSublevel<InboxRecord>;
@@ -29,7 +29,7 @@ export class LevelTransactionInbox implements TransactionInbox {
 
   constructor(
     private readonly db: RootLevel,
-    private readonly outbox: LevelOutbox,
+    private readonly lanes: LevelRoomLanes,
   ) {
     this.records = jsonSublevel<InboxRecord>(db, SUBLEVELS.inbox);
     this.pendingIndex = jsonSublevel<string>(db, SUBLEVELS.inboxPending);
@@ -78,17 +78,6 @@ export class LevelTransactionInbox implements TransactionInbox {
     return n;
   }
 
-  completeEvent(txnId: string, index: number, effects: readonly OutboxEntryInput[]): Promise<void> {
-    return this.outbox.withLock(() =>
-      this.mutex.run(async () => {
-        const record = await this.requireRecord(txnId);
-        const ops = await this.outbox.enqueueOps(effects, Date.now());
-        ops.push({ type: "put", sublevel: this.records, key: txnId, value: { ...record, nextEvent: index + 1 } } as BatchOp);
-        await this.db.batch(ops);
-      }),
-    );
-  }
-
   completeSyncData(txnId: string): Promise<void> {
     return this.mutex.run(async () => {
       const record = await this.requireRecord(txnId);
@@ -96,16 +85,21 @@ export class LevelTransactionInbox implements TransactionInbox {
     });
   }
 
-  complete(txnId: string, now: number): Promise<void> {
-    return this.mutex.run(async () => {
-      const record = await this.requireRecord(txnId);
-      const { body: _dropped, ...rest } = record;
-      await this.db.batch([
-        { type: "put", sublevel: this.records, key: txnId, value: { ...rest, completedAt: now } },
-        { type: "del", sublevel: this.pendingIndex, key: encodeSeq(record.seq) },
-        { type: "put", sublevel: this.completedIndex, key: timeKey(now, txnId), value: txnId },
-      ] as BatchOp[]);
-    });
+  fanOut(txnId: string, events: readonly RoomLaneInput[], now: number): Promise<void> {
+    return this.lanes.withLock(() =>
+      this.mutex.run(async () => {
+        const record = await this.requireRecord(txnId);
+        if (record.completedAt !== undefined) return;
+        const { body: _dropped, ...rest } = record;
+        const ops = await this.lanes.enqueueOps(events);
+        ops.push(
+          { type: "put", sublevel: this.records, key: txnId, value: { ...rest, completedAt: now } } as BatchOp,
+          { type: "del", sublevel: this.pendingIndex, key: encodeSeq(record.seq) } as BatchOp,
+          { type: "put", sublevel: this.completedIndex, key: timeKey(now, txnId), value: txnId } as BatchOp,
+        );
+        await this.db.batch(ops);
+      }),
+    );
   }
 
   prune(before: number): Promise<number> {

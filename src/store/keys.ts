@@ -54,6 +54,29 @@ export function threadRepliesRange(postId: string, path: string): { gt: string; 
 
 const TIME_KEY = /^[0-9]{16}:[A-Za-z0-9_-]{1,64}$/;
 
+/** A room lane's key: room, then fixed-width sequence, so a lane is one contiguous range in arrival order. */
+export function laneKey(roomId: string, seq: number): string {
+  return compositeKey(roomId, encodeSeq(seq));
+}
+
+/** Smallest key after every key of `roomId`'s lane (and before the next room's). */
+export function afterLane(roomId: string): string {
+  return `${roomId}\x01`;
+}
+
+/** Dead letters: `e<seq>` for received events (lane sequence), `s<seq>` for sends (outbox sequence). */
+export type DeadLetterKind = "e" | "s";
+
+export function deadLetterKey(kind: DeadLetterKind, seq: number): string {
+  return `${kind}${encodeSeq(seq)}`;
+}
+
+/** The key of a dead letter id as shown to admins (`e42`), or undefined for anything else. */
+export function deadLetterKeyOf(id: string): string | undefined {
+  const match = /^([es])([0-9]{1,15})$/.exec(id);
+  return match ? deadLetterKey(match[1] as DeadLetterKind, Number(match[2])) : undefined;
+}
+
 /** Pagination cursors are positions (keys without their scope), opaque to clients. */
 export function encodeCursor(position: string): string {
   return Buffer.from(position, "utf8").toString("base64url");
@@ -82,6 +105,8 @@ export const SUBLEVELS = {
   inboxPending: "inbox-pending",
   inboxCompletedAt: "inbox-completed-at",
   outbox: "outbox",
+  roomLanes: "room-lanes",
+  deadLetters: "dead-letters",
   meta: "meta",
   kv: "kv",
   undecryptable: "undecryptable",
@@ -111,4 +136,5 @@ export const SUBLEVELS = {
 export const META_KEYS = {
   inboxSeq: "inbox-seq",
   outboxSeq: "outbox-seq",
+  laneSeq: "lane-seq",
 } as const;

@@ -16,6 +16,10 @@ import { LevelMessages } from "./LevelMessages.js";
 import { LevelRooms } from "./LevelRooms.js";
 import { LevelSessions } from "./LevelSessions.js";
 import { LevelOutbox } from "./LevelOutbox.js";
+import { LevelRoomLanes } from "./LevelRoomLanes.js";
+import { LevelDeadLetters } from "./LevelDeadLetters.js";
+import type { RoomLanes } from "../platform/ports/RoomLanes.js";
+import type { DeadLetters } from "../platform/ports/DeadLetters.js";
 import { LevelTransactionInbox } from "./LevelTransactionInbox.js";
 import { LevelUndecryptableEvents } from "./LevelUndecryptableEvents.js";
 import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
@@ -24,6 +28,8 @@ import type { PlatformRepositories } from "../platform/createPlatformServices.js
 /** Every repository Mirage uses, over one database. */
 export interface Store extends PlatformRepositories {
   inbox: TransactionInbox;
+  lanes: RoomLanes;
+  deadLetters: DeadLetters;
   outbox: Outbox;
   kv: KeyValueStore;
   undecryptable: UndecryptableEvents;
@@ -34,8 +40,11 @@ export interface Store extends PlatformRepositories {
 /** Builds the repositories over an already-open abstract-level database (level, memory-level, …). */
 export function storeOver(db: RootLevel): Store {
   const outbox = new LevelOutbox(db);
+  const lanes = new LevelRoomLanes(db, outbox);
   return {
-    inbox: new LevelTransactionInbox(db, outbox),
+    inbox: new LevelTransactionInbox(db, lanes),
+    lanes,
+    deadLetters: new LevelDeadLetters(db, lanes, outbox),
     outbox,
     kv: new LevelKeyValueStore(db),
     undecryptable: new LevelUndecryptableEvents(db, outbox),

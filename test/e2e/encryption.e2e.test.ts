@@ -109,7 +109,7 @@ describe('end-to-bridge encryption', () => {
       body: { msgtype: 'm.text', body: control },
       accessToken: aliceToken,
     });
-    await mirage.waitForHealth((h) => h.queues.inbox === 0 && h.queues.outbox === 0);
+    await mirage.waitForHealth((h) => h.queues.inbox === 0 && h.queues.roomEvents === 0 && h.queues.outbox === 0);
     const bytes = await synapseDatabaseBytes();
     expect(bytes.length).toBeGreaterThan(100_000);
     expect(bytes.includes(Buffer.from(marker))).toBe(false);

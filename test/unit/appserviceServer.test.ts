@@ -33,7 +33,44 @@ function setup() {
 
 const event = { type: "m.room.message", room_id: "!r:t", sender: "@u:t", event_id: "$1", content: { body: "x" } };
 
+/** `{"a":{"a":…}}` nested `depth` levels, as raw JSON text. */
+const nested = (depth: number, inner = "{}") => '{"a":'.repeat(depth) + inner + "}".repeat(depth);
+
 describe("appservice API", () => {
+  it("answers deeply nested JSON with 400 M_BAD_JSON (bounded at parse time) and stores nothing", async () => {
+    const { app, store, accepted } = setup();
+    const send = (payload: string) =>
+      app.inject({
+        method: "PUT",
+        url: "/_matrix/app/v1/transactions/deep",
+        headers: { authorization: `Bearer ${HS}`, "content-type": "application/json" },
+        payload,
+      });
+    for (const depth of [101, 5000, 200_000]) {
+      const deep = `{"events":[{"type":"m.room.message","room_id":"!r:t","sender":"@u:t","event_id":"$d","content":${nested(depth)}}]}`;
+      const res = await send(deep);
+      expect(res.statusCode, `depth ${depth}`).toBe(400);
+      expect(res.json()).toMatchObject({ errcode: "M_BAD_JSON", error: expect.stringMatching(/nested deeper than 100/) });
+    }
+    expect(await store.inbox.pending()).toHaveLength(0);
+    expect(accepted).not.toHaveBeenCalled();
+    // Brackets inside strings are text, not nesting; moderate depth passes.
+    const fine = { events: [{ ...event, content: { body: "[".repeat(5000) + '\\"{'.repeat(100), deep: JSON.parse(nested(90)) } }] };
+    expect((await send(JSON.stringify(fine))).statusCode).toBe(200);
+  });
+
+  it("accepts transaction ids up to 255 characters and answers longer ones 400 M_INVALID_PARAM", async () => {
+    const { put, store } = setup();
+    expect((await put("t".repeat(255), { events: [event] })).statusCode).toBe(200);
+    expect((await store.inbox.pending())[0]!.txnId).toHaveLength(255);
+    for (const length of [256, 1000, 5000]) {
+      const res = await put("t".repeat(length), { events: [event] });
+      expect(res.statusCode, `length ${length}`).toBe(400);
+      expect(res.json()).toMatchObject({ errcode: "M_INVALID_PARAM" });
+    }
+    expect(await store.inbox.pending()).toHaveLength(1);
+  });
+
   it("persists a transaction before answering 200, and a replay is a no-op", async () => {
     const { put, store, accepted } = setup();
     const first = await put("t1", { events: [event] });

@@ -14,7 +14,8 @@ export interface HealthSource {
     lastCheckedAt: number | undefined;
     problem: string | undefined;
   };
-  pendingWork(): Promise<{ inbox: number; outbox: number }>;
+  /** Queue lengths: transactions not yet fanned out, room events waiting in lanes, sends, dead letters. */
+  pendingWork(): Promise<{ inbox: number; roomEvents?: number; outbox: number; deadLetters?: number }>;
 }
 
 /** Who may see what on the operations routes. */
@@ -51,7 +52,7 @@ const healthResponse = {
     },
     queues: {
       type: "object",
-      properties: { inbox: { type: "integer" }, outbox: { type: "integer" } },
+      properties: { inbox: { type: "integer" }, roomEvents: { type: "integer" }, outbox: { type: "integer" }, deadLetters: { type: "integer" } },
     },
   },
 } as const;

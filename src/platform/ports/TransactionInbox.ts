@@ -1,4 +1,9 @@
-import type { OutboxEntryInput } from "./Outbox.js";
+
+/** A room event on its way into its room's lane. */
+export interface RoomLaneInput {
+  roomId: string;
+  event: Record<string, unknown>;
+}
 
 /** A homeserver → appservice transaction body, as received (validated for shape only). */
 export interface AppserviceTransaction {
@@ -12,7 +17,7 @@ export interface AppserviceTransaction {
 export interface PendingTransaction {
   txnId: string;
   body: AppserviceTransaction;
-  /** Index of the first event not handled yet; events before it were handled. */
+  /** Index of the first event not handled yet (stores written before lanes existed may have handled some). */
   nextEvent: number;
   /** The transaction's device data (to-device messages, device lists, key counts) was handed to the crypto layer. */
   syncDataHandled: boolean;
@@ -33,15 +38,14 @@ export interface TransactionInbox {
   pending(): Promise<PendingTransaction[]>;
   /** How many transactions are pending (cheap: reads the index only). */
   pendingCount(): Promise<number>;
-  /**
-   * Records that event `index` of `txnId` is handled, atomically with the outbound
-   * messages its handling produced: after a crash, either both happened or neither.
-   */
-  completeEvent(txnId: string, index: number, effects: readonly OutboxEntryInput[]): Promise<void>;
   /** Records that the transaction's device data was processed and its effects are durable. */
   completeSyncData(txnId: string): Promise<void>;
-  /** Marks the whole transaction handled and drops its body. */
-  complete(txnId: string, now: number): Promise<void>;
+  /**
+   * Moves the transaction's room events into their rooms' lanes and marks the transaction
+   * handled (dropping its body), in one batch: after a crash either every event is in its
+   * lane and the transaction is done, or neither; a second call for a done transaction is a no-op.
+   */
+  fanOut(txnId: string, events: readonly RoomLaneInput[], now: number): Promise<void>;
   /** Forgets completed transaction ids older than `before` (the homeserver no longer retries them). */
   prune(before: number): Promise<number>;
 }

@@ -18,7 +18,7 @@ export interface MirageOptions {
   appservicePort: number;
   /** Reuse the API port across restarts; a free one by default. */
   apiPort?: number;
-  /** Extra config merged over the generated sections. */
+  /** Extra config, each section merged over the generated one. */
   extra?: Record<string, Record<string, unknown>>;
   /** `MIRAGE_*` settings for the process, as an operator would set them. */
   env?: Record<string, string>;
@@ -27,7 +27,7 @@ export interface MirageOptions {
 export interface HealthBody {
   status: 'ok' | 'degraded';
   homeserver: { reachable: boolean; ready: boolean; appservicePing: { ok: boolean; durationMs?: number; problem?: string } | null; problem: string | null };
-  queues: { inbox: number; outbox: number };
+  queues: { inbox: number; roomEvents: number; outbox: number; deadLetters: number };
 }
 
 /** A Mirage started as its own process, exactly as `mirage start` runs in production. */
@@ -39,6 +39,8 @@ export interface MirageProcess {
   output: string[];
   health(): Promise<HealthBody>;
   waitForHealth(predicate: (h: HealthBody) => boolean, timeoutMs?: number): Promise<HealthBody>;
+  /** Resolves with the first output line matching `pattern`, waiting for it to be written. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** SIGTERM and wait for a clean exit. */
   stop(): Promise<number | null>;
   /** SIGKILL: no shutdown code runs. */
@@ -62,8 +64,8 @@ export async function startMirage(options: MirageOptions): Promise<MirageProcess
     api: { port: apiPort, bindAddress: '127.0.0.1', publicUrl: `http://127.0.0.1:${apiPort}` },
     store: { path: join(options.dir, 'store') },
     logging: { level: 'debug' },
-    ...options.extra,
-  };
+  } as Record<string, Record<string, unknown>>;
+  for (const [section, values] of Object.entries(options.extra ?? {})) config[section] = { ...config[section], ...values };
   await writeFile(configPath, stringify(config));
 
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--config', configPath], {
@@ -117,8 +119,20 @@ export async function startMirage(options: MirageOptions): Promise<MirageProcess
     );
   };
 
+  const waitForOutput = async (pattern: RegExp, timeoutMs = 30_000): Promise<string> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = output.find((l) => pattern.test(l));
+      if (line !== undefined) return line;
+      if (child.exitCode !== null) throw new Error(`Mirage exited with ${child.exitCode} before writing ${pattern}`);
+      if (Date.now() > deadline) throw new Error(`Mirage never wrote ${pattern}:\n${output.slice(-30).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
   return {
     apiUrl,
+    waitForOutput,
     apiPort,
     configPath,
     output,

@@ -1,0 +1,31 @@
+/** What is kept about an event that used up its retry budget (listed to admins; no message content). */
+export interface DeadLetterSummary {
+  /** Short id admins type to retry it: `e<n>` for a received event, `s<n>` for one of Mirage's sends. */
+  id: string;
+  /** `inbox`: an event from the homeserver Mirage could not handle; `outbox`: a send the homeserver kept refusing. */
+  source: "inbox" | "outbox";
+  roomId: string;
+  /** The received event's ID; empty for a send (it never got one). */
+  eventId: string;
+  eventType: string;
+  sender: string;
+  attempts: number;
+  firstFailureAt: number;
+  lastFailureAt: number;
+  /** HTTP status, errcode or error code of the last failure. */
+  error: string;
+}
+
+/** Events that kept failing and were set aside so their rooms could go on. */
+export interface DeadLetters {
+  /** Oldest first, at most `limit`. */
+  list(limit: number): Promise<DeadLetterSummary[]>;
+  count(): Promise<number>;
+  /**
+   * Puts it back with a fresh budget, in one batch with removing it here: a received event at
+   * the tail of its room's lane; a send under its original id (its Matrix transaction id, so
+   * the homeserver drops it if an earlier attempt did arrive), which makes it go out next.
+   * Resolves false when there is no dead letter with that id.
+   */
+  requeue(id: string): Promise<boolean>;
+}

@@ -1,0 +1,54 @@
+import type { DeadLetters, DeadLetterSummary } from "../platform/ports/DeadLetters.js";
+import { jsonSublevel, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
+import type { LevelOutbox } from "./LevelOutbox.js";
+import type { LevelRoomLanes } from "./LevelRoomLanes.js";
+import type { DeadLetterRecord } from "./deadLetterRecord.js";
+import { deadLetterKeyOf, SUBLEVELS } from "./keys.js";
+
+/**
+ * Dead letters on level: one sublevel keyed by kind and former sequence (received events
+ * first, then sends; oldest first within each). Written by the lanes and the outbox in the
+ * batch that removes the entry from its queue; moved back the same way.
+ */
+export class LevelDeadLetters implements DeadLetters {
+  private readonly records: JsonSublevel<DeadLetterRecord>;
+
+  constructor(
+    private readonly db: RootLevel,
+    private readonly lanes: LevelRoomLanes,
+    private readonly outbox: LevelOutbox,
+  ) {
+    this.records = jsonSublevel<DeadLetterRecord>(db, SUBLEVELS.deadLetters);
+  }
+
+  async list(limit: number): Promise<DeadLetterSummary[]> {
+    const records = await this.records.values({ limit }).all();
+    return records.map((record) => {
+      const { id, source, roomId, eventId, eventType, sender, attempts, firstFailureAt, lastFailureAt, error } = record;
+      return { id, source, roomId, eventId, eventType, sender, attempts, firstFailureAt, lastFailureAt, error };
+    });
+  }
+
+  async count(): Promise<number> {
+    let n = 0;
+    for await (const _ of this.records.keys()) n += 1;
+    return n;
+  }
+
+  async requeue(id: string): Promise<boolean> {
+    const key = deadLetterKeyOf(id);
+    if (key === undefined) return false;
+    const queue = key.startsWith("e") ? this.lanes : this.outbox;
+    return queue.withLock(async () => {
+      const record = await this.records.get(key);
+      if (!record) return false;
+      const ops =
+        record.source === "inbox"
+          ? await this.lanes.enqueueOps([{ roomId: record.roomId, event: record.event }])
+          : this.outbox.requeueOps(record.send);
+      ops.push({ type: "del", sublevel: this.records, key } as BatchOp);
+      await this.db.batch(ops);
+      return true;
+    });
+  }
+}

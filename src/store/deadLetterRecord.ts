@@ -1,0 +1,43 @@
+import type { DeadLetterSummary } from "../platform/ports/DeadLetters.js";
+import type { OutboxEntry, SendFailure } from "../platform/ports/Outbox.js";
+import type { LaneEvent, LaneFailure } from "../platform/ports/RoomLanes.js";
+import { decodeSeq } from "./keys.js";
+
+/** A dead letter as stored: the summary admins see, plus what is needed to retry it. */
+export type DeadLetterRecord = DeadLetterSummary &
+  ({ source: "inbox"; event: Record<string, unknown> } | { source: "outbox"; send: OutboxEntry });
+
+/** The dead letter for a lane event whose failure `failure` used up its budget (counted as one more attempt). */
+export function inboxDeadLetter(entry: LaneEvent, failure: LaneFailure): DeadLetterRecord {
+  const field = (name: string) => (typeof entry.event[name] === "string" ? (entry.event[name] as string) : "");
+  return {
+    id: `e${entry.seq}`,
+    source: "inbox",
+    roomId: entry.roomId,
+    eventId: field("event_id"),
+    eventType: field("type"),
+    sender: field("sender"),
+    attempts: entry.attempts + 1,
+    firstFailureAt: entry.firstFailureAt ?? failure.at,
+    lastFailureAt: failure.at,
+    error: failure.error,
+    event: entry.event,
+  };
+}
+
+/** The dead letter for a send whose failure `failure` used up its budget (counted as one more attempt). */
+export function outboxDeadLetter(entry: OutboxEntry, failure: SendFailure): DeadLetterRecord {
+  return {
+    id: `s${decodeSeq(entry.id)}`,
+    source: "outbox",
+    roomId: entry.roomId,
+    eventId: "",
+    eventType: entry.eventType,
+    sender: entry.sender,
+    attempts: entry.attempts + 1,
+    firstFailureAt: entry.firstFailureAt ?? failure.at,
+    lastFailureAt: failure.at,
+    error: failure.error,
+    send: entry,
+  };
+}
