@@ -49,6 +49,8 @@ export class HomeserverMonitor {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private failures = 0;
+  /** Consecutive failed appservice pings while the homeserver is otherwise usable. */
+  private pingFailures = 0;
   private checking: Promise<void> | undefined;
   /** Ping ids we sent, to tell our pings from unexpected ones. */
   private readonly outstandingPings = new Set<string>();
@@ -91,9 +93,13 @@ export class HomeserverMonitor {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       void this.check().then(() => {
-        const next = this.current.ready
-          ? (this.deps.recheckMs ?? 30_000)
-          : Math.min(this.deps.maxDelayMs, 1000 * 2 ** Math.min(this.failures - 1, 16));
+        const recheckMs = this.deps.recheckMs ?? 30_000;
+        // A failed ping is often a passing race on the homeserver's side: re-check soon, backing off.
+        const next = !this.current.ready
+          ? Math.min(this.deps.maxDelayMs, 1000 * 2 ** Math.min(this.failures - 1, 16))
+          : this.pingFailures > 0
+            ? Math.min(recheckMs, 1000 * 2 ** Math.min(this.pingFailures - 1, 16))
+            : recheckMs;
         this.schedule(next);
       });
     }, delayMs);
@@ -119,6 +125,7 @@ export class HomeserverMonitor {
     }
     const ping = wasReady && this.current.appservicePing?.ok ? this.current.appservicePing : await this.ping();
     this.failures = 0;
+    this.pingFailures = ping.ok ? 0 : this.pingFailures + 1;
     this.current = { reachable: true, ready: true, appservicePing: ping, lastCheckedAt: now, problem: ping.problem };
     this.deps.metrics.homeserverReachable.set(1);
     if (!wasReady) {
