@@ -34,7 +34,8 @@ import { accessTokenSecret } from "./api/accessTokenSecret.js";
 import { GHOST_PREFIX } from "./matrix/registration.js";
 import { DomainEventBus } from "./platform/events/DomainEvent.js";
 import { createPlatformServices } from "./platform/createPlatformServices.js";
-import { createMarkdownRenderer, createProfileSanitizer, mediaUrlUnder } from "./platform/render/createMarkdownRenderer.js";
+import { createMarkdownRenderer, createProfileSanitizer } from "./platform/render/createMarkdownRenderer.js";
+import { RenderPool } from "./workers/RenderPool.js";
 import { publishDomainEvents } from "./platform/sync/publishDomainEvents.js";
 import { SyncHub } from "./platform/sync/SyncHub.js";
 
@@ -167,13 +168,13 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   const events = new DomainEventBus();
   const hub = new SyncHub();
   publishDomainEvents(events, hub);
-  const mediaUrl = mediaUrlUnder(config.api.publicUrl);
-  const renderer = createMarkdownRenderer(mediaUrl);
+  const renderPool = new RenderPool({ ...config.render, publicUrl: config.api.publicUrl });
+  const renderer = createMarkdownRenderer(renderPool.run);
   const ghostPattern = new RegExp(`^@${GHOST_PREFIX}([a-z0-9._-]+):${escapeRegex(config.homeserver.domain)}$`);
   const platform = createPlatformServices({
     repositories: store,
     renderer,
-    profileSanitizer: createProfileSanitizer(mediaUrl),
+    profileSanitizer: createProfileSanitizer(renderPool.run),
     events,
     accountForMatrixId: (id) => ghostPattern.exec(id)?.[1],
   });
@@ -240,6 +241,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       await processorLoop.stop();
       await outboxLoop.stop();
       if (started) await api.close();
+      await renderPool.close();
       if (crypto) await closeCryptoStores();
       await store.close();
       logger.info("Mirage stopped");

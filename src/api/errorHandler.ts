@@ -9,6 +9,8 @@ export const HTTP_STATUS_FOR: Readonly<Record<ErrorCode, number>> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   RATE_LIMITED: 429,
+  CONTENT_TOO_COMPLEX: 422,
+  SERVER_BUSY: 503,
   INVALID_CONFIG: 500,
   INTERNAL: 500,
   HOMESERVER_UNAVAILABLE: 503,
@@ -30,6 +32,13 @@ const body = (code: string, message: string): ErrorBody => ({ error: { code, mes
 export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (isMirageError(error)) {
     const status = HTTP_STATUS_FOR[error.code];
+    const retryAfter = error.details?.retryAfterSeconds;
+    if (typeof retryAfter === "number") reply.header("retry-after", String(retryAfter));
+    // Load shedding is expected under load: one line, nothing to debug.
+    if (error.code === ErrorCodes.serverBusy) {
+      request.log.warn({ code: error.code, details: error.details }, "request shed");
+      return reply.code(status).send(body(error.code, error.message));
+    }
     if (status >= 500) {
       // An unreachable homeserver is a known condition (reported by /health): one line, no stack.
       if (error.code === ErrorCodes.homeserverUnavailable) request.log.warn({ code: error.code, details: error.details, reason: error.message }, "request failed");
@@ -38,8 +47,6 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
       const publicMessage = status === 502 || status === 503;
       return reply.code(status).send(body(error.code, publicMessage ? error.message : "Internal error"));
     }
-    const retryAfter = error.details?.retryAfterSeconds;
-    if (typeof retryAfter === "number") reply.header("retry-after", String(retryAfter));
     return reply.code(status).send(body(error.code, error.message));
   }
   const fastifyError = error as FastifyError;

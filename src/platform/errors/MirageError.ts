@@ -37,6 +37,10 @@ export const ErrorCodes = {
   homeserverUnavailable: "HOMESERVER_UNAVAILABLE",
   /** Media is larger than Mirage is willing to serve. */
   mediaTooLarge: "MEDIA_TOO_LARGE",
+  /** Content whose rendering took longer than the per-document time limit; simplify it. */
+  contentTooComplex: "CONTENT_TOO_COMPLEX",
+  /** The server has too much work queued to take this request now; retry after `retryAfterSeconds`. */
+  serverBusy: "SERVER_BUSY",
   /** A feature was asked for that this build does not provide. */
   notAvailable: "NOT_AVAILABLE",
   /** An unexpected failure; details are in the server log only. */
