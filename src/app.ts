@@ -207,7 +207,11 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       service: accountService,
       matrixIdFor: (name) => `@${GHOST_PREFIX}${name}:${config.homeserver.domain}`,
       limits: config.api.rateLimits,
-      writes: new WriteThrottle({ perMinute: config.api.rateLimits.writesPerMinutePerAccount, burst: config.api.rateLimits.writeBurstPerAccount }),
+      writes: new WriteThrottle({
+        perMinute: config.api.rateLimits.writesPerMinutePerAccount,
+        burst: config.api.rateLimits.writeBurstPerAccount,
+        charsPerWrite: config.api.rateLimits.writeCostChars,
+      }),
     },
   });
 

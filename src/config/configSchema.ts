@@ -150,6 +150,12 @@ export const ConfigSchema = Type.Object(
               default: 30,
               minimum: 1,
             }),
+            writeCostChars: Type.Integer({
+              description:
+                "A change costs one write plus one more for every this many characters of text it carries (at 4000, a 100,000-character post costs 26).",
+              default: 4000,
+              minimum: 1,
+            }),
             mediaPerMinutePerIp: Type.Integer({ description: "Media downloads (/media/…) allowed per client IP per minute.", default: 600, minimum: 1 }),
           },
           { description: "Limits on authentication routes, on changes per account, and on media downloads." },

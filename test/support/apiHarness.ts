@@ -35,7 +35,7 @@ export async function apiHarness(
     signUpPerHour?: number;
     loginPerMinute?: number;
     /** Per-account write budget; absent: unlimited. */
-    writes?: { perMinute: number; burst: number };
+    writes?: { perMinute: number; burst: number; charsPerWrite?: number };
     corsOrigins?: string[];
     now?: () => number;
     sanitizer?: ProfileSanitizer;

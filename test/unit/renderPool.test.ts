@@ -2,7 +2,7 @@ import { threadId } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
 import { MirageError } from "../../src/platform/errors/MirageError.js";
 import { createMarkdownRenderer, createProfileSanitizer, mediaUrlUnder } from "../../src/platform/render/createMarkdownRenderer.js";
-import { renderDocument } from "../../src/platform/render/renderDocument.js";
+import { renderDocument, type RenderTask } from "../../src/platform/render/renderDocument.js";
 import { RenderPool, type RenderPoolOptions } from "../../src/workers/RenderPool.js";
 import { apiHarness } from "../support/apiHarness.js";
 import { HOSTILE_MARKDOWN } from "../support/hostileInputs.js";
@@ -44,13 +44,13 @@ describe("RenderPool", { timeout: 60_000 }, () => {
   it("renders on a worker thread exactly what the renderers give inline, for every kind of document", async () => {
     const p = pool();
     const mediaUrl = mediaUrlUnder(PUBLIC_URL);
-    const docs = [
+    const docs: RenderTask[] = [
       { kind: "web", text: "# Title\n\nSome *text* with ![an image](mxc://example.org/abc) and [a link](https://example.org)." },
       { kind: "matrix", text: "**bold** and `code` and ![img](https://example.org/x.png)" },
       { kind: "profileHtml", text: '<div class="card" onclick="x()"><img src="https://example.org/a.png" onerror="x()"></div>' },
       { kind: "profileCss", text: ".card { color: red; position: fixed }" },
-      ...HOSTILE_MARKDOWN.slice(0, 3).map(([, text]) => ({ kind: "web", text })),
-    ] as const;
+      ...HOSTILE_MARKDOWN.slice(0, 3).map(([, text]) => ({ kind: "web" as const, text })),
+    ];
     for (const task of docs) expect(await p.render(task)).toBe(renderDocument(task, mediaUrl));
   });
 
@@ -122,6 +122,30 @@ describe("RenderPool", { timeout: 60_000 }, () => {
     const onWorker = await p.render({ kind: "web", text: "thread" + " ".repeat(100) });
     expect(onWorker).toMatch(/^\d+$/);
     expect(onWorker).not.toBe(String(threadId));
+  });
+
+  it("documents 422 and 503 on exactly the routes that render text", async () => {
+    const h = await apiHarness();
+    const spec = (await h.app.inject({ method: "GET", url: "/api/v1/openapi.json" })).json() as {
+      paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>>;
+    };
+    const rendering = [
+      "post /api/v1/rooms/{roomId}/messages",
+      "patch /api/v1/messages/{messageId}",
+      "post /api/v1/blogs/{owner}/posts",
+      "patch /api/v1/posts/{postId}",
+      "post /api/v1/posts/{postId}/comments",
+      "patch /api/v1/comments/{commentId}",
+      "patch /api/v1/me/profile",
+    ];
+    const documented = Object.entries(spec.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).filter(([, op]) => "422" in op.responses && "503" in op.responses).map(([method]) => `${method} ${path}`),
+    );
+    expect(documented.sort()).toEqual(rendering.sort());
+    const post = spec.paths["/api/v1/blogs/{owner}/posts"]!.post!.responses;
+    expect(post["422"]!.description).toContain("CONTENT_TOO_COMPLEX");
+    expect(post["503"]!.description).toContain("SERVER_BUSY");
+    expect(post["429"]!.description).toContain("writeCostChars");
   });
 
   it("refuses work once closed", async () => {

@@ -1030,8 +1030,11 @@ const UNDOCUMENTED: Readonly<Record<string, readonly number[]>> = {};
 /** Statuses an operation documents that it cannot return, and why. Checked to be documented. */
 const NEVER_RETURNED: Readonly<Record<string, Readonly<Record<number, string>>>> = {};
 
-/** Statuses no row provokes on purpose: rate limits have their own tests (a harness with tiny limits). */
-const NOT_PROBED_HERE = new Set([429]);
+/**
+ * Statuses no row provokes on purpose: rate limits have their own tests (a harness with tiny
+ * limits); render time limits and the render queue too (renderPool.test.ts, a pool with a gated thread).
+ */
+const NOT_PROBED_HERE = new Set([422, 429, 503]);
 
 /** Routes that are framework plumbing, not API: CORS preflight. */
 const PLUMBING = new Set(["OPTIONS *"]);
