@@ -48,7 +48,7 @@ export class RenderPool {
       maxQueue: options.maxQueue,
       idleTimeout: Infinity,
       workerData: { ...options.workerData, publicUrl: options.publicUrl },
-      ...(workerUrl.pathname.endsWith(".ts") ? { execArgv: [...process.execArgv, "--import", "tsx"] } : {}),
+      ...(workerUrl.pathname.endsWith(".ts") ? { execArgv: withTsx(process.execArgv) } : {}),
     });
     const mediaUrl = mediaUrlUnder(options.publicUrl);
     this.inline = (task) => renderDocument(task, mediaUrl);
@@ -100,6 +100,12 @@ export class RenderPool {
       port1.close();
     }
   }
+}
+
+/** The process's Node options plus tsx's loader, unless it is there already (`node --import tsx …`). */
+function withTsx(execArgv: readonly string[]): string[] {
+  const hasTsx = execArgv.some((arg, i) => arg === "--import=tsx" || (arg === "--import" && execArgv[i + 1] === "tsx"));
+  return hasTsx ? [...execArgv] : [...execArgv, "--import", "tsx"];
 }
 
 function busy(): MirageError {
