@@ -37,6 +37,7 @@ export class RenderPool {
   private readonly pool: Piscina<RenderJob, RenderOutcome>;
   private readonly inline: (task: RenderTask) => string;
   private closed = false;
+  private handedOff = 0;
 
   constructor(private readonly options: RenderPoolOptions) {
     const threads = options.threads > 0 ? options.threads : Math.min(4, Math.max(1, availableParallelism() - 1));
@@ -57,6 +58,11 @@ export class RenderPool {
   /** Number of render threads. */
   get threads(): number {
     return this.pool.threads.length;
+  }
+
+  /** Documents handed to the threads and not yet answered (queued or rendering). */
+  get rendering(): number {
+    return this.handedOff;
   }
 
   /** The pool as the renderer port's runner. */
@@ -81,6 +87,7 @@ export class RenderPool {
     const { port1, port2 } = new MessageChannel();
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
+    this.handedOff++;
     port1.once("message", () => {
       timer = setTimeout(() => abort.abort(), this.options.documentTimeLimitMs);
     });
@@ -96,6 +103,7 @@ export class RenderPool {
       if (this.closed) throw new MirageError(ErrorCodes.serverBusy, "the server is shutting down", { details: { retryAfterSeconds: 5 } });
       throw error;
     } finally {
+      this.handedOff--;
       clearTimeout(timer);
       port1.close();
     }

@@ -27,6 +27,11 @@ function gatedPool(options: Partial<RenderPoolOptions> = {}) {
   return { pool: pool({ workerUrl: GATED_WORKER, workerData: { gate }, ...options }), open };
 }
 
+/** Waits for a condition, polling on timers (so the event loop must be free for it to ever hold). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 async function rejection(promise: Promise<unknown>): Promise<MirageError> {
   const error = await promise.then(
     () => undefined,
@@ -67,10 +72,12 @@ describe("RenderPool", { timeout: 60_000 }, () => {
     const room = (await h.json("POST", "/api/v1/rooms", { name: "r" }, alice)).body;
     let posted: { status: number; body: any } | undefined;
     const sending = h.json("POST", `/api/v1/rooms/${room.id}/messages`, { body: "gate *then* text" }, alice).then((r) => (posted = r));
-    // The render holds its thread until the gate opens; meanwhile the server keeps answering.
+    // The document reaches a thread, which holds it until the gate opens; meanwhile the server keeps answering.
+    await until(() => p.rendering === 1);
     expect((await h.json("GET", "/health")).status).toBe(200);
     expect((await h.json("GET", "/api/v1/users/alice")).status).toBe(200);
     expect((await h.json("GET", `/api/v1/rooms/${room.id}/messages?limit=5`, undefined, alice)).body.messages).toEqual([]);
+    expect(p.rendering).toBe(1);
     expect(posted).toBeUndefined();
     open();
     await sending;
