@@ -168,7 +168,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   const events = new DomainEventBus();
   const hub = new SyncHub();
   publishDomainEvents(events, hub);
-  const renderPool = new RenderPool({ ...config.render, publicUrl: config.api.publicUrl });
+  const renderPool = new RenderPool({ ...config.render, publicUrl: config.api.publicUrl, logger: logger.child({ component: "render" }) });
   const renderer = createMarkdownRenderer(renderPool.run);
   const ghostPattern = new RegExp(`^@${GHOST_PREFIX}([a-z0-9._-]+):${escapeRegex(config.homeserver.domain)}$`);
   const platform = createPlatformServices({

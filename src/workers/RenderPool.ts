@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
+import type { Logger } from "../log/createLogger.js";
 import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
 import { mediaUrlUnder, type RunRenderTask } from "../platform/render/createMarkdownRenderer.js";
 import { renderDocument, type RenderTask } from "../platform/render/renderDocument.js";
@@ -20,6 +21,8 @@ export interface RenderPoolOptions {
   /** The thread's module (default: `renderWorker`) and extra `workerData` for it; tests substitute one. */
   workerUrl?: URL;
   workerData?: Record<string, unknown>;
+  /** Told about refused documents (their kind and size, never their text). */
+  logger?: Logger;
 }
 
 // Under vitest/tsx this module is TypeScript and so is its worker, which then needs tsx's loader;
@@ -71,7 +74,10 @@ export class RenderPool {
   async render(task: RenderTask): Promise<string> {
     if (this.closed) throw new MirageError(ErrorCodes.serverBusy, "the server is shutting down", { details: { retryAfterSeconds: 5 } });
     if (task.text.length < this.options.inlineBelowChars) return this.inline(task);
-    if (this.pool.queueSize >= this.options.maxQueue) throw busy();
+    if (this.pool.queueSize >= this.options.maxQueue) {
+      this.options.logger?.warn({ kind: task.kind, chars: task.text.length, maxQueue: this.options.maxQueue }, "render queue full; document refused");
+      throw busy();
+    }
     const outcome = await this.runTimed(task);
     if ("html" in outcome) return outcome.html;
     throw new MirageError(outcome.error.code, outcome.error.message, outcome.error.details ? { details: outcome.error.details } : undefined);
@@ -95,6 +101,7 @@ export class RenderPool {
       return await this.pool.run({ task, started: port2 }, { transferList: [port2], signal: abort.signal });
     } catch (error) {
       if (abort.signal.aborted) {
+        this.options.logger?.warn({ kind: task.kind, chars: task.text.length, timeLimitMs: this.options.documentTimeLimitMs }, "document over the render time limit; its thread was replaced");
         throw new MirageError(ErrorCodes.contentTooComplex, "this text takes too long to render; simplify its formatting", {
           details: { timeLimitMs: this.options.documentTimeLimitMs },
         });

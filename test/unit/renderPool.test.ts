@@ -1,5 +1,6 @@
 import { threadId } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/log/createLogger.js";
 import { MirageError } from "../../src/platform/errors/MirageError.js";
 import { createMarkdownRenderer, createProfileSanitizer, mediaUrlUnder } from "../../src/platform/render/createMarkdownRenderer.js";
 import { renderDocument, type RenderTask } from "../../src/platform/render/renderDocument.js";
@@ -85,10 +86,15 @@ describe("RenderPool", { timeout: 60_000 }, () => {
   });
 
   it("refuses a document over the time limit with CONTENT_TOO_COMPLEX and replaces the thread that worked on it", async () => {
-    const p = pool({ workerUrl: GATED_WORKER, documentTimeLimitMs: 200 });
+    const lines: string[] = [];
+    const logger = createLogger("warn", { write: (line: string) => void lines.push(line) });
+    const p = pool({ workerUrl: GATED_WORKER, documentTimeLimitMs: 200, logger });
     const before = await p.render({ kind: "web", text: "thread" });
-    const error = await rejection(p.render({ kind: "web", text: "spin" }));
+    const error = await rejection(p.render({ kind: "web", text: "spin, secret words" }));
     expect(error.code).toBe("CONTENT_TOO_COMPLEX");
+    // One warning with the document's kind and size, never its text.
+    expect(lines.map((line) => JSON.parse(line))).toMatchObject([{ level: 40, kind: "web", chars: 18, timeLimitMs: 200 }]);
+    expect(lines.join("")).not.toContain("secret");
     const after = await p.render({ kind: "web", text: "thread" });
     expect(after).not.toBe(before);
     expect(p.threads).toBe(1);
