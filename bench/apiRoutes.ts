@@ -8,7 +8,7 @@ import { LoginThrottle } from "../src/platform/accounts/LoginThrottle.js";
 import { ScryptPasswordHasher } from "../src/platform/accounts/PasswordHasher.js";
 import { TokenSigner } from "../src/platform/accounts/TokenSigner.js";
 import { createPlatformServices } from "../src/platform/createPlatformServices.js";
-import { createMarkdownRenderer, mediaUrlUnder } from "../src/platform/render/createMarkdownRenderer.js";
+import { createMarkdownRenderer, mediaUrlUnder, renderInline } from "../src/platform/render/createMarkdownRenderer.js";
 import { DomainEventBus } from "../src/platform/events/DomainEvent.js";
 import type { RootLevel } from "../src/store/LevelDatabase.js";
 import { storeOver } from "../src/store/openStore.js";
@@ -32,11 +32,11 @@ export async function benchApiRoutes(): Promise<string[]> {
     throttle: new LoginThrottle(1000),
   });
   const events = new DomainEventBus();
-  const renderer = createMarkdownRenderer(mediaUrlUnder("http://bench.example"));
+  const renderer = createMarkdownRenderer(renderInline(mediaUrlUnder("http://bench.example")));
   const { chat, profiles, blogs, comments, reactions } = createPlatformServices({
     repositories: store,
     renderer,
-    profileSanitizer: { bioHtml: (s) => s, html: (s) => s, css: () => "" },
+    profileSanitizer: { bioHtml: async (s) => s, html: async (s) => s, css: async () => "" },
     events,
   });
   const app = await buildApi({

@@ -4,6 +4,7 @@ import { benchCryptoCost } from "./cryptoCost.js";
 import { benchDurableIndexedDB } from "./durableIndexedDB.js";
 import { benchLongPoll } from "./longPoll.js";
 import { benchRenderHostile } from "./renderHostile.js";
+import { benchRenderLoad } from "./renderLoad.js";
 
 // Each benchmark reports figures as ratios against a baseline measured in the same run.
 const lines = [
@@ -14,5 +15,6 @@ const lines = [
   ...(await benchCryptoCost()),
   ...(await benchLongPoll()),
   ...(await benchRenderHostile()),
+  ...(await benchRenderLoad()),
 ];
 process.stdout.write(lines.join("\n") + "\n");

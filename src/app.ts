@@ -37,7 +37,8 @@ import { accessTokenSecret } from "./api/accessTokenSecret.js";
 import { GHOST_PREFIX } from "./matrix/registration.js";
 import { DomainEventBus } from "./platform/events/DomainEvent.js";
 import { createPlatformServices } from "./platform/createPlatformServices.js";
-import { createMarkdownRenderer, createProfileSanitizer, mediaUrlUnder } from "./platform/render/createMarkdownRenderer.js";
+import { createMarkdownRenderer, createProfileSanitizer } from "./platform/render/createMarkdownRenderer.js";
+import { RenderPool } from "./workers/RenderPool.js";
 import { publishDomainEvents } from "./platform/sync/publishDomainEvents.js";
 import { SyncHub } from "./platform/sync/SyncHub.js";
 
@@ -226,13 +227,13 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   const events = new DomainEventBus();
   const hub = new SyncHub(config.api.sync);
   publishDomainEvents(events, hub);
-  const mediaUrl = mediaUrlUnder(config.api.publicUrl);
-  const renderer = createMarkdownRenderer(mediaUrl);
+  const renderPool = new RenderPool({ ...config.render, publicUrl: config.api.publicUrl, logger: logger.child({ component: "render" }) });
+  const renderer = createMarkdownRenderer(renderPool.run);
   const ghostPattern = new RegExp(`^@${GHOST_PREFIX}([a-z0-9._-]+):${escapeRegex(config.homeserver.domain)}$`);
   const platform = createPlatformServices({
     repositories: store,
     renderer,
-    profileSanitizer: createProfileSanitizer(mediaUrl),
+    profileSanitizer: createProfileSanitizer(renderPool.run),
     events,
     accountForMatrixId: (id) => ghostPattern.exec(id)?.[1],
   });
@@ -270,7 +271,11 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       service: accountService,
       matrixIdFor: (name) => `@${GHOST_PREFIX}${name}:${config.homeserver.domain}`,
       limits: config.api.rateLimits,
-      writes: new WriteThrottle({ perMinute: config.api.rateLimits.writesPerMinutePerAccount, burst: config.api.rateLimits.writeBurstPerAccount }),
+      writes: new WriteThrottle({
+        perMinute: config.api.rateLimits.writesPerMinutePerAccount,
+        burst: config.api.rateLimits.writeBurstPerAccount,
+        charsPerWrite: config.api.rateLimits.writeCostChars,
+      }),
     },
   });
 
@@ -309,6 +314,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       outbox.stop();
       if (started) await api.close();
       if (started) await operationsApi?.close();
+      await renderPool.close();
       if (crypto) await closeCryptoStores();
       await store.close();
       logger.info("Mirage stopped");

@@ -223,6 +223,12 @@ export const ConfigSchema = Type.Object(
               default: 30,
               minimum: 1,
             }),
+            writeCostChars: Type.Integer({
+              description:
+                "A change costs one write plus one more for every this many characters of text it carries (at 4000, a 100,000-character post costs 26).",
+              default: 4000,
+              minimum: 1,
+            }),
             mediaPerMinutePerIp: Type.Integer({ description: "Media downloads (/media/…) allowed per client IP per minute.", default: 600, minimum: 1 }),
           },
           { description: "Limits on authentication routes, on changes per account, and on media downloads." },
@@ -257,6 +263,35 @@ export const ConfigSchema = Type.Object(
         ),
       },
       { description: "Health details and metrics for operators." },
+    ),
+    render: Type.Object(
+      {
+        threads: Type.Integer({
+          description: "Worker threads rendering Markdown and sanitizing profile HTML/CSS off the event loop. 0: one less than the CPU count (at least 1, at most 4).",
+          default: 0,
+          minimum: 0,
+          maximum: 64,
+        }),
+        maxQueue: Type.Integer({
+          description: "Documents that may wait for a render thread; past it, writes are answered 503 OVERLOADED with Retry-After.",
+          default: 64,
+          minimum: 1,
+          maximum: 100000,
+        }),
+        documentTimeLimitMs: Type.Integer({
+          description: "Longest a render thread may spend on one document; past it the write is refused (422 CONTENT_TOO_COMPLEX) and the thread is replaced.",
+          default: 2000,
+          minimum: 10,
+          maximum: 600000,
+        }),
+        inlineBelowChars: Type.Integer({
+          description: "Documents shorter than this (in UTF-16 code units) are rendered on the event loop: cheaper than a thread hop, and bounded.",
+          default: 256,
+          minimum: 0,
+          maximum: 100000,
+        }),
+      },
+      { description: "Rendering of Markdown, profile HTML and profile CSS." },
     ),
     store: Type.Object(
       {

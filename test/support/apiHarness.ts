@@ -20,13 +20,13 @@ import { storeOver } from "../../src/store/openStore.js";
 
 /** Test stand-in for the Markdown renderer: escapes everything (the real one is tested on its own). */
 export const escapingRenderer: MarkdownRenderer = {
-  toWebHtml: (md) => `<p>${md.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}</p>`,
-  toMatrixHtml: (md) => `<p>${md.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}</p>`,
+  toWebHtml: async (md) => `<p>${md.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}</p>`,
+  toMatrixHtml: async (md) => `<p>${md.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}</p>`,
 };
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** Test stand-in for the profile sanitizers; the real ones are tested with the XSS corpus. */
-export const escapingSanitizer: ProfileSanitizer = { bioHtml: (md) => `<p>${escape(md)}</p>`, html: escape, css: () => "" };
+export const escapingSanitizer: ProfileSanitizer = { bioHtml: async (md) => `<p>${escape(md)}</p>`, html: async (s) => escape(s), css: async () => "" };
 
 export const TEST_SECRET = new TextEncoder().encode("test-secret-test-secret-test-secret!!");
 
@@ -36,7 +36,7 @@ export async function apiHarness(
     signUpPerHour?: number;
     loginPerMinute?: number;
     /** Per-account write budget; absent: unlimited. */
-    writes?: { perMinute: number; burst: number };
+    writes?: { perMinute: number; burst: number; charsPerWrite?: number };
     corsOrigins?: string[];
     now?: () => number;
     sanitizer?: ProfileSanitizer;

@@ -1057,8 +1057,11 @@ const NEVER_RETURNED: Readonly<Record<string, Readonly<Record<number, string>>>>
   "GET /metrics": { 401: "only with operations.metrics.requireToken, which this harness leaves off (api.test.ts covers it)" },
 };
 
-/** Statuses no row provokes on purpose: rate limits have their own tests (a harness with tiny limits). */
-const NOT_PROBED_HERE = new Set([429]);
+/**
+ * Statuses no row provokes on purpose: rate limits have their own tests (a harness with tiny
+ * limits); render time limits and the render queue too (renderPool.test.ts, a pool with a gated thread).
+ */
+const NOT_PROBED_HERE = new Set([422, 429, 503]);
 
 /** Routes that are framework plumbing, not API: CORS preflight. */
 const PLUMBING = new Set(["OPTIONS *"]);

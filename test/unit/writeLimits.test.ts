@@ -19,9 +19,28 @@ describe("WriteThrottle", () => {
     expect([throttle.take("a"), throttle.take("a"), throttle.take("a"), throttle.take("a")]).toEqual([0, 0, 0, 10]);
   });
 
+  it("charges a write by the size of its text; one costlier than the burst leaves the bucket in debt", () => {
+    let now = 0;
+    const throttle = new WriteThrottle({ perMinute: 60, burst: 5, charsPerWrite: 1000 }, () => now);
+    expect([throttle.cost(0), throttle.cost(999), throttle.cost(1000), throttle.cost(100_000)]).toEqual([1, 1, 2, 101]);
+    expect(throttle.take("a", 2_500)).toBe(0); // 3 of 5
+    expect(throttle.take("a", 2_500)).toBe(1); // needs 3, has 2
+    expect(throttle.take("a", 10)).toBe(0); // 1 left
+    now += 4_000; // 5 again (full)
+    expect(throttle.take("a", 100_000)).toBe(0); // 101 on a full bucket of 5: 96 in debt
+    expect(throttle.take("a")).toBe(97); // a second of refill per write, until one is back
+    now += 96_000;
+    expect(throttle.take("a")).toBe(1);
+    now += 1_000;
+    expect(throttle.take("a")).toBe(0);
+    // Without charsPerWrite every write costs one, however long.
+    expect(new WriteThrottle({ perMinute: 1, burst: 1 }).take("b", 1_000_000)).toBe(0);
+  });
+
   it("refuses nonsense settings", () => {
     expect(() => new WriteThrottle({ perMinute: 0, burst: 1 })).toThrow(RangeError);
     expect(() => new WriteThrottle({ perMinute: 1, burst: 0 })).toThrow(RangeError);
+    expect(() => new WriteThrottle({ perMinute: 1, burst: 1, charsPerWrite: 0 })).toThrow(RangeError);
   });
 });
 
@@ -54,6 +73,26 @@ describe("per-account write limits through the API", () => {
     expect((await json("POST", "/api/v1/blogs/alice/posts", { title: "t", body: "b" }, alice)).status).toBe(201);
     // A method the path does not take is 405 (with Allow), not a write.
     expect((await json("PUT", `/api/v1/rooms/${room.id}/messages`, undefined, alice)).status).toBe(405);
+  });
+
+  it("charges long texts more: every text field of the body counts", async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const { json, signUp } = await apiHarness({ writes: { perMinute: 60, burst: 10, charsPerWrite: 100 }, now: () => now });
+    const alice = await signUp("alice");
+    // 1 + (250 + 160) / 100 = 5 writes; 5 left.
+    expect((await json("POST", "/api/v1/blogs/alice/posts", { title: "t".repeat(160), body: "b".repeat(250) }, alice)).status).toBe(201);
+    // A profile carrying 450 characters in two fields costs 5 as well: the rest of the budget.
+    expect((await json("PATCH", "/api/v1/me/profile", { bio: "x".repeat(300), customCss: "a{}".repeat(50) }, alice)).status).toBe(200);
+    const refused = await json("PATCH", "/api/v1/me/profile", { bio: "y" }, alice);
+    expect(refused).toMatchObject({ status: 429, body: { error: { code: "RATE_LIMITED" } } });
+    now += 1_000;
+    expect((await json("PATCH", "/api/v1/me/profile", { bio: "y" }, alice)).status).toBe(200);
+    // A post longer than the whole budget is still possible on a full bucket, then paid for over time.
+    now += 60_000;
+    expect((await json("POST", "/api/v1/blogs/alice/posts", { title: "long", body: "z".repeat(2_000) }, alice)).status).toBe(201);
+    const after = await json("POST", "/api/v1/blogs/alice/posts", { title: "next", body: "n" }, alice);
+    expect(after.status).toBe(429);
+    expect(after.headers["retry-after"]).toBe("12");
   });
 
   it("does not charge requests that fail validation or authentication", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createProfileSanitizer, mediaUrlUnder } from "../../src/platform/render/createMarkdownRenderer.js";
+import { createProfileSanitizer, mediaUrlUnder, renderInline } from "../../src/platform/render/createMarkdownRenderer.js";
 import { createMarkdownRenderer } from "../../src/platform/render/createMarkdownRenderer.js";
 import { apiHarness } from "../support/apiHarness.js";
 import { cssProblems, markupProblems } from "../support/markupProblems.js";
@@ -9,7 +9,7 @@ const mediaUrl = mediaUrlUnder("https://mirage.example");
 
 describe("the XSS corpus through every write route, with the real renderers", () => {
   it("messages, posts, comments and profiles store and return no script-capable markup", async () => {
-    const h = await apiHarness({ renderer: createMarkdownRenderer(mediaUrl), sanitizer: createProfileSanitizer(mediaUrl) });
+    const h = await apiHarness({ renderer: createMarkdownRenderer(renderInline(mediaUrl)), sanitizer: createProfileSanitizer(renderInline(mediaUrl)) });
     const alice = await h.signUp("alice");
     const room = (await h.json("POST", "/api/v1/rooms", { name: "xss" }, alice)).body;
     const post = (await h.json("POST", "/api/v1/blogs/alice/posts", { title: "xss", body: "x", published: true }, alice)).body;

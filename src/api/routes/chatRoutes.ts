@@ -170,7 +170,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
     "/api/v1/rooms/:roomId/messages",
     {
       ...write,
-      schema: { summary: "Send a message (Markdown); parentId makes it a reply", tags, security, params: RoomParams, body: { $ref: "MessageBody#" }, response: { 201: { $ref: "Message#" }, ...errorResponses(400, 401, 403, 404, 429) } },
+      schema: { summary: "Send a message (Markdown); parentId makes it a reply", tags, security, params: RoomParams, body: { $ref: "MessageBody#" }, response: { 201: { $ref: "Message#" }, ...errorResponses(400, 401, 403, 404, 422, 429, 503) } },
     },
     async (request, reply) => {
       const { body, parentId } = request.body;
@@ -183,7 +183,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
     "/api/v1/messages/:messageId",
     {
       ...write,
-      schema: { summary: "Edit your message", tags, security, params: MessageParams, body: { $ref: "EditBody#" }, response: { 200: { $ref: "Message#" }, ...errorResponses(400, 401, 403, 404, 409, 429) } },
+      schema: { summary: "Edit your message", tags, security, params: MessageParams, body: { $ref: "EditBody#" }, response: { 200: { $ref: "Message#" }, ...errorResponses(400, 401, 403, 404, 409, 422, 429, 503) } },
     },
     async (request) => messageView(await chat.edit(request.auth!.account, request.params.messageId, request.body.body)),
   );

@@ -53,7 +53,7 @@ export async function commentRoutes(app: FastifyInstance, opts: CommentRoutesOpt
         security,
         params: PostParams,
         body: { $ref: "CommentCreate#" },
-        response: { 201: { $ref: "Comment#" }, ...errorResponses(400, 401, 403, 404, 429) },
+        response: { 201: { $ref: "Comment#" }, ...errorResponses(400, 401, 403, 404, 422, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -70,7 +70,7 @@ export async function commentRoutes(app: FastifyInstance, opts: CommentRoutesOpt
     "/api/v1/comments/:commentId",
     {
       ...write,
-      schema: { summary: "Edit your comment", tags, security, params: CommentParams, body: { $ref: "CommentPatch#" }, response: { 200: { $ref: "Comment#" }, ...errorResponses(400, 401, 403, 404, 409, 429) } },
+      schema: { summary: "Edit your comment", tags, security, params: CommentParams, body: { $ref: "CommentPatch#" }, response: { 200: { $ref: "Comment#" }, ...errorResponses(400, 401, 403, 404, 409, 422, 429, 503) } },
     },
     async (request) => commentJson(await comments.editComment(request.auth!.account.name, asCommentId(request.params.commentId), request.body.body)),
   );

@@ -107,7 +107,7 @@ export async function profileRoutes(app: FastifyInstance, opts: ProfileRoutesOpt
     "/api/v1/me/profile",
     {
       ...write,
-      schema: { summary: "Edit your profile", tags, security, body: { $ref: "ProfilePatch#" }, response: { 200: { $ref: "OwnProfile#" }, ...errorResponses(400, 401, 429) } },
+      schema: { summary: "Edit your profile", tags, security, body: { $ref: "ProfilePatch#" }, response: { 200: { $ref: "OwnProfile#" }, ...errorResponses(400, 401, 422, 429, 503) } },
     },
     async (request) => own(await opts.profiles.update(request.auth!.account, request.body)),
   );

@@ -46,9 +46,21 @@ export const TokensResponse = Type.Object(
 /** Shared schemas, registered once so routes and the OpenAPI document refer to them by $ref. */
 export const sharedSchemas = [ErrorResponse, PublicUser, Credentials, RefreshRequest, TokensResponse];
 
+/** What an error status means wherever it is answered, beyond the error body's own words. */
+const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
+  422: "CONTENT_TOO_COMPLEX: the text took longer than the per-document time limit to render; simplify its formatting.",
+  429:
+    "RATE_LIMITED, with Retry-After in seconds. Changes draw on a per-account write budget: one write, plus one more for " +
+    "every `api.rateLimits.writeCostChars` characters of text the request carries (4000 by default), so long documents " +
+    "cost more. Sign-up and log-in are limited per client IP.",
+  503: "OVERLOADED: a capacity bound is reached (e.g. too many documents waiting to be rendered); retry after the Retry-After header's seconds.",
+};
+
 /** Standard error responses for a route's schema. */
 export function errorResponses(...statuses: number[]): Record<number, unknown> {
-  return Object.fromEntries(statuses.map((s) => [s, Type.Ref(ErrorResponse)]));
+  return Object.fromEntries(
+    statuses.map((s) => [s, ERROR_DESCRIPTIONS[s] === undefined ? Type.Ref(ErrorResponse) : Type.Ref(ErrorResponse, { description: ERROR_DESCRIPTIONS[s] })]),
+  );
 }
 
 /**

@@ -3,14 +3,17 @@ import type { DomainEventBus } from "../events/DomainEvent.js";
 import type { AccountName } from "../ids.js";
 import type { Account, AccountRepository } from "./Account.js";
 
-/** Sanitizers the profile needs; implemented by the render module, injected so the domain stays testable. */
+/**
+ * Sanitizers the profile needs; implemented by the render module (off the event loop for large
+ * input), injected so the domain stays testable. They reject as `MarkdownRenderer` does.
+ */
 export interface ProfileSanitizer {
   /** Bio Markdown → sanitized HTML. */
-  bioHtml(markdown: string): string;
+  bioHtml(markdown: string): Promise<string>;
   /** The owner's custom HTML → allowlisted HTML (no script, no handlers). */
-  html(raw: string): string;
+  html(raw: string): Promise<string>;
   /** The owner's custom CSS → allowlisted, scoped CSS safe inside `<style>`. */
-  css(raw: string): string;
+  css(raw: string): Promise<string>;
 }
 
 export interface ProfilePatch {
@@ -52,15 +55,15 @@ export class ProfileService {
     if (patch.avatarUrl !== undefined) next.avatarUrl = checkAvatarUrl(patch.avatarUrl);
     if (patch.bio !== undefined) {
       next.bio = patch.bio;
-      next.bioHtml = patch.bio === "" ? "" : this.sanitizer.bioHtml(patch.bio);
+      next.bioHtml = patch.bio === "" ? "" : await this.sanitizer.bioHtml(patch.bio);
     }
     if (patch.customHtml !== undefined) {
       next.customHtml = patch.customHtml;
-      next.customHtmlSanitized = this.sanitizer.html(patch.customHtml);
+      next.customHtmlSanitized = await this.sanitizer.html(patch.customHtml);
     }
     if (patch.customCss !== undefined) {
       next.customCss = patch.customCss;
-      next.customCssSanitized = this.sanitizer.css(patch.customCss);
+      next.customCssSanitized = await this.sanitizer.css(patch.customCss);
     }
     await this.accounts.update(next);
     const fields = PROFILE_FIELDS.filter((field) => patch[field] !== undefined);

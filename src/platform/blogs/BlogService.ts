@@ -119,7 +119,7 @@ export class BlogService {
       title: checkLine(input.title, "title", BLOG_LIMITS.titleChars),
       slug: "",
       body,
-      html: this.deps.renderer.toWebHtml(body),
+      html: await this.deps.renderer.toWebHtml(body),
       tags: normalizeTags(input.tags ?? []),
       published,
       commentsOpen: input.commentsOpen ?? true,
@@ -152,7 +152,7 @@ export class BlogService {
     if (patch.title !== undefined) next.title = checkLine(patch.title, "title", BLOG_LIMITS.titleChars);
     if (patch.body !== undefined) {
       next.body = checkText(patch.body, "body", BLOG_LIMITS.postBodyChars);
-      next.html = this.deps.renderer.toWebHtml(next.body);
+      next.html = await this.deps.renderer.toWebHtml(next.body);
     }
     if (patch.tags !== undefined) next.tags = normalizeTags(patch.tags);
     if (patch.slug !== undefined) next.slug = checkSlug(patch.slug);

@@ -74,7 +74,7 @@ export class CommentService {
       ...(input.parentId !== undefined ? { parentId: input.parentId } : {}),
       depth,
       body,
-      html: this.deps.renderer.toWebHtml(body),
+      html: await this.deps.renderer.toWebHtml(body),
       createdAt: this.now(),
       deleted: false,
     };
@@ -90,7 +90,7 @@ export class CommentService {
     if (comment.deleted) throw new MirageError(ErrorCodes.conflict, "a deleted comment cannot be edited");
     await this.refuseBlocked(actor, post);
     const body = checkText(rawBody, "comment", BLOG_LIMITS.commentBodyChars);
-    const edited: Comment = { ...comment, body, html: this.deps.renderer.toWebHtml(body), editedAt: this.now() };
+    const edited: Comment = { ...comment, body, html: await this.deps.renderer.toWebHtml(body), editedAt: this.now() };
     await this.deps.comments.update(edited);
     this.emit({ type: "comment.edited", postId: post.id, commentId: id, by: actor }, await this.audience(post));
     return (await this.views([edited], actor))[0]!;

@@ -127,7 +127,7 @@ export class ChatService {
       roomId,
       sender: account.name,
       body: input.body,
-      html: this.deps.renderer.toWebHtml(input.body),
+      html: await this.deps.renderer.toWebHtml(input.body),
       ...(input.parentId !== undefined ? { parentId: input.parentId } : {}),
       createdAt: this.now(),
       deleted: false,
@@ -154,7 +154,7 @@ export class ChatService {
     if (message.sender !== account.name) throw new MirageError(ErrorCodes.forbidden, "only the sender may edit a message");
     if (message.deleted) throw new MirageError(ErrorCodes.conflict, "a deleted message cannot be edited");
     checkBody(body);
-    const edited: Message = { ...message, body, html: this.deps.renderer.toWebHtml(body), editedAt: this.now() };
+    const edited: Message = { ...message, body, html: await this.deps.renderer.toWebHtml(body), editedAt: this.now() };
     await this.deps.messages.update(edited);
     await this.emitToReaders({ type: "message.edited", roomId: message.roomId, messageId, by: account.name });
     return (await this.views([edited], account.name))[0]!;

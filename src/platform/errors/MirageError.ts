@@ -39,6 +39,8 @@ export const ErrorCodes = {
   mediaTooLarge: "MEDIA_TOO_LARGE",
   /** Mirage is at a capacity bound for this kind of request; try again after `details.retryAfterSeconds`. */
   overloaded: "OVERLOADED",
+  /** Content whose rendering took longer than the per-document time limit; simplify it. */
+  contentTooComplex: "CONTENT_TOO_COMPLEX",
   /** A feature was asked for that this build does not provide. */
   notAvailable: "NOT_AVAILABLE",
   /** The path exists, but not with this method. */

@@ -1,25 +1,41 @@
-import { Tokenizer, type TokenizerObject } from "marked";
+import { Tokenizer, type Rules, type TokenizerObject } from "marked";
+import { boundEmailLookahead } from "./boundEmailLookahead.js";
+import { DelimiterWindows } from "./DelimiterWindows.js";
 
-// marked's inline rules are quadratic on some inputs (long runs of emphasis delimiters, `a+_a+_…`):
-// each inline rule sees at most this many characters, and emphasis scanning has a total budget.
-// Past the budget, delimiters render literally. Real documents stay far below both.
-const INLINE_WINDOW = 2048;
-const EMPHASIS_BUDGET = 2_000_000;
 // Its blockquote and list rules re-split everything after them into lines, and blockquotes re-copy
 // their remaining lines per lazy line: they see at most this many whole lines and characters, so a
 // longer quote or list continues as a second one (an ordered list keeps its numbering).
 const BLOCK_WINDOW_CHARS = 16_384;
 const BLOCK_WINDOW_LINES = 100;
+const BLOCKQUOTE_START = /^ {0,3}>/;
+const LIST_START = /^ {0,3}(?:[*+-]|\d{1,9}[.)])/;
+// GFM autolinks start with one of these, or are an address whose local part ends within 64 characters.
+const URL_START = /^(?:mailto:|xmpp:|https?:\/\/|ftp:\/\/|www\.)/i;
+
+const boundedRules = new WeakMap<Rules, Rules>();
+const isBounded = new WeakSet<Rules>();
+
+/** marked's GFM rules with the email lookaheads bounded (see `boundEmailLookahead`), made once. */
+function withBoundedRules(rules: Rules): Rules {
+  if (isBounded.has(rules)) return rules;
+  let bounded = boundedRules.get(rules);
+  if (bounded === undefined) {
+    bounded = { ...rules, inline: { ...rules.inline, text: boundEmailLookahead(rules.inline.text), url: boundEmailLookahead(rules.inline.url) } };
+    boundedRules.set(rules, bounded);
+    isBounded.add(bounded);
+  }
+  return bounded;
+}
 
 /**
- * marked's tokenizer with raw HTML switched off (`<b>` stays the text "<b>") and the rules that are
- * quadratic on hostile input bounded. A fresh one per document: it carries a budget.
+ * marked's GFM tokenizer with raw HTML switched off (`<b>` stays the text "<b>") and the rules
+ * that are superlinear on hostile input bounded, each where its work happens: email lookaheads
+ * (`a_b_c_…`), emphasis and strikethrough closer searches (`a+_a+_…`), and the line re-splitting
+ * of blockquotes and lists. What normal documents render is unchanged. A fresh one per document:
+ * it carries that document's budget.
  */
-export function boundedTokenizer(): TokenizerObject {
+export function boundedTokenizer(documentChars: number, windows = new DelimiterWindows(documentChars)): TokenizerObject {
   const base = Tokenizer.prototype;
-  let emphasisBudget = EMPHASIS_BUDGET;
-  const cut = (src: string) => (src.length > INLINE_WINDOW ? src.slice(0, INLINE_WINDOW) : src);
-  const spend = (src: string) => (emphasisBudget -= Math.min(src.length, INLINE_WINDOW)) >= 0;
   const cutLines = (src: string) => {
     let end = 0;
     for (let lines = 0; lines < BLOCK_WINDOW_LINES; lines++) {
@@ -34,41 +50,30 @@ export function boundedTokenizer(): TokenizerObject {
   return {
     html: () => undefined,
     tag: () => undefined,
+    // Both are tried at every block; only cut what can start one.
     blockquote(src) {
-      return base.blockquote.call(this, cutLines(src));
+      return BLOCKQUOTE_START.test(src) ? base.blockquote.call(this, cutLines(src)) : undefined;
     },
     list(src) {
-      return base.list.call(this, cutLines(src));
+      return LIST_START.test(src) ? base.list.call(this, cutLines(src)) : undefined;
     },
     emStrong(src, maskedSrc, prevChar) {
-      return spend(src) ? base.emStrong.call(this, cut(src), cut(maskedSrc), prevChar) : undefined;
+      if (!this.rules.inline.emStrongLDelim.test(src)) return undefined;
+      return windows.run(src, maskedSrc, (s, m) => base.emStrong.call(this, s, m, prevChar));
     },
     del(src, maskedSrc, prevChar) {
-      return spend(src) ? base.del.call(this, cut(src), cut(maskedSrc), prevChar) : undefined;
+      if (!this.rules.inline.delLDelim.test(src)) return undefined;
+      return windows.run(src, maskedSrc, (s, m) => base.del.call(this, s, m, prevChar));
     },
-    escape(src) {
-      return base.escape.call(this, cut(src));
-    },
-    link(src) {
-      return base.link.call(this, cut(src));
-    },
-    reflink(src, links) {
-      return base.reflink.call(this, cut(src), links);
-    },
-    codespan(src) {
-      return base.codespan.call(this, cut(src));
-    },
-    br(src) {
-      return base.br.call(this, cut(src));
-    },
-    autolink(src) {
-      return base.autolink.call(this, cut(src));
-    },
+    // Tried at every word: skip at once what cannot be an autolink.
     url(src) {
-      return base.url.call(this, cut(src));
+      if (!URL_START.test(src) && !src.slice(0, 65).includes("@")) return undefined;
+      this.rules = withBoundedRules(this.rules);
+      return base.url.call(this, src);
     },
     inlineText(src) {
-      return base.inlineText.call(this, cut(src));
+      this.rules = withBoundedRules(this.rules);
+      return base.inlineText.call(this, src);
     },
   };
 }

@@ -1,27 +1,32 @@
 import type { ProfileSanitizer } from "../accounts/ProfileService.js";
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
-import { renderMatrixHtml } from "./renderMatrixHtml.js";
-import { renderWebHtml } from "./renderWebHtml.js";
-import { sanitizeProfileCss } from "./sanitizeProfileCss.js";
-import { sanitizeProfileHtml } from "./sanitizeProfileHtml.js";
+import { renderDocument, type RenderTask } from "./renderDocument.js";
 
 /** `mxc://server/id` → where Mirage's web side serves that media. */
 export type MediaUrl = (mxc: string) => string;
 
+/** Runs a render task somewhere (inline, or on a worker thread) and resolves to its output. */
+export type RunRenderTask = (task: RenderTask) => Promise<string>;
+
+/** Renders on the calling thread: for tests, benchmarks and tools; the app uses a worker pool. */
+export function renderInline(mediaUrl: MediaUrl): RunRenderTask {
+  return async (task) => renderDocument(task, mediaUrl);
+}
+
 /** The Markdown renderer the services use: web HTML for pages and the API, Matrix HTML for `formatted_body`. */
-export function createMarkdownRenderer(mediaUrl: MediaUrl): MarkdownRenderer {
+export function createMarkdownRenderer(run: RunRenderTask): MarkdownRenderer {
   return {
-    toWebHtml: (markdown) => renderWebHtml(markdown, { mediaUrl }).html,
-    toMatrixHtml: (markdown) => renderMatrixHtml(markdown).html,
+    toWebHtml: (text) => run({ kind: "web", text }),
+    toMatrixHtml: (text) => run({ kind: "matrix", text }),
   };
 }
 
 /** The profile sanitizers: bio as Markdown, the owner's HTML and CSS by their allowlists. */
-export function createProfileSanitizer(mediaUrl: MediaUrl): ProfileSanitizer {
+export function createProfileSanitizer(run: RunRenderTask): ProfileSanitizer {
   return {
-    bioHtml: (markdown) => renderWebHtml(markdown, { mediaUrl }).html,
-    html: (raw) => sanitizeProfileHtml(raw),
-    css: (raw) => sanitizeProfileCss(raw),
+    bioHtml: (text) => run({ kind: "web", text }),
+    html: (text) => run({ kind: "profileHtml", text }),
+    css: (text) => run({ kind: "profileCss", text }),
   };
 }
 

@@ -1,6 +1,6 @@
-// marked recurses once per container level (`>`, list items); past this many on one line it would
-// run out of stack, and long before that the output is useless.
-const MAX_CONTAINER_MARKERS = 32;
+// marked recurses once per container level (`>`, list items), re-reading the rest of the line at
+// each: work grows with the square of the markers on one line. Real text stays far below this.
+const MAX_CONTAINER_MARKERS = 16;
 const CONTAINER_PREFIX = /^(?:[ \t]*(?:>|[-+*](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$)))+/;
 // `* * * * …` and `- - - …` are thematic breaks, however long.
 const THEMATIC_BREAK = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;

@@ -19,7 +19,7 @@ export function markdownToHtml(source: string, images: MarkdownImages): string {
   const text = source.replace(/\r\n?/g, "\n").replace(/\0/g, "\uFFFD");
   if (exceedsMarkedLimits(text)) return plainTextHtml(text);
   try {
-    const html = new Marked({ async: false, gfm: true, breaks: false, tokenizer: boundedTokenizer(), renderer: renderer(images) }).parse(text);
+    const html = new Marked({ async: false, gfm: true, breaks: false, tokenizer: boundedTokenizer(text.length), renderer: renderer(images) }).parse(text);
     return typeof html === "string" ? html : plainTextHtml(text);
   } catch {
     return plainTextHtml(text);

@@ -1,0 +1,139 @@
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import { MemoryLevel } from "memory-level";
+import { Registry } from "prom-client";
+import { buildApi } from "../src/api/buildApi.js";
+import { createLogger } from "../src/log/createLogger.js";
+import { AccountService } from "../src/platform/accounts/AccountService.js";
+import { LoginThrottle } from "../src/platform/accounts/LoginThrottle.js";
+import { ScryptPasswordHasher } from "../src/platform/accounts/PasswordHasher.js";
+import { TokenSigner } from "../src/platform/accounts/TokenSigner.js";
+import { WriteThrottle } from "../src/platform/accounts/WriteThrottle.js";
+import { createPlatformServices } from "../src/platform/createPlatformServices.js";
+import { DomainEventBus } from "../src/platform/events/DomainEvent.js";
+import { createMarkdownRenderer, createProfileSanitizer, mediaUrlUnder, renderInline, type RunRenderTask } from "../src/platform/render/createMarkdownRenderer.js";
+import type { RootLevel } from "../src/store/LevelDatabase.js";
+import { storeOver } from "../src/store/openStore.js";
+import { RenderPool } from "../src/workers/RenderPool.js";
+import { measureHostileMarkdown } from "./renderHostile.js";
+
+const IDLE_MS = 10_000;
+const LOADED_MS = 20_000;
+const PUBLIC_URL = "http://bench.example";
+// The defaults of api.rateLimits and render.
+const WRITES = { perMinute: 120, burst: 30 };
+const WRITE_COST_CHARS = 4000;
+
+interface Setup {
+  name: string;
+  pooled: boolean;
+  /** Characters per extra write; absent: every post costs one write. */
+  charsPerWrite?: number;
+}
+
+/**
+ * The issue's "must show": one account posting the worst hostile Markdown shape at its full write
+ * rate against a running API (Fastify listening on 127.0.0.1, real HTTP), while two readers poll
+ * `GET /health` and a profile read one request at a time. Reported: each reader's p99 latency
+ * loaded against idle, measured in the same run, for the app as configured by default, for the
+ * pool with a budget that charges one write per post, and for rendering on the event loop (before).
+ */
+export async function benchRenderLoad(): Promise<string[]> {
+  const worst = measureHostileMarkdown(1)[0]!;
+  const setups: Setup[] = [
+    { name: "worker pool, write cost by size (defaults)", pooled: true, charsPerWrite: WRITE_COST_CHARS },
+    { name: "worker pool, one write per post", pooled: true },
+    { name: "rendering on the event loop, one write per post", pooled: false },
+  ];
+  const lines = [
+    `render load: one account posting "${worst.name}" (${worst.source.length} chars, the worst hostile shape) at its full write rate ` +
+      `(${WRITES.perMinute}/min, burst ${WRITES.burst}); p99 of GET /health and GET /api/v1/users/{name}, loaded (${LOADED_MS / 1000} s) vs idle (${IDLE_MS / 1000} s), same run`,
+  ];
+  for (const setup of setups) lines.push(await runSetup(setup, worst.source));
+  return lines;
+}
+
+async function runSetup(setup: Setup, document: string): Promise<string> {
+  const pool = setup.pooled ? new RenderPool({ threads: 0, maxQueue: 64, documentTimeLimitMs: 10_000, inlineBelowChars: 256, publicUrl: PUBLIC_URL }) : undefined;
+  const run: RunRenderTask = pool ? pool.run : renderInline(mediaUrlUnder(PUBLIC_URL));
+  const store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
+  const accounts = new AccountService({
+    accounts: store.accounts,
+    sessions: store.sessions,
+    hasher: new ScryptPasswordHasher({ N: 2 ** 10, r: 8, p: 1 }),
+    tokens: new TokenSigner(new Uint8Array(32).fill(7)),
+    throttle: new LoginThrottle(1000),
+  });
+  const { chat, profiles, blogs, comments, reactions } = createPlatformServices({
+    repositories: store,
+    renderer: createMarkdownRenderer(run),
+    profileSanitizer: createProfileSanitizer(run),
+    events: new DomainEventBus(),
+  });
+  const app = await buildApi({
+    logger: createLogger("silent"),
+    registry: new Registry(),
+    trustProxy: false,
+    health: { version: "bench", homeserver: () => ({ reachable: true, ready: true, appservicePing: { ok: true }, lastCheckedAt: 0, problem: undefined }), pendingWork: async () => ({ inbox: 0, outbox: 0 }) },
+    accounts: {
+      service: accounts,
+      matrixIdFor: (n) => `@mirage_${n}:bench`,
+      limits: { signUpPerHourPerIp: 1e9, loginPerMinutePerIp: 1e9 },
+      writes: new WriteThrottle({ ...WRITES, ...(setup.charsPerWrite ? { charsPerWrite: setup.charsPerWrite } : {}) }),
+    },
+    chat,
+    blogs: { blogs, comments, reactions },
+    profiles,
+  });
+  await accounts.signUp("reader", "correct horse battery");
+  const { accessToken } = await accounts.signUp("poster", "correct horse battery");
+  const url = await app.listen({ port: 0, host: "127.0.0.1" });
+
+  const read = (path: string) => async () => {
+    const res = await fetch(`${url}${path}`);
+    if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
+    await res.arrayBuffer();
+  };
+  const readers = { health: read("/health"), profile: read("/api/v1/users/reader") };
+  await phase(2_000, readers); // warm-up
+  const idle = await phase(IDLE_MS, readers);
+  let posts = 0;
+  let refused = 0;
+  const loaded = await phase(LOADED_MS, readers, async (until) => {
+    while (performance.now() < until) {
+      const res = await fetch(`${url}/api/v1/blogs/poster/posts`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ title: `post ${posts}`, body: document }),
+      });
+      await res.arrayBuffer();
+      if (res.status === 201) posts++;
+      else if (res.status === 429) await sleep(Math.min(Number(res.headers.get("retry-after") ?? 1) * 1000, Math.max(0, until - performance.now())));
+      else refused++;
+    }
+  });
+  await app.close();
+  await pool?.close();
+  const ratio = (k: "health" | "profile") => `${loaded[k].toFixed(1)} vs ${idle[k].toFixed(1)} ms (${(loaded[k] / idle[k]).toFixed(2)}x)`;
+  return `  ${setup.name}: ${posts} posts${refused > 0 ? `, ${refused} refused` : ""}; /health p99 ${ratio("health")}; profile read p99 ${ratio("profile")}`;
+}
+
+/** Runs each reader back to back for `ms` (and `load` alongside); the p99 latency of each reader, in ms. */
+async function phase<K extends string>(ms: number, readers: Record<K, () => Promise<void>>, load?: (until: number) => Promise<void>): Promise<Record<K, number>> {
+  const until = performance.now() + ms;
+  const p99 = {} as Record<K, number>;
+  await Promise.all([
+    load?.(until),
+    ...Object.entries<() => Promise<void>>(readers).map(async ([name, fn]) => {
+      const latencies: number[] = [];
+      while (performance.now() < until) {
+        const started = performance.now();
+        await fn();
+        latencies.push(performance.now() - started);
+      }
+      latencies.sort((a, b) => a - b);
+      p99[name as K] = latencies[Math.min(latencies.length - 1, Math.floor(0.99 * latencies.length))]!;
+    }),
+  ]);
+  return p99;
+}
