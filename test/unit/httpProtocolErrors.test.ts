@@ -130,12 +130,13 @@ describe("the appservice listener's answers to oversized requests", () => {
     expect(unknown.body.errcode).toBe("M_UNRECOGNIZED");
   });
 
-  it("uses the Matrix error shape for 431 and 414", async () => {
+  it("uses the Matrix error shape for 431, and for a transaction id longer than 255 characters", async () => {
     const headers = await raw(port, request("PUT", "/_matrix/app/v1/transactions/t1", `Authorization: Bearer hs\r\n${bigHeader}`));
     expect(headers.status).toBe(431);
     expect(headers.body).toEqual({ errcode: "M_TOO_LARGE", error: expect.any(String) });
     const uri = await raw(port, request("PUT", `/_matrix/app/v1/transactions/${"t".repeat(5000)}`, "Authorization: Bearer hs\r\nContent-Type: application/json\r\nContent-Length: 13\r\n").replace(/\r\n\r\n$/, '\r\n\r\n{"events":[]}'));
-    expect(uri.status).toBe(414);
-    expect(uri.body).toEqual({ errcode: "M_TOO_LARGE", error: expect.any(String) });
+    // Path segments may be long here (transaction ids up to 255), so the schema answers before the router would 414.
+    expect(uri.status).toBe(400);
+    expect(uri.body).toEqual({ errcode: "M_INVALID_PARAM", error: expect.any(String) });
   });
 });
