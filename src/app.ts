@@ -160,7 +160,8 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     accounts: store.accounts,
     sessions: store.sessions,
     hasher: options.passwordHasher ?? new ScryptPasswordHasher(),
-    tokens: new TokenSigner(await accessTokenSecret(config.api.jwtSecret, store.kv), config.api.accessTokenTtlSeconds),
+    tokens: new TokenSigner(await accessTokenSecret(config.api.jwtSecret, store.kv), { lifetimeSeconds: config.api.accessTokenTtlSeconds }),
+    refreshGraceMs: config.api.refreshGraceSeconds * 1000,
     throttle: new LoginThrottle(config.api.rateLimits.loginFailuresPerAccount),
   });
 

@@ -96,6 +96,15 @@ export const ConfigSchema = Type.Object(
           maximum: 86400,
           errorMessage: "must be a whole number of seconds between 60 and 86400",
         }),
+        refreshGraceSeconds: Type.Integer({
+          description:
+            "After a refresh, how long presenting the refresh token it retired again returns the same new tokens " +
+            "(two tabs refreshing at once) instead of ending the session as a stolen token.",
+          default: 30,
+          minimum: 0,
+          maximum: 300,
+          errorMessage: "must be a whole number of seconds between 0 and 300",
+        }),
         bodyLimitBytes: Type.Integer({
           description: "Largest request body accepted by the JSON API.",
           default: 1048576,

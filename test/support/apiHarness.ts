@@ -48,7 +48,7 @@ export async function apiHarness(
 ) {
   const db = new MemoryLevel<string, unknown>() as unknown as RootLevel;
   const store = storeOver(db);
-  const tokens = new TokenSigner(TEST_SECRET, 900);
+  const tokens = new TokenSigner(TEST_SECRET, { lifetimeSeconds: 900, ...(options.now ? { now: options.now } : {}) });
   const service = new AccountService({
     accounts: store.accounts,
     sessions: store.sessions,

@@ -64,18 +64,56 @@ describe("accounts and sessions API", () => {
     expect((await json("POST", "/api/v1/sessions", creds("gina"))).status).toBe(429);
   });
 
-  it("rotates refresh tokens; reusing a retired one ends the whole session", async () => {
-    const { json } = await apiHarness();
+  it("rotates refresh tokens; reusing a retired one after the grace window ends the whole session", async () => {
+    let now = Date.now();
+    const { json } = await apiHarness({ now: () => now });
     const first = (await json("POST", "/api/v1/accounts", creds("judy"))).body;
     const second = await json("POST", "/api/v1/sessions/refresh", { refreshToken: first.refreshToken });
     expect(second.status).toBe(200);
     expect(second.body.refreshToken).not.toBe(first.refreshToken);
+    now += 31_000;
     const replay = await json("POST", "/api/v1/sessions/refresh", { refreshToken: first.refreshToken });
     expect(replay).toMatchObject({ status: 401, body: { error: { code: "UNAUTHENTICATED" } } });
     // The thief's replay revoked the family: the legitimate new token is dead too.
     expect((await json("POST", "/api/v1/sessions/refresh", { refreshToken: second.body.refreshToken })).status).toBe(401);
     expect((await json("DELETE", "/api/v1/sessions", undefined, second.body.accessToken)).status).toBe(401);
     expect((await json("POST", "/api/v1/sessions/refresh", { refreshToken: "garbage" })).status).toBe(401);
+  });
+
+  it("two tabs refreshing at once with the same token both get the same new pair, and the session lives on", async () => {
+    const { json } = await apiHarness();
+    const first = (await json("POST", "/api/v1/accounts", creds("tabs"))).body;
+    const [a, b] = await Promise.all([
+      json("POST", "/api/v1/sessions/refresh", { refreshToken: first.refreshToken }),
+      json("POST", "/api/v1/sessions/refresh", { refreshToken: first.refreshToken }),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(b.body).toEqual(a.body);
+    expect(a.body.refreshToken).not.toBe(first.refreshToken);
+    expect((await json("GET", "/api/v1/me/profile", undefined, a.body.accessToken)).status).toBe(200);
+    const third = await json("POST", "/api/v1/sessions/refresh", { refreshToken: a.body.refreshToken });
+    expect(third.status).toBe(200);
+    expect((await json("GET", "/api/v1/me/profile", undefined, third.body.accessToken)).status).toBe(200);
+  });
+
+  it("within the grace window a late second tab gets the same pair; after it, or for an older token, reuse is theft", async () => {
+    let now = Date.now();
+    const { json } = await apiHarness({ now: () => now });
+    const t0 = (await json("POST", "/api/v1/accounts", creds("late"))).body;
+    const t1 = (await json("POST", "/api/v1/sessions/refresh", { refreshToken: t0.refreshToken })).body;
+    now += 20_000;
+    const again = await json("POST", "/api/v1/sessions/refresh", { refreshToken: t0.refreshToken });
+    expect(again).toMatchObject({ status: 200, body: t1 });
+    // Only the token the latest rotation retired is forgiven: t0 after t1 was itself exchanged is theft.
+    const t2 = (await json("POST", "/api/v1/sessions/refresh", { refreshToken: t1.refreshToken })).body;
+    expect((await json("POST", "/api/v1/sessions/refresh", { refreshToken: t0.refreshToken })).status).toBe(401);
+    expect((await json("POST", "/api/v1/sessions/refresh", { refreshToken: t2.refreshToken })).status).toBe(401);
+    expect((await json("GET", "/api/v1/me/profile", undefined, t2.accessToken)).status).toBe(401);
+
+    const u0 = (await json("POST", "/api/v1/sessions", creds("late"))).body;
+    await json("POST", "/api/v1/sessions/refresh", { refreshToken: u0.refreshToken });
+    now += 31_000;
+    expect((await json("POST", "/api/v1/sessions/refresh", { refreshToken: u0.refreshToken })).status).toBe(401);
   });
 
   it("logs out: the session's access and refresh tokens stop working at once", async () => {

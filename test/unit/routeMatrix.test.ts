@@ -410,10 +410,11 @@ const TABLE: Record<string, Spec<Scenario>> = {
     more: [
       bodyProbe("a token that was never issued", () => ({ refreshToken: "never-issued" }), 401),
       {
-        what: "a retired token (already exchanged)",
+        what: "a token retired before the latest rotation (exchanged, then its successor exchanged too)",
         status: 401,
         async req(s, w) {
-          await w.call("POST", s.req);
+          const first = await w.call("POST", s.req);
+          await w.call("POST", { ...s.req, body: { refreshToken: first.body.refreshToken } });
           return s.req;
         },
       },

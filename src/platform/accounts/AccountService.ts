@@ -24,6 +24,8 @@ export interface AccountServiceDeps {
   tokens: TokenSigner;
   throttle: LoginThrottle;
   refreshLifetimeMs?: number;
+  /** How long after a rotation the retired refresh token still yields the same new pair; default 30 s. */
+  refreshGraceMs?: number;
   now?: () => number;
 }
 
@@ -33,12 +35,14 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("base6
 export class AccountService {
   private readonly now: () => number;
   private readonly refreshLifetimeMs: number;
+  private readonly refreshGraceMs: number;
   /** Verified against when the account does not exist, so timing does not reveal which names exist. */
   private dummyHash: Promise<string> | undefined;
 
   constructor(private readonly deps: AccountServiceDeps) {
     this.now = deps.now ?? Date.now;
     this.refreshLifetimeMs = deps.refreshLifetimeMs ?? 30 * 24 * 3600 * 1000;
+    this.refreshGraceMs = deps.refreshGraceMs ?? 30_000;
   }
 
   async signUp(username: string, password: string): Promise<IssuedTokens> {
@@ -84,27 +88,36 @@ export class AccountService {
     return this.openSession(account);
   }
 
-  /** Rotates the refresh token. Presenting a retired token revokes the whole session (it was stolen or replayed). */
+  /**
+   * Rotates the refresh token. Presenting a retired token revokes the whole session (it was
+   * stolen or replayed), except the token retired by the latest rotation within the grace
+   * window: that is a second tab refreshing at the same time, and it gets the same new pair.
+   */
   async refresh(refreshToken: string): Promise<IssuedTokens> {
     const hash = sha256(refreshToken);
     const found = await this.deps.sessions.findByTokenHash(hash);
     const invalid = new MirageError(ErrorCodes.unauthenticated, "invalid or expired refresh token; log in again");
     if (!found) throw invalid;
-    const { session, current } = found;
-    if (session.revokedAt !== undefined || session.expiresAt <= this.now()) throw invalid;
-    if (!current) {
-      await this.deps.sessions.revoke(session.id, this.now());
+    const { session } = found;
+    const now = this.now();
+    if (session.revokedAt !== undefined || session.expiresAt <= now) throw invalid;
+    const next = this.deps.tokens.nextRefreshToken(refreshToken);
+    const nextHash = sha256(next);
+    const withinGrace = session.rotatedAt !== undefined && now - session.rotatedAt <= this.refreshGraceMs;
+    if (!found.current && !(withinGrace && session.previousTokenHash === hash && session.tokenHash === nextHash)) {
+      await this.deps.sessions.revoke(session.id, now);
       throw invalid;
     }
     const account = await this.deps.accounts.get(session.account);
     if (!account) throw invalid;
-    const next = randomBytes(32).toString("base64url");
-    if (!(await this.deps.sessions.rotate(session.id, hash, sha256(next), this.now() + this.refreshLifetimeMs))) {
-      // Two refreshes raced with the same token: treat it as reuse.
-      await this.deps.sessions.revoke(session.id, this.now());
+    // Idempotent: a concurrent refresh with the same token finds this rotation done and gets the same session back.
+    const rotated = await this.deps.sessions.rotate(session.id, hash, nextHash, now + this.refreshLifetimeMs, now);
+    if (!rotated || (rotated.rotatedAt !== undefined && now - rotated.rotatedAt > this.refreshGraceMs)) {
+      await this.deps.sessions.revoke(session.id, now);
       throw invalid;
     }
-    return this.issue(account, session.id, next);
+    // The access token is signed as of the rotation, so every answer for this rotation is the same pair.
+    return this.issue(account, session.id, next, Math.floor((rotated.rotatedAt ?? now) / 1000));
   }
 
   async logOut(session: SessionId): Promise<void> {
@@ -131,9 +144,9 @@ export class AccountService {
     return this.issue(account, id, refreshToken);
   }
 
-  private async issue(account: Account, session: SessionId, refreshToken: string): Promise<IssuedTokens> {
+  private async issue(account: Account, session: SessionId, refreshToken: string, issuedAt?: number): Promise<IssuedTokens> {
     return {
-      accessToken: await this.deps.tokens.sign(account.name, session),
+      accessToken: await this.deps.tokens.sign(account.name, session, issuedAt),
       refreshToken,
       expiresIn: this.deps.tokens.accessTokenLifetimeSeconds,
       account,

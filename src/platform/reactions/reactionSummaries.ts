@@ -8,16 +8,17 @@ export interface ReactionSummary {
 }
 
 /**
- * Summaries for each target, in order: one counter lookup per page, then, for a signed-in
- * reader, one scan per target that has any reactions at all (most have none).
+ * Summaries for each target, in order, read in one pass: the page's counter records and, for a
+ * signed-in reader, the reader's own keys on the page's targets, each as one lookup of many keys.
  */
 export async function reactionSummaries(
-  repository: Pick<ReactionRepository, "countsMany" | "keysBy">,
+  repository: Pick<ReactionRepository, "countsMany" | "keysByMany">,
   targets: readonly ReactionTargetRef[],
   reader: string | undefined,
 ): Promise<ReactionSummary[]> {
-  const counts = await repository.countsMany(targets);
-  const hasAny = (i: number) => Object.keys(counts[i] ?? {}).length > 0;
-  const mine = await Promise.all(targets.map((target, i) => (reader === undefined || !hasAny(i) ? Promise.resolve([]) : repository.keysBy(target, reader))));
+  const [counts, mine] = await Promise.all([
+    repository.countsMany(targets),
+    reader === undefined ? Promise.resolve([]) : repository.keysByMany(targets, reader),
+  ]);
   return targets.map((_, i) => ({ reactions: counts[i] ?? {}, myReactions: mine[i] ?? [] }));
 }
