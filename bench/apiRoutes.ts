@@ -12,10 +12,32 @@ import { createMarkdownRenderer, mediaUrlUnder } from "../src/platform/render/cr
 import { DomainEventBus } from "../src/platform/events/DomainEvent.js";
 import type { RootLevel } from "../src/store/LevelDatabase.js";
 import { storeOver } from "../src/store/openStore.js";
-import { measure, row } from "./measure.js";
+import { measure, row, type Measurement } from "./measure.js";
 
 const READS = 3000;
 const CONCURRENCY = 16;
+const ROUNDS = 6;
+
+/**
+ * The baseline and the route measured in alternating rounds (READS each in all), so a change
+ * in the machine's load during the run weighs on both sides alike; totals over all rounds.
+ */
+async function interleaved(bare: () => Promise<void>, route: () => Promise<void>): Promise<[Measurement, Measurement]> {
+  const rounds: [Measurement[], Measurement[]] = [[], []];
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = r % 2 === 0 ? [0, 1] : [1, 0];
+    for (const side of order) rounds[side]!.push(await measure(READS / ROUNDS, CONCURRENCY, side === 0 ? bare : route));
+  }
+  return [combine(rounds[0]), combine(rounds[1])];
+}
+
+function combine(parts: Measurement[]): Measurement {
+  const requests = parts.reduce((n, m) => n + m.requests, 0);
+  const seconds = parts.reduce((t, m) => t + m.requests / m.perSecond, 0);
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  // Latency percentiles: the median round's (rounds are equal in size).
+  return { requests, perSecond: requests / seconds, p50Ms: median(parts.map((m) => m.p50Ms)), p99Ms: median(parts.map((m) => m.p99Ms)) };
+}
 
 
 /**
@@ -89,17 +111,14 @@ export async function benchApiRoutes(): Promise<string[]> {
   const auth = { authorization: `Bearer ${accessToken}` };
   await measure(300, CONCURRENCY, get(`${bareUrl}/profile`));
   await measure(300, CONCURRENCY, get(`${mirageUrl}/api/v1/users/bench0`));
-  const bareProfile = await measure(READS, CONCURRENCY, get(`${bareUrl}/profile`));
-  const profile = await measure(READS, CONCURRENCY, get(`${mirageUrl}/api/v1/users/bench0`));
-  const bareMessages = await measure(READS, CONCURRENCY, get(`${bareUrl}/messages`));
-  const messages = await measure(READS, CONCURRENCY, get(`${mirageUrl}/api/v1/rooms/${room.id}/messages?limit=20`, auth));
-  const barePost = await measure(READS, CONCURRENCY, get(`${bareUrl}/post`));
-  const postRead = await measure(READS, CONCURRENCY, get(`${mirageUrl}/api/v1/posts/${post.id}`));
+  const [bareProfile, profile] = await interleaved(get(`${bareUrl}/profile`), get(`${mirageUrl}/api/v1/users/bench0`));
+  const [bareMessages, messages] = await interleaved(get(`${bareUrl}/messages`), get(`${mirageUrl}/api/v1/rooms/${room.id}/messages?limit=20`, auth));
+  const [barePost, postRead] = await interleaved(get(`${bareUrl}/post`), get(`${mirageUrl}/api/v1/posts/${post.id}`));
 
   await app.close();
   await bare.close();
   return [
-    `JSON API reads over loopback HTTP (${READS} requests, ${CONCURRENCY} in flight), against a bare Fastify route sending the same bytes`,
+    `JSON API reads over loopback HTTP (${READS} requests, ${CONCURRENCY} in flight, in ${ROUNDS} rounds alternating with the baseline), against a bare Fastify route sending the same bytes`,
     row("  bare route, profile JSON", bareProfile),
     row("  GET /api/v1/users/{name}", profile),
     `  ratio: ${(profile.perSecond / bareProfile.perSecond).toFixed(2)} of the bare route's throughput`,

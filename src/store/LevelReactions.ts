@@ -27,6 +27,7 @@ export class LevelReactions implements ReactionRepository {
   private readonly meta: JsonSublevel<number>;
   private readonly mutex = new Mutex();
   private indexReady: Promise<void> | undefined;
+  private indexBuilt = false;
 
   constructor(private readonly db: RootLevel) {
     this.reactions = jsonSublevel<Reaction>(db, SUBLEVELS.reactions);
@@ -92,7 +93,7 @@ export class LevelReactions implements ReactionRepository {
 
   async keysByMany(targets: readonly ReactionTargetRef[], by: string): Promise<string[][]> {
     if (targets.length === 0) return [];
-    await this.ready();
+    if (this.indexBuilt !== true) await this.ready();
     return (await this.byPerson.getMany(targets.map((target) => personKey(target, by)))).map((keys) => keys ?? []);
   }
 
@@ -109,7 +110,9 @@ export class LevelReactions implements ReactionRepository {
         ...[...index].map(([key, value]) => ({ type: "put", sublevel: this.byPerson, key, value })),
         { type: "put", sublevel: this.meta, key: META_KEYS.reactionKeysByPersonBuilt, value: 1 },
       ] as BatchOp[]);
-    })().catch((error: unknown) => {
+    })().then(() => {
+      this.indexBuilt = true;
+    }).catch((error: unknown) => {
       this.indexReady = undefined;
       throw error;
     });
