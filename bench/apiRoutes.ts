@@ -51,7 +51,7 @@ export async function benchApiRoutes(): Promise<string[]> {
     sessions: store.sessions,
     hasher: new ScryptPasswordHasher(),
     tokens: new TokenSigner(new Uint8Array(32).fill(7)),
-    throttle: new LoginThrottle(1000),
+    throttle: new LoginThrottle({ perSource: 1000 }),
   });
   const events = new DomainEventBus();
   const renderer = createMarkdownRenderer(mediaUrlUnder("http://bench.example"));
@@ -75,8 +75,8 @@ export async function benchApiRoutes(): Promise<string[]> {
   // Auth throughput with the real hash cost (N=2^17): bounded counts.
   const SIGNUPS = 16;
   const signUp = await measure(SIGNUPS, 2, async (i) => void (await accounts.signUp(`bench${i}`, "correct horse battery")));
-  const logIn = await measure(SIGNUPS, 2, async (i) => void (await accounts.logIn(`bench${i}`, "correct horse battery")));
-  const { accessToken } = await accounts.logIn("bench0", "correct horse battery");
+  const logIn = await measure(SIGNUPS, 2, async (i) => void (await accounts.logIn(`bench${i}`, "correct horse battery", "127.0.0.1")));
+  const { accessToken } = await accounts.logIn("bench0", "correct horse battery", "127.0.0.1");
   const owner = (await store.accounts.get("bench0" as never))!;
   const room = await chat.createRoom(owner, { name: "bench room" });
   // A page of 20 as people write them: a quarter of the messages carry reactions, some the reader's own.

@@ -162,7 +162,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     hasher: options.passwordHasher ?? new ScryptPasswordHasher(),
     tokens: new TokenSigner(await accessTokenSecret(config.api.jwtSecret, store.kv), { lifetimeSeconds: config.api.accessTokenTtlSeconds }),
     refreshGraceMs: config.api.refreshGraceSeconds * 1000,
-    throttle: new LoginThrottle(config.api.rateLimits.loginFailuresPerAccount),
+    throttle: new LoginThrottle({ perSource: config.api.rateLimits.loginFailuresPerSource, perAccount: config.api.rateLimits.loginFailuresPerAccount }),
   });
 
   const events = new DomainEventBus();

@@ -144,9 +144,18 @@ export const ConfigSchema = Type.Object(
           {
             signUpPerHourPerIp: Type.Integer({ description: "Sign-ups allowed per client IP per hour.", default: 10, minimum: 1 }),
             loginPerMinutePerIp: Type.Integer({ description: "Log-in and refresh attempts allowed per client IP per minute.", default: 30, minimum: 1 }),
-            loginFailuresPerAccount: Type.Integer({
-              description: "Failed log-ins allowed per account per 15 minutes before that account's log-ins are refused.",
+            loginFailuresPerSource: Type.Integer({
+              description:
+                "Failed log-ins on one account from one source (an IPv4 address or an IPv6 /64) before that source must wait " +
+                "(1 minute, doubling with each further failure, at most 15 minutes); other sources are not affected.",
               default: 5,
+              minimum: 1,
+            }),
+            loginFailuresPerAccount: Type.Integer({
+              description:
+                "Failed log-ins on one account from all sources within 15 minutes past which every log-in on it is answered " +
+                "after a delay (0.5 s, doubling with each further as many failures, at most 5 s), never refused.",
+              default: 100,
               minimum: 1,
             }),
             writesPerMinutePerAccount: Type.Integer({

@@ -42,16 +42,56 @@ describe("accounts and sessions API", () => {
     expect(unknown.body).toEqual(wrong.body);
   });
 
-  it("locks an account's log-in after repeated failures, per account", async () => {
-    const { json } = await apiHarness();
+  it("an attacker hammering one account cannot lock its owner out: failures count per account and source", async () => {
+    let now = Date.now();
+    const { app, json } = await apiHarness({ now: () => now });
     await json("POST", "/api/v1/accounts", creds("erin"));
     await json("POST", "/api/v1/accounts", creds("frank"));
-    for (let i = 0; i < 5; i++) expect((await json("POST", "/api/v1/sessions", creds("erin", "bad password"))).status).toBe(401);
-    const locked = await json("POST", "/api/v1/sessions", creds("erin"));
-    expect(locked.status).toBe(429);
-    expect(locked.body.error.code).toBe("RATE_LIMITED");
-    expect(Number(locked.headers["retry-after"])).toBeGreaterThan(0);
-    expect((await json("POST", "/api/v1/sessions", creds("frank"))).status).toBe(200);
+    const logIn = async (body: object, remoteAddress: string) => {
+      const res = await app.inject({ method: "POST", url: "/api/v1/sessions", payload: body, remoteAddress });
+      return { status: res.statusCode, body: res.json(), retryAfter: Number(res.headers["retry-after"]) };
+    };
+    const attacker = "203.0.113.7";
+    for (let i = 0; i < 5; i++) expect((await logIn(creds("erin", "bad password"), attacker)).status).toBe(401);
+    for (let i = 0; i < 20; i++) {
+      const refused = await logIn(creds("erin", "bad password"), attacker);
+      expect(refused).toMatchObject({ status: 429, body: { error: { code: "RATE_LIMITED" } } });
+      expect(refused.retryAfter).toBeGreaterThan(0);
+    }
+    // The right password from the attacker's address waits too; from anywhere else it works at once.
+    expect((await logIn(creds("erin"), attacker)).status).toBe(429);
+    expect((await logIn(creds("erin"), "198.51.100.2")).status).toBe(200);
+    expect((await logIn(creds("frank"), attacker)).status).toBe(200);
+    // The wait grows with each failure after it: 1 minute, then 2.
+    expect((await logIn(creds("erin", "bad password"), attacker)).retryAfter).toBe(60);
+    now += 61_000;
+    expect((await logIn(creds("erin", "bad password"), attacker)).status).toBe(401);
+    expect((await logIn(creds("erin", "bad password"), attacker)).retryAfter).toBe(120);
+  });
+
+  it("counts an IPv6 /64 as one source", async () => {
+    const { app, json } = await apiHarness();
+    await json("POST", "/api/v1/accounts", creds("gwen"));
+    const status = async (password: string, remoteAddress: string) =>
+      (await app.inject({ method: "POST", url: "/api/v1/sessions", payload: creds("gwen", password), remoteAddress })).statusCode;
+    for (let i = 1; i <= 5; i++) expect(await status("bad password", `2001:db8:0:7::${i}`)).toBe(401);
+    expect(await status("bad password", "2001:db8:0:7:ffff::1")).toBe(429);
+    expect(await status("correct horse battery", "2001:db8:0:8::1")).toBe(200);
+  });
+
+  it("a guess from many addresses slows every log-in on the account down, refusing none", async () => {
+    const delays: number[] = [];
+    const { app, json } = await apiHarness({ loginThrottle: { perSource: 3, perAccount: 20 }, sleep: async (ms) => void delays.push(ms) });
+    await json("POST", "/api/v1/accounts", creds("hugo"));
+    const logIn = async (password: string, remoteAddress: string) =>
+      (await app.inject({ method: "POST", url: "/api/v1/sessions", payload: creds("hugo", password), remoteAddress })).statusCode;
+    for (let source = 0; source < 10; source++) {
+      for (let i = 0; i < 3; i++) expect(await logIn("bad password", `192.0.2.${source}`)).toBe(401);
+    }
+    expect(delays.length).toBe(10); // attempts 21 to 30 waited
+    expect(delays.every((ms) => ms > 0 && ms <= 5000)).toBe(true);
+    expect(await logIn("correct horse battery", "198.51.100.9")).toBe(200);
+    expect(delays.length).toBe(11);
   });
 
   it("rate-limits sign-up and log-in per IP", async () => {

@@ -27,6 +27,8 @@ export interface AccountServiceDeps {
   /** How long after a rotation the retired refresh token still yields the same new pair; default 30 s. */
   refreshGraceMs?: number;
   now?: () => number;
+  /** Waits out a log-in slowdown; tests pass one that records instead. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("base64url");
@@ -34,6 +36,7 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("base6
 /** Sign-up, log-in, refresh-token rotation with reuse detection, log-out, and access-token checks. */
 export class AccountService {
   private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
   private readonly refreshLifetimeMs: number;
   private readonly refreshGraceMs: number;
   /** Verified against when the account does not exist, so timing does not reveal which names exist. */
@@ -41,6 +44,7 @@ export class AccountService {
 
   constructor(private readonly deps: AccountServiceDeps) {
     this.now = deps.now ?? Date.now;
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.refreshLifetimeMs = deps.refreshLifetimeMs ?? 30 * 24 * 3600 * 1000;
     this.refreshGraceMs = deps.refreshGraceMs ?? 30_000;
   }
@@ -68,23 +72,30 @@ export class AccountService {
     return this.openSession(account);
   }
 
-  async logIn(username: string, password: string): Promise<IssuedTokens> {
+  /**
+   * Checks a password. `source` is where the attempt comes from (see `loginSource`): failures
+   * are counted per account and source, so guesses from one place do not lock the owner out
+   * from another, and per account, where a distributed guess slows every attempt down.
+   */
+  async logIn(username: string, password: string, source: string): Promise<IssuedTokens> {
     const key = username.trim().toLowerCase();
-    const wait = this.deps.throttle.retryAfterSeconds(key);
-    if (wait > 0) {
-      throw new MirageError(ErrorCodes.rateLimited, `too many failed logins for this account; try again in ${wait} s`, {
+    const decision = this.deps.throttle.decide(key, source);
+    if (decision.kind === "refuse") {
+      const wait = decision.retryAfterSeconds;
+      throw new MirageError(ErrorCodes.rateLimited, `too many failed logins for this account from your network; try again in ${wait} s`, {
         details: { retryAfterSeconds: wait },
       });
     }
+    if (decision.delayMs > 0) await this.sleep(decision.delayMs);
     const account = await this.deps.accounts.get(key as AccountName);
     const valid = account
       ? await this.deps.hasher.verify(password, account.passwordHash)
       : await this.deps.hasher.verify(password, await this.dummy()).then(() => false);
     if (!account || !valid) {
-      this.deps.throttle.recordFailure(key);
+      this.deps.throttle.recordFailure(key, source);
       throw new MirageError(ErrorCodes.unauthenticated, "invalid username or password");
     }
-    this.deps.throttle.reset(key);
+    this.deps.throttle.recordSuccess(key, source);
     return this.openSession(account);
   }
 
