@@ -28,6 +28,8 @@ const PASSWORD = "correct horse battery";
 const UNKNOWN = { room: "r_AAAAAAAAAAAAAAAA", message: "m_AAAAAAAAAAAAAAAA", post: "p_AAAAAAAAAAAAAAAA", comment: "c_AAAAAAAAAAAAAAAA" };
 const CODE_FOR: Readonly<Record<number, string>> = { 400: "INVALID_INPUT", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT", 413: "INVALID_INPUT" };
 const THUMBS = encodeURIComponent("👍");
+/** A name that looks like `name` (m → rn, o → 0, l → 1): the same UTS #39 skeleton, different text. */
+const lookalike = (name: string) => name.replace(/m/g, "rn").replace(/o/g, "0").replace(/l/g, "1");
 /** The harness's body limit (buildApi's default). */
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -63,6 +65,8 @@ type Reason = string;
 interface Probe<S extends Scenario> {
   what: string;
   status: number;
+  /** The error code, when not the usual one for the status (CODE_FOR). */
+  code?: string;
   req(s: S, w: World): Req | Promise<Req>;
   check?(res: Res, s: S, w: World): void | Promise<void>;
 }
@@ -376,7 +380,12 @@ const TABLE: Record<string, Spec<Scenario>> = {
     notFound: "no path parameters; nothing is looked up",
     forbidden: "anyone may sign up (limited per IP)",
     conflict: bodyProbe("a taken name, in other letter case", (b, _s, w) => ({ ...b, username: w.owner.name.toUpperCase() }), 409),
-    more: [bodyProbe("a reserved name", (b) => ({ ...b, username: "admin" })), bodyProbe("a password under 8 characters", (b) => ({ ...b, password: "short" }))],
+    more: [
+      { ...bodyProbe("a reserved name", (b) => ({ ...b, username: "admin" })), code: "NAME_RESERVED" },
+      { ...bodyProbe("a lookalike of a taken name (rn for m)", (b, _s, w) => ({ ...b, username: lookalike(w.owner.name) }), 409), code: "NAME_CONFUSABLE" },
+      bodyProbe("a name ending in a separator", (b) => ({ ...b, username: "rm-trailing." })),
+      bodyProbe("a password under 8 characters", (b) => ({ ...b, password: "short" })),
+    ],
   }),
   "POST /api/v1/sessions": route({
     auth: "none",
@@ -466,8 +475,13 @@ const TABLE: Record<string, Spec<Scenario>> = {
     },
     notFound: "always the signed-in account",
     forbidden: "only one's own profile is reachable here",
-    conflict: "profiles have no unique fields (display names may repeat)",
-    more: [bodyProbe("an http avatar", () => ({ avatarUrl: "http://example.org/a.png" })), bodyProbe("a blank display name", () => ({ displayName: "   " }))],
+    conflict: { ...bodyProbe("another account's name as display name, in lookalike letters", (_b, _s, w) => ({ displayName: lookalike(w.member.name) }), 409), code: "NAME_CONFUSABLE" },
+    more: [
+      bodyProbe("an http avatar", () => ({ avatarUrl: "http://example.org/a.png" })),
+      bodyProbe("a blank display name", () => ({ displayName: "   " })),
+      bodyProbe("a display name of only invisible characters", () => ({ displayName: "\u200b\u202e\u2066" })),
+      { ...bodyProbe("a display name claiming to be staff", () => ({ displayName: "Mirage (official)" })), code: "NAME_RESERVED" },
+    ],
   }),
 
   // --- rooms, DMs, messages ---
@@ -1088,9 +1102,9 @@ function responseValidator(key: string, status: number): ValidateFunction | unde
 }
 
 /** The status, the error shape, and agreement with the OpenAPI document. */
-function expectAnswer(key: string, res: Res, status: number): void {
+function expectAnswer(key: string, res: Res, status: number, code = CODE_FOR[status]): void {
   expect(res.status, `${res.status} ${res.text.slice(0, 300)}`).toBe(status);
-  if (status >= 400) expect(res.body).toEqual({ error: { code: CODE_FOR[status], message: expect.any(String) } });
+  if (status >= 400) expect(res.body).toEqual({ error: { code, message: expect.any(String) } });
   if (TABLE[key]!.hidden) return;
   if (UNDOCUMENTED[key]?.includes(status)) {
     expect(documentedStatuses(key), `${status} is listed in UNDOCUMENTED but now documented: drop it from the list`).not.toContain(status);
@@ -1256,7 +1270,7 @@ for (const [key, spec] of Object.entries(TABLE)) {
     const run = async (probe: Probe<Scenario>) => {
       const s = await setup();
       const res = await w.call(method, await probe.req(s, w));
-      expectAnswer(key, res, probe.status);
+      expectAnswer(key, res, probe.status, probe.code);
       await probe.check?.(res, s, w);
     };
 

@@ -31,6 +31,9 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRoutesOpt
       config: perIp(opts.limits.signUpPerHourPerIp, "1 hour"),
       schema: {
         summary: "Sign up",
+        description:
+          "400 NAME_RESERVED for names reserved for Mirage and its staff (or lookalikes of them); 409 CONFLICT if the name is taken, " +
+          "NAME_CONFUSABLE if it looks like (UTS #39 skeleton) another account's username or display name.",
         tags: ["accounts"],
         body: { $ref: "Credentials#" },
         response: { 201: { $ref: "TokensResponse#" }, ...errorResponses(400, 409, 429) },

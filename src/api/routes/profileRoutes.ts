@@ -106,7 +106,16 @@ export async function profileRoutes(app: FastifyInstance, opts: ProfileRoutesOpt
     "/api/v1/me/profile",
     {
       ...write,
-      schema: { summary: "Edit your profile", tags, security, body: { $ref: "ProfilePatch#" }, response: { 200: { $ref: "OwnProfile#" }, ...errorResponses(400, 401, 429) } },
+      schema: {
+        summary: "Edit your profile",
+        description:
+          "The display name is cleaned of bidi controls and invisible characters; 400 NAME_RESERVED if it uses a word reserved for Mirage or its staff, " +
+          "409 NAME_CONFUSABLE if it is, or looks like (UTS #39 skeleton), another account's username or display name.",
+        tags,
+        security,
+        body: { $ref: "ProfilePatch#" },
+        response: { 200: { $ref: "OwnProfile#" }, ...errorResponses(400, 401, 409, 429) },
+      },
     },
     async (request) => own(await opts.profiles.update(request.auth!.account, request.body)),
   );

@@ -31,7 +31,11 @@ export interface Session {
   revokedAt?: number;
 }
 
-/** Persistence of accounts; `create` fails with CONFLICT when the name is taken. */
+/**
+ * Persistence of accounts. `create` fails with CONFLICT when the name is taken; `create` and
+ * `update` fail with NAME_CONFUSABLE when the account's username or display name has the same
+ * skeleton (`accountNameKeys`) as another account's username or display name.
+ */
 export interface AccountRepository {
   get(name: AccountName): Promise<Account | undefined>;
   create(account: Account): Promise<void>;
