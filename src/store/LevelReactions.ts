@@ -28,8 +28,18 @@ export class LevelReactions implements ReactionRepository {
   private readonly mutex = new Mutex();
   private indexReady: Promise<void> | undefined;
   private indexBuilt = false;
+  /**
+   * Counter records read or written lately (none: no reactions), so a page of messages or
+   * comments does not read them again; bounded, oldest dropped first. Every change goes through
+   * this class and replaces the entry in the same step.
+   */
+  private readonly countsCache = new Map<string, ReactionCounts | undefined>();
+  private writes = 0;
 
-  constructor(private readonly db: RootLevel) {
+  constructor(
+    private readonly db: RootLevel,
+    private readonly countsCacheSize = 50_000,
+  ) {
     this.reactions = jsonSublevel<Reaction>(db, SUBLEVELS.reactions);
     this.counters = jsonSublevel<ReactionCounts>(db, SUBLEVELS.reactionCounts);
     this.byPerson = jsonSublevel<string[]>(db, SUBLEVELS.reactionKeysByPerson);
@@ -51,6 +61,7 @@ export class LevelReactions implements ReactionRepository {
         { type: "put", sublevel: this.counters, key: targetKey(reaction.target), value: Object.fromEntries(counts) },
         { type: "put", sublevel: this.byPerson, key: personKey(reaction.target, reaction.by), value: inKeyOrder([...mine, reaction.key]) },
       ] as BatchOp[]);
+      this.countsWritten(targetKey(reaction.target), Object.fromEntries(counts));
       return "added";
     });
   }
@@ -74,17 +85,27 @@ export class LevelReactions implements ReactionRepository {
           ? { type: "put", sublevel: this.byPerson, key: personKey(target, by), value: mine }
           : { type: "del", sublevel: this.byPerson, key: personKey(target, by) },
       ] as BatchOp[]);
+      this.countsWritten(targetKey(target), counts.size > 0 ? Object.fromEntries(counts) : undefined);
       return true;
     });
   }
 
   async counts(target: ReactionTargetRef): Promise<ReactionCounts> {
-    return (await this.counters.get(targetKey(target))) ?? {};
+    return (await this.countsMany([target]))[0]!;
   }
 
   async countsMany(targets: readonly ReactionTargetRef[]): Promise<ReactionCounts[]> {
     if (targets.length === 0) return [];
-    return (await this.counters.getMany(targets.map(targetKey))).map((counts) => counts ?? {});
+    const keys = targets.map(targetKey);
+    const missing = keys.filter((key) => !this.countsCache.has(key));
+    if (missing.length > 0) {
+      const before = this.writes;
+      const read = await this.counters.getMany(missing);
+      // A write while this read ran may have made what was read stale: use it, but do not keep it.
+      if (before === this.writes) missing.forEach((key, i) => this.rememberCounts(key, read[i]));
+      else return keys.map((key) => (this.countsCache.get(key) ?? read[missing.indexOf(key)]) ?? {});
+    }
+    return keys.map((key) => this.countsCache.get(key) ?? {});
   }
 
   async keysBy(target: ReactionTargetRef, by: string): Promise<string[]> {
@@ -95,6 +116,18 @@ export class LevelReactions implements ReactionRepository {
     if (targets.length === 0) return [];
     if (this.indexBuilt !== true) await this.ready();
     return (await this.byPerson.getMany(targets.map((target) => personKey(target, by)))).map((keys) => keys ?? []);
+  }
+
+  private countsWritten(key: string, counts: ReactionCounts | undefined): void {
+    this.writes += 1;
+    this.rememberCounts(key, counts);
+  }
+
+  private rememberCounts(key: string, counts: ReactionCounts | undefined): void {
+    this.countsCache.delete(key);
+    if (this.countsCache.size >= this.countsCacheSize) this.countsCache.delete(this.countsCache.keys().next().value!);
+    // Shared with every reader: frozen, so a caller that changed one would fail loudly instead of corrupting it.
+    this.countsCache.set(key, counts === undefined ? undefined : Object.freeze(counts));
   }
 
   /** Builds the (target, person) index from the reactions once, for stores written before it existed. */

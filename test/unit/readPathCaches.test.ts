@@ -92,14 +92,24 @@ describe("read-path caches", () => {
       if (i % 2 === 0) await store.reactions.add({ target, key: "🎉", by: "bob", at: i }, limits);
       if (i % 3 === 0) await store.reactions.add({ target, key: "🎉", by: "alice", at: i }, limits);
     }
+    const cold = storeOver(db as unknown as RootLevel); // nothing in memory yet
+    await cold.reactions.keysBy({ kind: "post", id: "unrelated" }, "alice"); // its once-per-process index check
     const reads = countReads(db);
-    const summaries = await reactionSummaries(store.reactions, targets, "alice");
+    const summaries = await reactionSummaries(cold.reactions, targets, "alice");
     expect(reads()).toEqual({ get: 0, getMany: 2, iterator: 0, keys: 0, values: 0 });
+    // The counters are then answered from memory: only the reader's own keys are read again.
+    expect(await reactionSummaries(cold.reactions, targets, "alice")).toEqual(summaries);
+    expect(reads()).toEqual({ get: 0, getMany: 3, iterator: 0, keys: 0, values: 0 });
     expect(summaries[0]).toEqual({ reactions: { "👍": 1, "🎉": 2 }, myReactions: ["🎉", "👍"] });
     expect(summaries[1]).toEqual({ reactions: { "👍": 1 }, myReactions: ["👍"] });
     expect(summaries[2]).toEqual({ reactions: { "👍": 1, "🎉": 1 }, myReactions: ["👍"] });
-    await store.reactions.remove(targets[0]!, "alice", "🎉");
-    expect((await reactionSummaries(store.reactions, [targets[0]!], "alice"))[0]).toEqual({ reactions: { "👍": 1, "🎉": 1 }, myReactions: ["👍"] });
+    await cold.reactions.remove(targets[0]!, "alice", "🎉");
+    expect((await reactionSummaries(cold.reactions, [targets[0]!], "alice"))[0]).toEqual({ reactions: { "👍": 1, "🎉": 1 }, myReactions: ["👍"] });
+    await cold.reactions.add({ target: targets[1]!, key: "🎉", by: "carol", at: 9 }, limits);
+    expect((await cold.reactions.countsMany([targets[1]!]))[0]).toEqual({ "👍": 1, "🎉": 1 });
+    await cold.reactions.remove(targets[1]!, "alice", "👍");
+    await cold.reactions.remove(targets[1]!, "carol", "🎉");
+    expect((await cold.reactions.countsMany([targets[1]!]))[0]).toEqual({});
   });
 
   it("builds the per-person reaction index from reactions stored before it existed", async () => {
