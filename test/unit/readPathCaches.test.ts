@@ -123,4 +123,20 @@ describe("read-path caches", () => {
     const reopened = storeOver(db as unknown as RootLevel);
     expect(await reopened.reactions.keysByMany([target], "alice")).toEqual([["👍"]]);
   });
+
+  it("reads a page of messages by key, without scanning the timeline; a missing entry falls back to the scan", async () => {
+    const db = new MemoryLevel<string, unknown>();
+    const store = storeOver(db as unknown as RootLevel);
+    const base = { roomId: "r1", sender: "alice", body: "b", html: "<p>b</p>", createdAt: 1, deleted: false };
+    for (let i = 1; i <= 30; i++) await store.messages.append({ ...base, id: `m${i}` } as never);
+    const reads = countReads(db);
+    expect((await store.messages.page("r1", { limit: 20 })).map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => 30 - i));
+    expect((await store.messages.page("r1", { limit: 20, beforeSeq: 5 })).map((m) => m.seq)).toEqual([4, 3, 2, 1]);
+    expect(await store.messages.page("r1", { limit: 20, beforeSeq: 1 })).toEqual([]);
+    expect(await store.messages.page("nowhere", { limit: 20 })).toEqual([]);
+    expect(reads()).toMatchObject({ iterator: 0, keys: 0, values: 0 });
+    // A timeline entry gone (as a future expiry might leave it): the page is still full.
+    await db.sublevel("room-timeline").del(`r1\x00${"29".padStart(16, "0")}`);
+    expect((await store.messages.page("r1", { limit: 5 })).map((m) => m.seq)).toEqual([30, 28, 27, 26, 25]);
+  });
 });
