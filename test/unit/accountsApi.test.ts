@@ -124,12 +124,26 @@ describe("accounts and sessions API", () => {
   });
 
   it("two tabs refreshing at once with the same token both get the same new pair, and the session lives on", async () => {
-    const { json } = await apiHarness();
+    const { json, store } = await apiHarness();
     const first = (await json("POST", "/api/v1/accounts", creds("tabs"))).body;
+    // Both requests in flight together: neither goes on past its token lookup before the other has made it.
+    const lookups: boolean[] = [];
+    let bothLooked!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothLooked = resolve));
+    const find = store.sessions.findByTokenHash.bind(store.sessions);
+    store.sessions.findByTokenHash = async (hash) => {
+      const found = await find(hash);
+      lookups.push(found?.current ?? false);
+      if (lookups.length === 2) bothLooked();
+      await barrier;
+      return found;
+    };
     const [a, b] = await Promise.all([
       json("POST", "/api/v1/sessions/refresh", { refreshToken: first.refreshToken }),
       json("POST", "/api/v1/sessions/refresh", { refreshToken: first.refreshToken }),
     ]);
+    expect(lookups).toEqual([true, true]);
+    store.sessions.findByTokenHash = find;
     expect([a.status, b.status]).toEqual([200, 200]);
     expect(b.body).toEqual(a.body);
     expect(a.body.refreshToken).not.toBe(first.refreshToken);
