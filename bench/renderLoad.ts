@@ -62,7 +62,7 @@ async function runSetup(setup: Setup, document: string): Promise<string> {
     sessions: store.sessions,
     hasher: new ScryptPasswordHasher({ N: 2 ** 10, r: 8, p: 1 }),
     tokens: new TokenSigner(new Uint8Array(32).fill(7)),
-    throttle: new LoginThrottle(1000),
+    throttle: new LoginThrottle({ perSource: 1000 }),
   });
   const { chat, profiles, blogs, comments, reactions } = createPlatformServices({
     repositories: store,

@@ -220,8 +220,9 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     accounts: store.accounts,
     sessions: store.sessions,
     hasher: options.passwordHasher ?? new ScryptPasswordHasher(),
-    tokens: new TokenSigner(await accessTokenSecret(config.api.jwtSecret, store.kv), config.api.accessTokenTtlSeconds),
-    throttle: new LoginThrottle(config.api.rateLimits.loginFailuresPerAccount),
+    tokens: new TokenSigner(await accessTokenSecret(config.api.jwtSecret, store.kv), { lifetimeSeconds: config.api.accessTokenTtlSeconds }),
+    refreshGraceMs: config.api.refreshGraceSeconds * 1000,
+    throttle: new LoginThrottle({ perSource: config.api.rateLimits.loginFailuresPerSource, perAccount: config.api.rateLimits.loginFailuresPerAccount }),
   });
 
   const events = new DomainEventBus();

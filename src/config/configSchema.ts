@@ -143,6 +143,15 @@ export const ConfigSchema = Type.Object(
           maximum: 86400,
           errorMessage: "must be a whole number of seconds between 60 and 86400",
         }),
+        refreshGraceSeconds: Type.Integer({
+          description:
+            "After a refresh, how long presenting the refresh token it retired again returns the same new tokens " +
+            "(two tabs refreshing at once) instead of ending the session as a stolen token.",
+          default: 30,
+          minimum: 0,
+          maximum: 300,
+          errorMessage: "must be a whole number of seconds between 0 and 300",
+        }),
         bodyLimitBytes: Type.Integer({
           description: "Largest request body accepted by the JSON API.",
           default: 1048576,
@@ -208,9 +217,18 @@ export const ConfigSchema = Type.Object(
           {
             signUpPerHourPerIp: Type.Integer({ description: "Sign-ups allowed per client IP per hour.", default: 10, minimum: 1 }),
             loginPerMinutePerIp: Type.Integer({ description: "Log-in and refresh attempts allowed per client IP per minute.", default: 30, minimum: 1 }),
-            loginFailuresPerAccount: Type.Integer({
-              description: "Failed log-ins allowed per account per 15 minutes before that account's log-ins are refused.",
+            loginFailuresPerSource: Type.Integer({
+              description:
+                "Failed log-ins on one account from one source (an IPv4 address or an IPv6 /64) before that source must wait " +
+                "(1 minute, doubling with each further failure, at most 15 minutes); other sources are not affected.",
               default: 5,
+              minimum: 1,
+            }),
+            loginFailuresPerAccount: Type.Integer({
+              description:
+                "Failed log-ins on one account from all sources within 15 minutes past which every log-in on it is answered " +
+                "after a delay (0.5 s, doubling with each further as many failures, at most 5 s), never refused.",
+              default: 100,
               minimum: 1,
             }),
             writesPerMinutePerAccount: Type.Integer({

@@ -36,11 +36,24 @@ export class LevelMessages implements MessageRepository {
     return this.mutex.run(() => this.messages.put(message.id, message));
   }
 
+  /**
+   * Sequences are given out densely (1, 2, … per room), so a page is read by key from the
+   * newest wanted sequence down, which costs far less than an iterator; should an entry be
+   * missing, the timeline is scanned instead.
+   */
   async page(roomId: string, options: { beforeSeq?: number; limit: number }): Promise<Message[]> {
-    const range = prefixRange(roomId);
-    const lt = options.beforeSeq === undefined ? range.lt : compositeKey(roomId, encodeSeq(options.beforeSeq));
-    const ids = await this.timeline.values({ gte: range.gte, lt, reverse: true, limit: options.limit }).all();
-    const messages = await this.messages.getMany(ids);
+    const last = (await this.seqs.get(roomId)) ?? 0;
+    const newest = Math.min(last, (options.beforeSeq ?? Number.POSITIVE_INFINITY) - 1);
+    const count = Math.max(0, Math.min(options.limit, newest));
+    if (count === 0) return [];
+    const keys = Array.from({ length: count }, (_, i) => compositeKey(roomId, encodeSeq(newest - i)));
+    let ids = await this.timeline.getMany(keys);
+    if (ids.some((id) => id === undefined)) {
+      const range = prefixRange(roomId);
+      const lt = options.beforeSeq === undefined ? range.lt : compositeKey(roomId, encodeSeq(options.beforeSeq));
+      ids = await this.timeline.values({ gte: range.gte, lt, reverse: true, limit: options.limit }).all();
+    }
+    const messages = await this.messages.getMany(ids as string[]);
     return messages.filter((m): m is Message => m !== undefined);
   }
 }

@@ -111,6 +111,7 @@ export const SUBLEVELS = {
   kv: "kv",
   undecryptable: "undecryptable",
   accounts: "accounts",
+  accountNameSkeletons: "account-name-skeletons",
   sessions: "sessions",
   sessionTokens: "session-tokens",
   rooms: "rooms",
@@ -130,10 +131,14 @@ export const SUBLEVELS = {
   commentThreads: "comment-threads",
   commentStats: "comment-stats",
   reactions: "reactions",
+  reactionKeysByPerson: "reaction-keys-by-person",
   reactionCounts: "reaction-counts",
 } as const;
 
 export const META_KEYS = {
+  /** Set once an index added after its records existed has been built from them. */
+  nameSkeletonsBuilt: "index-built:account-name-skeletons",
+  reactionKeysByPersonBuilt: "index-built:reaction-keys-by-person",
   inboxSeq: "inbox-seq",
   outboxSeq: "outbox-seq",
   laneSeq: "lane-seq",

@@ -4,7 +4,7 @@ import { buildApi } from "../../src/api/buildApi.js";
 import type { MediaRoutesOptions } from "../../src/api/routes/mediaRoutes.js";
 import { createLogger, type Logger } from "../../src/log/createLogger.js";
 import { AccountService } from "../../src/platform/accounts/AccountService.js";
-import { LoginThrottle } from "../../src/platform/accounts/LoginThrottle.js";
+import { LoginThrottle, type LoginThrottleOptions } from "../../src/platform/accounts/LoginThrottle.js";
 import { WriteThrottle } from "../../src/platform/accounts/WriteThrottle.js";
 import { ScryptPasswordHasher } from "../../src/platform/accounts/PasswordHasher.js";
 import { TokenSigner } from "../../src/platform/accounts/TokenSigner.js";
@@ -47,17 +47,22 @@ export async function apiHarness(
     renderer?: MarkdownRenderer;
     /** Bounds and clock of the sync hub; default: the hub's own defaults. */
     sync?: SyncHubOptions;
+    /** Failed-log-in limits; default: the production defaults. */
+    loginThrottle?: LoginThrottleOptions;
+    /** Replaces the wait of a log-in slowdown. */
+    sleep?: (ms: number) => Promise<void>;
   } = {},
 ) {
   const db = new MemoryLevel<string, unknown>() as unknown as RootLevel;
   const store = storeOver(db);
-  const tokens = new TokenSigner(TEST_SECRET, 900);
+  const tokens = new TokenSigner(TEST_SECRET, { lifetimeSeconds: 900, ...(options.now ? { now: options.now } : {}) });
   const service = new AccountService({
     accounts: store.accounts,
     sessions: store.sessions,
     hasher: new ScryptPasswordHasher({ N: 2 ** 10, r: 8, p: 1 }),
     tokens,
-    throttle: new LoginThrottle(5, 15 * 60 * 1000, options.now),
+    throttle: new LoginThrottle({ ...options.loginThrottle, ...(options.now ? { now: options.now } : {}) }),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
   const events = new DomainEventBus();

@@ -36,13 +36,15 @@ describe.each(implementations)("accounts, sessions, rooms and messages contract:
     const store = await make();
     const id = asSessionId("s1");
     await store.sessions.create({ id, account: asAccountName("alice"), tokenHash: "h1", createdAt: 1, expiresAt: 100 });
-    expect(await store.sessions.rotate(id, "h1", "h2", 200)).toBe(true);
-    expect(await store.sessions.rotate(id, "h1", "h3", 200)).toBe(false);
+    expect(await store.sessions.rotate(id, "h1", "h2", 200, 10)).toMatchObject({ tokenHash: "h2", previousTokenHash: "h1", rotatedAt: 10 });
+    // The same rotation again is answered with the session as it stands; another one is refused.
+    expect(await store.sessions.rotate(id, "h1", "h2", 300, 11)).toMatchObject({ tokenHash: "h2", rotatedAt: 10, expiresAt: 200 });
+    expect(await store.sessions.rotate(id, "h1", "h3", 200, 12)).toBeUndefined();
     expect(await store.sessions.findByTokenHash("h1")).toMatchObject({ current: false, session: { id } });
     expect(await store.sessions.findByTokenHash("h2")).toMatchObject({ current: true, session: { expiresAt: 200 } });
     await store.sessions.revoke(id, 5);
     expect((await store.sessions.get(id))?.revokedAt).toBe(5);
-    expect(await store.sessions.rotate(id, "h2", "h4", 300)).toBe(false);
+    expect(await store.sessions.rotate(id, "h2", "h4", 300, 13)).toBeUndefined();
     await store.close();
   });
 

@@ -30,6 +30,8 @@ const CODE_FOR: Readonly<Record<number, string>> = { 400: "INVALID_INPUT", 401: 
 const THUMBS = encodeURIComponent("👍");
 /** The harness's bound on long-polls waiting at once (api.sync.maxWaits), small enough to reach. */
 const MAX_WAITS = 2;
+/** A name that looks like `name` (m → rn, o → 0, l → 1): the same UTS #39 skeleton, different text. */
+const lookalike = (name: string) => name.replace(/m/g, "rn").replace(/o/g, "0").replace(/l/g, "1");
 /** The harness's body limit (buildApi's default). */
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -65,6 +67,8 @@ type Reason = string;
 interface Probe<S extends Scenario> {
   what: string;
   status: number;
+  /** The error code, when not the usual one for the status (CODE_FOR). */
+  code?: string;
   req(s: S, w: World): Req | Promise<Req>;
   check?(res: Res, s: S, w: World): void | Promise<void>;
 }
@@ -380,7 +384,12 @@ const TABLE: Record<string, Spec<Scenario>> = {
     notFound: "no path parameters; nothing is looked up",
     forbidden: "anyone may sign up (limited per IP)",
     conflict: bodyProbe("a taken name, in other letter case", (b, _s, w) => ({ ...b, username: w.owner.name.toUpperCase() }), 409),
-    more: [bodyProbe("a reserved name", (b) => ({ ...b, username: "admin" })), bodyProbe("a password under 8 characters", (b) => ({ ...b, password: "short" }))],
+    more: [
+      { ...bodyProbe("a reserved name", (b) => ({ ...b, username: "admin" })), code: "NAME_RESERVED" },
+      { ...bodyProbe("a lookalike of a taken name (rn for m)", (b, _s, w) => ({ ...b, username: lookalike(w.owner.name) }), 409), code: "NAME_CONFUSABLE" },
+      bodyProbe("a name ending in a separator", (b) => ({ ...b, username: "rm-trailing." })),
+      bodyProbe("a password under 8 characters", (b) => ({ ...b, password: "short" })),
+    ],
   }),
   "POST /api/v1/sessions": route({
     auth: "none",
@@ -414,10 +423,11 @@ const TABLE: Record<string, Spec<Scenario>> = {
     more: [
       bodyProbe("a token that was never issued", () => ({ refreshToken: "never-issued" }), 401),
       {
-        what: "a retired token (already exchanged)",
+        what: "a token retired before the latest rotation (exchanged, then its successor exchanged too)",
         status: 401,
         async req(s, w) {
-          await w.call("POST", s.req);
+          const first = await w.call("POST", s.req);
+          await w.call("POST", { ...s.req, body: { refreshToken: first.body.refreshToken } });
           return s.req;
         },
       },
@@ -469,8 +479,13 @@ const TABLE: Record<string, Spec<Scenario>> = {
     },
     notFound: "always the signed-in account",
     forbidden: "only one's own profile is reachable here",
-    conflict: "profiles have no unique fields (display names may repeat)",
-    more: [bodyProbe("an http avatar", () => ({ avatarUrl: "http://example.org/a.png" })), bodyProbe("a blank display name", () => ({ displayName: "   " }))],
+    conflict: { ...bodyProbe("another account's name as display name, in lookalike letters", (_b, _s, w) => ({ displayName: lookalike(w.member.name) }), 409), code: "NAME_CONFUSABLE" },
+    more: [
+      bodyProbe("an http avatar", () => ({ avatarUrl: "http://example.org/a.png" })),
+      bodyProbe("a blank display name", () => ({ displayName: "   " })),
+      bodyProbe("a display name of only invisible characters", () => ({ displayName: "\u200b\u202e\u2066" })),
+      { ...bodyProbe("a display name claiming to be staff", () => ({ displayName: "Mirage (official)" })), code: "NAME_RESERVED" },
+    ],
   }),
 
   // --- rooms, DMs, messages ---
@@ -1117,9 +1132,9 @@ function responseValidator(key: string, status: number): ValidateFunction | unde
 }
 
 /** The status, the error shape, and agreement with the OpenAPI document. */
-function expectAnswer(key: string, res: Res, status: number): void {
+function expectAnswer(key: string, res: Res, status: number, code = CODE_FOR[status]): void {
   expect(res.status, `${res.status} ${res.text.slice(0, 300)}`).toBe(status);
-  if (status >= 400) expect(res.body).toEqual({ error: { code: CODE_FOR[status], message: expect.any(String) } });
+  if (status >= 400) expect(res.body).toEqual({ error: { code, message: expect.any(String) } });
   if (TABLE[key]!.hidden) return;
   if (UNDOCUMENTED[key]?.includes(status)) {
     expect(documentedStatuses(key), `${status} is listed in UNDOCUMENTED but now documented: drop it from the list`).not.toContain(status);
@@ -1285,7 +1300,7 @@ for (const [key, spec] of Object.entries(TABLE)) {
     const run = async (probe: Probe<Scenario>) => {
       const s = await setup();
       const res = await w.call(method, await probe.req(s, w));
-      expectAnswer(key, res, probe.status);
+      expectAnswer(key, res, probe.status, probe.code);
       await probe.check?.(res, s, w);
     };
 

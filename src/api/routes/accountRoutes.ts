@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { AccountService, IssuedTokens } from "../../platform/accounts/AccountService.js";
 import type { Account } from "../../platform/accounts/Account.js";
+import { loginSource } from "../../platform/accounts/loginSource.js";
 import { authenticate } from "../authenticate.js";
 import { errorResponses, type CredentialsT, type PublicUserT, type RefreshRequestT } from "../schemas/common.js";
 
@@ -14,7 +15,7 @@ export function publicUser(account: Account, matrixIdFor: (name: string) => stri
   return { name: account.name, displayName: account.displayName, avatarUrl: account.avatarUrl, matrixId: matrixIdFor(account.name) };
 }
 
-/** Sign up, log in, refresh, log out. Rate-limited per IP here and per account in the service. */
+/** Sign up, log in, refresh, log out. Rate-limited per IP here, and failed log-ins per account and source in the service. */
 export async function accountRoutes(app: FastifyInstance, opts: AccountRoutesOptions): Promise<void> {
   const tokens = (issued: IssuedTokens) => ({
     accessToken: issued.accessToken,
@@ -30,6 +31,9 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRoutesOpt
       config: perIp(opts.limits.signUpPerHourPerIp, "1 hour"),
       schema: {
         summary: "Sign up",
+        description:
+          "400 NAME_RESERVED for names reserved for Mirage and its staff (or lookalikes of them); 409 CONFLICT if the name is taken, " +
+          "NAME_CONFUSABLE if it looks like (UTS #39 skeleton) another account's username or display name.",
         tags: ["accounts"],
         body: { $ref: "SignUpRequest#" },
         response: { 201: { $ref: "TokensResponse#" }, ...errorResponses(400, 409, 429) },
@@ -49,7 +53,7 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRoutesOpt
         response: { 200: { $ref: "TokensResponse#" }, ...errorResponses(400, 401, 429) },
       },
     },
-    async (request) => tokens(await opts.accounts.logIn(request.body.username, request.body.password)),
+    async (request) => tokens(await opts.accounts.logIn(request.body.username, request.body.password, loginSource(request.ip))),
   );
 
   app.post<{ Body: RefreshRequestT }>(

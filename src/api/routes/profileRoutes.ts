@@ -107,7 +107,16 @@ export async function profileRoutes(app: FastifyInstance, opts: ProfileRoutesOpt
     "/api/v1/me/profile",
     {
       ...write,
-      schema: { summary: "Edit your profile", tags, security, body: { $ref: "ProfilePatch#" }, response: { 200: { $ref: "OwnProfile#" }, ...errorResponses(400, 401, 422, 429, 503) } },
+      schema: {
+        summary: "Edit your profile",
+        description:
+          "The display name is cleaned of bidi controls and invisible characters; 400 NAME_RESERVED if it uses a word reserved for Mirage or its staff, " +
+          "409 NAME_CONFUSABLE if it is, or looks like (UTS #39 skeleton), another account's username or display name.",
+        tags,
+        security,
+        body: { $ref: "ProfilePatch#" },
+        response: { 200: { $ref: "OwnProfile#" }, ...errorResponses(400, 401, 409, 422, 429, 503) },
+      },
     },
     async (request) => own(await opts.profiles.update(request.auth!.account, request.body)),
   );

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { RESERVED, USERNAME_PATTERN } from "../../platform/accounts/usernameRules.js";
+import { NEW_USERNAME_PATTERN, RESERVED, USERNAME_PATTERN } from "../../platform/accounts/usernameRules.js";
 import { MATRIX_ID } from "../../platform/chat/parseHandle.js";
 import { REACTION_KEY_MAX_CHARS } from "../../platform/reactions/reactionKey.js";
 
@@ -46,17 +46,20 @@ export function caseInsensitiveSource(source: string): string {
 
 const anchored = (source: string) => source.replace(/^\^/, "").replace(/\$$/, "");
 const usernameSource = anchored(caseInsensitiveSource(USERNAME_PATTERN.source));
-const reservedSource = `^(?:${[...RESERVED].map((name) => anchored(caseInsensitiveSource(`^${name}$`))).join("|")}|${anchored(caseInsensitiveSource("^mirage"))}.*)$`;
+const newUsernameSource = anchored(caseInsensitiveSource(NEW_USERNAME_PATTERN.source));
 
-/** An account name as sign-up takes it. */
+/**
+ * An account name as sign-up takes it. Reserved names (and names that look like them, by
+ * UTS #39 skeleton) are a policy of the service, answered 400 NAME_RESERVED, not a grammar.
+ */
 export const Username = Type.String({
   $id: "Username",
-  pattern: `^${usernameSource}$`,
-  not: { pattern: reservedSource },
+  pattern: `^${newUsernameSource}$`,
   description:
-    "2-32 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit; case-insensitive (stored lowercase). " +
-    `Reserved: ${[...RESERVED].join(", ")} and names starting with "mirage".`,
-  errorMessage: "must be 2-32 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit, and not a reserved name",
+    "2-32 characters of a-z, 0-9, '.', '_' or '-', starting and ending with a letter or digit, no two of '.', '_', '-' in a row; " +
+    `case-insensitive (stored lowercase). Refused with 400 NAME_RESERVED: ${[...RESERVED].join(", ")}, names starting with "mirage", ` +
+    "and names that look like one of these.",
+  errorMessage: "must be 2-32 characters of a-z, 0-9, '.', '_' or '-', starting and ending with a letter or digit, no two separators in a row",
 });
 
 /** An account name in a path: any spelling of one, unknown names answer 404. */

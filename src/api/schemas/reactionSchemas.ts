@@ -1,9 +1,14 @@
 import { Type } from "@sinclair/typebox";
 import { REACTION_KEY_MAX_CHARS } from "../../platform/reactions/reactionKey.js";
 
-/** Every read of something people can react to carries these. */
-export const ReactionCounts = Type.Record(Type.String(), Type.Integer({ minimum: 1 }), {
+/**
+ * Every read of something people can react to carries these. A map written as
+ * `additionalProperties` (not TypeBox's Record, which is `patternProperties`): OpenAPI 3.0 knows
+ * only the former, and the serializer writes it about twice as fast on a page of messages.
+ */
+export const ReactionCounts = Type.Object({}, {
   $id: "ReactionCounts",
+  additionalProperties: Type.Integer({ minimum: 1 }),
   description: "How many people reacted with each key; keys nobody uses are absent.",
 });
 

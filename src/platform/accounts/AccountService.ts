@@ -24,7 +24,11 @@ export interface AccountServiceDeps {
   tokens: TokenSigner;
   throttle: LoginThrottle;
   refreshLifetimeMs?: number;
+  /** How long after a rotation the retired refresh token still yields the same new pair; default 30 s. */
+  refreshGraceMs?: number;
   now?: () => number;
+  /** Waits out a log-in slowdown; tests pass one that records instead. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("base64url");
@@ -32,13 +36,17 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("base6
 /** Sign-up, log-in, refresh-token rotation with reuse detection, log-out, and access-token checks. */
 export class AccountService {
   private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
   private readonly refreshLifetimeMs: number;
+  private readonly refreshGraceMs: number;
   /** Verified against when the account does not exist, so timing does not reveal which names exist. */
   private dummyHash: Promise<string> | undefined;
 
   constructor(private readonly deps: AccountServiceDeps) {
     this.now = deps.now ?? Date.now;
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.refreshLifetimeMs = deps.refreshLifetimeMs ?? 30 * 24 * 3600 * 1000;
+    this.refreshGraceMs = deps.refreshGraceMs ?? 30_000;
   }
 
   async signUp(username: string, password: string): Promise<IssuedTokens> {
@@ -64,47 +72,63 @@ export class AccountService {
     return this.openSession(account);
   }
 
-  async logIn(username: string, password: string): Promise<IssuedTokens> {
+  /**
+   * Checks a password. `source` is where the attempt comes from (see `loginSource`): failures
+   * are counted per account and source, so guesses from one place do not lock the owner out
+   * from another, and per account, where a distributed guess slows every attempt down.
+   */
+  async logIn(username: string, password: string, source: string): Promise<IssuedTokens> {
     const key = username.trim().toLowerCase();
-    const wait = this.deps.throttle.retryAfterSeconds(key);
-    if (wait > 0) {
-      throw new MirageError(ErrorCodes.rateLimited, `too many failed logins for this account; try again in ${wait} s`, {
+    const decision = this.deps.throttle.decide(key, source);
+    if (decision.kind === "refuse") {
+      const wait = decision.retryAfterSeconds;
+      throw new MirageError(ErrorCodes.rateLimited, `too many failed logins for this account from your network; try again in ${wait} s`, {
         details: { retryAfterSeconds: wait },
       });
     }
+    if (decision.delayMs > 0) await this.sleep(decision.delayMs);
     const account = await this.deps.accounts.get(key as AccountName);
     const valid = account
       ? await this.deps.hasher.verify(password, account.passwordHash)
       : await this.deps.hasher.verify(password, await this.dummy()).then(() => false);
     if (!account || !valid) {
-      this.deps.throttle.recordFailure(key);
+      this.deps.throttle.recordFailure(key, source);
       throw new MirageError(ErrorCodes.unauthenticated, "invalid username or password");
     }
-    this.deps.throttle.reset(key);
+    this.deps.throttle.recordSuccess(key, source);
     return this.openSession(account);
   }
 
-  /** Rotates the refresh token. Presenting a retired token revokes the whole session (it was stolen or replayed). */
+  /**
+   * Rotates the refresh token. Presenting a retired token revokes the whole session (it was
+   * stolen or replayed), except the token retired by the latest rotation within the grace
+   * window: that is a second tab refreshing at the same time, and it gets the same new pair.
+   */
   async refresh(refreshToken: string): Promise<IssuedTokens> {
     const hash = sha256(refreshToken);
     const found = await this.deps.sessions.findByTokenHash(hash);
     const invalid = new MirageError(ErrorCodes.unauthenticated, "invalid or expired refresh token; log in again");
     if (!found) throw invalid;
-    const { session, current } = found;
-    if (session.revokedAt !== undefined || session.expiresAt <= this.now()) throw invalid;
-    if (!current) {
-      await this.deps.sessions.revoke(session.id, this.now());
+    const { session } = found;
+    const now = this.now();
+    if (session.revokedAt !== undefined || session.expiresAt <= now) throw invalid;
+    const next = this.deps.tokens.nextRefreshToken(refreshToken);
+    const nextHash = sha256(next);
+    const withinGrace = session.rotatedAt !== undefined && now - session.rotatedAt <= this.refreshGraceMs;
+    if (!found.current && !(withinGrace && session.previousTokenHash === hash && session.tokenHash === nextHash)) {
+      await this.deps.sessions.revoke(session.id, now);
       throw invalid;
     }
     const account = await this.deps.accounts.get(session.account);
     if (!account) throw invalid;
-    const next = randomBytes(32).toString("base64url");
-    if (!(await this.deps.sessions.rotate(session.id, hash, sha256(next), this.now() + this.refreshLifetimeMs))) {
-      // Two refreshes raced with the same token: treat it as reuse.
-      await this.deps.sessions.revoke(session.id, this.now());
+    // Idempotent: a concurrent refresh with the same token finds this rotation done and gets the same session back.
+    const rotated = await this.deps.sessions.rotate(session.id, hash, nextHash, now + this.refreshLifetimeMs, now);
+    if (!rotated || (rotated.rotatedAt !== undefined && now - rotated.rotatedAt > this.refreshGraceMs)) {
+      await this.deps.sessions.revoke(session.id, now);
       throw invalid;
     }
-    return this.issue(account, session.id, next);
+    // The access token is signed as of the rotation, so every answer for this rotation is the same pair.
+    return this.issue(account, session.id, next, Math.floor((rotated.rotatedAt ?? now) / 1000));
   }
 
   async logOut(session: SessionId): Promise<void> {
@@ -131,9 +155,9 @@ export class AccountService {
     return this.issue(account, id, refreshToken);
   }
 
-  private async issue(account: Account, session: SessionId, refreshToken: string): Promise<IssuedTokens> {
+  private async issue(account: Account, session: SessionId, refreshToken: string, issuedAt?: number): Promise<IssuedTokens> {
     return {
-      accessToken: await this.deps.tokens.sign(account.name, session),
+      accessToken: await this.deps.tokens.sign(account.name, session, issuedAt),
       refreshToken,
       expiresIn: this.deps.tokens.accessTokenLifetimeSeconds,
       account,

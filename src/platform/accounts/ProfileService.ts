@@ -2,6 +2,7 @@ import { ErrorCodes, MirageError } from "../errors/MirageError.js";
 import type { DomainEventBus } from "../events/DomainEvent.js";
 import type { AccountName } from "../ids.js";
 import type { Account, AccountRepository } from "./Account.js";
+import { cleanDisplayName, reservedWordIn } from "./nameSkeleton.js";
 
 /**
  * Sanitizers the profile needs; implemented by the render module (off the event loop for large
@@ -45,13 +46,7 @@ export class ProfileService {
 
   async update(account: Account, patch: ProfilePatch): Promise<Account> {
     const next: Account = { ...account, updatedAt: this.now() };
-    if (patch.displayName !== undefined) {
-      const displayName = patch.displayName.trim();
-      if (displayName === "" || /[\u0000-\u001f\u007f]/.test(displayName)) {
-        throw new MirageError(ErrorCodes.invalidInput, "displayName must be non-empty text without control characters");
-      }
-      next.displayName = displayName;
-    }
+    if (patch.displayName !== undefined) next.displayName = checkDisplayName(patch.displayName);
     if (patch.avatarUrl !== undefined) next.avatarUrl = checkAvatarUrl(patch.avatarUrl);
     if (patch.bio !== undefined) {
       next.bio = patch.bio;
@@ -71,6 +66,20 @@ export class ProfileService {
     this.events.emit({ type: "profile.changed", name: account.name, fields, by: account.name }, [account.name], next.updatedAt);
     return next;
   }
+}
+
+/**
+ * A display name as stored: cleaned of bidi controls and invisible characters (see
+ * `cleanDisplayName`), non-empty, without control characters, and using no word reserved for
+ * Mirage or its staff. Lookalikes of other accounts' names are refused by the repository.
+ */
+function checkDisplayName(raw: string): string {
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(raw)) throw new MirageError(ErrorCodes.invalidInput, "displayName must not contain control characters");
+  const displayName = cleanDisplayName(raw);
+  if (displayName === "") throw new MirageError(ErrorCodes.invalidInput, "displayName must contain visible text");
+  const reserved = reservedWordIn(displayName);
+  if (reserved !== undefined) throw new MirageError(ErrorCodes.nameReserved, `displayName must not use "${reserved}", which is reserved for Mirage and its staff`);
+  return displayName;
 }
 
 /** Avatars are fetched by browsers: https only, no credentials in the URL. */

@@ -19,7 +19,7 @@ export interface BlogServiceDeps {
   blogs: BlogRepository;
   posts: PostRepository;
   comments: Pick<CommentRepository, "stats" | "statsMany">;
-  reactions: Pick<ReactionRepository, "countsMany" | "keysBy">;
+  reactions: Pick<ReactionRepository, "countsMany" | "keysByMany">;
   renderer: MarkdownRenderer;
   events: DomainEventBus;
   /** The Mirage account a Matrix user ID is the ghost of, so `@mirage_alice:hs` and `alice` share a blog. */

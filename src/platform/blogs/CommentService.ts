@@ -15,7 +15,7 @@ export interface CommentServiceDeps {
   blogs: Pick<BlogRepository, "get">;
   posts: Pick<PostRepository, "get">;
   comments: CommentRepository;
-  reactions: Pick<ReactionRepository, "countsMany" | "keysBy">;
+  reactions: Pick<ReactionRepository, "countsMany" | "keysByMany">;
   renderer: MarkdownRenderer;
   events: DomainEventBus;
   accountForMatrixId?: (matrixId: string) => string | undefined;

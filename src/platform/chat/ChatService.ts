@@ -16,7 +16,7 @@ export interface ChatServiceDeps {
   rooms: RoomRepository;
   messages: MessageRepository;
   accounts: AccountRepository;
-  reactions: Pick<ReactionRepository, "countsMany" | "keysBy">;
+  reactions: Pick<ReactionRepository, "countsMany" | "keysByMany">;
   renderer: MarkdownRenderer;
   events: DomainEventBus;
   now?: () => number;

@@ -29,6 +29,10 @@ export const ErrorCodes = {
   forbidden: "FORBIDDEN",
   /** The request conflicts with existing state. */
   conflict: "CONFLICT",
+  /** A username or display name reserved for Mirage itself or its staff. */
+  nameReserved: "NAME_RESERVED",
+  /** A username or display name that is, or looks like, another account's name. */
+  nameConfusable: "NAME_CONFUSABLE",
   /** Too many requests; try again later. */
   rateLimited: "RATE_LIMITED",
   /** The configuration is invalid. */

@@ -46,4 +46,6 @@ export interface ReactionRepository {
   countsMany(targets: readonly ReactionTargetRef[]): Promise<ReactionCounts[]>;
   /** The keys `by` has reacted with on the target. */
   keysBy(target: ReactionTargetRef, by: string): Promise<string[]>;
+  /** The keys `by` has reacted with on each target, in order: one lookup for a whole page. */
+  keysByMany(targets: readonly ReactionTargetRef[], by: string): Promise<string[][]>;
 }

@@ -8,16 +8,26 @@ export interface ReactionSummary {
 }
 
 /**
- * Summaries for each target, in order: one counter lookup per page, then, for a signed-in
- * reader, one scan per target that has any reactions at all (most have none).
+ * Summaries for each target, in order, read in one pass: the page's counter records in one
+ * lookup of many keys, then, for a signed-in reader, the reader's own keys on the targets that
+ * have any reactions (most have none) in one more.
  */
 export async function reactionSummaries(
-  repository: Pick<ReactionRepository, "countsMany" | "keysBy">,
+  repository: Pick<ReactionRepository, "countsMany" | "keysByMany">,
   targets: readonly ReactionTargetRef[],
   reader: string | undefined,
 ): Promise<ReactionSummary[]> {
   const counts = await repository.countsMany(targets);
-  const hasAny = (i: number) => Object.keys(counts[i] ?? {}).length > 0;
-  const mine = await Promise.all(targets.map((target, i) => (reader === undefined || !hasAny(i) ? Promise.resolve([]) : repository.keysBy(target, reader))));
-  return targets.map((_, i) => ({ reactions: counts[i] ?? {}, myReactions: mine[i] ?? [] }));
+  const reacted = reader === undefined ? [] : targets.filter((_, i) => hasAny(counts[i]));
+  const mine = reacted.length === 0 ? [] : await repository.keysByMany(reacted, reader!);
+  let next = 0;
+  return targets.map((_, i) => ({
+    reactions: counts[i] ?? {},
+    myReactions: reader !== undefined && hasAny(counts[i]) ? (mine[next++] ?? []) : [],
+  }));
+}
+
+function hasAny(counts: ReactionCounts | undefined): boolean {
+  for (const _ in counts) return true;
+  return false;
 }
