@@ -3,6 +3,7 @@ import type { OutboxEntryInput } from "../platform/ports/Outbox.js";
 import type { LaneEvent, RoomLanes } from "../platform/ports/RoomLanes.js";
 import type { AppserviceMetrics } from "./appserviceMetrics.js";
 import { failureCode } from "./failureCode.js";
+import { HandlerFailedError } from "./HandlerFailedError.js";
 import { isUnreachableError } from "./isTransientError.js";
 import { budgetSpent, retryDelay } from "./retryDelay.js";
 import { WakeTimer } from "./WakeTimer.js";
@@ -203,10 +204,13 @@ export class LaneScheduler {
     const attempts = head.attempts + 1;
     const firstFailureAt = head.firstFailureAt ?? at;
     const where = { roomId: head.roomId, eventId: head.event.event_id, eventType: head.event.type, attempts, error: code };
-    if (budgetSpent(budget, head.attempts, head.firstFailureAt, at)) {
+    // A handler failure is not fixed by waiting: straight to the dead letters, retryable after a fix.
+    const permanent = error instanceof HandlerFailedError;
+    if (permanent || budgetSpent(budget, head.attempts, head.firstFailureAt, at)) {
       await this.deps.lanes.deadLetter(head, { at, error: code });
       metrics.deadLettered.inc({ source: "inbox" });
-      this.log.warn({ ...where, failingForMs: at - firstFailureAt }, "event dead-lettered after its retry budget; its room goes on");
+      const why = permanent ? "event dead-lettered: its handler failed; its room goes on" : "event dead-lettered after its retry budget; its room goes on";
+      this.log.warn({ ...where, failingForMs: at - firstFailureAt }, why);
       return true;
     }
     const notBefore = at + retryDelay(budget, attempts, this.random);

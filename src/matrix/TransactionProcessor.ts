@@ -4,6 +4,7 @@ import type { AppserviceTransaction, TransactionInbox } from "../platform/ports/
 import type { ParkedEvent, UndecryptableEvents } from "../platform/ports/UndecryptableEvents.js";
 import type { AppserviceMetrics } from "./appserviceMetrics.js";
 import type { EventHandler } from "./EventHandler.js";
+import { HandlerFailedError } from "./HandlerFailedError.js";
 import { isTransientError } from "./isTransientError.js";
 import { parseRoomEvent } from "./matrixEvent.js";
 
@@ -114,7 +115,9 @@ export class TransactionProcessor {
         effects = await this.runHandlers(decrypted, { eventId: parked.eventId });
       } catch (error) {
         if (isTransientError(error)) continue;
-        throw error;
+        if (!(error instanceof HandlerFailedError)) throw error;
+        // Logged by runHandlers; a parked event has no lane to dead-letter from.
+        effects = [];
       }
       await undecryptable.resolve(parked.eventId, effects);
       this.deps.metrics.undecryptable.inc({ outcome: "recovered" });
@@ -123,8 +126,8 @@ export class TransactionProcessor {
   }
 
   /**
-   * Handles one room event (a lane's head) and returns what it wants sent. Throws only
-   * transient failures (the lane retries it); handler bugs are logged and the event skipped.
+   * Handles one room event (a lane's head) and returns what it wants sent. Throws transient
+   * failures (the lane retries them) and `HandlerFailedError` (the lane dead-letters the event).
    */
   async handleEvent(raw: Record<string, unknown>): Promise<OutboxEntryInput[]> {
     const event = parseRoomEvent(raw);
@@ -169,8 +172,8 @@ export class TransactionProcessor {
         throw error;
       }
       this.deps.metrics.handled.inc({ outcome: "failed" });
-      this.log.error({ ...where, roomId: event.roomId, eventType: event.type, err: error }, "event handler failed; event skipped");
-      return [];
+      this.log.error({ ...where, roomId: event.roomId, eventType: event.type, err: error }, "event handler failed");
+      throw new HandlerFailedError(error);
     }
   }
 

@@ -291,7 +291,7 @@ describe("TransactionProcessor and room lanes", () => {
     expect(seen).toEqual(["$a"]);
   });
 
-  it("survives malformed events and handler bugs: they are skipped, the rest goes on", async () => {
+  it("survives malformed events (skipped) and handler bugs (dead-lettered at once, retryable): the rest goes on", async () => {
     const seen: string[] = [];
     const { store, run } = setup({
       async handle(event) {
@@ -304,7 +304,9 @@ describe("TransactionProcessor and room lanes", () => {
     await run();
     expect(seen).toEqual(["$ok"]);
     expect(await store.inbox.pending()).toEqual([]);
-    expect(await store.deadLetters.count()).toBe(0);
+    const letters = await store.deadLetters.list(10);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ eventId: "$bug", attempts: 1, error: "HANDLER_FAILED" });
   });
 
   it("runs lanes concurrently up to the limit and lets every room take turns", async () => {
