@@ -88,12 +88,13 @@ describe("RenderPool", { timeout: 60_000 }, () => {
   it("refuses a document over the time limit with CONTENT_TOO_COMPLEX and replaces the thread that worked on it", async () => {
     const lines: string[] = [];
     const logger = createLogger("warn", { write: (line: string) => void lines.push(line) });
-    const p = pool({ workerUrl: GATED_WORKER, documentTimeLimitMs: 200, logger });
+    // Generous: the limit must only ever catch the spinning document, also on a loaded machine.
+    const p = pool({ workerUrl: GATED_WORKER, documentTimeLimitMs: 2000, logger });
     const before = await p.render({ kind: "web", text: "thread" });
     const error = await rejection(p.render({ kind: "web", text: "spin, secret words" }));
     expect(error.code).toBe("CONTENT_TOO_COMPLEX");
     // One warning with the document's kind and size, never its text.
-    expect(lines.map((line) => JSON.parse(line))).toMatchObject([{ level: 40, kind: "web", chars: 18, timeLimitMs: 200 }]);
+    expect(lines.map((line) => JSON.parse(line))).toMatchObject([{ level: 40, kind: "web", chars: 18, timeLimitMs: 2000 }]);
     expect(lines.join("")).not.toContain("secret");
     const after = await p.render({ kind: "web", text: "thread" });
     expect(after).not.toBe(before);
