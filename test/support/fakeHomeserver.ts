@@ -40,6 +40,8 @@ export class FakeHomeserver {
   readonly profiles = new Map<string, Record<string, string>>();
   /** Decides a failure for a request before it takes effect. */
   failWith: (request: FakeRequest) => Error | undefined = () => undefined;
+  /** When set, every client has a ready crypto device that "encrypts" by wrapping the event as JSON. */
+  withCrypto = false;
   private readonly txns = new Map<string, string>();
   private nextId = 0;
 
@@ -70,8 +72,25 @@ export class FakeHomeserver {
     } as unknown as Appservice;
   }
 
+  /** Turns encryption on in a room, as an `m.room.encryption` state event does. */
+  encrypt(roomId: string): void {
+    this.room(roomId).state.set("m.room.encryption\x00", { algorithm: "m.megolm.v1.aes-sha2" });
+  }
+
   private client(sender: string) {
+    const hs = this;
     return {
+      get crypto() {
+        if (!hs.withCrypto) return undefined;
+        return {
+          isReady: true,
+          isRoomEncrypted: async (roomId: string) => hs.room(roomId).state.has("m.room.encryption\x00"),
+          encryptRoomEvent: async (_roomId: string, type: string, content: Record<string, unknown>) => ({
+            algorithm: "m.megolm.v1.aes-sha2",
+            ciphertext: JSON.stringify({ type, content }),
+          }),
+        };
+      },
       doRequest: async (method: string, path: string, _qs: unknown, body?: Record<string, unknown>) => {
         const request = { sender, method, path, body };
         this.requests.push(request);

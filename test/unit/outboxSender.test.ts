@@ -348,6 +348,41 @@ describe("OutboxSender: operations", () => {
   });
 });
 
+describe("OutboxSender: encrypted rooms", () => {
+  const ops = (roomId: string): OutboxEntryInput[] => [
+    { op: "send", sender: ALICE, roomId, eventType: "m.room.message", content: { body: "secret" }, ref: msg("m1") },
+    { op: "send", sender: ALICE, roomId, eventType: "m.room.message", content: { body: "secret edit" }, relation: { type: "edit", target: msg("m1") } },
+    { op: "send", sender: ALICE, roomId, eventType: "m.reaction", content: {}, relation: { type: "reaction", target: msg("m1"), key: "k" } },
+    { op: "redact", sender: ALICE, roomId, target: msg("m1") },
+  ];
+
+  it("encrypts every event it sends, relations included, and sends redactions as they are", async () => {
+    const { hs, sender, queue } = setup();
+    hs.withCrypto = true;
+    const roomId = hs.addRoom([ALICE]);
+    hs.encrypt(roomId);
+    await queue(...ops(roomId));
+    await sender.drain();
+    expect(hs.events.map((e) => e.type)).toEqual(["m.room.encrypted", "m.room.encrypted", "m.room.encrypted", "m.room.redaction"]);
+    const plain = hs.events.slice(0, 3).map((e) => JSON.parse(String(e.content.ciphertext)) as { type: string; content: Record<string, unknown> });
+    expect(plain.map((p) => p.type)).toEqual(["m.room.message", "m.room.message", "m.reaction"]);
+    expect(plain[1]!.content["m.new_content"]).toEqual({ body: "secret edit" });
+    expect(hs.events[3]!.redacts).toBe(hs.events[0]!.eventId);
+  });
+
+  it("without a crypto device refuses plaintext into an encrypted room (reported), and still redacts", async () => {
+    const reports: string[] = [];
+    const { store, hs, sender, queue } = setup({ onPermanentFailure: (_e, f) => void reports.push(f.error) });
+    const roomId = hs.addRoom([ALICE]);
+    hs.encrypt(roomId);
+    await store.idMapping.link([{ ref: msg("m1"), roomId, eventId: "$known", origin: "matrix" }]);
+    await queue(...ops(roomId).slice(1));
+    await sender.drain();
+    expect(reports).toEqual(["400", "400"]);
+    expect(hs.events.map((e) => [e.type, e.redacts])).toEqual([["m.room.redaction", "$known"]]);
+  });
+});
+
 describe("OutboxSender: idempotent on retry after a crash between the homeserver's answer and the store", () => {
   /** The first `complete` throws as if the process died right after the homeserver answered. */
   function crashOnce(store: Store) {
@@ -384,6 +419,7 @@ describe("OutboxSender: idempotent on retry after a crash between the homeserver
     expect(hs.rooms.size).toBe(1);
     await restart().drain();
     expect(hs.rooms.size).toBe(1);
+    expect(hs.requests.filter((r) => r.path.endsWith("/createRoom"))).toHaveLength(1);
     const roomId = [...hs.rooms.keys()][0]!;
     expect(await storeOver(db).idMapping.toMatrix(portal("r1"))).toEqual({ roomId });
     expect(hs.eventsIn(roomId).map((e) => e.content.body)).toEqual(["hello"]);
