@@ -339,6 +339,20 @@ describe("OutboxSender: operations", () => {
     expect(hs.requests.map((r) => r.sender)).toEqual([ALICE, ALICE]);
   });
 
+  it("carries out entries stored before operations had kinds; one that is not a valid operation fails for good", async () => {
+    const reports: string[] = [];
+    const { db, hs, sender, bodies } = setup({ onPermanentFailure: (e, f) => void reports.push(`${e.id} ${f.reason}`) });
+    const roomId = hs.addRoom([BOT]);
+    const raw = db.sublevel<string, unknown>("outbox", { valueEncoding: "json" });
+    await raw.put("0000000000000001", { id: "0000000000000001", sender: BOT, roomId, eventType: "m.room.message", content: { body: "legacy" }, createdAt: 0, attempts: 0 });
+    await raw.put("0000000000000002", { id: "0000000000000002", sender: BOT, roomId, eventType: "m.room.message", createdAt: 0, attempts: 0 });
+    await raw.put("0000000000000003", { id: "0000000000000003", sender: BOT, roomId, eventType: "m.room.topic", stateKey: "", content: { topic: "t" }, createdAt: 0, attempts: 0 });
+    await sender.drain();
+    expect(bodies()).toEqual(["legacy"]);
+    expect(hs.rooms.get(roomId)!.state.get("m.room.topic\x00")).toEqual({ topic: "t" });
+    expect(reports).toEqual(["0000000000000002 invalid"]);
+  });
+
   it("refuses to queue an invalid operation, storing nothing", async () => {
     const { store, queue } = setup();
     await expect(queue(createPortal("ok"), { op: "membership", action: "kick", sender: BOT, roomId: "!r:t" } as OutboxEntryInput)).rejects.toThrow(/kick needs userId/);

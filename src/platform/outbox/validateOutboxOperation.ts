@@ -1,6 +1,8 @@
-import { Value } from "@sinclair/typebox/value";
+import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { ErrorCodes, MirageError } from "../errors/MirageError.js";
 import { type OutboxOperation, OutboxOperationSchema } from "./outboxOperationSchema.js";
+
+const check = TypeCompiler.Compile(OutboxOperationSchema);
 
 /** Operations addressed to a room: they name it by Matrix ID or by platform reference, exactly one. */
 const ADDRESSED = new Set(["send", "state", "redact", "membership"]);
@@ -8,8 +10,8 @@ const NEEDS_TARGET_USER = new Set(["invite", "kick", "ban"]);
 
 /** Why `value` is not a valid outbox operation (a field path, never content), or undefined when it is. */
 export function outboxOperationProblem(value: unknown): string | undefined {
-  if (!Value.Check(OutboxOperationSchema, value)) {
-    const first = Value.Errors(OutboxOperationSchema, value).First();
+  if (!check.Check(value)) {
+    const first = check.Errors(value).First();
     return `invalid operation at ${first?.path || "/"}`;
   }
   const op = value as OutboxOperation;
