@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { MatrixClient, MatrixEvent } from 'matrix-js-sdk';
+import { Direction, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
 import { MemoryLevel } from 'memory-level';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -123,5 +123,44 @@ describe('the outbox on a real homeserver', () => {
     expect(redaction.event.redacts ?? redaction.getWireContent().redacts).toBe(reaction);
     expect(redaction.getWireContent()).toEqual({ reason: 'taken back', redacts: reaction });
     await expect.poll(() => bob!.getRoom(roomId)?.findEventById(reaction)?.isRedacted(), { timeout: 15_000 }).toBe(true);
+  });
+
+  it('repeats nothing after a crash between the homeserver\'s answer and the store: one room, one event', async () => {
+    const id = randomBytes(4).toString('hex');
+    const ghost = `@mirage_carol${id}:${synapse.serverName}`;
+    const room = { kind: 'room' as const, id };
+    const ops: OutboxEntryInput[] = [
+      { op: 'createRoom', sender: ghost, room, alias: `mirage_${id}`, invite: [bobId] },
+      { op: 'send', sender: ghost, room, eventType: 'm.room.message', content: { msgtype: 'm.text', body: 'only once' }, ref: { kind: 'message', id } },
+    ];
+    await store.outbox.enqueue(ops, Date.now());
+    // Each entry's first completion is lost, as if the process died right after the homeserver answered.
+    const complete = store.outbox.complete.bind(store.outbox);
+    const lost = new Set<string>();
+    store.outbox.complete = async (entryId, links) => {
+      if (!lost.has(entryId)) {
+        lost.add(entryId);
+        throw new Error('process killed');
+      }
+      return complete(entryId, links);
+    };
+    try {
+      await expect(sender.drain()).rejects.toThrow(/process killed/);
+      await expect(sender.drain()).rejects.toThrow(/process killed/);
+      await sender.drain();
+    } finally {
+      store.outbox.complete = complete;
+    }
+    expect(await store.outbox.size()).toBe(0);
+    const roomId = (await store.idMapping.toMatrix(room))!.roomId;
+    expect((await bob!.getRoomIdForAlias(`#mirage_${id}:${synapse.serverName}`)).room_id).toBe(roomId);
+    await expect.poll(() => bob!.getRoom(roomId)?.getMyMembership(), { timeout: 15_000 }).toBe('invite');
+    expect(bob!.getRooms().filter((r) => r.getMember(ghost) !== null && r.getMyMembership() === 'invite')).toHaveLength(1);
+    await bob!.joinRoom(roomId);
+    const eventId = (await store.idMapping.toMatrix({ kind: 'message', id }))!.eventId!;
+    await waitForEvent(bob!, roomId, (e) => e.getId() === eventId, 30_000);
+    const { chunk } = await bob!.createMessagesRequest(roomId, null, 50, Direction.Backward);
+    expect(chunk.filter((e) => e.type === 'm.room.message').map((e) => [e.event_id, e.content.body])).toEqual([[eventId, 'only once']]);
+    expect(failures).toEqual([]);
   });
 });
