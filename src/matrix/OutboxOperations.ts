@@ -1,6 +1,5 @@
 import type { Appservice, MatrixClient } from "@vector-im/matrix-bot-sdk";
-import type { MappingLink, PlatformRef } from "../platform/ports/IdMapping.js";
-import type { IdMapping } from "../platform/ports/IdMapping.js";
+import type { IdMapping, MappingLink, PlatformRef } from "../platform/ports/IdMapping.js";
 import type {
   CreateRoomOperation,
   MembershipOperation,
@@ -34,7 +33,10 @@ export class UnresolvedTargetError extends Error {
 }
 
 const statusOf = (error: unknown) => (error as { statusCode?: number }).statusCode;
-const errcodeOf = (error: unknown) => (error as { errcode?: string; body?: { errcode?: string } }).errcode ?? (error as { body?: { errcode?: string } }).body?.errcode;
+const errcodeOf = (error: unknown) => {
+  const e = error as { errcode?: string; body?: { errcode?: string } };
+  return e.errcode ?? e.body?.errcode;
+};
 const isDefiniteRefusal = (error: unknown) => {
   const status = statusOf(error);
   return status !== undefined && status >= 400 && status < 500 && status !== 429;
@@ -87,11 +89,27 @@ export class OutboxOperations {
       ({ eventType, content } = related);
     }
     const sealed = await this.sealed(client, roomId, eventType, content);
-    const answer = (await client.doRequest("PUT", `${V3}/rooms/${enc(roomId)}/send/${enc(sealed.eventType)}/${enc(txnId)}`, null, sealed.content)) as {
-      event_id?: unknown;
-    };
-    if (!op.ref || typeof answer?.event_id !== "string") return [];
-    return [{ ref: op.ref, roomId, eventId: answer.event_id, origin: "platform" }];
+    let eventId: unknown;
+    try {
+      const path = `${V3}/rooms/${enc(roomId)}/send/${enc(sealed.eventType)}/${enc(txnId)}`;
+      eventId = ((await client.doRequest("PUT", path, null, sealed.content)) as { event_id?: unknown })?.event_id;
+    } catch (error) {
+      // The same reaction by the same sender exists already (sent earlier under another transaction): it is this one.
+      if (errcodeOf(error) !== "M_DUPLICATE_ANNOTATION") throw error;
+      eventId = await this.ownAnnotation(client, roomId, op.sender, content);
+      if (eventId === undefined) throw error;
+    }
+    if (!op.ref || typeof eventId !== "string") return [];
+    return [{ ref: op.ref, roomId, eventId, origin: "platform" }];
+  }
+
+  /** The sender's own annotation with the same target and key, found through the relations API. */
+  private async ownAnnotation(client: MatrixClient, roomId: string, sender: string, content: Record<string, unknown>): Promise<string | undefined> {
+    const relation = content["m.relates_to"] as { event_id?: string; key?: string } | undefined;
+    if (typeof relation?.event_id !== "string") return undefined;
+    const path = `/_matrix/client/v1/rooms/${enc(roomId)}/relations/${enc(relation.event_id)}/m.annotation/m.reaction`;
+    const { chunk } = (await client.doRequest("GET", path, { limit: 100 })) as { chunk?: { event_id?: string; sender?: string; content?: { "m.relates_to"?: { key?: string } } }[] };
+    return chunk?.find((e) => e.sender === sender && e.content?.["m.relates_to"]?.key === relation.key)?.event_id;
   }
 
   /** Matrix event IDs of the relation's targets; a target outside this room counts as missing. */

@@ -127,6 +127,12 @@ export class FakeHomeserver {
       if (!roomId) throw httpError(404, "M_NOT_FOUND");
       return { room_id: roomId };
     }
+    if (method === "GET" && path.startsWith("/_matrix/client/v1/") && parts[2] === "relations") {
+      const chunk = this.events
+        .filter((e) => e.roomId === parts[1] && e.type === parts[5] && (e.content["m.relates_to"] as { event_id?: string } | undefined)?.event_id === parts[3])
+        .map((e) => ({ event_id: e.eventId, sender: e.sender, type: e.type, content: e.content }));
+      return { chunk };
+    }
     if (method === "PUT" && parts[0] === "profile") {
       this.profiles.set(parts[1]!, { ...this.profiles.get(parts[1]!), ...(body as Record<string, string>) });
       return {};

@@ -322,6 +322,30 @@ describe("OutboxSender: operations", () => {
     expect(hs.requests.find((r) => r.path.endsWith("/kick"))!.body).toEqual({ user_id: BOB, reason: "bye" });
   });
 
+  it("a reaction refused as a duplicate annotation is the one already there: mapped, not failed", async () => {
+    const { store, hs, sender, queue } = setup();
+    await queue(createPortal("r1"), inPortal("r1", "m1", "hello"));
+    await sender.drain();
+    const roomId = (await store.idMapping.toMatrix(portal("r1")))!.roomId;
+    const target = (await store.idMapping.toMatrix(msg("m1")))!.eventId!;
+    const react = (id: string): OutboxEntryInput => ({
+      op: "send",
+      sender: ALICE,
+      room: portal("r1"),
+      eventType: "m.reaction",
+      content: {},
+      ref: { kind: "reaction", id },
+      relation: { type: "reaction", target: msg("m1"), key: "👍" },
+    });
+    await queue(react("x1"), react("x2"));
+    await sender.drain();
+    const reactions = hs.eventsIn(roomId).filter((e) => e.type === "m.reaction");
+    expect(reactions).toHaveLength(1);
+    expect(reactions[0]!.content).toEqual({ "m.relates_to": { rel_type: "m.annotation", event_id: target, key: "👍" } });
+    expect((await store.idMapping.toMatrix({ kind: "reaction", id: "x2" }))!.eventId).toBe(reactions[0]!.eventId);
+    expect(await store.deadLetters.count()).toBe(0);
+  });
+
   it("a membership change the homeserver refuses and that did not take effect fails for good", async () => {
     const reports: string[] = [];
     const { hs, sender, queue } = setup({ onPermanentFailure: (_e, f) => void reports.push(f.error) });
