@@ -116,6 +116,10 @@ describe('the outbox on a real homeserver', () => {
     expect(await seen((e) => e.getId() === reaction)).toEqual({ 'm.relates_to': { rel_type: 'm.annotation', event_id: reply, key: '👍' } });
     expect(bob!.getRoom(roomId)!.getMember(ghost)?.name).toBe('Alice');
 
+    // The same reaction queued again (another platform reference): Synapse refuses the duplicate, the outbox maps the existing one.
+    await carryOut({ op: 'send', sender: ghost, room, eventType: 'm.reaction', content: {}, ref: { kind: 'reaction', id: `${id}-r2` }, relation: { type: 'reaction', target: msg('reply'), key: '👍' } });
+    expect(await eventId({ kind: 'reaction', id: `${id}-r2` })).toBe(reaction);
+
     // Taking the reaction back is redacting it.
     await carryOut({ op: 'redact', sender: ghost, room, target: { kind: 'reaction', id: `${id}-r` }, reason: 'taken back' });
     expect(failures).toEqual([]);
