@@ -51,9 +51,11 @@ export class LevelIdMapping implements IdMapping {
   /** Batch operations recording `links`, for another repository's batch; call inside `withLock`. */
   async linkOps(links: readonly MappingLink[]): Promise<BatchOp[]> {
     const ops: BatchOp[] = [];
+    // Links of this batch, so a reference linked twice in it replaces its own earlier entry.
+    const written = new Map<string, MatrixSide>();
     for (const link of links) {
       const key = platformRefKey(link.ref.kind, link.ref.id);
-      const previous = await this.refs.get(key);
+      const previous = written.get(key) ?? (await this.refs.get(key));
       if (previous?.eventId !== undefined && previous.eventId !== link.eventId) {
         ops.push({ type: "del", sublevel: this.events, key: previous.eventId } as BatchOp);
       }
@@ -61,6 +63,7 @@ export class LevelIdMapping implements IdMapping {
         ops.push({ type: "del", sublevel: this.rooms, key: previous.roomId } as BatchOp);
       }
       const side: MatrixSide = { roomId: link.roomId, origin: link.origin, ...(link.eventId === undefined ? {} : { eventId: link.eventId }) };
+      written.set(key, side);
       ops.push({ type: "put", sublevel: this.refs, key, value: side } as BatchOp);
       if (link.eventId !== undefined) ops.push({ type: "put", sublevel: this.events, key: link.eventId, value: link } as BatchOp);
       if (link.ref.kind === "room") ops.push({ type: "put", sublevel: this.rooms, key: link.roomId, value: link.ref } as BatchOp);

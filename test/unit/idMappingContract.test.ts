@@ -59,6 +59,18 @@ describe.each(implementations)("ID mapping contract: %s", (_name, make) => {
     await store.close();
   });
 
+  it("a reference linked twice in one batch keeps only the later Matrix IDs", async () => {
+    const { store } = await make();
+    const m = store.idMapping;
+    await m.link([
+      { ref: message("m1"), roomId: "!a:t", eventId: "$first", origin: "platform" },
+      { ref: message("m1"), roomId: "!a:t", eventId: "$second", origin: "platform" },
+    ]);
+    expect(await m.toMatrix(message("m1"))).toEqual({ roomId: "!a:t", eventId: "$second" });
+    expect(await m.byEvent("$first")).toBeUndefined();
+    await store.close();
+  });
+
   it("the outbox removes a carried-out entry and records its links in one step", async () => {
     const { store } = await make();
     await store.outbox.enqueue([{ op: "send", sender: "@mirage:t", room: room("r1"), eventType: "m.room.message", content: { body: "x" }, ref: message("m1") }], 1);
