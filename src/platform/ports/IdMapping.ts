@@ -26,7 +26,9 @@ export interface MappingLink {
  *
  * The inbound side calls `byEvent` first for every Matrix event: a hit means the event was
  * already imported (a replay: nothing to do) or was sent by Mirage (origin `platform`: an
- * echo, never imported). Linking a reference again replaces its previous Matrix IDs (a
+ * echo, never imported). The homeserver may deliver Mirage's own event before its link is
+ * stored (the send's answer and the appservice transaction race), so echoes are first told
+ * apart by their namespaced sender; the mapping is what makes replays no-ops. Linking a reference again replaces its previous Matrix IDs (a
  * re-created portal); the previous event or room no longer resolves to it.
  */
 export interface IdMapping {
