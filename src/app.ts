@@ -100,6 +100,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   let homeserverUsable = (): boolean => true;
   const outbox = new OutboxSender(store.outbox, appservice, logger, metrics, {
     budget,
+    mapping: store.idMapping,
     wake: () => outboxLoop.kick(),
     homeserverUsable: () => homeserverUsable(),
   });

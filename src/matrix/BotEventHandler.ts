@@ -72,7 +72,7 @@ export class BotEventHandler implements EventHandler {
       content.formatted_body = reply.html;
     }
     if (asReply) content["m.relates_to"] = replyRelation(cause);
-    effects.send({ sender: this.appservice.botUserId, roomId: cause.roomId, eventType: "m.room.message", content });
+    effects.send({ op: "send", sender: this.appservice.botUserId, roomId: cause.roomId, eventType: "m.room.message", content });
   }
 }
 

@@ -185,6 +185,7 @@ export class TransactionProcessor {
       "If it was a command, please send it again; your client may need to share its keys with Mirage's device.";
     return [
       {
+        op: "send",
         sender: this.deps.botUserId,
         roomId: parked.roomId,
         eventType: "m.room.message",

@@ -7,6 +7,7 @@ export interface AppserviceMetrics {
   authFailures: Counter<"reason">;
   handled: Counter<"outcome">;
   outboxSent: Counter<"result">;
+  outboxFailed: Counter<"reason">;
   homeserverReachable: Gauge<string>;
   undecryptable: Counter<"outcome">;
   deadLettered: Counter<"source">;
@@ -40,8 +41,14 @@ export function createAppserviceMetrics(registry: Registry): AppserviceMetrics {
     }),
     outboxSent: new Counter({
       name: "mirage_outbox_sends_total",
-      help: "Outbound Matrix sends, by result (sent, retry, dropped, dead-lettered).",
+      help: "Outbound Matrix operations, by result (sent, retry, dead-lettered).",
       labelNames: ["result"],
+      registers,
+    }),
+    outboxFailed: new Counter({
+      name: "mirage_outbox_permanent_failures_total",
+      help: "Outbound Matrix operations that will never be carried out, by reason (refused, budget, unresolved, invalid).",
+      labelNames: ["reason"],
       registers,
     }),
     undecryptable: new Counter({

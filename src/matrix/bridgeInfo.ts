@@ -1,5 +1,5 @@
 import { BridgeInfoStateSyncer, type Bridge, type MappingInfo } from "matrix-appservice-bridge";
-import type { OutboxEntryInput } from "../platform/ports/Outbox.js";
+import type { StateOperation } from "../platform/outbox/outboxOperationSchema.js";
 
 /** The MSC2346 bridge identity Mirage announces in the rooms it manages. */
 export const BRIDGE_PROTOCOL = { id: "mirage", displayname: "Mirage" } as const;
@@ -18,7 +18,7 @@ export interface BridgedChannel {
  * State events (`m.bridge` and the older `uk.half-shot.bridge`, same content) describing
  * a managed room; content and state key follow matrix-appservice-bridge's syncer.
  */
-export function bridgeInfoState(botUserId: string, roomId: string, channel: BridgedChannel, creator?: string): OutboxEntryInput[] {
+export function bridgeInfoState(botUserId: string, roomId: string, channel: BridgedChannel, creator?: string): StateOperation[] {
   const syncer = new BridgeInfoStateSyncer({ botUserId } as unknown as Bridge, {
     bridgeName: BRIDGE_NAME,
     getMapping: async () => mapping,
@@ -34,5 +34,5 @@ export function bridgeInfoState(botUserId: string, roomId: string, channel: Brid
   };
   const stateKey = syncer.createStateKey(mapping);
   const content = syncer.createBridgeInfoContent(mapping) as unknown as Record<string, unknown>;
-  return BRIDGE_INFO_EVENT_TYPES.map((eventType) => ({ sender: botUserId, roomId, eventType, stateKey, content }));
+  return BRIDGE_INFO_EVENT_TYPES.map((eventType) => ({ op: "state" as const, sender: botUserId, roomId, eventType, stateKey, content }));
 }

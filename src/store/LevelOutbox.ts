@@ -1,24 +1,37 @@
-import type { Outbox, OutboxEntry, OutboxEntryInput, SendFailure } from "../platform/ports/Outbox.js";
+import type { MappingLink } from "../platform/ports/IdMapping.js";
+import type { FailureReport, Outbox, OutboxEntry, OutboxEntryInput, PermanentFailure, SendFailure } from "../platform/ports/Outbox.js";
+import { assertOutboxOperations } from "../platform/outbox/validateOutboxOperation.js";
 import { jsonSublevel, lastSequence, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
 import { decodeSeq, deadLetterKey, encodeSeq, META_KEYS, SUBLEVELS } from "./keys.js";
 import { outboxDeadLetter, type DeadLetterRecord } from "./deadLetterRecord.js";
+import type { LevelIdMapping } from "./LevelIdMapping.js";
 
-/** Outbox on level: one sublevel keyed by sequence, counter in `meta`; dead letters go to their own sublevel. */
+/**
+ * Outbox on level: one sublevel keyed by sequence, counter in `meta`; dead letters go to their
+ * own sublevel, with a pending failure report keyed by the entry's id; a carried-out entry's
+ * Matrix IDs go to the ID mapping in the batch that removes it.
+ */
 export class LevelOutbox implements Outbox {
   private readonly entries: JsonSublevel<OutboxEntry>;
   private readonly meta: JsonSublevel<number>;
   private readonly deadLetters: JsonSublevel<DeadLetterRecord>;
+  private readonly failures: JsonSublevel<FailureReport>;
   private readonly mutex = new Mutex();
   private seq = -1;
 
-  constructor(private readonly db: RootLevel) {
+  constructor(
+    private readonly db: RootLevel,
+    private readonly mapping: LevelIdMapping,
+  ) {
     this.entries = jsonSublevel<OutboxEntry>(db, SUBLEVELS.outbox);
     this.meta = jsonSublevel<number>(db, SUBLEVELS.meta);
     this.deadLetters = jsonSublevel<DeadLetterRecord>(db, SUBLEVELS.deadLetters);
+    this.failures = jsonSublevel<FailureReport>(db, SUBLEVELS.outboxFailures);
   }
 
-  /** Batch operations that enqueue `inputs`; used by other repositories to enqueue atomically. */
+  /** Batch operations that enqueue `inputs` (validated first); used by other repositories to enqueue atomically. */
   async enqueueOps(inputs: readonly OutboxEntryInput[], now: number): Promise<BatchOp[]> {
+    assertOutboxOperations(inputs);
     if (this.seq < 0) {
       this.seq = await lastSequence(this.meta, META_KEYS.outboxSeq, this.entries as JsonSublevel<unknown>);
     }
@@ -45,11 +58,21 @@ export class LevelOutbox implements Outbox {
   }
 
   async peek(limit: number, after?: string): Promise<OutboxEntry[]> {
-    return this.entries.values(after === undefined ? { limit } : { gt: after, limit }).all();
+    const stored = await this.entries.values(after === undefined ? { limit } : { gt: after, limit }).all();
+    return stored.map(withOperationKind);
   }
 
   async remove(id: string): Promise<void> {
     await this.entries.del(id);
+  }
+
+  complete(id: string, links: readonly MappingLink[]): Promise<void> {
+    if (links.length === 0) return this.remove(id);
+    return this.mapping.withLock(async () => {
+      const ops = await this.mapping.linkOps(links);
+      ops.push({ type: "del", sublevel: this.entries, key: id } as BatchOp);
+      await this.db.batch(ops);
+    });
   }
 
   async recordFailure(id: string, failure: SendFailure & { notBefore: number }): Promise<void> {
@@ -67,21 +90,33 @@ export class LevelOutbox implements Outbox {
     });
   }
 
-  deadLetter(entry: OutboxEntry, failure: SendFailure): Promise<void> {
+  deadLetter(entry: OutboxEntry, failure: PermanentFailure): Promise<void> {
     return this.mutex.run(async () => {
-      const stored = (await this.entries.get(entry.id)) ?? entry;
+      const stored = await this.entries.get(entry.id);
+      if (!stored) return;
+      const dead = withOperationKind(stored);
+      const report: FailureReport = { entry: dead, failure };
       await this.db.batch([
         { type: "del", sublevel: this.entries, key: entry.id },
-        { type: "put", sublevel: this.deadLetters, key: deadLetterKey("s", decodeSeq(entry.id)), value: outboxDeadLetter(stored, failure) },
+        { type: "put", sublevel: this.deadLetters, key: deadLetterKey("s", decodeSeq(entry.id)), value: outboxDeadLetter(dead, failure) },
+        { type: "put", sublevel: this.failures, key: entry.id, value: report },
       ] as BatchOp[]);
     });
   }
 
+  async pendingFailures(limit: number): Promise<FailureReport[]> {
+    return this.failures.values({ limit }).all();
+  }
+
+  async acknowledgeFailure(id: string): Promise<void> {
+    await this.failures.del(id);
+  }
+
   /** Batch operations putting a dead-lettered send back under its own id with a fresh budget; call inside `withLock`. */
   requeueOps(entry: OutboxEntry): BatchOp[] {
-    const { id, sender, roomId, eventType, stateKey, content, createdAt } = entry;
-    const fresh: OutboxEntry = { id, sender, roomId, eventType, content, createdAt, attempts: 0, ...(stateKey === undefined ? {} : { stateKey }) };
-    return [{ type: "put", sublevel: this.entries, key: id, value: fresh } as BatchOp];
+    const { attempts: _a, firstFailureAt: _f, lastFailureAt: _l, notBefore: _n, lastError: _e, ...operation } = withOperationKind(entry);
+    const fresh = { ...operation, attempts: 0 } as OutboxEntry;
+    return [{ type: "put", sublevel: this.entries, key: entry.id, value: fresh } as BatchOp];
   }
 
   async size(): Promise<number> {
@@ -89,4 +124,11 @@ export class LevelOutbox implements Outbox {
     for await (const _ of this.entries.keys()) n += 1;
     return n;
   }
+}
+
+/** Entries stored before operations had kinds were plain sends or state events. */
+function withOperationKind(entry: OutboxEntry): OutboxEntry {
+  if ((entry as { op?: string }).op !== undefined) return entry;
+  const legacy = entry as unknown as { stateKey?: string };
+  return { ...entry, op: legacy.stateKey === undefined ? "send" : "state" } as OutboxEntry;
 }

@@ -1,6 +1,7 @@
 import type { DeadLetterSummary } from "../platform/ports/DeadLetters.js";
 import type { OutboxEntry, SendFailure } from "../platform/ports/Outbox.js";
 import type { LaneEvent, LaneFailure } from "../platform/ports/RoomLanes.js";
+import { refText } from "../platform/ports/IdMapping.js";
 import { decodeSeq } from "./keys.js";
 
 /** A dead letter as stored: the summary admins see, plus what is needed to retry it. */
@@ -30,9 +31,9 @@ export function outboxDeadLetter(entry: OutboxEntry, failure: SendFailure): Dead
   return {
     id: `s${decodeSeq(entry.id)}`,
     source: "outbox",
-    roomId: entry.roomId,
+    roomId: entryRoom(entry),
     eventId: "",
-    eventType: entry.eventType,
+    eventType: "eventType" in entry ? entry.eventType : entry.op,
     sender: entry.sender,
     attempts: entry.attempts + 1,
     firstFailureAt: entry.firstFailureAt ?? failure.at,
@@ -40,4 +41,11 @@ export function outboxDeadLetter(entry: OutboxEntry, failure: SendFailure): Dead
     error: failure.error,
     send: entry,
   };
+}
+
+/** The Matrix room an entry is addressed to, or its platform room (`room:<id>`) before it has one. */
+function entryRoom(entry: OutboxEntry): string {
+  if ("roomId" in entry && entry.roomId !== undefined) return entry.roomId;
+  if ("room" in entry && entry.room !== undefined) return refText(entry.room);
+  return "";
 }

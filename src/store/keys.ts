@@ -77,6 +77,11 @@ export function deadLetterKeyOf(id: string): string | undefined {
   return match ? deadLetterKey(match[1] as DeadLetterKind, Number(match[2])) : undefined;
 }
 
+/** A platform reference in the ID mapping: kind, then id. */
+export function platformRefKey(kind: string, id: string): string {
+  return compositeKey(kind, id);
+}
+
 /** Pagination cursors are positions (keys without their scope), opaque to clients. */
 export function encodeCursor(position: string): string {
   return Buffer.from(position, "utf8").toString("base64url");
@@ -105,6 +110,10 @@ export const SUBLEVELS = {
   inboxPending: "inbox-pending",
   inboxCompletedAt: "inbox-completed-at",
   outbox: "outbox",
+  outboxFailures: "outbox-failures",
+  idMapRefs: "id-map-refs",
+  idMapEvents: "id-map-events",
+  idMapRooms: "id-map-rooms",
   roomLanes: "room-lanes",
   deadLetters: "dead-letters",
   meta: "meta",

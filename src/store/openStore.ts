@@ -16,6 +16,8 @@ import { LevelMessages } from "./LevelMessages.js";
 import { LevelRooms } from "./LevelRooms.js";
 import { LevelSessions } from "./LevelSessions.js";
 import { LevelOutbox } from "./LevelOutbox.js";
+import { LevelIdMapping } from "./LevelIdMapping.js";
+import type { IdMapping } from "../platform/ports/IdMapping.js";
 import { LevelRoomLanes } from "./LevelRoomLanes.js";
 import { LevelDeadLetters } from "./LevelDeadLetters.js";
 import type { RoomLanes } from "../platform/ports/RoomLanes.js";
@@ -31,6 +33,7 @@ export interface Store extends PlatformRepositories {
   lanes: RoomLanes;
   deadLetters: DeadLetters;
   outbox: Outbox;
+  idMapping: IdMapping;
   kv: KeyValueStore;
   undecryptable: UndecryptableEvents;
   sessions: SessionRepository;
@@ -39,13 +42,15 @@ export interface Store extends PlatformRepositories {
 
 /** Builds the repositories over an already-open abstract-level database (level, memory-level, …). */
 export function storeOver(db: RootLevel): Store {
-  const outbox = new LevelOutbox(db);
+  const idMapping = new LevelIdMapping(db);
+  const outbox = new LevelOutbox(db, idMapping);
   const lanes = new LevelRoomLanes(db, outbox);
   return {
     inbox: new LevelTransactionInbox(db, lanes),
     lanes,
     deadLetters: new LevelDeadLetters(db, lanes, outbox),
     outbox,
+    idMapping,
     kv: new LevelKeyValueStore(db),
     undecryptable: new LevelUndecryptableEvents(db, outbox),
     accounts: new LevelAccounts(db),

@@ -69,9 +69,9 @@ describe("dead-letter commands", () => {
   it("retries all of them, received events and sends alike", async () => {
     const { store, send, bury, requeued } = await setup();
     await bury(...Array.from({ length: 45 }, (_, i) => `!r${i}:t`));
-    await store.outbox.enqueue([{ sender: "@mirage:t", roomId: "!r0:t", eventType: "m.room.message", content: { body: "hi" } }], 0);
+    await store.outbox.enqueue([{ op: "send", sender: "@mirage:t", roomId: "!r0:t", eventType: "m.room.message", content: { body: "hi" } }], 0);
     const [send0] = await store.outbox.peek(1);
-    await store.outbox.deadLetter(send0!, { at: 0, error: "500" });
+    await store.outbox.deadLetter(send0!, { at: 0, error: "500", reason: "budget" });
     const listing = (await send("!mirage deadletters")).text;
     expect(listing).toMatch(/^46 dead letter/);
     expect(listing).toMatch(/…and 26 more\.$/);
@@ -84,9 +84,9 @@ describe("dead-letter commands", () => {
 
   it("lists a send that kept failing as a send", async () => {
     const { store, send } = await setup();
-    await store.outbox.enqueue([{ sender: "@mirage:t", roomId: "!r:t", eventType: "m.room.message", content: { body: "secret reply" } }], 0);
+    await store.outbox.enqueue([{ op: "send", sender: "@mirage:t", roomId: "!r:t", eventType: "m.room.message", content: { body: "secret reply" } }], 0);
     const [entry] = await store.outbox.peek(1);
-    await store.outbox.deadLetter(entry!, { at: 0, error: "503" });
+    await store.outbox.deadLetter(entry!, { at: 0, error: "503", reason: "budget" });
     const listing = (await send("!mirage deadletters")).text;
     expect(listing).toMatch(/#s\d+ send of m\.room\.message as @mirage:t in !r:t: 1 attempt\(s\), last error 503/);
     expect(listing).not.toContain("secret reply");

@@ -97,7 +97,7 @@ describe("TransactionProcessor and room lanes", () => {
     const { store, run } = setup({
       async handle(event, effects) {
         seen.push(event.eventId);
-        effects.send({ sender: "@mirage:t", roomId: event.roomId, eventType: "m.room.message", content: { re: event.eventId } });
+        effects.send({ op: "send", sender: "@mirage:t", roomId: event.roomId, eventType: "m.room.message", content: { re: event.eventId } });
       },
     });
     await store.inbox.accept("t1", { events: [ev("$a"), ev("$b")] }, 1);
@@ -105,7 +105,7 @@ describe("TransactionProcessor and room lanes", () => {
     await run();
     await run();
     expect(seen).toEqual(["$a", "$b", "$c"]);
-    expect((await store.outbox.peek(10)).map((e) => e.content.re)).toEqual(["$a", "$b", "$c"]);
+    expect((await store.outbox.peek(10)).map((e) => ("content" in e ? e.content.re : undefined))).toEqual(["$a", "$b", "$c"]);
     expect(await store.inbox.pending()).toEqual([]);
     expect(await store.lanes.size()).toBe(0);
   });

@@ -2,11 +2,13 @@
 export interface DeadLetterSummary {
   /** Short id admins type to retry it: `e<n>` for a received event, `s<n>` for one of Mirage's sends. */
   id: string;
-  /** `inbox`: an event from the homeserver Mirage could not handle; `outbox`: a send the homeserver kept refusing. */
+  /** `inbox`: an event from the homeserver Mirage could not handle; `outbox`: an operation that failed for good (see `PermanentFailureReason`). */
   source: "inbox" | "outbox";
+  /** The Matrix room, or `room:<id>` for an operation whose platform room had no portal yet. */
   roomId: string;
   /** The received event's ID; empty for a send (it never got one). */
   eventId: string;
+  /** The event type, or the operation (`redact`, `membership`, …) for one that is not an event. */
   eventType: string;
   sender: string;
   attempts: number;

@@ -1,15 +1,13 @@
-/** What to send to Matrix, as queued by a handler. */
-export interface OutboxEntryInput {
-  /** Matrix user ID to send as (the bot or a ghost). */
-  sender: string;
-  roomId: string;
-  eventType: string;
-  /** Present for state events. */
-  stateKey?: string;
-  content: Record<string, unknown>;
-}
+import type { OutboxOperation } from "../outbox/outboxOperationSchema.js";
+import type { MappingLink } from "./IdMapping.js";
 
-export interface OutboxEntry extends OutboxEntryInput {
+export type { OutboxOperation } from "../outbox/outboxOperationSchema.js";
+
+/** What to do on Matrix, as queued by a handler or the bridge: one validated operation. */
+export type OutboxEntryInput = OutboxOperation;
+
+/** Bookkeeping the outbox keeps on each queued operation. */
+export interface OutboxEntryState {
   /** Unique, ordered; also the Matrix transaction id, so a retried send is not duplicated. */
   id: string;
   createdAt: number;
@@ -23,6 +21,8 @@ export interface OutboxEntry extends OutboxEntryInput {
   lastError?: string;
 }
 
+export type OutboxEntry = OutboxOperation & OutboxEntryState;
+
 /** A failed send being recorded. */
 export interface SendFailure {
   at: number;
@@ -30,18 +30,44 @@ export interface SendFailure {
 }
 
 /**
- * Durable FIFO of outbound Matrix sends, drained by one worker in order per room: an entry
- * that keeps failing holds only the later entries of its own room, and after its retry
+ * Why an entry will never be carried out: the homeserver refused it for good (4xx other than
+ * 429), its retry budget ran out, a target it needs has no Matrix ID (its own send failed),
+ * or it is not a valid operation.
+ */
+export type PermanentFailureReason = "refused" | "budget" | "unresolved" | "invalid";
+
+export interface PermanentFailure extends SendFailure {
+  reason: PermanentFailureReason;
+}
+
+/** A dead-lettered entry whose failure is still to be reported to the platform. */
+export interface FailureReport {
+  entry: OutboxEntry;
+  failure: PermanentFailure;
+}
+
+/**
+ * Durable FIFO of outbound Matrix operations, drained by one worker in order per room: an
+ * entry that keeps failing holds only the later entries of its own room, and after its retry
  * budget moves to the dead letters.
  */
 export interface Outbox {
+  /** Validates every operation (throws `INVALID_INPUT` and stores nothing if one is invalid), then queues them in order. */
   enqueue(entries: readonly OutboxEntryInput[], now: number): Promise<void>;
   /** The oldest entries (after the entry `after`, when given), up to `limit`. */
   peek(limit: number, after?: string): Promise<OutboxEntry[]>;
   remove(id: string): Promise<void>;
+  /** Removes a carried-out entry and records the Matrix IDs it produced, in one batch. */
+  complete(id: string, links: readonly MappingLink[]): Promise<void>;
   /** Counts a failed attempt and stores when the entry may be tried again. */
   recordFailure(id: string, failure: SendFailure & { notBefore: number }): Promise<void>;
-  /** Moves the entry out of the queue into the dead letters in one batch. */
-  deadLetter(entry: OutboxEntry, failure: SendFailure): Promise<void>;
+  /**
+   * Moves the entry out of the queue into the dead letters, with a failure report pending
+   * until `acknowledgeFailure`, in one batch: a crash before the report went out repeats it.
+   */
+  deadLetter(entry: OutboxEntry, failure: PermanentFailure): Promise<void>;
+  /** Failure reports not yet acknowledged, oldest first. */
+  pendingFailures(limit: number): Promise<FailureReport[]>;
+  acknowledgeFailure(id: string): Promise<void>;
   size(): Promise<number>;
 }
