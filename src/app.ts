@@ -10,7 +10,7 @@ import { createAppserviceMetrics } from "./matrix/appserviceMetrics.js";
 import { BotEventHandler } from "./matrix/BotEventHandler.js";
 import { buildAppserviceServer } from "./matrix/buildAppserviceServer.js";
 import { createAppservice } from "./matrix/createAppservice.js";
-import { DrainLoop } from "./matrix/DrainLoop.js";
+import { DrainLoop } from "./platform/work/DrainLoop.js";
 import { HomeserverMonitor, type HomeserverStatus } from "./matrix/HomeserverMonitor.js";
 import { HomeserverMediaSource } from "./matrix/HomeserverMediaSource.js";
 import { MatrixRoomFacts } from "./matrix/MatrixRoomFacts.js";

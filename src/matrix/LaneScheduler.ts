@@ -4,16 +4,9 @@ import type { LaneEvent, RoomLanes } from "../platform/ports/RoomLanes.js";
 import type { AppserviceMetrics } from "./appserviceMetrics.js";
 import { failureCode } from "./failureCode.js";
 import { isUnreachableError } from "./isTransientError.js";
-import { budgetSpent, retryDelay } from "./retryDelay.js";
+import { budgetSpent, retryDelay, type RetryBudget } from "../platform/work/retryDelay.js";
 import { WakeTimer } from "./WakeTimer.js";
 
-/** How long one event may keep failing before it is set aside. */
-export interface RetryBudget {
-  maxAttempts: number;
-  maxAgeMs: number;
-  initialDelayMs: number;
-  maxDelayMs: number;
-}
 
 export interface LaneSchedulerDeps {
   lanes: RoomLanes;

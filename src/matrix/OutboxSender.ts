@@ -4,8 +4,7 @@ import type { Outbox, OutboxEntry } from "../platform/ports/Outbox.js";
 import type { AppserviceMetrics } from "./appserviceMetrics.js";
 import { failureCode } from "./failureCode.js";
 import { isTransientError, isUnreachableError } from "./isTransientError.js";
-import type { RetryBudget } from "./LaneScheduler.js";
-import { budgetSpent, retryDelay } from "./retryDelay.js";
+import { budgetSpent, retryDelay, type RetryBudget } from "../platform/work/retryDelay.js";
 import { WakeTimer } from "./WakeTimer.js";
 
 const enc = encodeURIComponent;
