@@ -1,14 +1,19 @@
 import type { Account, AccountRepository } from "../platform/accounts/Account.js";
 import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
 import type { AccountName } from "../platform/ids.js";
-import { jsonSublevel, Mutex, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
+import type { JournalRecords } from "../platform/ports/Journal.js";
+import type { LevelJournal } from "./LevelJournal.js";
+import { jsonSublevel, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
 import { SUBLEVELS } from "./keys.js";
 
 export class LevelAccounts implements AccountRepository {
   private readonly accounts: JsonSublevel<Account>;
   private readonly mutex = new Mutex();
 
-  constructor(db: RootLevel) {
+  constructor(
+    db: RootLevel,
+    private readonly journal: LevelJournal,
+  ) {
     this.accounts = jsonSublevel<Account>(db, SUBLEVELS.accounts);
   }
 
@@ -25,8 +30,8 @@ export class LevelAccounts implements AccountRepository {
     });
   }
 
-  update(account: Account): Promise<void> {
-    return this.mutex.run(() => this.accounts.put(account.name, account));
+  update(account: Account, events?: JournalRecords): Promise<void> {
+    return this.mutex.run(() => this.journal.commit([{ type: "put", sublevel: this.accounts, key: account.name, value: account } as BatchOp], events));
   }
 
   async count(): Promise<number> {

@@ -6,6 +6,8 @@ import type {
   ReactionRepository,
   ReactionTargetRef,
 } from "../platform/reactions/Reaction.js";
+import type { JournalRecords } from "../platform/ports/Journal.js";
+import type { LevelJournal } from "./LevelJournal.js";
 import { jsonSublevel, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
 import { compositeKey, prefixRange, SUBLEVELS } from "./keys.js";
 
@@ -21,12 +23,15 @@ export class LevelReactions implements ReactionRepository {
   private readonly counters: JsonSublevel<ReactionCounts>;
   private readonly mutex = new Mutex();
 
-  constructor(private readonly db: RootLevel) {
+  constructor(
+    db: RootLevel,
+    private readonly journal: LevelJournal,
+  ) {
     this.reactions = jsonSublevel<Reaction>(db, SUBLEVELS.reactions);
     this.counters = jsonSublevel<ReactionCounts>(db, SUBLEVELS.reactionCounts);
   }
 
-  add(reaction: Reaction, limits: ReactionLimits): Promise<AddReactionResult> {
+  add(reaction: Reaction, limits: ReactionLimits, events?: JournalRecords): Promise<AddReactionResult> {
     return this.mutex.run(async () => {
       const key = compositeKey(reaction.target.kind, reaction.target.id, reaction.by, reaction.key);
       if ((await this.reactions.get(key)) !== undefined) return "present";
@@ -34,15 +39,18 @@ export class LevelReactions implements ReactionRepository {
       if (!counts.has(reaction.key) && counts.size >= limits.keysPerTarget) return "too-many-keys";
       if ((await this.keysBy(reaction.target, reaction.by)).length >= limits.keysPerPerson) return "too-many-by-person";
       counts.set(reaction.key, (counts.get(reaction.key) ?? 0) + 1);
-      await this.db.batch([
-        { type: "put", sublevel: this.reactions, key, value: reaction },
-        { type: "put", sublevel: this.counters, key: targetKey(reaction.target), value: Object.fromEntries(counts) },
-      ] as BatchOp[]);
+      await this.journal.commit(
+        [
+          { type: "put", sublevel: this.reactions, key, value: reaction },
+          { type: "put", sublevel: this.counters, key: targetKey(reaction.target), value: Object.fromEntries(counts) },
+        ] as BatchOp[],
+        events,
+      );
       return "added";
     });
   }
 
-  remove(target: ReactionTargetRef, by: string, reactionKey: string): Promise<boolean> {
+  remove(target: ReactionTargetRef, by: string, reactionKey: string, events?: JournalRecords): Promise<boolean> {
     return this.mutex.run(async () => {
       const key = compositeKey(target.kind, target.id, by, reactionKey);
       if ((await this.reactions.get(key)) === undefined) return false;
@@ -50,12 +58,15 @@ export class LevelReactions implements ReactionRepository {
       const left = (counts.get(reactionKey) ?? 1) - 1;
       if (left > 0) counts.set(reactionKey, left);
       else counts.delete(reactionKey);
-      await this.db.batch([
-        { type: "del", sublevel: this.reactions, key },
-        counts.size > 0
-          ? { type: "put", sublevel: this.counters, key: targetKey(target), value: Object.fromEntries(counts) }
-          : { type: "del", sublevel: this.counters, key: targetKey(target) },
-      ] as BatchOp[]);
+      await this.journal.commit(
+        [
+          { type: "del", sublevel: this.reactions, key },
+          counts.size > 0
+            ? { type: "put", sublevel: this.counters, key: targetKey(target), value: Object.fromEntries(counts) }
+            : { type: "del", sublevel: this.counters, key: targetKey(target) },
+        ] as BatchOp[],
+        events,
+      );
       return true;
     });
   }

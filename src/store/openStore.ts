@@ -18,6 +18,8 @@ import { LevelSessions } from "./LevelSessions.js";
 import { LevelOutbox } from "./LevelOutbox.js";
 import { LevelRoomLanes } from "./LevelRoomLanes.js";
 import { LevelDeadLetters } from "./LevelDeadLetters.js";
+import { LevelJournal } from "./LevelJournal.js";
+import type { Journal } from "../platform/ports/Journal.js";
 import type { RoomLanes } from "../platform/ports/RoomLanes.js";
 import type { DeadLetters } from "../platform/ports/DeadLetters.js";
 import { LevelTransactionInbox } from "./LevelTransactionInbox.js";
@@ -34,6 +36,8 @@ export interface Store extends PlatformRepositories {
   kv: KeyValueStore;
   undecryptable: UndecryptableEvents;
   sessions: SessionRepository;
+  /** Domain events, each committed in the batch of its change. */
+  journal: Journal;
   close(): Promise<void>;
 }
 
@@ -41,21 +45,23 @@ export interface Store extends PlatformRepositories {
 export function storeOver(db: RootLevel): Store {
   const outbox = new LevelOutbox(db);
   const lanes = new LevelRoomLanes(db, outbox);
+  const journal = new LevelJournal(db);
   return {
     inbox: new LevelTransactionInbox(db, lanes),
     lanes,
-    deadLetters: new LevelDeadLetters(db, lanes, outbox),
+    deadLetters: new LevelDeadLetters(db, lanes, outbox, journal),
     outbox,
     kv: new LevelKeyValueStore(db),
     undecryptable: new LevelUndecryptableEvents(db, outbox),
-    accounts: new LevelAccounts(db),
+    journal,
+    accounts: new LevelAccounts(db, journal),
     sessions: new LevelSessions(db),
-    rooms: new LevelRooms(db),
-    messages: new LevelMessages(db),
+    rooms: new LevelRooms(db, journal),
+    messages: new LevelMessages(db, journal),
     blogs: new LevelBlogs(db),
-    posts: new LevelPosts(db),
-    comments: new LevelComments(db),
-    reactions: new LevelReactions(db),
+    posts: new LevelPosts(db, journal),
+    comments: new LevelComments(db, journal),
+    reactions: new LevelReactions(db, journal),
     close: () => db.close(),
   };
 }

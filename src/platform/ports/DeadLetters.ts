@@ -1,12 +1,17 @@
 /** What is kept about an event that used up its retry budget (listed to admins; no message content). */
 export interface DeadLetterSummary {
-  /** Short id admins type to retry it: `e<n>` for a received event, `s<n>` for one of Mirage's sends. */
+  /** Short id admins type to retry it: `e<n>` for a received event, `s<n>` for one of Mirage's sends, `j<n>:<consumer>` for a journal entry. */
   id: string;
-  /** `inbox`: an event from the homeserver Mirage could not handle; `outbox`: a send the homeserver kept refusing. */
-  source: "inbox" | "outbox";
+  /**
+   * `inbox`: an event from the homeserver Mirage could not handle; `outbox`: a send the homeserver
+   * kept refusing; `journal:<consumer>`: a domain event that consumer kept failing on.
+   */
+  source: "inbox" | "outbox" | `journal:${string}`;
+  /** The room it concerns; empty for a journal entry about no room. */
   roomId: string;
-  /** The received event's ID; empty for a send (it never got one). */
+  /** The received event's ID; empty for a send (it never got one) and a journal entry. */
   eventId: string;
+  /** The Matrix event type, or the domain event type of a journal entry. */
   eventType: string;
   sender: string;
   attempts: number;
