@@ -41,6 +41,7 @@ import { createMarkdownRenderer, createProfileSanitizer } from "./platform/rende
 import { RenderPool } from "./workers/RenderPool.js";
 import { publishDomainEvents } from "./platform/sync/publishDomainEvents.js";
 import { SyncHub } from "./platform/sync/SyncHub.js";
+import { JournalConsumers } from "./platform/journal/JournalConsumers.js";
 
 /** Completed transaction ids are kept this long; homeservers retry for far less. */
 const INBOX_RETENTION_MS = 7 * 24 * 3600 * 1000;
@@ -224,6 +225,8 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     throttle: new LoginThrottle(config.api.rateLimits.loginFailuresPerAccount),
   });
 
+  // No consumer reads the journal yet (the bridge relay will); it is pruned as it is written.
+  const journal = new JournalConsumers({ journal: store.journal, handlers: [], budget, logger });
   const events = new DomainEventBus();
   const hub = new SyncHub(config.api.sync);
   publishDomainEvents(events, hub);
@@ -301,6 +304,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       lanes.kick();
       outboxLoop.kick();
       monitor.start();
+      journal.start();
     },
     async stop() {
       if (parkedRetry) clearInterval(parkedRetry);
@@ -312,6 +316,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       await lanes.stop();
       await outboxLoop.stop();
       outbox.stop();
+      await journal.stop();
       if (started) await api.close();
       if (started) await operationsApi?.close();
       await renderPool.close();

@@ -5,7 +5,7 @@ import type { AppserviceMetrics } from "./appserviceMetrics.js";
 import { failureCode } from "./failureCode.js";
 import { isTransientError, isUnreachableError } from "./isTransientError.js";
 import { budgetSpent, retryDelay, type RetryBudget } from "../platform/work/retryDelay.js";
-import { WakeTimer } from "./WakeTimer.js";
+import { WakeTimer } from "../platform/work/WakeTimer.js";
 
 const enc = encodeURIComponent;
 /** Entries read per store call while walking the queue. */

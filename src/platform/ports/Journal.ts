@@ -18,6 +18,8 @@ export interface JournalCursor {
   /** Failed attempts at the entry after `position`, counted against the consumer's retry budget. */
   attempts: number;
   firstFailureAt?: number;
+  /** Not to be tried again before this time (backoff after a failure). */
+  notBefore?: number;
 }
 
 /** A dead-lettered entry an admin put back for one consumer, with its fresh budget's failures. */
@@ -25,6 +27,7 @@ export interface JournalRetry {
   entry: JournalEntry;
   attempts: number;
   firstFailureAt?: number;
+  notBefore?: number;
 }
 
 /** A failure that used up a consumer's retry budget on one entry. */
