@@ -136,6 +136,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   onRequeued = () => {
     lanes.kick();
     outboxLoop.kick();
+    journal.kick();
   };
 
   const monitor = new HomeserverMonitor({
