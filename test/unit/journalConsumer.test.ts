@@ -41,7 +41,7 @@ function recorder(store: Store, name = "relay") {
   return { handler, seen, attempts, failing };
 }
 
-describe("journal consumers", () => {
+describe("journal consumers", { timeout: 120_000 }, () => {
   it("catch up at start, then follow each commit", async () => {
     const { store, send } = await setup();
     await send("before start");
@@ -126,9 +126,13 @@ describe("journal consumers", () => {
     // `slow` is stuck just after `head`: entries up to it go, the rest stay.
     await until(async () => expect((await store.journal.read(0, 100)).map((entry) => entry.position)).toEqual([head + 1, head + 2]));
     await consumers.stop();
-    const none = new JournalConsumers({ journal: store.journal, handlers: [], budget, logger });
+    const none = new JournalConsumers({ journal: store.journal, handlers: [], budget, logger, pruneIntervalMs: 3_600_000 });
     none.start();
     await until(async () => expect(await store.journal.read(0, 100)).toEqual([]));
+    // Without consumers, each commit is followed by pruning (not only the timer).
+    await send("z");
+    await until(async () => expect(await store.journal.read(0, 100)).toEqual([]));
+    expect(await store.journal.head()).toBeGreaterThan(head + 2);
     await none.stop();
   });
 });

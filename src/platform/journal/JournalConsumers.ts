@@ -55,7 +55,8 @@ export class JournalConsumers {
   }
 
   start(): void {
-    this.unsubscribe ??= this.options.journal.onCommit(() => this.kick());
+    // With no consumer nothing advances; pruning follows the commits themselves.
+    this.unsubscribe ??= this.options.journal.onCommit(() => (this.consumers.length === 0 ? this.pruneLoop.kick() : this.kick()));
     this.kick();
     this.pruneLoop.kick();
     if (!this.pruneTimer) {
