@@ -10,7 +10,7 @@ import { createAppserviceMetrics } from "./matrix/appserviceMetrics.js";
 import { BotEventHandler } from "./matrix/BotEventHandler.js";
 import { buildAppserviceServer } from "./matrix/buildAppserviceServer.js";
 import { createAppservice } from "./matrix/createAppservice.js";
-import { DrainLoop } from "./matrix/DrainLoop.js";
+import { DrainLoop } from "./platform/work/DrainLoop.js";
 import { HomeserverMonitor, type HomeserverStatus } from "./matrix/HomeserverMonitor.js";
 import { HomeserverMediaSource } from "./matrix/HomeserverMediaSource.js";
 import { MatrixRoomFacts } from "./matrix/MatrixRoomFacts.js";
@@ -41,6 +41,7 @@ import { createMarkdownRenderer, createProfileSanitizer } from "./platform/rende
 import { RenderPool } from "./workers/RenderPool.js";
 import { publishDomainEvents } from "./platform/sync/publishDomainEvents.js";
 import { SyncHub } from "./platform/sync/SyncHub.js";
+import { JournalConsumers } from "./platform/journal/JournalConsumers.js";
 
 /** Completed transaction ids are kept this long; homeservers retry for far less. */
 const INBOX_RETENTION_MS = 7 * 24 * 3600 * 1000;
@@ -136,6 +137,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   onRequeued = () => {
     lanes.kick();
     outboxLoop.kick();
+    journal.kick();
   };
 
   const monitor = new HomeserverMonitor({
@@ -226,6 +228,8 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     throttle: new LoginThrottle({ perSource: config.api.rateLimits.loginFailuresPerSource, perAccount: config.api.rateLimits.loginFailuresPerAccount }),
   });
 
+  // No consumer reads the journal yet (the bridge relay will); it is pruned as it is written.
+  const journal = new JournalConsumers({ journal: store.journal, handlers: [], budget, logger });
   const events = new DomainEventBus();
   const hub = new SyncHub(config.api.sync);
   publishDomainEvents(events, hub);
@@ -303,6 +307,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       lanes.kick();
       outboxLoop.kick();
       monitor.start();
+      journal.start();
     },
     async stop() {
       if (parkedRetry) clearInterval(parkedRetry);
@@ -314,6 +319,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       await lanes.stop();
       await outboxLoop.stop();
       outbox.stop();
+      await journal.stop();
       if (started) await api.close();
       if (started) await operationsApi?.close();
       await renderPool.close();

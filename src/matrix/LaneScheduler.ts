@@ -5,16 +5,9 @@ import type { AppserviceMetrics } from "./appserviceMetrics.js";
 import { failureCode } from "./failureCode.js";
 import { HandlerFailedError } from "./HandlerFailedError.js";
 import { isUnreachableError } from "./isTransientError.js";
-import { budgetSpent, retryDelay } from "./retryDelay.js";
-import { WakeTimer } from "./WakeTimer.js";
+import { budgetSpent, retryDelay, type RetryBudget } from "../platform/work/retryDelay.js";
+import { WakeTimer } from "../platform/work/WakeTimer.js";
 
-/** How long one event may keep failing before it is set aside. */
-export interface RetryBudget {
-  maxAttempts: number;
-  maxAgeMs: number;
-  initialDelayMs: number;
-  maxDelayMs: number;
-}
 
 export interface LaneSchedulerDeps {
   lanes: RoomLanes;

@@ -6,10 +6,9 @@ import type { Outbox, OutboxEntry, PermanentFailure, PermanentFailureReason } fr
 import type { AppserviceMetrics } from "./appserviceMetrics.js";
 import { failureCode } from "./failureCode.js";
 import { isTransientError, isUnreachableError } from "./isTransientError.js";
-import type { RetryBudget } from "./LaneScheduler.js";
 import { OutboxOperations, UnresolvedTargetError } from "./OutboxOperations.js";
-import { budgetSpent, retryDelay } from "./retryDelay.js";
-import { WakeTimer } from "./WakeTimer.js";
+import { budgetSpent, retryDelay, type RetryBudget } from "../platform/work/retryDelay.js";
+import { WakeTimer } from "../platform/work/WakeTimer.js";
 
 /** Entries read per store call while walking the queue. */
 const PAGE = 50;

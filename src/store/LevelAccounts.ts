@@ -2,6 +2,8 @@ import type { Account, AccountRepository } from "../platform/accounts/Account.js
 import { accountNameKeys } from "../platform/accounts/nameSkeleton.js";
 import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
 import type { AccountName } from "../platform/ids.js";
+import type { JournalRecords } from "../platform/ports/Journal.js";
+import type { LevelJournal } from "./LevelJournal.js";
 import { jsonSublevel, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
 import { META_KEYS, SUBLEVELS } from "./keys.js";
 
@@ -27,7 +29,10 @@ export class LevelAccounts implements AccountRepository {
   private readonly mutex = new Mutex();
   private indexReady: Promise<void> | undefined;
 
-  constructor(private readonly db: RootLevel) {
+  constructor(
+    private readonly db: RootLevel,
+    private readonly journal: LevelJournal,
+  ) {
     this.accounts = jsonSublevel<Account>(db, SUBLEVELS.accounts);
     this.nameKeys = jsonSublevel<NameKeyEntry>(db, SUBLEVELS.accountNameSkeletons);
     this.meta = jsonSublevel<number>(db, SUBLEVELS.meta);
@@ -52,7 +57,7 @@ export class LevelAccounts implements AccountRepository {
     });
   }
 
-  update(account: Account): Promise<void> {
+  update(account: Account, events?: JournalRecords): Promise<void> {
     return this.mutex.run(async () => {
       await this.ready();
       const before = await this.accounts.get(account.name);
@@ -63,11 +68,14 @@ export class LevelAccounts implements AccountRepository {
       // Only keys this account holds are given up (after a rebuild, a clash left some with their first holder).
       const removed = oldKeys.filter((key) => !newKeys.includes(key));
       const holders = removed.length === 0 ? [] : await this.nameKeys.getMany(removed);
-      await this.db.batch([
+      await this.journal.commit(
+        [
         { type: "put", sublevel: this.accounts, key: account.name, value: account },
         ...removed.filter((_, i) => holders[i]?.account === account.name).map((key) => ({ type: "del", sublevel: this.nameKeys, key })),
         ...added.map((key) => ({ type: "put", sublevel: this.nameKeys, key, value: { account: account.name } })),
-      ] as BatchOp[]);
+        ] as BatchOp[],
+        events,
+      );
     });
   }
 

@@ -1,6 +1,8 @@
 import type { CommentId, PostId } from "../platform/blogs/blogIds.js";
 import { COMMENT_PARTICIPANTS_KEPT, type Comment, type CommentDeleter, type CommentPage, type CommentRepository, type CommentStats } from "../platform/blogs/Comment.js";
 import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
+import type { JournalRecords } from "../platform/ports/Journal.js";
+import type { LevelJournal } from "./LevelJournal.js";
 import { jsonSublevel, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
 import { compositeKey, decodeThreadCursor, encodeCursor, prefixRange, splitKey, SUBLEVELS, threadPath, threadRepliesRange } from "./keys.js";
 
@@ -26,7 +28,10 @@ export class LevelComments implements CommentRepository {
   private readonly commentStats: JsonSublevel<CommentStats>;
   private readonly mutex = new Mutex();
 
-  constructor(private readonly db: RootLevel) {
+  constructor(
+    db: RootLevel,
+    private readonly journal: LevelJournal,
+  ) {
     this.comments = jsonSublevel<StoredComment>(db, SUBLEVELS.comments);
     this.threads = jsonSublevel<CommentId>(db, SUBLEVELS.commentThreads);
     this.commentStats = jsonSublevel<CommentStats>(db, SUBLEVELS.commentStats);
@@ -37,7 +42,7 @@ export class LevelComments implements CommentRepository {
     return stored && toComment(stored);
   }
 
-  create(comment: Comment): Promise<void> {
+  create(comment: Comment, events?: JournalRecords): Promise<void> {
     return this.mutex.run(async () => {
       if ((await this.comments.get(comment.id)) !== undefined) throw new MirageError(ErrorCodes.conflict, "comment id in use");
       let parentPath: string | undefined;
@@ -51,26 +56,29 @@ export class LevelComments implements CommentRepository {
       const participants = stats.participants.includes(comment.author) || stats.participants.length >= COMMENT_PARTICIPANTS_KEPT
         ? stats.participants
         : [...stats.participants, comment.author];
-      await this.db.batch([
-        { type: "put", sublevel: this.comments, key: comment.id, value: { ...comment, threadPath: path } },
-        { type: "put", sublevel: this.threads, key: compositeKey(comment.postId, path), value: comment.id },
-        { type: "put", sublevel: this.commentStats, key: comment.postId, value: { count: stats.count + (comment.deleted ? 0 : 1), participants } },
-      ] as BatchOp[]);
+      await this.journal.commit(
+        [
+          { type: "put", sublevel: this.comments, key: comment.id, value: { ...comment, threadPath: path } },
+          { type: "put", sublevel: this.threads, key: compositeKey(comment.postId, path), value: comment.id },
+          { type: "put", sublevel: this.commentStats, key: comment.postId, value: { count: stats.count + (comment.deleted ? 0 : 1), participants } },
+        ] as BatchOp[],
+        events,
+      );
     });
   }
 
-  update(comment: Comment): Promise<void> {
+  update(comment: Comment, events?: JournalRecords): Promise<void> {
     return this.mutex.run(async () => {
       const stored = await this.comments.get(comment.id);
       if (!stored || stored.deleted) throw new MirageError(ErrorCodes.notFound, "comment not found");
       // Only the content changes; the comment's place and authorship are the stored ones.
       const next: StoredComment = { ...stored, body: comment.body, html: comment.html };
       if (comment.editedAt !== undefined) next.editedAt = comment.editedAt;
-      await this.comments.put(comment.id, next);
+      await this.journal.commit([{ type: "put", sublevel: this.comments, key: comment.id, value: next } as BatchOp], events);
     });
   }
 
-  remove(id: CommentId, at: number, by: CommentDeleter = "author"): Promise<Comment | undefined> {
+  remove(id: CommentId, at: number, by: CommentDeleter = "author", events?: JournalRecords): Promise<Comment | undefined> {
     return this.mutex.run(async () => {
       const stored = await this.comments.get(id);
       if (!stored || stored.deleted) return undefined;
@@ -89,7 +97,7 @@ export class LevelComments implements CommentRepository {
         ops.push({ type: "del", sublevel: this.threads, key } as BatchOp);
         current = current.parentId === undefined ? undefined : await this.comments.get(current.parentId);
       }
-      await this.db.batch(ops);
+      await this.journal.commit(ops, events);
       return toComment(tombstone);
     });
   }

@@ -1,5 +1,6 @@
 import type { DeadLetters, DeadLetterSummary } from "../platform/ports/DeadLetters.js";
 import { jsonSublevel, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
+import type { LevelJournal } from "./LevelJournal.js";
 import type { LevelOutbox } from "./LevelOutbox.js";
 import type { LevelRoomLanes } from "./LevelRoomLanes.js";
 import type { DeadLetterRecord } from "./deadLetterRecord.js";
@@ -17,6 +18,7 @@ export class LevelDeadLetters implements DeadLetters {
     private readonly db: RootLevel,
     private readonly lanes: LevelRoomLanes,
     private readonly outbox: LevelOutbox,
+    private readonly journal: LevelJournal,
   ) {
     this.records = jsonSublevel<DeadLetterRecord>(db, SUBLEVELS.deadLetters);
   }
@@ -38,6 +40,7 @@ export class LevelDeadLetters implements DeadLetters {
   async requeue(id: string): Promise<boolean> {
     const key = deadLetterKeyOf(id);
     if (key === undefined) return false;
+    if (key.startsWith("j")) return this.requeueJournal(key);
     const queue = key.startsWith("e") ? this.lanes : this.outbox;
     return queue.withLock(async () => {
       const record = await this.records.get(key);
@@ -45,10 +48,21 @@ export class LevelDeadLetters implements DeadLetters {
       const ops =
         record.source === "inbox"
           ? await this.lanes.enqueueOps([{ roomId: record.roomId, event: record.event }])
-          : this.outbox.requeueOps(record.send);
+          : record.source === "outbox"
+            ? this.outbox.requeueOps(record.send)
+            : [];
       ops.push({ type: "del", sublevel: this.records, key } as BatchOp);
       await this.db.batch(ops);
       return true;
     });
+  }
+
+  /** Into the consumer's retries, which it handles before reading on; one batch with removing it here. */
+  private async requeueJournal(key: string): Promise<boolean> {
+    const record = await this.records.get(key);
+    if (!record || !("entry" in record)) return false;
+    const consumer = record.source.slice("journal:".length);
+    await this.db.batch([...this.journal.requeueOps(consumer, record.entry), { type: "del", sublevel: this.records, key } as BatchOp]);
+    return true;
   }
 }

@@ -1,4 +1,6 @@
 import type { Message, MessageRepository } from "../platform/chat/Room.js";
+import type { JournalRecords } from "../platform/ports/Journal.js";
+import type { LevelJournal } from "./LevelJournal.js";
 import { jsonSublevel, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
 import { compositeKey, encodeSeq, prefixRange, SUBLEVELS } from "./keys.js";
 
@@ -9,21 +11,27 @@ export class LevelMessages implements MessageRepository {
   private readonly seqs: JsonSublevel<number>;
   private readonly mutex = new Mutex();
 
-  constructor(private readonly db: RootLevel) {
+  constructor(
+    db: RootLevel,
+    private readonly journal: LevelJournal,
+  ) {
     this.messages = jsonSublevel<Message>(db, SUBLEVELS.messages);
     this.timeline = jsonSublevel<string>(db, SUBLEVELS.roomTimeline);
     this.seqs = jsonSublevel<number>(db, SUBLEVELS.roomSeq);
   }
 
-  append(input: Omit<Message, "seq">): Promise<Message> {
+  append(input: Omit<Message, "seq">, events?: JournalRecords): Promise<Message> {
     return this.mutex.run(async () => {
       const seq = ((await this.seqs.get(input.roomId)) ?? 0) + 1;
       const message: Message = { ...input, seq };
-      await this.db.batch([
-        { type: "put", sublevel: this.messages, key: message.id, value: message },
-        { type: "put", sublevel: this.timeline, key: compositeKey(message.roomId, encodeSeq(seq)), value: message.id },
-        { type: "put", sublevel: this.seqs, key: message.roomId, value: seq },
-      ] as BatchOp[]);
+      await this.journal.commit(
+        [
+          { type: "put", sublevel: this.messages, key: message.id, value: message },
+          { type: "put", sublevel: this.timeline, key: compositeKey(message.roomId, encodeSeq(seq)), value: message.id },
+          { type: "put", sublevel: this.seqs, key: message.roomId, value: seq },
+        ] as BatchOp[],
+        events,
+      );
       return message;
     });
   }
@@ -32,8 +40,8 @@ export class LevelMessages implements MessageRepository {
     return this.messages.get(id);
   }
 
-  update(message: Message): Promise<void> {
-    return this.mutex.run(() => this.messages.put(message.id, message));
+  update(message: Message, events?: JournalRecords): Promise<void> {
+    return this.mutex.run(() => this.journal.commit([{ type: "put", sublevel: this.messages, key: message.id, value: message } as BatchOp], events));
   }
 
   /**

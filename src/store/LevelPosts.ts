@@ -2,6 +2,8 @@ import type { BlogStats } from "../platform/blogs/Blog.js";
 import type { PostId } from "../platform/blogs/blogIds.js";
 import { listedAt, type Post, type PostPage, type PostRepository } from "../platform/blogs/Post.js";
 import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
+import type { JournalRecords } from "../platform/ports/Journal.js";
+import type { LevelJournal } from "./LevelJournal.js";
 import { jsonSublevel, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
 import { compositeKey, decodeTimeCursor, encodeCursor, prefixRange, splitKey, SUBLEVELS, timeKey } from "./keys.js";
 
@@ -20,7 +22,10 @@ export class LevelPosts implements PostRepository {
   private readonly blogStats: JsonSublevel<BlogStats>;
   private readonly mutex = new Mutex();
 
-  constructor(private readonly db: RootLevel) {
+  constructor(
+    db: RootLevel,
+    private readonly journal: LevelJournal,
+  ) {
     this.posts = jsonSublevel<Post>(db, SUBLEVELS.posts);
     this.slugs = jsonSublevel<PostId>(db, SUBLEVELS.postSlugs);
     this.live = jsonSublevel<PostId>(db, SUBLEVELS.blogPosts);
@@ -44,18 +49,18 @@ export class LevelPosts implements PostRepository {
     return new Set(keys.map((key) => splitKey(key)[1]!));
   }
 
-  create(post: Post): Promise<void> {
+  create(post: Post, events?: JournalRecords): Promise<void> {
     return this.mutex.run(async () => {
       if ((await this.posts.get(post.id)) !== undefined) throw new MirageError(ErrorCodes.conflict, "post id in use");
-      await this.write(undefined, post);
+      await this.write(undefined, post, events);
     });
   }
 
-  update(post: Post): Promise<void> {
+  update(post: Post, events?: JournalRecords): Promise<void> {
     return this.mutex.run(async () => {
       const old = await this.posts.get(post.id);
       if (!old || old.deleted) throw new MirageError(ErrorCodes.notFound, "post not found");
-      await this.write(old, post);
+      await this.write(old, post, events);
     });
   }
 
@@ -79,8 +84,8 @@ export class LevelPosts implements PostRepository {
     return this.blogStats.get(blog);
   }
 
-  /** Call inside the mutex: checks the slug, then writes the post, its index moves and the stats in one batch. */
-  private async write(old: Post | undefined, next: Post): Promise<void> {
+  /** Call inside the mutex: checks the slug, then writes the post, its index moves, the stats and its journal entries in one batch. */
+  private async write(old: Post | undefined, next: Post, events: JournalRecords | undefined): Promise<void> {
     if (!next.deleted && next.slug !== old?.slug) {
       const holder = await this.slugs.get(compositeKey(next.blog, next.slug));
       if (holder !== undefined && holder !== next.id) throw new MirageError(ErrorCodes.conflict, `slug "${next.slug}" is taken in this blog`);
@@ -97,7 +102,7 @@ export class LevelPosts implements PostRepository {
     count(stats, next, +1);
     ops.push({ type: "put", sublevel: this.blogStats, key: next.blog, value: stats } as BatchOp);
     ops.push({ type: "put", sublevel: this.posts, key: next.id, value: next } as BatchOp);
-    await this.db.batch(ops);
+    await this.journal.commit(ops, events);
   }
 
   private entries(post: Post): IndexEntry[] {

@@ -6,6 +6,8 @@ import type {
   ReactionRepository,
   ReactionTargetRef,
 } from "../platform/reactions/Reaction.js";
+import type { JournalRecords } from "../platform/ports/Journal.js";
+import type { LevelJournal } from "./LevelJournal.js";
 import { jsonSublevel, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
 import { compositeKey, META_KEYS, SUBLEVELS } from "./keys.js";
 
@@ -38,6 +40,7 @@ export class LevelReactions implements ReactionRepository {
 
   constructor(
     private readonly db: RootLevel,
+    private readonly journal: LevelJournal,
     private readonly countsCacheSize = 50_000,
   ) {
     this.reactions = jsonSublevel<Reaction>(db, SUBLEVELS.reactions);
@@ -46,7 +49,7 @@ export class LevelReactions implements ReactionRepository {
     this.meta = jsonSublevel<number>(db, SUBLEVELS.meta);
   }
 
-  add(reaction: Reaction, limits: ReactionLimits): Promise<AddReactionResult> {
+  add(reaction: Reaction, limits: ReactionLimits, events?: JournalRecords): Promise<AddReactionResult> {
     return this.mutex.run(async () => {
       await this.ready();
       const key = compositeKey(reaction.target.kind, reaction.target.id, reaction.by, reaction.key);
@@ -56,17 +59,20 @@ export class LevelReactions implements ReactionRepository {
       const mine = (await this.byPerson.get(personKey(reaction.target, reaction.by))) ?? [];
       if (mine.length >= limits.keysPerPerson) return "too-many-by-person";
       counts.set(reaction.key, (counts.get(reaction.key) ?? 0) + 1);
-      await this.db.batch([
+      await this.journal.commit(
+        [
         { type: "put", sublevel: this.reactions, key, value: reaction },
         { type: "put", sublevel: this.counters, key: targetKey(reaction.target), value: Object.fromEntries(counts) },
         { type: "put", sublevel: this.byPerson, key: personKey(reaction.target, reaction.by), value: inKeyOrder([...mine, reaction.key]) },
-      ] as BatchOp[]);
+      ] as BatchOp[],
+        events,
+      );
       this.countsWritten(targetKey(reaction.target), Object.fromEntries(counts));
       return "added";
     });
   }
 
-  remove(target: ReactionTargetRef, by: string, reactionKey: string): Promise<boolean> {
+  remove(target: ReactionTargetRef, by: string, reactionKey: string, events?: JournalRecords): Promise<boolean> {
     return this.mutex.run(async () => {
       await this.ready();
       const key = compositeKey(target.kind, target.id, by, reactionKey);
@@ -76,7 +82,8 @@ export class LevelReactions implements ReactionRepository {
       if (left > 0) counts.set(reactionKey, left);
       else counts.delete(reactionKey);
       const mine = ((await this.byPerson.get(personKey(target, by))) ?? []).filter((k) => k !== reactionKey);
-      await this.db.batch([
+      await this.journal.commit(
+        [
         { type: "del", sublevel: this.reactions, key },
         counts.size > 0
           ? { type: "put", sublevel: this.counters, key: targetKey(target), value: Object.fromEntries(counts) }
@@ -84,7 +91,9 @@ export class LevelReactions implements ReactionRepository {
         mine.length > 0
           ? { type: "put", sublevel: this.byPerson, key: personKey(target, by), value: mine }
           : { type: "del", sublevel: this.byPerson, key: personKey(target, by) },
-      ] as BatchOp[]);
+      ] as BatchOp[],
+        events,
+      );
       this.countsWritten(targetKey(target), counts.size > 0 ? Object.fromEntries(counts) : undefined);
       return true;
     });

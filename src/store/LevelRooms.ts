@@ -1,4 +1,6 @@
 import type { MemberId, MembershipRecord, Room, RoomRepository } from "../platform/chat/Room.js";
+import type { JournalRecords } from "../platform/ports/Journal.js";
+import type { LevelJournal } from "./LevelJournal.js";
 import { jsonSublevel, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
 import { compositeKey, prefixRange, SUBLEVELS } from "./keys.js";
 
@@ -10,19 +12,22 @@ export class LevelRooms implements RoomRepository {
   private readonly dms: JsonSublevel<string>;
   private readonly mutex = new Mutex();
 
-  constructor(private readonly db: RootLevel) {
+  constructor(
+    db: RootLevel,
+    private readonly journal: LevelJournal,
+  ) {
     this.rooms = jsonSublevel<Room>(db, SUBLEVELS.rooms);
     this.byRoom = jsonSublevel<MembershipRecord>(db, SUBLEVELS.roomMembers);
     this.byMember = jsonSublevel<MembershipRecord>(db, SUBLEVELS.memberRooms);
     this.dms = jsonSublevel<string>(db, SUBLEVELS.dms);
   }
 
-  create(room: Room, memberships: readonly MembershipRecord[], dmPair?: readonly [MemberId, MemberId]): Promise<void> {
+  create(room: Room, memberships: readonly MembershipRecord[], dmPair?: readonly [MemberId, MemberId], events?: JournalRecords): Promise<void> {
     return this.mutex.run(async () => {
       const ops: BatchOp[] = [{ type: "put", sublevel: this.rooms, key: room.id, value: room } as BatchOp];
       for (const m of memberships) ops.push(...this.membershipOps(m));
       if (dmPair) ops.push({ type: "put", sublevel: this.dms, key: dmKey(...dmPair), value: room.id } as BatchOp);
-      await this.db.batch(ops);
+      await this.journal.commit(ops, events);
     });
   }
 
@@ -30,8 +35,8 @@ export class LevelRooms implements RoomRepository {
     return this.rooms.get(id);
   }
 
-  setMembership(record: MembershipRecord): Promise<void> {
-    return this.mutex.run(() => this.db.batch(this.membershipOps(record)));
+  setMembership(record: MembershipRecord, events?: JournalRecords): Promise<void> {
+    return this.mutex.run(() => this.journal.commit(this.membershipOps(record), events));
   }
 
   membership(roomId: string, member: MemberId): Promise<MembershipRecord | undefined> {

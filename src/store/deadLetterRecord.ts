@@ -1,4 +1,5 @@
 import type { DeadLetterSummary } from "../platform/ports/DeadLetters.js";
+import type { JournalEntry } from "../platform/ports/Journal.js";
 import type { OutboxEntry, SendFailure } from "../platform/ports/Outbox.js";
 import type { LaneEvent, LaneFailure } from "../platform/ports/RoomLanes.js";
 import { refText } from "../platform/ports/IdMapping.js";
@@ -6,7 +7,11 @@ import { decodeSeq } from "./keys.js";
 
 /** A dead letter as stored: the summary admins see, plus what is needed to retry it. */
 export type DeadLetterRecord = DeadLetterSummary &
-  ({ source: "inbox"; event: Record<string, unknown> } | { source: "outbox"; send: OutboxEntry });
+  (
+    | { source: "inbox"; event: Record<string, unknown> }
+    | { source: "outbox"; send: OutboxEntry }
+    | { source: `journal:${string}`; entry: JournalEntry }
+  );
 
 /** The dead letter for a lane event whose failure `failure` used up its budget (counted as one more attempt). */
 export function inboxDeadLetter(entry: LaneEvent, failure: LaneFailure): DeadLetterRecord {

@@ -71,8 +71,20 @@ export function deadLetterKey(kind: DeadLetterKind, seq: number): string {
   return `${kind}${encodeSeq(seq)}`;
 }
 
-/** The key of a dead letter id as shown to admins (`e42`), or undefined for anything else. */
+/** A journal consumer's dead letter: `j<position>:<consumer>` (several consumers may set aside the same entry). */
+export function journalDeadLetterKey(position: number, consumer: string): string {
+  return `j${encodeSeq(position)}:${consumer}`;
+}
+
+/** The id admins see for a journal dead letter (`j42:relay`). */
+export function journalDeadLetterId(position: number, consumer: string): string {
+  return `j${position}:${consumer}`;
+}
+
+/** The key of a dead letter id as shown to admins (`e42`, `j42:relay`), or undefined for anything else. */
 export function deadLetterKeyOf(id: string): string | undefined {
+  const journal = /^j([0-9]{1,15}):([a-z0-9-]{1,64})$/.exec(id);
+  if (journal) return journalDeadLetterKey(Number(journal[1]), journal[2]!);
   const match = /^([es])([0-9]{1,15})$/.exec(id);
   return match ? deadLetterKey(match[1] as DeadLetterKind, Number(match[2])) : undefined;
 }
@@ -80,6 +92,11 @@ export function deadLetterKeyOf(id: string): string | undefined {
 /** A platform reference in the ID mapping: kind, then id. */
 export function platformRefKey(kind: string, id: string): string {
   return compositeKey(kind, id);
+}
+
+/** A journal entry's key: its fixed-width position, so key order is commit order. */
+export function journalKey(position: number): string {
+  return encodeSeq(position);
 }
 
 /** Pagination cursors are positions (keys without their scope), opaque to clients. */
@@ -142,6 +159,9 @@ export const SUBLEVELS = {
   reactions: "reactions",
   reactionKeysByPerson: "reaction-keys-by-person",
   reactionCounts: "reaction-counts",
+  journal: "journal",
+  journalCursors: "journal-cursors",
+  journalRetries: "journal-retries",
 } as const;
 
 export const META_KEYS = {
@@ -151,4 +171,5 @@ export const META_KEYS = {
   inboxSeq: "inbox-seq",
   outboxSeq: "outbox-seq",
   laneSeq: "lane-seq",
+  journalSeq: "journal-seq",
 } as const;

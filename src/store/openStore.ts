@@ -20,6 +20,8 @@ import { LevelIdMapping } from "./LevelIdMapping.js";
 import type { IdMapping } from "../platform/ports/IdMapping.js";
 import { LevelRoomLanes } from "./LevelRoomLanes.js";
 import { LevelDeadLetters } from "./LevelDeadLetters.js";
+import { LevelJournal } from "./LevelJournal.js";
+import type { Journal } from "../platform/ports/Journal.js";
 import type { RoomLanes } from "../platform/ports/RoomLanes.js";
 import type { DeadLetters } from "../platform/ports/DeadLetters.js";
 import { LevelTransactionInbox } from "./LevelTransactionInbox.js";
@@ -37,6 +39,8 @@ export interface Store extends PlatformRepositories {
   kv: KeyValueStore;
   undecryptable: UndecryptableEvents;
   sessions: SessionRepository;
+  /** Domain events, each committed in the batch of its change. */
+  journal: Journal;
   close(): Promise<void>;
 }
 
@@ -45,22 +49,24 @@ export function storeOver(db: RootLevel): Store {
   const idMapping = new LevelIdMapping(db);
   const outbox = new LevelOutbox(db, idMapping);
   const lanes = new LevelRoomLanes(db, outbox);
+  const journal = new LevelJournal(db);
   return {
     inbox: new LevelTransactionInbox(db, lanes),
     lanes,
-    deadLetters: new LevelDeadLetters(db, lanes, outbox),
+    deadLetters: new LevelDeadLetters(db, lanes, outbox, journal),
     outbox,
     idMapping,
     kv: new LevelKeyValueStore(db),
     undecryptable: new LevelUndecryptableEvents(db, outbox),
-    accounts: new LevelAccounts(db),
+    journal,
+    accounts: new LevelAccounts(db, journal),
     sessions: new LevelSessions(db),
-    rooms: new LevelRooms(db),
-    messages: new LevelMessages(db),
+    rooms: new LevelRooms(db, journal),
+    messages: new LevelMessages(db, journal),
     blogs: new LevelBlogs(db),
-    posts: new LevelPosts(db),
-    comments: new LevelComments(db),
-    reactions: new LevelReactions(db),
+    posts: new LevelPosts(db, journal),
+    comments: new LevelComments(db, journal),
+    reactions: new LevelReactions(db, journal),
     close: () => db.close(),
   };
 }

@@ -92,6 +92,20 @@ describe("dead-letter commands", () => {
     expect(listing).not.toContain("secret reply");
   });
 
+  it("lists a journal entry a consumer set aside by its consumer, and retries it for that consumer", async () => {
+    const { store, send, requeued } = await setup();
+    const message = { id: "m_1", roomId: "!r:t", sender: "alice", body: "secret text", html: "", createdAt: 0, deleted: false };
+    await store.messages.append(message, [{ event: { type: "message.created", roomId: "!r:t", messageId: "m_1", by: "alice" }, audience: ["alice"], at: 0 }]);
+    const [entry] = await store.journal.read(0, 1);
+    await store.journal.deadLetter("relay", entry!, { at: 0, error: "REFUSED", attempts: 3, firstFailureAt: 0 }, "cursor");
+    const listing = (await send("!mirage deadletters")).text;
+    expect(listing).toMatch(/#j1:relay message\.created by alice \(journal:relay\) in !r:t: 3 attempt\(s\), last error REFUSED/);
+    expect(listing).not.toContain("secret text");
+    expect((await send("!mirage retry j1:relay")).text).toBe("Retrying 1 event.");
+    expect(requeued()).toBe(1);
+    expect(await store.journal.retries("relay", 10)).toEqual([{ entry, attempts: 0 }]);
+  });
+
   it("shows in the generated help as a bridge-admin command", async () => {
     const { send } = await setup();
     const help = (await send("!mirage help")).text;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log/createLogger.js";
-import { DrainLoop } from "../../src/matrix/DrainLoop.js";
+import { DrainLoop } from "../../src/platform/work/DrainLoop.js";
 
 describe("DrainLoop", () => {
   it("coalesces kicks during a run into one more run", async () => {

@@ -1,4 +1,5 @@
 import type { AccountName, SessionId } from "../ids.js";
+import type { JournalRecords } from "../ports/Journal.js";
 
 /** A Mirage account. Profile text is kept as written and as sanitized/rendered at write time. */
 export interface Account {
@@ -39,7 +40,8 @@ export interface Session {
 export interface AccountRepository {
   get(name: AccountName): Promise<Account | undefined>;
   create(account: Account): Promise<void>;
-  update(account: Account): Promise<void>;
+  /** Replaces the account, journaling `events` in the same batch. */
+  update(account: Account, events?: JournalRecords): Promise<void>;
   count(): Promise<number>;
 }
 

@@ -60,10 +60,11 @@ export class ProfileService {
       next.customCss = patch.customCss;
       next.customCssSanitized = await this.sanitizer.css(patch.customCss);
     }
-    await this.accounts.update(next);
     const fields = PROFILE_FIELDS.filter((field) => patch[field] !== undefined);
     // The owner's other sessions refresh; the bridge updates the ghost's Matrix profile.
-    this.events.emit({ type: "profile.changed", name: account.name, fields, by: account.name }, [account.name], next.updatedAt);
+    const events = [{ event: { type: "profile.changed" as const, name: account.name, fields, by: account.name }, audience: [account.name], at: next.updatedAt }];
+    await this.accounts.update(next, events);
+    this.events.publish(events);
     return next;
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { AccountRepository } from "../accounts/Account.js";
 import type { AccountName } from "../ids.js";
 import { ErrorCodes, isMirageError, MirageError } from "../errors/MirageError.js";
-import type { DomainEvent, DomainEventBus } from "../events/DomainEvent.js";
+import type { DomainEvent, DomainEventBus, PublishedEvent } from "../events/DomainEvent.js";
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
 import type { ReactionRepository } from "../reactions/Reaction.js";
 import { reactionSummaries } from "../reactions/reactionSummaries.js";
@@ -128,8 +128,9 @@ export class BlogService {
       ...(published ? { publishedAt: now } : {}),
       deleted: false,
     };
-    const stored = input.slug !== undefined ? await this.insert({ ...post, slug: checkSlug(input.slug) }) : await this.insertWithFreeSlug(post);
-    this.emit({ type: "post.created", blog: owner, postId: stored.id, by: owner }, [owner]);
+    const events = [this.record({ type: "post.created", blog: owner, postId: post.id, by: owner }, [owner])];
+    const stored = input.slug !== undefined ? await this.insert({ ...post, slug: checkSlug(input.slug) }, events) : await this.insertWithFreeSlug(post, events);
+    this.deps.events.publish(events);
     return (await this.views([stored], owner))[0]!;
   }
 
@@ -161,8 +162,9 @@ export class BlogService {
       next.published = patch.published;
       if (patch.published) next.publishedAt ??= now;
     }
-    await this.deps.posts.update(next);
-    this.emit({ type: "post.edited", blog: next.blog, postId: id, by: actor }, await this.audience(post, next));
+    const events = [this.record({ type: "post.edited", blog: next.blog, postId: id, by: actor }, await this.audience(post, next))];
+    await this.deps.posts.update(next, events);
+    this.deps.events.publish(events);
     return (await this.views([next], actor))[0]!;
   }
 
@@ -186,9 +188,9 @@ export class BlogService {
       deleted: true,
       deletedAt: now,
     };
-    const audience = await this.audience(post, tombstone);
-    await this.deps.posts.update(tombstone);
-    this.emit({ type: "post.deleted", blog: post.blog, postId: id, by: actor }, audience);
+    const events = [this.record({ type: "post.deleted", blog: post.blog, postId: id, by: actor }, await this.audience(post, tombstone))];
+    await this.deps.posts.update(tombstone, events);
+    this.deps.events.publish(events);
   }
 
   private person(raw: string): string {
@@ -222,18 +224,18 @@ export class BlogService {
     return post;
   }
 
-  private async insert(post: Post): Promise<Post> {
-    await this.deps.posts.create(post);
+  private async insert(post: Post, events: readonly PublishedEvent[]): Promise<Post> {
+    await this.deps.posts.create(post, events);
     return post;
   }
 
   /** Picks the first free slug; a concurrent post taking it makes the next attempt pick another. */
-  private async insertWithFreeSlug(post: Post): Promise<Post> {
+  private async insertWithFreeSlug(post: Post, events: readonly PublishedEvent[]): Promise<Post> {
     const base = slugify(post.title);
     for (let attempt = 0; attempt < 5; attempt++) {
       const slug = freeSlug(base, await this.deps.posts.slugsLike(post.blog, base));
       try {
-        return await this.insert({ ...post, slug });
+        return await this.insert({ ...post, slug }, events);
       } catch (error) {
         if (!isMirageError(error) || error.code !== ErrorCodes.conflict) throw error;
       }
@@ -259,8 +261,8 @@ export class BlogService {
     return [...postReaders(before, people), ...postReaders(after, people)];
   }
 
-  private emit(event: DomainEvent, audience: readonly string[]): void {
+  private record(event: DomainEvent, audience: readonly string[]): PublishedEvent {
     // Matrix users have no sync stream; the bridge tells them.
-    this.deps.events.emit(event, [...new Set(audience)].filter((name) => !name.startsWith("@")), this.now());
+    return { event, audience: [...new Set(audience)].filter((name) => !name.startsWith("@")), at: this.now() };
   }
 }

@@ -1,5 +1,6 @@
 import type { ReactionSummary } from "../reactions/reactionSummaries.js";
 import type { CommentId, PostId } from "./blogIds.js";
+import type { JournalRecords } from "../ports/Journal.js";
 
 /** A comment on a post, possibly a reply to another comment of the same post. */
 export interface Comment {
@@ -42,22 +43,23 @@ export interface CommentPage {
 
 /**
  * Comments with a per-post thread index (thread order: top-level comments oldest first, each
- * followed by its replies in the same order) and per-post stats, written in the same batch.
+ * followed by its replies in the same order) and per-post stats, written in the same batch (with
+ * the `events` describing the change, journaled; none when the write changes nothing).
  */
 export interface CommentRepository {
   /** The comment or its tombstone. */
   get(id: CommentId): Promise<Comment | undefined>;
   /** Stores a new comment below its parent; NOT_FOUND if the parent is missing, deleted, or on another post. */
-  create(comment: Comment): Promise<void>;
+  create(comment: Comment, events?: JournalRecords): Promise<void>;
   /** Replaces a live comment's content; NOT_FOUND if it is missing or deleted. */
-  update(comment: Comment): Promise<void>;
+  update(comment: Comment, events?: JournalRecords): Promise<void>;
   /**
    * Turns the comment into a tombstone. It stays in the thread while it has replies (so they
    * keep their place); a deleted comment left without replies leaves the thread, and so do
    * deleted ancestors left without replies. Resolves undefined if missing or already deleted.
    * `by` defaults to the author.
    */
-  remove(id: CommentId, at: number, by?: CommentDeleter): Promise<Comment | undefined>;
+  remove(id: CommentId, at: number, by?: CommentDeleter, events?: JournalRecords): Promise<Comment | undefined>;
   /** A page of the post's thread. INVALID_INPUT for a cursor it did not make. */
   thread(postId: PostId, options: { cursor?: string; limit: number }): Promise<CommentPage>;
   stats(postId: PostId): Promise<CommentStats>;

@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { ErrorCodes, MirageError } from "../errors/MirageError.js";
-import type { DomainEvent, DomainEventBus } from "../events/DomainEvent.js";
+import type { DomainEvent, DomainEventBus, PublishedEvent } from "../events/DomainEvent.js";
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
 import type { ReactionRepository } from "../reactions/Reaction.js";
 import { reactionSummaries } from "../reactions/reactionSummaries.js";
 import type { BlogRepository } from "./Blog.js";
 import { asCommentId, type CommentId, type PostId } from "./blogIds.js";
 import { canonicalPerson } from "./canonicalPerson.js";
-import type { Comment, CommentDeleter, CommentRepository, CommentView } from "./Comment.js";
+import { COMMENT_PARTICIPANTS_KEPT, type Comment, type CommentDeleter, type CommentRepository, type CommentView } from "./Comment.js";
 import { BLOG_LIMITS, checkText } from "./contentRules.js";
 import { postReaders, postVisibleTo, type Post, type PostRepository } from "./Post.js";
 
@@ -78,8 +78,9 @@ export class CommentService {
       createdAt: this.now(),
       deleted: false,
     };
-    await this.deps.comments.create(comment);
-    this.emit({ type: "comment.created", postId, commentId: comment.id, by: actor }, await this.audience(post));
+    const events = [this.record({ type: "comment.created", postId, commentId: comment.id, by: actor }, await this.audience(post, actor))];
+    await this.deps.comments.create(comment, events);
+    this.deps.events.publish(events);
     return (await this.views([comment], actor))[0]!;
   }
 
@@ -91,8 +92,9 @@ export class CommentService {
     await this.refuseBlocked(actor, post);
     const body = checkText(rawBody, "comment", BLOG_LIMITS.commentBodyChars);
     const edited: Comment = { ...comment, body, html: await this.deps.renderer.toWebHtml(body), editedAt: this.now() };
-    await this.deps.comments.update(edited);
-    this.emit({ type: "comment.edited", postId: post.id, commentId: id, by: actor }, await this.audience(post));
+    const events = [this.record({ type: "comment.edited", postId: post.id, commentId: id, by: actor }, await this.audience(post))];
+    await this.deps.comments.update(edited, events);
+    this.deps.events.publish(events);
     return (await this.views([edited], actor))[0]!;
   }
 
@@ -104,9 +106,10 @@ export class CommentService {
     if (comment.author === actor) by = "author";
     else if (post.blog === actor) by = "blogOwner";
     else throw new MirageError(ErrorCodes.forbidden, "only the author or the blog's owner may delete a comment");
-    // Already deleted (now or by a concurrent request): the outcome is the same, and that delete emitted the event.
-    if (comment.deleted || !(await this.deps.comments.remove(id, this.now(), by))) return;
-    this.emit({ type: "comment.deleted", postId: post.id, commentId: id, by: actor }, await this.audience(post));
+    // Already deleted (now or by a concurrent request): the outcome is the same, and that delete journaled the event.
+    if (comment.deleted) return;
+    const events = [this.record({ type: "comment.deleted", postId: post.id, commentId: id, by: actor }, await this.audience(post))];
+    if (await this.deps.comments.remove(id, this.now(), by, events)) this.deps.events.publish(events);
   }
 
   private person(raw: string): string {
@@ -142,12 +145,17 @@ export class CommentService {
     return comments.map((comment) => ({ ...comment, ...(byId.get(comment.id) ?? { reactions: {}, myReactions: [] }) }));
   }
 
-  /** The post's author and everyone who has commented on it, as far as they may read the post now. */
-  private async audience(post: Post): Promise<string[]> {
-    return postReaders(post, [post.author, ...(await this.deps.comments.stats(post.id)).participants]);
+  /**
+   * The post's author and everyone who has commented on it, as far as they may read the post now;
+   * with `newCommenter`, computed before their comment is written, as the repository will count them.
+   */
+  private async audience(post: Post, newCommenter?: string): Promise<string[]> {
+    const { participants } = await this.deps.comments.stats(post.id);
+    const joins = newCommenter !== undefined && !participants.includes(newCommenter) && participants.length < COMMENT_PARTICIPANTS_KEPT;
+    return postReaders(post, [post.author, ...participants, ...(joins ? [newCommenter] : [])]);
   }
 
-  private emit(event: DomainEvent, audience: readonly string[]): void {
-    this.deps.events.emit(event, [...new Set(audience)].filter((name) => !name.startsWith("@")), this.now());
+  private record(event: DomainEvent, audience: readonly string[]): PublishedEvent {
+    return { event, audience: [...new Set(audience)].filter((name) => !name.startsWith("@")), at: this.now() };
   }
 }

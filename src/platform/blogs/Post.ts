@@ -1,6 +1,7 @@
 import type { ReactionSummary } from "../reactions/reactionSummaries.js";
 import type { BlogStats } from "./Blog.js";
 import type { PostId } from "./blogIds.js";
+import type { JournalRecords } from "../ports/Journal.js";
 
 /** A blog post. Deleting leaves a tombstone: the id stays taken, the content and indexes go. */
 export interface Post {
@@ -61,7 +62,8 @@ export interface PostPage {
 
 /**
  * Posts with their indexes: slug per blog, newest-first per blog (all live posts, and
- * published ones only), and the blog's stats, each written in the same batch as the post.
+ * published ones only), and the blog's stats, each written in the same batch as the post (and
+ * the `events` describing the change, journaled).
  */
 export interface PostRepository {
   /** The post or its tombstone. */
@@ -71,12 +73,12 @@ export interface PostRepository {
   /** Slugs of live posts in the blog equal to `base` or starting with `base-`, to pick a free one. */
   slugsLike(blog: string, base: string): Promise<Set<string>>;
   /** Stores a new post; CONFLICT if its slug is taken in its blog. */
-  create(post: Post): Promise<void>;
+  create(post: Post, events?: JournalRecords): Promise<void>;
   /**
    * Replaces a live post (a tombstone when `post.deleted`), moving its index entries; NOT_FOUND
    * if it is missing or already deleted, CONFLICT if its new slug is taken.
    */
-  update(post: Post): Promise<void>;
+  update(post: Post, events?: JournalRecords): Promise<void>;
   /** Newest first; drafts only when asked. INVALID_INPUT for a cursor it did not make. */
   list(blog: string, options: { includeDrafts: boolean; cursor?: string; limit: number }): Promise<PostPage>;
   stats(blog: string): Promise<BlogStats | undefined>;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Account, AccountRepository } from "../accounts/Account.js";
 import { ErrorCodes, MirageError } from "../errors/MirageError.js";
-import type { DomainEvent, DomainEventBus } from "../events/DomainEvent.js";
+import type { DomainEvent, DomainEventBus, PublishedEvent } from "../events/DomainEvent.js";
 import type { AccountName } from "../ids.js";
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
 import type { ReactionRepository } from "../reactions/Reaction.js";
@@ -42,9 +42,12 @@ export class ChatService {
       { roomId: room.id, member: creator.name, membership: "join", by: creator.name, at: now },
       ...invited.map((member) => ({ roomId: room.id, member, membership: "invite" as const, by: creator.name, at: now })),
     ];
-    await this.deps.rooms.create(room, memberships);
-    this.emit({ type: "room.created", roomId: room.id, by: creator.name }, [creator.name, ...invited]);
-    for (const member of invited) this.emit({ type: "member.changed", roomId: room.id, member, membership: "invite", by: creator.name }, [creator.name, member]);
+    const events = [
+      this.record({ type: "room.created", roomId: room.id, by: creator.name }, [creator.name, ...invited]),
+      ...invited.map((member) => this.record({ type: "member.changed", roomId: room.id, member, membership: "invite", by: creator.name }, [creator.name, member])),
+    ];
+    await this.deps.rooms.create(room, memberships, undefined, events);
+    this.deps.events.publish(events);
     return room;
   }
 
@@ -63,6 +66,7 @@ export class ChatService {
     const now = this.now();
     const room: Room = { id: newId("r"), kind: "dm", name: "", topic: "", createdBy: account.name, createdAt: now };
     const otherState = other.startsWith("@") ? "invite" : "join";
+    const events = [this.record({ type: "room.created", roomId: room.id, by: account.name }, [account.name, other])];
     await this.deps.rooms.create(
       room,
       [
@@ -70,8 +74,9 @@ export class ChatService {
         { roomId: room.id, member: other, membership: otherState, by: account.name, at: now },
       ],
       [account.name, other],
+      events,
     );
-    this.emit({ type: "room.created", roomId: room.id, by: account.name }, [account.name, other]);
+    this.deps.events.publish(events);
     return { room, created: true };
   }
 
@@ -122,17 +127,22 @@ export class ChatService {
       const parent = await this.deps.messages.get(input.parentId);
       if (!parent || parent.roomId !== roomId) throw new MirageError(ErrorCodes.invalidInput, "parentId must be a message in the same room");
     }
-    const message = await this.deps.messages.append({
-      id: newId("m"),
-      roomId,
-      sender: account.name,
-      body: input.body,
-      html: await this.deps.renderer.toWebHtml(input.body),
-      ...(input.parentId !== undefined ? { parentId: input.parentId } : {}),
-      createdAt: this.now(),
-      deleted: false,
-    });
-    await this.emitToReaders({ type: "message.created", roomId, messageId: message.id, by: account.name });
+    const id = newId("m");
+    const events = await this.toReaders({ type: "message.created", roomId, messageId: id, by: account.name });
+    const message = await this.deps.messages.append(
+      {
+        id,
+        roomId,
+        sender: account.name,
+        body: input.body,
+        html: await this.deps.renderer.toWebHtml(input.body),
+        ...(input.parentId !== undefined ? { parentId: input.parentId } : {}),
+        createdAt: this.now(),
+        deleted: false,
+      },
+      events,
+    );
+    this.deps.events.publish(events);
     return { ...message, reactions: {}, myReactions: [] };
   }
 
@@ -155,8 +165,9 @@ export class ChatService {
     if (message.deleted) throw new MirageError(ErrorCodes.conflict, "a deleted message cannot be edited");
     checkBody(body);
     const edited: Message = { ...message, body, html: await this.deps.renderer.toWebHtml(body), editedAt: this.now() };
-    await this.deps.messages.update(edited);
-    await this.emitToReaders({ type: "message.edited", roomId: message.roomId, messageId, by: account.name });
+    const events = await this.toReaders({ type: "message.edited", roomId: message.roomId, messageId, by: account.name });
+    await this.deps.messages.update(edited, events);
+    this.deps.events.publish(events);
     return (await this.views([edited], account.name))[0]!;
   }
 
@@ -171,8 +182,9 @@ export class ChatService {
       );
     }
     if (message.deleted) return;
-    await this.deps.messages.update({ ...message, body: "", html: "", deleted: true, editedAt: this.now() });
-    await this.emitToReaders({ type: "message.deleted", roomId: message.roomId, messageId, by: account.name });
+    const events = await this.toReaders({ type: "message.deleted", roomId: message.roomId, messageId, by: account.name });
+    await this.deps.messages.update({ ...message, body: "", html: "", deleted: true, editedAt: this.now() }, events);
+    this.deps.events.publish(events);
   }
 
   /** Tombstones carry no reactions: what was said and how people reacted to it both go. */
@@ -202,9 +214,10 @@ export class ChatService {
   private async changeMembership(roomId: string, member: MemberId, membership: MembershipRecord["membership"], by: MemberId): Promise<MembershipRecord> {
     const audienceBefore = await this.membersWhere(roomId, roomRules.maySeeRoom);
     const record: MembershipRecord = { roomId, member, membership, by, at: this.now() };
-    await this.deps.rooms.setMembership(record);
     const audience = new Set([...audienceBefore, ...(member.startsWith("@") ? [] : [member])]);
-    this.emit({ type: "member.changed", roomId, member, membership, by }, [...audience]);
+    const events = [this.record({ type: "member.changed", roomId, member, membership, by }, [...audience])];
+    await this.deps.rooms.setMembership(record, events);
+    this.deps.events.publish(events);
     return record;
   }
 
@@ -236,12 +249,13 @@ export class ChatService {
     return [...out];
   }
 
-  private async emitToReaders(event: DomainEvent & { roomId: string }): Promise<void> {
-    this.emit(event, await this.messageAudience(event.roomId));
+  /** The event addressed to those who may read the room's messages, as they are before the write. */
+  private async toReaders(event: DomainEvent & { roomId: string }): Promise<PublishedEvent[]> {
+    return [this.record(event, await this.messageAudience(event.roomId))];
   }
 
-  private emit(event: DomainEvent, audience: readonly string[]): void {
-    this.deps.events.emit(event, audience.filter((a) => !a.startsWith("@")), this.now());
+  private record(event: DomainEvent, audience: readonly string[]): PublishedEvent {
+    return { event, audience: audience.filter((a) => !a.startsWith("@")), at: this.now() };
   }
 }
 

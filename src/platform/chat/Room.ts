@@ -1,5 +1,6 @@
 import type { ReactionSummary } from "../reactions/reactionSummaries.js";
 import type { AccountName } from "../ids.js";
+import type { JournalRecords } from "../ports/Journal.js";
 
 /** A member of a room: a Mirage account name (`alice`) or a Matrix user ID (`@bob:example.org`). */
 export type MemberId = string;
@@ -43,12 +44,12 @@ export interface Message {
 /** A message as one reader gets it: with its reactions (none on tombstones). */
 export interface MessageView extends Message, ReactionSummary {}
 
-/** Rooms and memberships; a DM index finds the one DM between two members. */
+/** Rooms and memberships; a DM index finds the one DM between two members. `events` are journaled in the write's batch. */
 export interface RoomRepository {
   /** Creates the room with its initial memberships (and DM index entry) in one batch. */
-  create(room: Room, memberships: readonly MembershipRecord[], dmPair?: readonly [MemberId, MemberId]): Promise<void>;
+  create(room: Room, memberships: readonly MembershipRecord[], dmPair?: readonly [MemberId, MemberId], events?: JournalRecords): Promise<void>;
   get(id: string): Promise<Room | undefined>;
-  setMembership(record: MembershipRecord): Promise<void>;
+  setMembership(record: MembershipRecord, events?: JournalRecords): Promise<void>;
   membership(roomId: string, member: MemberId): Promise<MembershipRecord | undefined>;
   members(roomId: string): Promise<MembershipRecord[]>;
   /** Rooms where `member` is joined or invited, newest membership change first. */
@@ -56,11 +57,11 @@ export interface RoomRepository {
   findDm(a: MemberId, b: MemberId): Promise<string | undefined>;
 }
 
-/** A room's timeline. `append` assigns the next sequence number atomically. */
+/** A room's timeline. `append` assigns the next sequence number atomically; `events` are journaled in the write's batch. */
 export interface MessageRepository {
-  append(message: Omit<Message, "seq">): Promise<Message>;
+  append(message: Omit<Message, "seq">, events?: JournalRecords): Promise<Message>;
   get(id: string): Promise<Message | undefined>;
-  update(message: Message): Promise<void>;
+  update(message: Message, events?: JournalRecords): Promise<void>;
   /** Newest first, strictly before `beforeSeq` when given. */
   page(roomId: string, options: { beforeSeq?: number; limit: number }): Promise<Message[]>;
 }

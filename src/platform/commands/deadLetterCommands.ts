@@ -65,6 +65,12 @@ export function deadLetterCommands(options: DeadLetterCommandOptions): Command[]
 
 function describe(item: DeadLetterSummary): string {
   const last = new Date(item.lastFailureAt).toISOString();
-  const what = item.source === "inbox" ? `${item.eventType} ${item.eventId} from ${item.sender}` : `send of ${item.eventType} as ${item.sender}`;
-  return `#${item.id} ${what} in ${item.roomId}: ${item.attempts} attempt(s), last error ${item.error} at ${last}`;
+  const what =
+    item.source === "inbox"
+      ? `${item.eventType} ${item.eventId} from ${item.sender}`
+      : item.source === "outbox"
+        ? `send of ${item.eventType} as ${item.sender}`
+        : `${item.eventType} by ${item.sender} (${item.source})`;
+  const where = item.roomId === "" ? "" : ` in ${item.roomId}`;
+  return `#${item.id} ${what}${where}: ${item.attempts} attempt(s), last error ${item.error} at ${last}`;
 }

@@ -1,6 +1,7 @@
 /**
  * What happened in Mirage, as facts for the sync hub, the Matrix bridge and plugins.
- * Emitted after the change is durable; `audience` lists the Mirage accounts who should see it
+ * Journaled in the batch of the change it describes (see `ports/Journal.ts`), then emitted in
+ * memory to wake long-polls; `audience` lists the Mirage accounts who should see it
  * live (room members, a post's author and commenters, …), only among those who may read its
  * target by the rule its read routes apply (`roomRules`, `postVisibleTo`).
  */
@@ -37,7 +38,7 @@ export interface PublishedEvent {
 /** Receives domain events; subscribers must not throw (errors are their own to log). */
 export type DomainEventListener = (published: PublishedEvent) => void;
 
-/** In-process fan-out of domain events, called by services after their writes are committed. */
+/** In-process fan-out of domain events, called by services after their writes are committed (live wake-ups only; consumers that must not miss one read the journal). */
 export class DomainEventBus {
   private readonly listeners = new Set<DomainEventListener>();
 
@@ -47,7 +48,11 @@ export class DomainEventBus {
   }
 
   emit(event: DomainEvent, audience: readonly string[], at = Date.now()): void {
-    const published = { event, audience, at };
-    for (const listener of this.listeners) listener(published);
+    this.publish([{ event, audience, at }]);
+  }
+
+  /** Emits events as they were journaled, in order. */
+  publish(events: readonly PublishedEvent[]): void {
+    for (const published of events) for (const listener of this.listeners) listener(published);
   }
 }

@@ -1,14 +1,18 @@
 /** What is kept about an event that used up its retry budget (listed to admins; no message content). */
 export interface DeadLetterSummary {
-  /** Short id admins type to retry it: `e<n>` for a received event, `s<n>` for one of Mirage's sends. */
+  /** Short id admins type to retry it: `e<n>` for a received event, `s<n>` for one of Mirage's sends, `j<n>:<consumer>` for a journal entry. */
   id: string;
-  /** `inbox`: an event from the homeserver Mirage could not handle; `outbox`: an operation that failed for good (see `PermanentFailureReason`). */
-  source: "inbox" | "outbox";
-  /** The Matrix room, or `room:<id>` for an operation whose platform room had no portal yet. */
+  /**
+   * `inbox`: an event from the homeserver Mirage could not handle; `outbox`: an operation that
+   * failed for good (see `PermanentFailureReason`); `journal:<consumer>`: a domain event that
+   * consumer kept failing on.
+   */
+  source: "inbox" | "outbox" | `journal:${string}`;
+  /** The Matrix room, `room:<id>` for an operation whose platform room had no portal yet, or empty for a journal entry about no room. */
   roomId: string;
-  /** The received event's ID; empty for a send (it never got one). */
+  /** The received event's ID; empty for a send (it never got one) and a journal entry. */
   eventId: string;
-  /** The event type, or the operation (`redact`, `membership`, …) for one that is not an event. */
+  /** The event type, the operation (`redact`, `membership`, …) for one that is not an event, or the domain event type of a journal entry. */
   eventType: string;
   sender: string;
   attempts: number;

@@ -1,4 +1,5 @@
 import type { ReactionTarget } from "../events/DomainEvent.js";
+import type { JournalRecords } from "../ports/Journal.js";
 
 export type ReactionTargetKind = ReactionTarget["kind"];
 
@@ -34,13 +35,14 @@ export type AddReactionResult = "added" | "present" | "too-many-keys" | "too-man
 /**
  * Reactions and a counter record per target. The counter record is written in the same batch
  * as every reaction added or removed, so counts always equal the reactions stored and reading
- * them costs one lookup.
+ * them costs one lookup. `events` are journaled in the batch of a write that changes something,
+ * and dropped with one that does not.
  */
 export interface ReactionRepository {
   /** Adds the reaction unless present; refuses (writing nothing) when a limit would be exceeded. */
-  add(reaction: Reaction, limits: ReactionLimits): Promise<AddReactionResult>;
+  add(reaction: Reaction, limits: ReactionLimits, events?: JournalRecords): Promise<AddReactionResult>;
   /** Removes the reaction; resolves false when there was none. */
-  remove(target: ReactionTargetRef, by: string, key: string): Promise<boolean>;
+  remove(target: ReactionTargetRef, by: string, key: string, events?: JournalRecords): Promise<boolean>;
   counts(target: ReactionTargetRef): Promise<ReactionCounts>;
   /** Counts for each target, in order. */
   countsMany(targets: readonly ReactionTargetRef[]): Promise<ReactionCounts[]>;

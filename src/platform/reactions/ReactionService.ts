@@ -1,5 +1,5 @@
 import { ErrorCodes, MirageError } from "../errors/MirageError.js";
-import type { DomainEventBus } from "../events/DomainEvent.js";
+import type { DomainEventBus, PublishedEvent } from "../events/DomainEvent.js";
 import type { ReactionLimits, ReactionRepository, ReactionTargetKind, ReactionTargetRef } from "./Reaction.js";
 import { normalizeReactionKey } from "./reactionKey.js";
 import { reactionSummaries, type ReactionSummary } from "./reactionSummaries.js";
@@ -37,14 +37,15 @@ export class ReactionService {
     const key = normalizeReactionKey(rawKey);
     const info = await this.find(target, actor);
     if (info.refusesNew !== undefined) throw new MirageError(ErrorCodes.forbidden, info.refusesNew);
-    const result = await this.deps.reactions.add({ target: { kind: target.kind, id: target.id }, key, by: actor, at: this.now() }, this.limits);
+    const events = [this.record("reaction.added", actor, target, key, info)];
+    const result = await this.deps.reactions.add({ target: { kind: target.kind, id: target.id }, key, by: actor, at: this.now() }, this.limits, events);
     if (result === "too-many-keys") {
       throw new MirageError(ErrorCodes.conflict, `this ${target.kind} already has ${this.limits.keysPerTarget} different reactions`);
     }
     if (result === "too-many-by-person") {
       throw new MirageError(ErrorCodes.conflict, `you already reacted to this ${target.kind} with ${this.limits.keysPerPerson} different keys`);
     }
-    if (result === "added") this.emit("reaction.added", actor, target, key, info);
+    if (result === "added") this.deps.events.publish(events);
     return { key, ...(await this.summary(target, actor)) };
   }
 
@@ -52,7 +53,8 @@ export class ReactionService {
   async remove(actor: string, target: ReactionTargetRef, rawKey: string): Promise<ReactionSummary & { key: string }> {
     const key = normalizeReactionKey(rawKey);
     const info = await this.find(target, actor);
-    if (await this.deps.reactions.remove(target, actor, key)) this.emit("reaction.removed", actor, target, key, info);
+    const events = [this.record("reaction.removed", actor, target, key, info)];
+    if (await this.deps.reactions.remove(target, actor, key, events)) this.deps.events.publish(events);
     return { key, ...(await this.summary(target, actor)) };
   }
 
@@ -68,10 +70,10 @@ export class ReactionService {
     return info;
   }
 
-  private emit(type: "reaction.added" | "reaction.removed", by: string, target: ReactionTargetRef, key: string, info: ReactionTargetInfo): void {
+  private record(type: "reaction.added" | "reaction.removed", by: string, target: ReactionTargetRef, key: string, info: ReactionTargetInfo): PublishedEvent {
     // Matrix users have no sync stream; they learn of reactions through the bridge.
     const audience = [...new Set([...info.audience, by])].filter((name) => !name.startsWith("@"));
     const eventTarget = { kind: target.kind, id: target.id, ...(info.roomId !== undefined ? { roomId: info.roomId } : {}) };
-    this.deps.events.emit({ type, target: eventTarget, key, by }, audience, this.now());
+    return { event: { type, target: eventTarget, key, by }, audience, at: this.now() };
   }
 }

@@ -1,4 +1,4 @@
-import type { Logger } from "../log/createLogger.js";
+import type { Logger } from "../../log/createLogger.js";
 
 export interface DrainLoopOptions {
   name: string;

@@ -1,4 +1,10 @@
-import type { RetryBudget } from "./LaneScheduler.js";
+/** How long one event may keep failing before it is set aside. */
+export interface RetryBudget {
+  maxAttempts: number;
+  maxAgeMs: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
 
 /** Whether a failure at `at` spends the budget of something that failed `attempts` times before, first at `firstFailureAt`. */
 export function budgetSpent(budget: RetryBudget, attempts: number, firstFailureAt: number | undefined, at: number): boolean {
