@@ -1,17 +1,6 @@
 import Fastify from "fastify";
-import { MemoryLevel } from "memory-level";
-import { Registry } from "prom-client";
-import { buildApi } from "../src/api/buildApi.js";
-import { createLogger } from "../src/log/createLogger.js";
-import { AccountService } from "../src/platform/accounts/AccountService.js";
-import { LoginThrottle } from "../src/platform/accounts/LoginThrottle.js";
-import { ScryptPasswordHasher } from "../src/platform/accounts/PasswordHasher.js";
-import { TokenSigner } from "../src/platform/accounts/TokenSigner.js";
-import { createPlatformServices } from "../src/platform/createPlatformServices.js";
-import { createMarkdownRenderer, mediaUrlUnder, renderInline } from "../src/platform/render/createMarkdownRenderer.js";
-import { DomainEventBus } from "../src/platform/events/DomainEvent.js";
-import type { RootLevel } from "../src/store/LevelDatabase.js";
-import { storeOver } from "../src/store/openStore.js";
+import { mediaUrlUnder, renderInline } from "../src/platform/render/createMarkdownRenderer.js";
+import { benchApp } from "./benchApp.js";
 import { measure, row, type Measurement } from "./measure.js";
 
 const READS = 3000;
@@ -67,32 +56,17 @@ const ratios = (route: Side, bare: Side) =>
  * loopback HTTP in one run; and sign-up / log-in rates with the production scrypt cost.
  */
 export async function benchApiRoutes(): Promise<string[]> {
-  const store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
-  const accounts = new AccountService({
-    accounts: store.accounts,
-    sessions: store.sessions,
-    hasher: new ScryptPasswordHasher(),
-    tokens: new TokenSigner(new Uint8Array(32).fill(7)),
-    throttle: new LoginThrottle({ perSource: 1000 }),
+  // Production scrypt cost; Markdown rendered on the calling thread; no write budget.
+  const { app, store, platform, close } = await benchApp({
+    config: { api: { publicUrl: "http://bench.example" } },
+    overrides: {
+      runRenderTask: renderInline(mediaUrlUnder("http://bench.example")),
+      profileSanitizer: { bioHtml: async (s) => s, html: async (s) => s, css: async () => "" },
+      unlimitedWrites: true,
+    },
   });
-  const events = new DomainEventBus();
-  const renderer = createMarkdownRenderer(renderInline(mediaUrlUnder("http://bench.example")));
-  const { chat, profiles, blogs, comments, reactions } = createPlatformServices({
-    repositories: store,
-    renderer,
-    profileSanitizer: { bioHtml: async (s) => s, html: async (s) => s, css: async () => "" },
-    events,
-  });
-  const app = await buildApi({
-    logger: createLogger("silent"),
-    registry: new Registry(),
-    trustProxy: false,
-    health: { version: "bench", homeserver: () => ({ reachable: true, ready: true, appservicePing: { ok: true }, lastCheckedAt: 0, problem: undefined }), pendingWork: async () => ({ inbox: 0, outbox: 0 }) },
-    accounts: { service: accounts, matrixIdFor: (n) => `@mirage_${n}:bench`, limits: { signUpPerHourPerIp: 1e9, loginPerMinutePerIp: 1e9 } },
-    chat,
-    blogs: { blogs, comments, reactions },
-    profiles,
-  });
+  const accounts = platform.accounts;
+  const { chat, reactions } = platform.services;
 
   // Auth throughput with the real hash cost (N=2^17): bounded counts.
   const SIGNUPS = 16;
@@ -137,7 +111,7 @@ export async function benchApiRoutes(): Promise<string[]> {
   const [bareMessages, messages] = await interleaved(get(`${bareUrl}/messages`), get(`${mirageUrl}/api/v1/rooms/${room.id}/messages?limit=20`, auth));
   const [barePost, postRead] = await interleaved(get(`${bareUrl}/post`), get(`${mirageUrl}/api/v1/posts/${post.id}`));
 
-  await app.close();
+  await close();
   await bare.close();
   return [
     `JSON API reads over loopback HTTP (${READS} requests, ${CONCURRENCY} in flight, in ${ROUNDS} rounds alternating with the baseline), against a bare Fastify route sending the same bytes`,

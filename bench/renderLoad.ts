@@ -1,20 +1,8 @@
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { MemoryLevel } from "memory-level";
-import { Registry } from "prom-client";
-import { buildApi } from "../src/api/buildApi.js";
-import { createLogger } from "../src/log/createLogger.js";
-import { AccountService } from "../src/platform/accounts/AccountService.js";
-import { LoginThrottle } from "../src/platform/accounts/LoginThrottle.js";
 import { ScryptPasswordHasher } from "../src/platform/accounts/PasswordHasher.js";
-import { TokenSigner } from "../src/platform/accounts/TokenSigner.js";
-import { WriteThrottle } from "../src/platform/accounts/WriteThrottle.js";
-import { createPlatformServices } from "../src/platform/createPlatformServices.js";
-import { DomainEventBus } from "../src/platform/events/DomainEvent.js";
-import { createMarkdownRenderer, createProfileSanitizer, mediaUrlUnder, renderInline, type RunRenderTask } from "../src/platform/render/createMarkdownRenderer.js";
-import type { RootLevel } from "../src/store/LevelDatabase.js";
-import { storeOver } from "../src/store/openStore.js";
-import { RenderPool } from "../src/workers/RenderPool.js";
+import { mediaUrlUnder, renderInline } from "../src/platform/render/createMarkdownRenderer.js";
+import { benchApp } from "./benchApp.js";
 import { measureHostileMarkdown } from "./renderHostile.js";
 
 const IDLE_MS = 10_000;
@@ -54,37 +42,25 @@ export async function benchRenderLoad(): Promise<string[]> {
 }
 
 async function runSetup(setup: Setup, document: string): Promise<string> {
-  const pool = setup.pooled ? new RenderPool({ threads: 0, maxQueue: 64, documentTimeLimitMs: 10_000, inlineBelowChars: 256, publicUrl: PUBLIC_URL }) : undefined;
-  const run: RunRenderTask = pool ? pool.run : renderInline(mediaUrlUnder(PUBLIC_URL));
-  const store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
-  const accounts = new AccountService({
-    accounts: store.accounts,
-    sessions: store.sessions,
-    hasher: new ScryptPasswordHasher({ N: 2 ** 10, r: 8, p: 1 }),
-    tokens: new TokenSigner(new Uint8Array(32).fill(7)),
-    throttle: new LoginThrottle({ perSource: 1000 }),
-  });
-  const { chat, profiles, blogs, comments, reactions } = createPlatformServices({
-    repositories: store,
-    renderer: createMarkdownRenderer(run),
-    profileSanitizer: createProfileSanitizer(run),
-    events: new DomainEventBus(),
-  });
-  const app = await buildApi({
-    logger: createLogger("silent"),
-    registry: new Registry(),
-    trustProxy: false,
-    health: { version: "bench", homeserver: () => ({ reachable: true, ready: true, appservicePing: { ok: true }, lastCheckedAt: 0, problem: undefined }), pendingWork: async () => ({ inbox: 0, outbox: 0 }) },
-    accounts: {
-      service: accounts,
-      matrixIdFor: (n) => `@mirage_${n}:bench`,
-      limits: { signUpPerHourPerIp: 1e9, loginPerMinutePerIp: 1e9 },
-      writes: new WriteThrottle({ ...WRITES, ...(setup.charsPerWrite ? { charsPerWrite: setup.charsPerWrite } : {}) }),
+  const { app, platform, close } = await benchApp({
+    config: {
+      api: {
+        publicUrl: PUBLIC_URL,
+        rateLimits: {
+          writesPerMinutePerAccount: WRITES.perMinute,
+          writeBurstPerAccount: WRITES.burst,
+          // Absent: every post costs one write.
+          writeCostChars: setup.charsPerWrite ?? Number.MAX_SAFE_INTEGER,
+        },
+      },
+      render: { documentTimeLimitMs: 10_000 },
     },
-    chat,
-    blogs: { blogs, comments, reactions },
-    profiles,
+    overrides: {
+      passwordHasher: new ScryptPasswordHasher({ N: 2 ** 10, r: 8, p: 1 }),
+      ...(setup.pooled ? {} : { runRenderTask: renderInline(mediaUrlUnder(PUBLIC_URL)) }),
+    },
   });
+  const accounts = platform.accounts;
   await accounts.signUp("reader", "correct horse battery");
   const { accessToken } = await accounts.signUp("poster", "correct horse battery");
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
@@ -112,8 +88,7 @@ async function runSetup(setup: Setup, document: string): Promise<string> {
       else refused++;
     }
   });
-  await app.close();
-  await pool?.close();
+  await close();
   const ratio = (k: "health" | "profile") => `${loaded[k].toFixed(1)} vs ${idle[k].toFixed(1)} ms (${(loaded[k] / idle[k]).toFixed(2)}x)`;
   return `  ${setup.name}: ${posts} posts${refused > 0 ? `, ${refused} refused` : ""}; /health p99 ${ratio("health")}; profile read p99 ${ratio("profile")}`;
 }

@@ -3,6 +3,7 @@ import { ConfigError } from "../config/ConfigError.js";
 import { loadConfig } from "../config/loadConfig.js";
 import { createLogger, resolveLogFormat } from "../log/createLogger.js";
 import { buildRegistration, readRegistration, writeRegistration } from "../matrix/registration.js";
+import { PartFailure } from "../parts/PartFailure.js";
 import { isMirageError } from "../platform/errors/MirageError.js";
 import { VERSION } from "../version.js";
 import { ensureRegistration } from "./ensureRegistration.js";
@@ -108,6 +109,12 @@ function usageError(message: string): UsageError {
 
 /** Prints a failure for a person: problems by path for config errors, never a stack trace. */
 export function reportCliError(error: unknown): number {
+  if (error instanceof PartFailure) {
+    // A part that failed for a known reason (store in use, bad config) needs no stack trace.
+    const known = error.cause instanceof ConfigError || isMirageError(error.cause);
+    process.stderr.write(`mirage: ${error.message}\n${known ? "" : `${(error.cause as Error)?.stack ?? ""}\n`}`);
+    return 1;
+  }
   if (error instanceof ConfigError || error instanceof UsageError || isMirageError(error)) {
     process.stderr.write(`mirage: ${error.message}\n`);
     return error instanceof UsageError ? 2 : 1;

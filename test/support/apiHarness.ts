@@ -1,20 +1,16 @@
 import { MemoryLevel } from "memory-level";
 import { Registry } from "prom-client";
-import { buildApi } from "../../src/api/buildApi.js";
 import type { MediaRoutesOptions } from "../../src/api/routes/mediaRoutes.js";
+import { parseConfig } from "../../src/config/loadConfig.js";
 import { createLogger, type Logger } from "../../src/log/createLogger.js";
-import { AccountService } from "../../src/platform/accounts/AccountService.js";
-import { LoginThrottle, type LoginThrottleOptions } from "../../src/platform/accounts/LoginThrottle.js";
-import { WriteThrottle } from "../../src/platform/accounts/WriteThrottle.js";
+import { createApiPart } from "../../src/parts/createApiPart.js";
+import { createPlatformPart } from "../../src/parts/createPlatformPart.js";
+import type { LoginThrottleOptions } from "../../src/platform/accounts/LoginThrottle.js";
 import { ScryptPasswordHasher } from "../../src/platform/accounts/PasswordHasher.js";
-import { TokenSigner } from "../../src/platform/accounts/TokenSigner.js";
-import { createPlatformServices } from "../../src/platform/createPlatformServices.js";
-import { DomainEventBus, type PublishedEvent } from "../../src/platform/events/DomainEvent.js";
+import type { PublishedEvent } from "../../src/platform/events/DomainEvent.js";
 import type { MarkdownRenderer } from "../../src/platform/ports/MarkdownRenderer.js";
 import type { ProfileSanitizer } from "../../src/platform/accounts/ProfileService.js";
-import { SyncHub } from "../../src/platform/sync/SyncHub.js";
 import type { SyncHubOptions } from "../../src/platform/sync/SyncHubOptions.js";
-import { publishDomainEvents } from "../../src/platform/sync/publishDomainEvents.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver } from "../../src/store/openStore.js";
 
@@ -28,7 +24,9 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
 /** Test stand-in for the profile sanitizers; the real ones are tested with the XSS corpus. */
 export const escapingSanitizer: ProfileSanitizer = { bioHtml: async (md) => `<p>${escape(md)}</p>`, html: async (s) => escape(s), css: async () => "" };
 
-export const TEST_SECRET = new TextEncoder().encode("test-secret-test-secret-test-secret!!");
+const TEST_SECRET_TEXT = "test-secret-test-secret-test-secret!!";
+/** The key access tokens are signed with (`api.jwtSecret`). */
+export const TEST_SECRET = new TextEncoder().encode(TEST_SECRET_TEXT);
 
 /** The HTTP side over an in-memory store, with cheap password hashing (same code, smaller N). */
 export async function apiHarness(
@@ -55,51 +53,57 @@ export async function apiHarness(
 ) {
   const db = new MemoryLevel<string, unknown>() as unknown as RootLevel;
   const store = storeOver(db);
-  const tokens = new TokenSigner(TEST_SECRET, { lifetimeSeconds: 900, ...(options.now ? { now: options.now } : {}) });
-  const service = new AccountService({
-    accounts: store.accounts,
-    sessions: store.sessions,
-    hasher: new ScryptPasswordHasher({ N: 2 ** 10, r: 8, p: 1 }),
-    tokens,
-    throttle: new LoginThrottle({ ...options.loginThrottle, ...(options.now ? { now: options.now } : {}) }),
-    ...(options.sleep ? { sleep: options.sleep } : {}),
-    ...(options.now ? { now: options.now } : {}),
+  const logger = options.logger ?? createLogger("silent");
+  const config = parseConfig({
+    homeserver: { domain: "test.example" },
+    api: {
+      jwtSecret: TEST_SECRET_TEXT,
+      cors: { origins: options.corsOrigins ?? [] },
+      rateLimits: {
+        signUpPerHourPerIp: options.signUpPerHour ?? 1000,
+        loginPerMinutePerIp: options.loginPerMinute ?? 1000,
+        ...(options.writes
+          ? {
+              writesPerMinutePerAccount: options.writes.perMinute,
+              writeBurstPerAccount: options.writes.burst,
+              // Absent: a write costs one whatever its size.
+              writeCostChars: options.writes.charsPerWrite ?? Number.MAX_SAFE_INTEGER,
+            }
+          : {}),
+      },
+    },
   });
-  const events = new DomainEventBus();
+  const platform = await createPlatformPart({
+    config,
+    store,
+    logger,
+    overrides: {
+      passwordHasher: new ScryptPasswordHasher({ N: 2 ** 10, r: 8, p: 1 }),
+      renderer: options.renderer ?? escapingRenderer,
+      profileSanitizer: options.sanitizer ?? escapingSanitizer,
+      sync: options.sync ?? {},
+      unlimitedWrites: !options.writes,
+      ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    },
+  });
   const published: PublishedEvent[] = [];
-  events.subscribe((e) => void published.push(e));
-  const hub = new SyncHub(options.sync);
-  publishDomainEvents(events, hub);
-  const { chat, profiles, blogs, comments, reactions } = createPlatformServices({
-    repositories: store,
-    renderer: options.renderer ?? escapingRenderer,
-    profileSanitizer: options.sanitizer ?? escapingSanitizer,
-    events,
-    accountForMatrixId: (id) => /^@mirage_([^:]+):test\.example$/.exec(id)?.[1],
-    ...(options.now ? { now: options.now } : {}),
-  });
-  const app = await buildApi({
-    blogs: { blogs, comments, reactions },
-    chat,
-    profiles,
-    sync: hub,
-    logger: options.logger ?? createLogger("silent"),
-    ...(options.media ? { media: options.media } : {}),
+  platform.events.subscribe((e) => void published.push(e));
+  const { api: app } = await createApiPart({
+    config,
+    logger,
     registry: new Registry(),
-    trustProxy: false,
-    corsOrigins: options.corsOrigins ?? [],
+    platform,
     health: {
       version: "test",
       homeserver: () => ({ reachable: true, ready: true, appservicePing: { ok: true }, lastCheckedAt: 0, problem: undefined }),
       pendingWork: async () => ({ inbox: 0, outbox: 0 }),
     },
-    accounts: {
-      service,
-      matrixIdFor: (name) => `@mirage_${name}:test.example`,
-      limits: { signUpPerHourPerIp: options.signUpPerHour ?? 1000, loginPerMinutePerIp: options.loginPerMinute ?? 1000 },
-      ...(options.writes ? { writes: new WriteThrottle(options.writes, options.now) } : {}),
-    },
+    ...(options.media ? { media: options.media } : {}),
   });
+  const { events, hub, accounts: service, tokens } = platform;
+  const { chat, profiles, blogs, comments, reactions } = platform.services;
   const json = async (method: string, url: string, payload?: unknown, token?: string, headers: Record<string, string> = {}) => {
     const res = await app.inject({
       method: method as "GET",

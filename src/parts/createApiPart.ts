@@ -1,0 +1,89 @@
+import type { FastifyInstance } from "fastify";
+import type { Registry } from "prom-client";
+import { buildApi } from "../api/buildApi.js";
+import { buildOperationsServer } from "../api/buildOperationsServer.js";
+import type { HealthSource } from "../api/routes/healthRoutes.js";
+import type { MediaRoutesOptions } from "../api/routes/mediaRoutes.js";
+import type { MirageConfig } from "../config/configSchema.js";
+import type { Logger } from "../log/createLogger.js";
+import { GHOST_PREFIX } from "../matrix/registration.js";
+import { mediaServerPolicy } from "../platform/media/mediaServerPolicy.js";
+import type { MediaSource } from "../platform/ports/MediaSource.js";
+import type { Part } from "./Part.js";
+import type { PlatformPart } from "./createPlatformPart.js";
+
+export interface ApiPart extends Part {
+  /** The HTTP side (JSON API, pages, /health, /metrics), usable through `inject()` before `start()`. */
+  api: FastifyInstance;
+  /** The separate /metrics and /health listener, with `operations.metrics.port`. */
+  operationsApi: FastifyInstance | undefined;
+}
+
+/** The HTTP side over the platform, and the operations listener; `start()` listens on both. */
+export async function createApiPart(options: {
+  config: MirageConfig;
+  logger: Logger;
+  registry: Registry;
+  platform: Pick<PlatformPart, "services" | "accounts" | "writes" | "hub">;
+  health: HealthSource;
+  /** Where `/media/…` reads Matrix media from; absent: no media routes. */
+  mediaSource?: MediaSource;
+  /** Instead of the media routes built from `mediaSource` and `api.media` (tests). */
+  media?: MediaRoutesOptions;
+  version?: string;
+}): Promise<ApiPart> {
+  const { config, logger, registry, platform, health } = options;
+  const { chat, profiles, blogs, comments, reactions } = platform.services;
+  const separateMetrics = config.operations.metrics.port !== 0;
+  const operationsAccess = { token: config.operations.token, metricsRequireToken: config.operations.metrics.requireToken };
+  const operationsApi = separateMetrics ? await buildOperationsServer({ logger, registry, health, access: operationsAccess }) : undefined;
+  const media =
+    options.media ??
+    (options.mediaSource && {
+      source: options.mediaSource,
+      serves: mediaServerPolicy(config.homeserver.domain, config.api.media.servers),
+      perMinutePerIp: config.api.rateLimits.mediaPerMinutePerIp,
+      cacheMaxAgeSeconds: config.api.media.cacheMaxAgeSeconds,
+    });
+  const api = await buildApi({
+    logger,
+    registry,
+    trustProxy: config.api.trustProxy,
+    bodyLimitBytes: config.api.bodyLimitBytes,
+    corsOrigins: config.api.cors.origins,
+    ...(options.version !== undefined ? { version: options.version } : {}),
+    health,
+    operations: { ...operationsAccess, serveMetrics: !separateMetrics },
+    chat,
+    profiles,
+    sync: platform.hub,
+    blogs: { blogs, comments, reactions },
+    ...(media ? { media } : {}),
+    accounts: {
+      service: platform.accounts,
+      matrixIdFor: (name) => `@${GHOST_PREFIX}${name}:${config.homeserver.domain}`,
+      limits: config.api.rateLimits,
+      ...(platform.writes ? { writes: platform.writes } : {}),
+    },
+  });
+
+  let apiListening = false;
+  let operationsListening = false;
+  return {
+    api,
+    operationsApi,
+    async start() {
+      apiListening = true;
+      await api.listen({ port: config.api.port, host: config.api.bindAddress });
+      if (!operationsApi) return;
+      operationsListening = true;
+      await operationsApi.listen({ port: config.operations.metrics.port, host: config.operations.metrics.bindAddress });
+    },
+    async stop() {
+      // Answers waiting long-polls so the HTTP server can close promptly.
+      platform.hub.close();
+      if (apiListening) await api.close();
+      if (operationsListening) await operationsApi?.close();
+    },
+  };
+}

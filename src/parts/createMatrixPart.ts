@@ -1,0 +1,216 @@
+import { closeAll as closeCryptoStores, configure as configureCrypto } from "@matrix-org/matrix-sdk-crypto-nodejs";
+import { type Appservice, MatrixClient } from "@vector-im/matrix-bot-sdk";
+import type { FastifyInstance } from "fastify";
+import type { Registry } from "prom-client";
+import type { MirageConfig } from "../config/configSchema.js";
+import type { Logger } from "../log/createLogger.js";
+import { createAppserviceMetrics } from "../matrix/appserviceMetrics.js";
+import { BotEventHandler } from "../matrix/BotEventHandler.js";
+import { buildAppserviceServer } from "../matrix/buildAppserviceServer.js";
+import { createAppservice } from "../matrix/createAppservice.js";
+import { BridgeCrypto } from "../matrix/crypto/BridgeCrypto.js";
+import { DrainLoop } from "../platform/work/DrainLoop.js";
+import { HomeserverMediaSource } from "../matrix/HomeserverMediaSource.js";
+import { HomeserverMonitor, type HomeserverStatus } from "../matrix/HomeserverMonitor.js";
+import { LaneScheduler } from "../matrix/LaneScheduler.js";
+import { MatrixRoomFacts } from "../matrix/MatrixRoomFacts.js";
+import { OutboxSender } from "../matrix/OutboxSender.js";
+import { registerQueueGauges } from "../matrix/registerQueueGauges.js";
+import type { Registration } from "../matrix/registration.js";
+import { syncBotProfile } from "../matrix/syncBotProfile.js";
+import { TransactionProcessor } from "../matrix/TransactionProcessor.js";
+import { CommandDispatcher } from "../platform/commands/CommandDispatcher.js";
+import { CommandRegistry } from "../platform/commands/CommandRegistry.js";
+import { coreCommands } from "../platform/commands/coreCommands.js";
+import { deadLetterCommands } from "../platform/commands/deadLetterCommands.js";
+import { whoamiCommand } from "../platform/commands/whoamiCommand.js";
+import type { MediaSource } from "../platform/ports/MediaSource.js";
+import type { Store } from "../store/openStore.js";
+import { VERSION } from "../version.js";
+import type { Part } from "./Part.js";
+
+/** Completed transaction ids are kept this long; homeservers retry for far less. */
+const INBOX_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+export interface MatrixPart extends Part {
+  appservice: Appservice;
+  /** The homeserver-facing appservice listener. */
+  appserviceApi: FastifyInstance;
+  /** The bot's commands; more are registered before start. */
+  commands: CommandRegistry;
+  /** Durable, ordered sends to the homeserver. */
+  outbox: OutboxSender;
+  /** Matrix media, read through the homeserver for web pages. */
+  media: MediaSource;
+  homeserverStatus(): HomeserverStatus;
+  /** Lengths of the durable queues, for /health. */
+  pendingWork(): Promise<{ inbox: number; roomEvents: number; outbox: number; deadLetters: number }>;
+}
+
+/**
+ * The Matrix side: appservice, crypto, bot commands, the transaction processor and room lanes,
+ * the outbox, the homeserver monitor and the appservice listener. `start()` listens and resumes
+ * whatever was acknowledged but not handled before a restart.
+ */
+export function createMatrixPart(options: {
+  config: MirageConfig;
+  registration: Registration;
+  store: Store;
+  registry: Registry;
+  logger: Logger;
+  /** Told when an admin puts dead letters back, so the other queues that hold them run again. */
+  onRequeued?: () => void;
+}): MatrixPart {
+  const { config, registration, store, registry, logger } = options;
+  if (config.encryption.enabled) configureCrypto({ passphrase: config.encryption.passphrase });
+  const metrics = createAppserviceMetrics(registry);
+
+  const appservice = createAppservice(config, registration, store.kv, logger);
+  const crypto = config.encryption.enabled ? new BridgeCrypto(appservice) : undefined;
+
+  const commands = new CommandRegistry();
+  for (const command of coreCommands({ version: VERSION })) commands.register(command);
+  commands.register(whoamiCommand({ botIdentity: () => crypto?.botIdentity() }));
+  // Set once the scheduler exists.
+  let onRequeued = (): void => undefined;
+  for (const command of deadLetterCommands({ deadLetters: store.deadLetters, onRequeued: () => onRequeued() })) commands.register(command);
+
+  const dispatcher = new CommandDispatcher(commands, new MatrixRoomFacts(appservice, config.permissions.admins));
+  const maxDelayMs = config.homeserver.retryMaxDelaySeconds * 1000;
+
+  const retry = config.appservice.eventRetry;
+  const budget = {
+    maxAttempts: retry.maxAttempts,
+    maxAgeMs: retry.maxAgeSeconds * 1000,
+    initialDelayMs: retry.initialDelayMs,
+    maxDelayMs: retry.maxDelaySeconds * 1000,
+  };
+  // Set once the monitor exists: queues spend no retry budget while the homeserver is known to be down.
+  let homeserverUsable = (): boolean => true;
+  const outbox = new OutboxSender(store.outbox, appservice, logger, metrics, {
+    budget,
+    mapping: store.idMapping,
+    wake: () => outboxLoop.kick(),
+    homeserverUsable: () => homeserverUsable(),
+  });
+  // Set once the monitor exists; loop failures make it re-check the homeserver at once.
+  let recheck = (): void => undefined;
+  const onFailure = () => recheck();
+  const outboxLoop = new DrainLoop(() => outbox.drain(), { name: "outbox", logger, maxDelayMs, onFailure });
+  const processor = new TransactionProcessor({
+    inbox: store.inbox,
+    handlers: [new BotEventHandler(appservice, dispatcher, logger)],
+    logger,
+    metrics,
+    onEffects: () => outboxLoop.kick(),
+    onLanesFilled: () => lanes.kick(),
+    crypto,
+    undecryptable: store.undecryptable,
+    botUserId: appservice.botUserId,
+    reportUndecryptableAfterMs: config.encryption.undecryptableReportAfterSeconds * 1000,
+  });
+  const processorLoop = new DrainLoop(() => processor.ingest(), { name: "transactions", logger, maxDelayMs, onFailure });
+  const lanes = new LaneScheduler({
+    lanes: store.lanes,
+    handle: (entry) => processor.handleEvent(entry.event),
+    onEffects: () => outboxLoop.kick(),
+    onUnreachable: onFailure,
+    homeserverUsable: () => homeserverUsable(),
+    budget,
+    concurrency: config.appservice.roomConcurrency,
+    outageMaxDelayMs: maxDelayMs,
+    logger,
+    metrics,
+  });
+  onRequeued = () => {
+    lanes.kick();
+    outboxLoop.kick();
+    options.onRequeued?.();
+  };
+
+  const monitor = new HomeserverMonitor({
+    appservice,
+    appserviceClient: new MatrixClient(config.homeserver.url.replace(/\/+$/, ""), registration.as_token),
+    homeserverUrl: config.homeserver.url,
+    registrationId: registration.id,
+    logger,
+    metrics,
+    maxDelayMs,
+    onConnected: async () => {
+      await syncBotProfile(appservice, config.bot, store.kv);
+      await crypto?.enableBot();
+    },
+    onReady: () => {
+      processorLoop.kick();
+      lanes.resume();
+      outboxLoop.kick();
+    },
+  });
+
+  recheck = () => void monitor.check();
+  homeserverUsable = () => monitor.status().ready;
+
+  const appserviceApi = buildAppserviceServer({
+    hsToken: registration.hs_token,
+    inbox: store.inbox,
+    logger: logger.child({ component: "appservice-api" }),
+    metrics,
+    onTransactionAccepted: () => processorLoop.kick(),
+    onPing: (id) => monitor.notePing(id),
+  });
+
+  registerQueueGauges(registry, store);
+  // Parked events are retried on a timer too, not only when new keys arrive.
+  const parkedRetryMs = Math.min(30_000, (config.encryption.undecryptableReportAfterSeconds * 1000) / 2);
+  let parkedRetry: NodeJS.Timeout | undefined;
+  let listening = false;
+
+  return {
+    appservice,
+    appserviceApi,
+    commands,
+    outbox,
+    media: new HomeserverMediaSource({
+      homeserverUrl: config.homeserver.url,
+      accessToken: registration.as_token,
+      logger,
+      maxBytes: config.api.media.maxBytes,
+      timeoutMs: config.api.media.timeoutSeconds * 1000,
+    }),
+    homeserverStatus: () => monitor.status(),
+    pendingWork: async () => ({
+      inbox: await store.inbox.pendingCount(),
+      roomEvents: await store.lanes.size(),
+      outbox: await store.outbox.size(),
+      deadLetters: await store.deadLetters.count(),
+    }),
+    async start() {
+      const pruned = await store.inbox.prune(Date.now() - INBOX_RETENTION_MS);
+      if (pruned > 0) logger.debug({ pruned }, "pruned old transaction ids");
+      listening = true;
+      await appserviceApi.listen({ port: config.appservice.port, host: config.appservice.bindAddress });
+      if (crypto) {
+        parkedRetry = setInterval(() => {
+          processor.markParkedRetryDue();
+          processorLoop.kick();
+        }, parkedRetryMs);
+        parkedRetry.unref();
+      }
+      // Replays whatever was acknowledged but not handled before a restart.
+      processorLoop.kick();
+      lanes.kick();
+      outboxLoop.kick();
+      monitor.start();
+    },
+    async stop() {
+      if (parkedRetry) clearInterval(parkedRetry);
+      await monitor.stop();
+      if (listening) await appserviceApi.close();
+      await processorLoop.stop();
+      await lanes.stop();
+      await outboxLoop.stop();
+      outbox.stop();
+      if (crypto) await closeCryptoStores();
+    },
+  };
+}
