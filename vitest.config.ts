@@ -8,6 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // A hang guard, not a speed check: fuzz and corpus tests run for seconds on a busy 2-core machine.
+          testTimeout: 30_000,
           setupFiles: ['test/setup/quietDependencyWarnings.ts'],
         },
       },

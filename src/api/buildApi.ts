@@ -11,6 +11,8 @@ import { AllowedMethods } from "../http/AllowedMethods.js";
 import { clientErrorHandler } from "../http/clientErrorHandler.js";
 import { accountRoutes } from "./routes/accountRoutes.js";
 import { chatRoutes } from "./routes/chatRoutes.js";
+import { MessagePageCache } from "./MessagePageCache.js";
+import type { DomainEventBus } from "../platform/events/DomainEvent.js";
 import { chatSchemas } from "./schemas/chatSchemas.js";
 import type { ChatService } from "../platform/chat/ChatService.js";
 import type { ProfileService } from "../platform/accounts/ProfileService.js";
@@ -50,6 +52,8 @@ export interface ApiDeps {
   };
   /** Rooms and messages; needs `accounts`. */
   chat?: ChatService;
+  /** Committed domain events: with them, message pages are cached until their room changes. */
+  events?: DomainEventBus;
   /** Profiles; needs `accounts`. */
   profiles?: ProfileService;
   /** Long-poll sync; needs `accounts`. */
@@ -131,7 +135,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       limits: deps.accounts.limits,
     });
     const writes = deps.accounts.writes ? { writes: deps.accounts.writes } : {};
-    if (deps.chat) await app.register(chatRoutes, { accounts: deps.accounts.service, chat: deps.chat, ...writes });
+    if (deps.chat) {
+      const pageCache = deps.events ? { pageCache: new MessagePageCache(deps.events) } : {};
+      await app.register(chatRoutes, { accounts: deps.accounts.service, chat: deps.chat, ...writes, ...pageCache });
+    }
     if (deps.profiles) {
       await app.register(profileRoutes, { accounts: deps.accounts.service, profiles: deps.profiles, matrixIdFor: deps.accounts.matrixIdFor, ...writes });
     }

@@ -24,7 +24,7 @@ export async function createApiPart(options: {
   config: MirageConfig;
   logger: Logger;
   registry: Registry;
-  platform: Pick<PlatformPart, "services" | "accounts" | "writes" | "hub">;
+  platform: Pick<PlatformPart, "services" | "accounts" | "writes" | "hub" | "events">;
   health: HealthSource;
   /** Where `/media/…` reads Matrix media from; absent: no media routes. */
   mediaSource?: MediaSource;
@@ -55,6 +55,7 @@ export async function createApiPart(options: {
     health,
     operations: { ...operationsAccess, serveMetrics: !separateMetrics },
     chat,
+    events: platform.events,
     profiles,
     sync: platform.hub,
     blogs: { blogs, comments, reactions },

@@ -5,6 +5,7 @@ import type { ChatService } from "../../platform/chat/ChatService.js";
 import type { MembershipRecord, MessageView, Room } from "../../platform/chat/Room.js";
 import type { WriteThrottle } from "../../platform/accounts/WriteThrottle.js";
 import { authenticate } from "../authenticate.js";
+import type { MessagePageCache } from "../MessagePageCache.js";
 import { authenticateWriter } from "../authenticateWriter.js";
 import type { CreateRoomBodyT, EditBodyT, HandleBodyT, MessageBodyT } from "../schemas/chatSchemas.js";
 import { errorResponses } from "../schemas/common.js";
@@ -14,6 +15,8 @@ export interface ChatRoutesOptions {
   chat: ChatService;
   /** Per-account budget for changes; none: unlimited. */
   writes?: WriteThrottle;
+  /** Serialized message pages answered again while their room is unchanged; none: every read is built. */
+  pageCache?: MessagePageCache;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -155,14 +158,28 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
         response: { 200: Type.Object({ messages: Type.Array(Type.Ref("Message")), nextBefore: Type.Union([Type.Integer(), Type.Null()]) }), ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      const account = request.auth!.account;
+      const { roomId } = request.params;
       const limit = request.query.limit ?? 50;
-      const page = await chat.messages(request.auth!.account, request.params.roomId, {
+      const key = { roomId, reader: account.name, limit, before: request.query.before };
+      // The version first: a change committing while the page is read leaves it stale, not current.
+      const at = opts.pageCache?.version(roomId);
+      if (opts.pageCache && at) {
+        await chat.checkReader(account, roomId);
+        const cached = opts.pageCache.get(key, at);
+        if (cached !== undefined) return reply.type("application/json; charset=utf-8").send(cached);
+      }
+      const page = await chat.messages(account, roomId, {
         limit,
         ...(request.query.before !== undefined ? { beforeSeq: request.query.before } : {}),
       });
       const oldest = page.at(-1);
-      return { messages: page.map(messageView), nextBefore: page.length === limit && oldest && oldest.seq > 1 ? oldest.seq : null };
+      const result = { messages: page.map(messageView), nextBefore: page.length === limit && oldest && oldest.seq > 1 ? oldest.seq : null };
+      if (!opts.pageCache || !at) return result;
+      const body = String(reply.serialize(result));
+      opts.pageCache.put(key, at, body);
+      return reply.type("application/json; charset=utf-8").send(body);
     },
   );
 

@@ -152,6 +152,11 @@ export class ChatService {
     return this.views(await this.deps.messages.page(roomId, options), account.name);
   }
 
+  /** Throws exactly as `messages` would when `account` may not read the room's messages. */
+  async checkReader(account: Account, roomId: string): Promise<void> {
+    await this.requireReader(account.name, roomId);
+  }
+
   async getMessage(account: Account, messageId: string): Promise<Message> {
     const message = await this.deps.messages.get(messageId);
     if (!message) throw notFound("message");
