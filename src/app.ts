@@ -34,7 +34,7 @@ import { mediaServerPolicy } from "./platform/media/mediaServerPolicy.js";
 import { ScryptPasswordHasher, type PasswordHasher } from "./platform/accounts/PasswordHasher.js";
 import { TokenSigner } from "./platform/accounts/TokenSigner.js";
 import { accessTokenSecret } from "./api/accessTokenSecret.js";
-import { GHOST_PREFIX } from "./matrix/registration.js";
+import { GHOST_PREFIX, ghostAccounts } from "./matrix/registration.js";
 import { DomainEventBus } from "./platform/events/DomainEvent.js";
 import { createPlatformServices } from "./platform/createPlatformServices.js";
 import { createMarkdownRenderer, createProfileSanitizer } from "./platform/render/createMarkdownRenderer.js";
@@ -235,13 +235,12 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   publishDomainEvents(events, hub);
   const renderPool = new RenderPool({ ...config.render, publicUrl: config.api.publicUrl, logger: logger.child({ component: "render" }) });
   const renderer = createMarkdownRenderer(renderPool.run);
-  const ghostPattern = new RegExp(`^@${GHOST_PREFIX}([a-z0-9._-]+):${escapeRegex(config.homeserver.domain)}$`);
   const platform = createPlatformServices({
     repositories: store,
     renderer,
     profileSanitizer: createProfileSanitizer(renderPool.run),
     events,
-    accountForMatrixId: (id) => ghostPattern.exec(id)?.[1],
+    ghosts: ghostAccounts(config.homeserver.domain),
   });
 
   const health = { version: VERSION, homeserver: () => monitor.status(), pendingWork };
@@ -328,8 +327,4 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       logger.info("Mirage stopped");
     },
   };
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

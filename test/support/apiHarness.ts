@@ -10,6 +10,7 @@ import { ScryptPasswordHasher } from "../../src/platform/accounts/PasswordHasher
 import { TokenSigner } from "../../src/platform/accounts/TokenSigner.js";
 import { createPlatformServices } from "../../src/platform/createPlatformServices.js";
 import { DomainEventBus, type PublishedEvent } from "../../src/platform/events/DomainEvent.js";
+import { people } from "../../src/platform/people/people.js";
 import type { MarkdownRenderer } from "../../src/platform/ports/MarkdownRenderer.js";
 import type { ProfileSanitizer } from "../../src/platform/accounts/ProfileService.js";
 import { SyncHub } from "../../src/platform/sync/SyncHub.js";
@@ -75,7 +76,7 @@ export async function apiHarness(
     renderer: options.renderer ?? escapingRenderer,
     profileSanitizer: options.sanitizer ?? escapingSanitizer,
     events,
-    accountForMatrixId: (id) => /^@mirage_([^:]+):test\.example$/.exec(id)?.[1],
+    ghosts: people.ghostAccounts("mirage_", "test.example"),
     ...(options.now ? { now: options.now } : {}),
   });
   const app = await buildApi({

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { apiHarness } from "../support/apiHarness.js";
 import { NASTY_VALUES, prng } from "../support/prng.js";
 import { FUZZ_TAGS, openApiOperations, recordRoutes } from "../support/routeCoverage.js";
+import { asPersonId } from "../../src/platform/people/Person.js";
 
 const SEED = 20261122;
 const REQUESTS = 600;
@@ -75,7 +76,7 @@ describe("seeded fuzz over the accounts, profile, chat and sync routes", () => {
       });
     }
     for (const name of ["alice", "bob", "carol"]) {
-      for (const m of await h.store.rooms.roomsOf(name)) expect(await h.store.rooms.membership(m.roomId, name)).toEqual(m);
+      for (const m of await h.store.rooms.roomsOf(asPersonId(name))) expect(await h.store.rooms.membership(m.roomId, asPersonId(name))).toEqual(m);
     }
     expect(roomIds.length).toBeGreaterThan(3);
     expect(messageIds.length).toBeGreaterThan(3);

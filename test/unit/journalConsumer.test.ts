@@ -17,7 +17,7 @@ async function setup() {
   const db = new MemoryLevel<string, unknown>() as unknown as RootLevel;
   const store: Store = storeOver(db);
   const p = platformOverStore(store);
-  const alice = await p.account("alice");
+  const alice = await p.person("alice");
   const room = await p.chat.createRoom(alice, { name: "talk" });
   const send = (body: string) => p.chat.send(alice, room.id, { body });
   return { store, p, alice, room, send };

@@ -1,6 +1,5 @@
 import { MemoryLevel } from "memory-level";
 import { describe, expect, it } from "vitest";
-import type { Account } from "../../src/platform/accounts/Account.js";
 import type { DomainEvent } from "../../src/platform/events/DomainEvent.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver, type Store } from "../../src/store/openStore.js";
@@ -18,13 +17,13 @@ type Expected = { event: DomainEvent; audience: string[] };
 async function world() {
   const store: Store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
   const p = platformOverStore(store);
-  const [alice, bob, carol] = [await p.account("alice"), await p.account("bob"), await p.account("carol")];
+  const [alice, bob, carol] = [await p.person("alice"), await p.person("bob"), await p.person("carol")];
   const room = await p.chat.createRoom(alice, { name: "talk", invite: ["bob"] });
   await p.chat.invite(bob, room.id, "bob");
   const message = await p.chat.send(alice, room.id, { body: "hello" });
   const post = await p.blogs.createPost("alice", "alice", { title: "First", body: "text" });
   const comment = await p.comments.addComment("bob", post.id, { body: "nice" });
-  await p.reactions.add("bob", { kind: "message", id: message.id }, "👍");
+  await p.reactions.add(await p.person("bob"), { kind: "message", id: message.id }, "👍");
   return { store, p, alice, bob, carol, room, message, post, comment };
 }
 
@@ -81,23 +80,23 @@ const cases: Record<DomainEvent["type"], (w: World) => Promise<Expected[]>> = {
     return [row("comment.deleted", { postId: post.id, commentId: comment.id, by: "alice" }, ["alice", "bob"])];
   },
   "reaction.added": async ({ p, post }) => {
-    await p.reactions.add("bob", { kind: "post", id: post.id }, "🎉");
+    await p.reactions.add(await p.person("bob"), { kind: "post", id: post.id }, "🎉");
     return [row("reaction.added", { target: { kind: "post", id: post.id }, key: "🎉", by: "bob" }, ["alice", "bob"])];
   },
   "reaction.removed": async ({ p, room, message }) => {
-    await p.reactions.remove("bob", { kind: "message", id: message.id }, "👍");
+    await p.reactions.remove(await p.person("bob"), { kind: "message", id: message.id }, "👍");
     return [row("reaction.removed", { target: { kind: "message", id: message.id, roomId: room.id }, key: "👍", by: "bob" }, ["alice", "bob"])];
   },
-  "profile.changed": async ({ p, alice }) => {
-    await p.profiles.update(alice as Account, { displayName: "Alice", bio: "hi" });
+  "profile.changed": async ({ p }) => {
+    await p.profiles.update(await p.account("alice"), { displayName: "Alice", bio: "hi" });
     return [row("profile.changed", { name: "alice", fields: ["displayName", "bio"], by: "alice" }, ["alice"])];
   },
 };
 
 /** Writes that change nothing journal nothing (and emit nothing); `before` runs first, unobserved. */
 const noChange: Array<[string, { before?: (w: World) => Promise<unknown>; act: (w: World) => Promise<unknown> }]> = [
-  ["a reaction added twice", { act: ({ p, message }) => p.reactions.add("bob", { kind: "message", id: message.id }, "👍") }],
-  ["a reaction removed that is not there", { act: ({ p, post }) => p.reactions.remove("bob", { kind: "post", id: post.id }, "👍") }],
+  ["a reaction added twice", { act: ({ p, bob, message }) => p.reactions.add(bob, { kind: "message", id: message.id }, "👍") }],
+  ["a reaction removed that is not there", { act: ({ p, bob, post }) => p.reactions.remove(bob, { kind: "post", id: post.id }, "👍") }],
   [
     "a comment deleted twice",
     { before: ({ p, comment }) => p.comments.deleteComment("bob", comment.id), act: ({ p, comment }) => p.comments.deleteComment("bob", comment.id) },

@@ -7,6 +7,7 @@ import type { Message } from "../../src/platform/chat/Room.js";
 import type { PublishedEvent } from "../../src/platform/events/DomainEvent.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { openLevelStore, storeOver, type Store } from "../../src/store/openStore.js";
+import { asPersonId } from "../../src/platform/people/Person.js";
 
 /** The journal's contract for every store implementation. */
 const implementations: [string, () => Promise<{ store: Store; reopen?: () => Promise<Store> }>][] = [
@@ -23,7 +24,7 @@ const implementations: [string, () => Promise<{ store: Store; reopen?: () => Pro
 const message = (roomId: string, n: number): Omit<Message, "seq"> => ({
   id: `m_${roomId}_${n}`,
   roomId,
-  sender: "alice",
+  sender: asPersonId("alice"),
   body: `#${n}`,
   html: `<p>#${n}</p>`,
   createdAt: n,
@@ -43,7 +44,7 @@ describe.each(implementations)("journal contract: %s", (_name, make) => {
         writes.push(store.messages.append(m, created(m)));
       }
       writes.push(
-        store.rooms.setMembership({ roomId: "r1", member: `u${n}`, membership: "invite", by: "alice", at: n }, [
+        store.rooms.setMembership({ roomId: "r1", member: asPersonId(`u${n}`), membership: "invite", by: asPersonId("alice"), at: n }, [
           { event: { type: "member.changed", roomId: "r1", member: `u${n}`, membership: "invite", by: "alice" }, audience: ["alice"], at: n },
         ]),
       );
@@ -141,7 +142,7 @@ describe.each(implementations)("journal contract: %s", (_name, make) => {
       roomId: "!room",
       eventId: "",
       eventType: "message.created",
-      sender: "alice",
+      sender: asPersonId("alice"),
       attempts: 3,
       firstFailureAt: 5,
       lastFailureAt: 7,

@@ -1,14 +1,14 @@
 import { randomBytes } from "node:crypto";
 import type { AccountRepository } from "../accounts/Account.js";
-import type { AccountName } from "../ids.js";
 import { ErrorCodes, isMirageError, MirageError } from "../errors/MirageError.js";
 import type { DomainEvent, DomainEventBus, PublishedEvent } from "../events/DomainEvent.js";
+import type { GhostAccounts } from "../ports/GhostAccounts.js";
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
+import { people } from "../people/people.js";
 import type { ReactionRepository } from "../reactions/Reaction.js";
 import { reactionSummaries } from "../reactions/reactionSummaries.js";
 import type { Blog, BlogRepository, BlogView } from "./Blog.js";
 import { asPostId, type PostId } from "./blogIds.js";
-import { canonicalPerson } from "./canonicalPerson.js";
 import type { CommentRepository } from "./Comment.js";
 import { BLOG_LIMITS, checkLine, checkText, normalizeTags } from "./contentRules.js";
 import { postReaders, postVisibleTo, type Post, type PostRepository, type PostView } from "./Post.js";
@@ -22,8 +22,8 @@ export interface BlogServiceDeps {
   reactions: Pick<ReactionRepository, "countsMany" | "keysByMany">;
   renderer: MarkdownRenderer;
   events: DomainEventBus;
-  /** The Mirage account a Matrix user ID is the ghost of, so `@mirage_alice:hs` and `alice` share a blog. */
-  accountForMatrixId?: (matrixId: string) => string | undefined;
+  /** Ghosts' Matrix IDs to their accounts, so `@mirage_alice:hs` and `alice` share a blog. */
+  ghosts?: GhostAccounts;
   now?: () => number;
 }
 
@@ -58,7 +58,7 @@ const newPostId = () => asPostId(`p_${randomBytes(12).toString("base64url")}`);
 /**
  * Blogs and their posts. Anyone may read published posts; drafts are the owner's alone (others
  * get NOT_FOUND). Only the owner posts in a blog; only a post's author edits or deletes it.
- * `actor` and `reader` are people as `canonicalPerson` spells them (a signed-in Mirage account
+ * `actor` and `reader` are people as `people` spells them (a signed-in Mirage account
  * name, or a Matrix user ID through the bridge).
  */
 export class BlogService {
@@ -70,13 +70,14 @@ export class BlogService {
 
   /** A blog's settings and counts; NOT_FOUND for an owner who has no blog. */
   async getBlog(rawOwner: string, reader?: string): Promise<BlogView> {
-    const owner = this.person(rawOwner);
+    const ownerPerson = people.resolve(rawOwner, this.deps.ghosts);
+    const owner = people.id(ownerPerson);
     const [blog, stats, account] = await Promise.all([
       this.deps.blogs.get(owner),
       this.deps.posts.stats(owner),
-      owner.startsWith("@") ? undefined : this.deps.accounts.get(owner as AccountName),
+      ownerPerson.kind === "account" ? this.deps.accounts.get(ownerPerson.name) : undefined,
     ]);
-    const exists = owner.startsWith("@") ? blog !== undefined || stats !== undefined : account !== undefined;
+    const exists = ownerPerson.kind === "matrix" ? blog !== undefined || stats !== undefined : account !== undefined;
     if (!exists) throw notFound("blog");
     return {
       owner,
@@ -194,7 +195,7 @@ export class BlogService {
   }
 
   private person(raw: string): string {
-    return canonicalPerson(raw, this.deps.accountForMatrixId);
+    return people.id(people.resolve(raw, this.deps.ghosts));
   }
 
   /** Canonical, deduplicated, without the owner (who always may comment on their own blog). */
@@ -263,6 +264,6 @@ export class BlogService {
 
   private record(event: DomainEvent, audience: readonly string[]): PublishedEvent {
     // Matrix users have no sync stream; the bridge tells them.
-    return { event, audience: [...new Set(audience)].filter((name) => !name.startsWith("@")), at: this.now() };
+    return { event, audience: [...new Set(audience)].filter((id) => !people.isMatrixId(id)), at: this.now() };
   }
 }

@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { ErrorCodes, MirageError } from "../errors/MirageError.js";
 import type { DomainEvent, DomainEventBus, PublishedEvent } from "../events/DomainEvent.js";
+import { people } from "../people/people.js";
+import type { GhostAccounts } from "../ports/GhostAccounts.js";
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
 import type { ReactionRepository } from "../reactions/Reaction.js";
 import { reactionSummaries } from "../reactions/reactionSummaries.js";
 import type { BlogRepository } from "./Blog.js";
 import { asCommentId, type CommentId, type PostId } from "./blogIds.js";
-import { canonicalPerson } from "./canonicalPerson.js";
 import { COMMENT_PARTICIPANTS_KEPT, type Comment, type CommentDeleter, type CommentRepository, type CommentView } from "./Comment.js";
 import { BLOG_LIMITS, checkText } from "./contentRules.js";
 import { postReaders, postVisibleTo, type Post, type PostRepository } from "./Post.js";
@@ -18,7 +19,8 @@ export interface CommentServiceDeps {
   reactions: Pick<ReactionRepository, "countsMany" | "keysByMany">;
   renderer: MarkdownRenderer;
   events: DomainEventBus;
-  accountForMatrixId?: (matrixId: string) => string | undefined;
+  /** Ghosts' Matrix IDs to their accounts, so a ghost comments as its account. */
+  ghosts?: GhostAccounts;
   now?: () => number;
 }
 
@@ -113,7 +115,7 @@ export class CommentService {
   }
 
   private person(raw: string): string {
-    return canonicalPerson(raw, this.deps.accountForMatrixId);
+    return people.id(people.resolve(raw, this.deps.ghosts));
   }
 
   private async visiblePost(postId: PostId, reader: string | undefined): Promise<Post> {
@@ -156,6 +158,6 @@ export class CommentService {
   }
 
   private record(event: DomainEvent, audience: readonly string[]): PublishedEvent {
-    return { event, audience: [...new Set(audience)].filter((name) => !name.startsWith("@")), at: this.now() };
+    return { event, audience: [...new Set(audience)].filter((id) => !people.isMatrixId(id)), at: this.now() };
   }
 }

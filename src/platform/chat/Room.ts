@@ -1,9 +1,9 @@
 import type { ReactionSummary } from "../reactions/reactionSummaries.js";
-import type { AccountName } from "../ids.js";
+import type { PersonId } from "../people/Person.js";
 import type { JournalRecords } from "../ports/Journal.js";
 
-/** A member of a room: a Mirage account name (`alice`) or a Matrix user ID (`@bob:example.org`). */
-export type MemberId = string;
+/** A member of a room: a Mirage account name (`alice`) or a Matrix user ID (`@bob:example.org`); never a ghost's Matrix ID. */
+export type MemberId = PersonId;
 export type Membership = "join" | "invite" | "leave";
 
 export interface Room {
@@ -11,7 +11,8 @@ export interface Room {
   kind: "group" | "dm";
   name: string;
   topic: string;
-  createdBy: AccountName;
+  /** Its creator: a Mirage account, or a Matrix user who created it through the bridge. */
+  createdBy: PersonId;
   createdAt: number;
 }
 

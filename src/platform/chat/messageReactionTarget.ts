@@ -1,3 +1,4 @@
+import { people } from "../people/people.js";
 import type { ReactionTargets } from "../reactions/ReactionTargets.js";
 import type { ChatService } from "./ChatService.js";
 import type { MessageRepository } from "./Room.js";
@@ -7,7 +8,7 @@ export function messageReactionTarget(messages: MessageRepository, chat: ChatSer
   return {
     async find(id, reader) {
       const message = await messages.get(id);
-      if (!message || message.deleted || !(await chat.canRead(reader, message.roomId))) return undefined;
+      if (!message || message.deleted || !(await chat.canRead(people.fromId(reader), message.roomId))) return undefined;
       return { audience: await chat.messageAudience(message.roomId), roomId: message.roomId };
     },
   };
