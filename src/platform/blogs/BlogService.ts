@@ -4,6 +4,7 @@ import { ErrorCodes, isMirageError, MirageError } from "../errors/MirageError.js
 import type { DomainEvent, DomainEventBus, PublishedEvent } from "../events/DomainEvent.js";
 import type { GhostAccounts } from "../ports/GhostAccounts.js";
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
+import type { Person, PersonId } from "../people/Person.js";
 import { people } from "../people/people.js";
 import type { ReactionRepository } from "../reactions/Reaction.js";
 import { reactionSummaries } from "../reactions/reactionSummaries.js";
@@ -58,8 +59,8 @@ const newPostId = () => asPostId(`p_${randomBytes(12).toString("base64url")}`);
 /**
  * Blogs and their posts. Anyone may read published posts; drafts are the owner's alone (others
  * get NOT_FOUND). Only the owner posts in a blog; only a post's author edits or deletes it.
- * `actor` and `reader` are people as `people` spells them (a signed-in Mirage account
- * name, or a Matrix user ID through the bridge).
+ * `actor` and `reader` are people: a signed-in Mirage account, or a Matrix user through the
+ * bridge (a ghost being its account).
  */
 export class BlogService {
   private readonly now: () => number;
@@ -69,7 +70,11 @@ export class BlogService {
   }
 
   /** A blog's settings and counts; NOT_FOUND for an owner who has no blog. */
-  async getBlog(rawOwner: string, reader?: string): Promise<BlogView> {
+  async getBlog(rawOwner: string, reader?: Person): Promise<BlogView> {
+    return this.blogView(rawOwner, this.idOf(reader));
+  }
+
+  private async blogView(rawOwner: string, reader: PersonId | undefined): Promise<BlogView> {
     const ownerPerson = people.resolve(rawOwner, this.deps.ghosts);
     const owner = people.id(ownerPerson);
     const [blog, stats, account] = await Promise.all([
@@ -88,7 +93,7 @@ export class BlogService {
     };
   }
 
-  async updateBlog(actor: string, rawOwner: string, patch: BlogPatch): Promise<BlogView> {
+  async updateBlog(actor: Person, rawOwner: string, patch: BlogPatch): Promise<BlogView> {
     const owner = await this.ownBlog(actor, rawOwner);
     const current = await this.deps.blogs.get(owner);
     const blog: Blog = { owner, description: current?.description ?? "", updatedAt: this.now() };
@@ -98,18 +103,19 @@ export class BlogService {
     const blocked = patch.blockedCommenters !== undefined ? this.blockList(owner, patch.blockedCommenters) : current?.blockedCommenters;
     if (blocked !== undefined && blocked.length > 0) blog.blockedCommenters = blocked;
     await this.deps.blogs.put(blog);
-    return this.getBlog(owner, owner);
+    return this.blogView(owner, owner);
   }
 
   /** Newest first (by first publication); the owner also sees drafts. */
-  async listPosts(rawOwner: string, reader: string | undefined, page: { cursor?: string; limit: number }): Promise<{ posts: PostView[]; next?: string }> {
+  async listPosts(rawOwner: string, readerPerson: Person | undefined, page: { cursor?: string; limit: number }): Promise<{ posts: PostView[]; next?: string }> {
+    const reader = this.idOf(readerPerson);
     const blog = await this.getBlog(rawOwner);
     const found = await this.deps.posts.list(blog.owner, { includeDrafts: reader === blog.owner, limit: page.limit, ...(page.cursor !== undefined ? { cursor: page.cursor } : {}) });
     return { posts: await this.views(found.posts, reader), ...(found.next !== undefined ? { next: found.next } : {}) };
   }
 
-  async createPost(rawActor: string, rawOwner: string, input: PostInput): Promise<PostView> {
-    const owner = await this.ownBlog(rawActor, rawOwner);
+  async createPost(actor: Person, rawOwner: string, input: PostInput): Promise<PostView> {
+    const owner = await this.ownBlog(actor, rawOwner);
     const now = this.now();
     const body = checkText(input.body, "body", BLOG_LIMITS.postBodyChars);
     const published = input.published ?? true;
@@ -135,19 +141,21 @@ export class BlogService {
     return (await this.views([stored], owner))[0]!;
   }
 
-  async getPost(id: PostId, reader: string | undefined): Promise<PostView> {
+  async getPost(id: PostId, readerPerson: Person | undefined): Promise<PostView> {
+    const reader = this.idOf(readerPerson);
     return (await this.views([await this.visiblePost(id, reader)], reader))[0]!;
   }
 
   /** For pages: `/@owner/<slug>`. */
-  async getPostBySlug(rawOwner: string, slug: string, reader: string | undefined): Promise<PostView> {
+  async getPostBySlug(rawOwner: string, slug: string, readerPerson: Person | undefined): Promise<PostView> {
+    const reader = this.idOf(readerPerson);
     const post = await this.deps.posts.findBySlug(this.person(rawOwner), slug);
     if (!post || !postVisibleTo(post, reader)) throw notFound("post");
     return (await this.views([post], reader))[0]!;
   }
 
-  async editPost(rawActor: string, id: PostId, patch: PostPatch): Promise<PostView> {
-    const actor = this.person(rawActor);
+  async editPost(person: Person, id: PostId, patch: PostPatch): Promise<PostView> {
+    const actor = this.idOf(person);
     const post = await this.authoredPost(actor, id, "edit");
     const now = this.now();
     const next: Post = { ...post, updatedAt: now };
@@ -170,8 +178,8 @@ export class BlogService {
   }
 
   /** Leaves a tombstone: the post is gone from every read (NOT_FOUND), its slug is free again. */
-  async deletePost(rawActor: string, id: PostId): Promise<void> {
-    const actor = this.person(rawActor);
+  async deletePost(person: Person, id: PostId): Promise<void> {
+    const actor = this.idOf(person);
     const post = await this.authoredPost(actor, id, "delete");
     const now = this.now();
     const tombstone: Post = {
@@ -194,8 +202,14 @@ export class BlogService {
     this.deps.events.publish(events);
   }
 
-  private person(raw: string): string {
+  private person(raw: string): PersonId {
     return people.id(people.resolve(raw, this.deps.ghosts));
+  }
+
+  /** The acting or reading person's stored spelling, a ghost being its account. */
+  private idOf<P extends Person | undefined>(person: P): P extends Person ? PersonId : PersonId | undefined;
+  private idOf(person: Person | undefined): PersonId | undefined {
+    return person === undefined ? undefined : people.id(people.canonical(person, this.deps.ghosts));
   }
 
   /** Canonical, deduplicated, without the owner (who always may comment on their own blog). */
@@ -205,8 +219,8 @@ export class BlogService {
   }
 
   /** The owner, when `actor` may write to that blog: their own (created on first write). */
-  private async ownBlog(rawActor: string, rawOwner: string): Promise<string> {
-    const actor = this.person(rawActor);
+  private async ownBlog(person: Person, rawOwner: string): Promise<PersonId> {
+    const actor = this.idOf(person);
     const owner = this.person(rawOwner);
     if (actor === owner) return owner;
     await this.getBlog(owner);

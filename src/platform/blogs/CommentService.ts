@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { ErrorCodes, MirageError } from "../errors/MirageError.js";
 import type { DomainEvent, DomainEventBus, PublishedEvent } from "../events/DomainEvent.js";
+import type { Person, PersonId } from "../people/Person.js";
 import { people } from "../people/people.js";
 import type { GhostAccounts } from "../ports/GhostAccounts.js";
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
@@ -48,14 +49,15 @@ export class CommentService {
     this.now = deps.now ?? Date.now;
   }
 
-  async listComments(postId: PostId, reader: string | undefined, page: { cursor?: string; limit: number }): Promise<{ comments: CommentView[]; next?: string }> {
+  async listComments(postId: PostId, readerPerson: Person | undefined, page: { cursor?: string; limit: number }): Promise<{ comments: CommentView[]; next?: string }> {
+    const reader = readerPerson === undefined ? undefined : this.idOf(readerPerson);
     await this.visiblePost(postId, reader);
     const found = await this.deps.comments.thread(postId, { limit: page.limit, ...(page.cursor !== undefined ? { cursor: page.cursor } : {}) });
     return { comments: await this.views(found.comments, reader), ...(found.next !== undefined ? { next: found.next } : {}) };
   }
 
-  async addComment(rawActor: string, postId: PostId, input: CommentInput): Promise<CommentView> {
-    const actor = this.person(rawActor);
+  async addComment(person: Person, postId: PostId, input: CommentInput): Promise<CommentView> {
+    const actor = this.idOf(person);
     const post = await this.visiblePost(postId, actor);
     if (post.commentsOpen === false) throw new MirageError(ErrorCodes.forbidden, "comments are closed on this post");
     await this.refuseBlocked(actor, post);
@@ -86,8 +88,8 @@ export class CommentService {
     return (await this.views([comment], actor))[0]!;
   }
 
-  async editComment(rawActor: string, id: CommentId, rawBody: string): Promise<CommentView> {
-    const actor = this.person(rawActor);
+  async editComment(person: Person, id: CommentId, rawBody: string): Promise<CommentView> {
+    const actor = this.idOf(person);
     const { comment, post } = await this.visibleComment(actor, id);
     if (comment.author !== actor) throw new MirageError(ErrorCodes.forbidden, "only the author may edit a comment");
     if (comment.deleted) throw new MirageError(ErrorCodes.conflict, "a deleted comment cannot be edited");
@@ -101,8 +103,8 @@ export class CommentService {
   }
 
   /** By its author, or by the blog's owner moderating (the tombstone says which). */
-  async deleteComment(rawActor: string, id: CommentId): Promise<void> {
-    const actor = this.person(rawActor);
+  async deleteComment(person: Person, id: CommentId): Promise<void> {
+    const actor = this.idOf(person);
     const { comment, post } = await this.visibleComment(actor, id);
     let by: CommentDeleter;
     if (comment.author === actor) by = "author";
@@ -114,8 +116,9 @@ export class CommentService {
     if (await this.deps.comments.remove(id, this.now(), by, events)) this.deps.events.publish(events);
   }
 
-  private person(raw: string): string {
-    return people.id(people.resolve(raw, this.deps.ghosts));
+  /** The acting or reading person's stored spelling, a ghost being its account. */
+  private idOf(person: Person): PersonId {
+    return people.id(people.canonical(person, this.deps.ghosts));
   }
 
   private async visiblePost(postId: PostId, reader: string | undefined): Promise<Post> {
