@@ -53,7 +53,7 @@ export function createPlatformServices(deps: {
   const blogDeps = { reactions: r.reactions, renderer, events, ...people, ...clock };
   return {
     chat,
-    profiles: new ProfileService(r.accounts, deps.profileSanitizer, events, deps.now),
+    profiles: new ProfileService(r.accounts, deps.profileSanitizer, events, deps.now, deps.ghosts),
     blogs: new BlogService({ ...blogDeps, accounts: r.accounts, blogs: r.blogs, posts: r.posts, comments: r.comments }),
     comments: new CommentService({ ...blogDeps, blogs: r.blogs, posts: r.posts, comments: r.comments }),
     reactions: new ReactionService({

@@ -89,7 +89,7 @@ const cases: Record<DomainEvent["type"], (w: World) => Promise<Expected[]>> = {
     return [row("reaction.removed", { target: { kind: "message", id: message.id, roomId: room.id }, key: "👍", by: "bob" }, ["alice", "bob"])];
   },
   "profile.changed": async ({ p }) => {
-    await p.profiles.update(await p.account("alice"), { displayName: "Alice", bio: "hi" });
+    await p.profiles.update(people.fromId("alice"), { displayName: "Alice", bio: "hi" });
     return [row("profile.changed", { name: "alice", fields: ["displayName", "bio"], by: "alice" }, ["alice"])];
   },
 };

@@ -38,3 +38,14 @@ describe("blogs and comments acting as a Person", () => {
     await expect(p.blogs.getPost(post.id, alice)).rejects.toThrow(code("NOT_FOUND"));
   });
 });
+
+describe("profiles acting as a Person", () => {
+  it("a ghost edits its account's profile; a Matrix user has none here", async () => {
+    const p = platformOverStore(storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel));
+    await p.person("alice");
+    const updated = await p.profiles.update(people.matrix("@mirage_alice:test.example" as MatrixUserId), { displayName: "Alice A." });
+    expect(updated).toMatchObject({ name: "alice", displayName: "Alice A." });
+    expect((await p.profiles.get("alice")).displayName).toBe("Alice A.");
+    await expect(p.profiles.update(people.matrix("@bob:example.org" as MatrixUserId), { displayName: "Bob" })).rejects.toThrow(code("FORBIDDEN"));
+  });
+});
