@@ -3,6 +3,7 @@ import { apiHarness } from "../support/apiHarness.js";
 import { NASTY_VALUES, prng } from "../support/prng.js";
 import { FUZZ_TAGS, openApiOperations, recordRoutes } from "../support/routeCoverage.js";
 import { asPersonId } from "../../src/platform/people/Person.js";
+import { asRoomId } from "../../src/platform/ids.js";
 
 const SEED = 20261122;
 const REQUESTS = 600;
@@ -66,7 +67,7 @@ describe("seeded fuzz over the accounts, profile, chat and sync routes", () => {
     }
 
     // Consistency: every membership has its index twin; every timeline entry points at its message.
-    for (const roomId of roomIds.slice(1)) {
+    for (const roomId of roomIds.slice(1).map(asRoomId)) {
       const members = await h.store.rooms.members(roomId);
       for (const m of members) expect(await h.store.rooms.membership(roomId, m.member)).toEqual(m);
       const page = await h.store.messages.page(roomId, { limit: 1000 });

@@ -4,7 +4,7 @@ import path from "node:path";
 import { Level } from "level";
 import { MemoryLevel } from "memory-level";
 import { describe, expect, it } from "vitest";
-import { asCommentId, asPostId, type PostId } from "../../src/platform/blogs/blogIds.js";
+import { asCommentId, asPostId, asReactionTargetId, type PostId } from "../../src/platform/ids.js";
 import type { Comment } from "../../src/platform/blogs/Comment.js";
 import type { Post } from "../../src/platform/blogs/Post.js";
 import type { ReactionLimits } from "../../src/platform/reactions/Reaction.js";
@@ -199,8 +199,8 @@ describe.each(implementations)("blog store contract: %s", (_name, make) => {
 
   it("counts reactions in the same batch, per target and key, within limits", async () => {
     const { store, db } = await make();
-    const t = { kind: "post" as const, id: "p_1" };
-    const t10 = { kind: "post" as const, id: "p_10" };
+    const t = { kind: "post" as const, id: asReactionTargetId("p_1") };
+    const t10 = { kind: "post" as const, id: asReactionTargetId("p_10") };
     const add = (by: string, key: string, target = t) => store.reactions.add({ target, key, by, at: 1 }, limits);
     expect(await add("bob", "👍")).toBe("added");
     expect(await add("bob", "👍")).toBe("present");
@@ -215,7 +215,7 @@ describe.each(implementations)("blog store contract: %s", (_name, make) => {
     expect(Object.keys(await store.reactions.counts(t)).sort()).toEqual(["__proto__", "constructor", "👍"]);
     expect((await store.reactions.keysBy(t, "bob")).sort()).toEqual(["__proto__", "👍"]);
     expect(await store.reactions.keysBy(t, "bo")).toEqual(["👍"]);
-    expect(await store.reactions.countsMany([t10, { kind: "comment", id: "p_1" }])).toEqual([{ "👍": 1 }, {}]);
+    expect(await store.reactions.countsMany([t10, { kind: "comment", id: asReactionTargetId("p_1") }])).toEqual([{ "👍": 1 }, {}]);
 
     expect(await store.reactions.remove(t, "bob", "👍")).toBe(true);
     expect(await store.reactions.remove(t, "bob", "👍")).toBe(false);
@@ -227,7 +227,7 @@ describe.each(implementations)("blog store contract: %s", (_name, make) => {
 
   it("serializes concurrent reactions: counts equal reactions", async () => {
     const { store, db } = await make();
-    const t = { kind: "message" as const, id: "m_1" };
+    const t = { kind: "message" as const, id: asReactionTargetId("m_1") };
     const wide = { keysPerTarget: 50, keysPerPerson: 20 };
     const results = await Promise.all(
       Array.from({ length: 40 }, (_, i) => store.reactions.add({ target: t, key: i % 2 ? "a" : "b", by: `u${Math.floor(i / 2) % 10}`, at: i }, wide)),

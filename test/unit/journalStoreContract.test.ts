@@ -8,6 +8,7 @@ import type { PublishedEvent } from "../../src/platform/events/DomainEvent.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { openLevelStore, storeOver, type Store } from "../../src/store/openStore.js";
 import { asPersonId } from "../../src/platform/people/Person.js";
+import { asMessageId, asRoomId } from "../../src/platform/ids.js";
 
 /** The journal's contract for every store implementation. */
 const implementations: [string, () => Promise<{ store: Store; reopen?: () => Promise<Store> }>][] = [
@@ -22,8 +23,8 @@ const implementations: [string, () => Promise<{ store: Store; reopen?: () => Pro
 ];
 
 const message = (roomId: string, n: number): Omit<Message, "seq"> => ({
-  id: `m_${roomId}_${n}`,
-  roomId,
+  id: asMessageId(`m_${roomId}_${n}`),
+  roomId: asRoomId(roomId),
   sender: asPersonId("alice"),
   body: `#${n}`,
   html: `<p>#${n}</p>`,
@@ -44,7 +45,7 @@ describe.each(implementations)("journal contract: %s", (_name, make) => {
         writes.push(store.messages.append(m, created(m)));
       }
       writes.push(
-        store.rooms.setMembership({ roomId: "r1", member: asPersonId(`u${n}`), membership: "invite", by: asPersonId("alice"), at: n }, [
+        store.rooms.setMembership({ roomId: asRoomId("r1"), member: asPersonId(`u${n}`), membership: "invite", by: asPersonId("alice"), at: n }, [
           { event: { type: "member.changed", roomId: "r1", member: `u${n}`, membership: "invite", by: "alice" }, audience: ["alice"], at: n },
         ]),
       );
@@ -56,7 +57,7 @@ describe.each(implementations)("journal contract: %s", (_name, make) => {
     // Within a room, journal order is the order the timeline committed the messages in.
     for (const roomId of ["r1", "r2"]) {
       const journaled = entries.flatMap((entry) => (entry.event.type === "message.created" && entry.event.roomId === roomId ? [entry.event.messageId] : []));
-      const timeline = (await store.messages.page(roomId, { limit: 100 })).reverse().map((m) => m.id);
+      const timeline = (await store.messages.page(asRoomId(roomId), { limit: 100 })).reverse().map((m) => m.id);
       expect(journaled).toEqual(timeline);
     }
     expect(await store.journal.read(88, 10)).toHaveLength(2);
@@ -71,7 +72,7 @@ describe.each(implementations)("journal contract: %s", (_name, make) => {
     const broken = message("r", 2);
     await expect(store.messages.append(broken, created(broken, [1n]))).rejects.toThrow();
     expect(await store.messages.get(broken.id)).toBeUndefined();
-    expect(await store.messages.page("r", { limit: 10 })).toHaveLength(1);
+    expect(await store.messages.page(asRoomId("r"), { limit: 10 })).toHaveLength(1);
     const next = message("r", 3);
     await store.messages.append(next, created(next));
     const entries = await store.journal.read(0, 10);

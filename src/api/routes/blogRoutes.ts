@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { AccountService } from "../../platform/accounts/AccountService.js";
-import { asPostId } from "../../platform/blogs/blogIds.js";
+import { asPostId, type AccountName } from "../../platform/ids.js";
 import type { BlogService } from "../../platform/blogs/BlogService.js";
 import type { CommentService } from "../../platform/blogs/CommentService.js";
 import type { WriteThrottle } from "../../platform/accounts/WriteThrottle.js";
@@ -20,7 +20,6 @@ import { errorResponses } from "../schemas/common.js";
 import { blogJson, postJson } from "./blogJson.js";
 import { commentRoutes } from "./commentRoutes.js";
 import { people } from "../../platform/people/people.js";
-import type { AccountName } from "../../platform/ids.js";
 
 export interface BlogRoutesOptions {
   accounts: AccountService;

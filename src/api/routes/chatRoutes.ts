@@ -10,6 +10,7 @@ import { authenticate } from "../authenticate.js";
 import { authenticateWriter } from "../authenticateWriter.js";
 import type { CreateRoomBodyT, EditBodyT, HandleBodyT, MessageBodyT } from "../schemas/chatSchemas.js";
 import { errorResponses } from "../schemas/common.js";
+import { asMessageId, asRoomId } from "../../platform/ids.js";
 
 export interface ChatRoutesOptions {
   accounts: AccountService;
@@ -93,7 +94,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
     "/api/v1/rooms/:roomId",
     { ...auth, schema: { summary: "A room with its members", tags, security, params: RoomParams, response: { 200: { $ref: "Room#" }, ...errorResponses(401, 404) } } },
     async (request) => {
-      const { room, membership, members } = await chat.getRoom(actor(request), request.params.roomId);
+      const { room, membership, members } = await chat.getRoom(actor(request), asRoomId(request.params.roomId));
       return roomView(room, membership, members);
     },
   );
@@ -112,7 +113,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
       },
     },
     async (request) => {
-      const record = await chat.invite(actor(request), request.params.roomId, request.body.handle);
+      const record = await chat.invite(actor(request), asRoomId(request.params.roomId), request.body.handle);
       return { member: record.member, membership: record.membership };
     },
   );
@@ -121,7 +122,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
     "/api/v1/rooms/:roomId/members/me",
     { ...write, schema: { summary: "Leave a room (or decline an invite)", tags, security, params: RoomParams, response: { 204: Type.Null(), ...errorResponses(401, 404, 429) } } },
     async (request, reply) => {
-      await chat.leave(actor(request), request.params.roomId);
+      await chat.leave(actor(request), asRoomId(request.params.roomId));
       return reply.code(204).send();
     },
   );
@@ -161,7 +162,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const page = await chat.messages(actor(request), request.params.roomId, {
+      const page = await chat.messages(actor(request), asRoomId(request.params.roomId), {
         limit,
         ...(request.query.before !== undefined ? { beforeSeq: request.query.before } : {}),
       });
@@ -178,7 +179,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
     },
     async (request, reply) => {
       const { body, parentId } = request.body;
-      const message = await chat.send(actor(request), request.params.roomId, { body, ...(parentId !== undefined ? { parentId } : {}) });
+      const message = await chat.send(actor(request), asRoomId(request.params.roomId), { body, ...(parentId !== undefined ? { parentId: asMessageId(parentId) } : {}) });
       return reply.code(201).send(messageView(message));
     },
   );
@@ -189,14 +190,14 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
       ...write,
       schema: { summary: "Edit your message", tags, security, params: MessageParams, body: { $ref: "EditBody#" }, response: { 200: { $ref: "Message#" }, ...errorResponses(400, 401, 403, 404, 409, 422, 429, 503) } },
     },
-    async (request) => messageView(await chat.edit(actor(request), request.params.messageId, request.body.body)),
+    async (request) => messageView(await chat.edit(actor(request), asMessageId(request.params.messageId), request.body.body)),
   );
 
   app.delete<{ Params: { messageId: string } }>(
     "/api/v1/messages/:messageId",
     { ...write, schema: { summary: "Delete a message (its sender, or a group room's creator; in a DM only your own)", tags, security, params: MessageParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 429) } } },
     async (request, reply) => {
-      await chat.delete(actor(request), request.params.messageId);
+      await chat.delete(actor(request), asMessageId(request.params.messageId));
       return reply.code(204).send();
     },
   );

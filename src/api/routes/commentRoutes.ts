@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { AccountService } from "../../platform/accounts/AccountService.js";
-import { asCommentId, asPostId } from "../../platform/blogs/blogIds.js";
+import { asCommentId, asPostId } from "../../platform/ids.js";
 import type { CommentService } from "../../platform/blogs/CommentService.js";
 import type { WriteThrottle } from "../../platform/accounts/WriteThrottle.js";
 import { authenticateWriter } from "../authenticateWriter.js";

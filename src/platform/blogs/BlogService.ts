@@ -9,7 +9,7 @@ import { people } from "../people/people.js";
 import type { ReactionRepository } from "../reactions/Reaction.js";
 import { reactionSummaries } from "../reactions/reactionSummaries.js";
 import type { Blog, BlogRepository, BlogView } from "./Blog.js";
-import { asPostId, type PostId } from "./blogIds.js";
+import { asPostId, type PostId } from "../ids.js";
 import type { CommentRepository } from "./Comment.js";
 import { BLOG_LIMITS, checkLine, checkText, normalizeTags } from "./contentRules.js";
 import { postReaders, postVisibleTo, type Post, type PostRepository, type PostView } from "./Post.js";

@@ -1,5 +1,5 @@
 import type { ReactionSummary } from "../reactions/reactionSummaries.js";
-import type { CommentId, PostId } from "./blogIds.js";
+import type { CommentId, PostId } from "../ids.js";
 import type { JournalRecords } from "../ports/Journal.js";
 
 /** A comment on a post, possibly a reply to another comment of the same post. */

@@ -8,7 +8,7 @@ import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
 import type { ReactionRepository } from "../reactions/Reaction.js";
 import { reactionSummaries } from "../reactions/reactionSummaries.js";
 import type { BlogRepository } from "./Blog.js";
-import { asCommentId, type CommentId, type PostId } from "./blogIds.js";
+import { asCommentId, type CommentId, type PostId } from "../ids.js";
 import { COMMENT_PARTICIPANTS_KEPT, type Comment, type CommentDeleter, type CommentRepository, type CommentView } from "./Comment.js";
 import { BLOG_LIMITS, checkText } from "./contentRules.js";
 import { postReaders, postVisibleTo, type Post, type PostRepository } from "./Post.js";

@@ -1,6 +1,6 @@
 import type { ReactionSummary } from "../reactions/reactionSummaries.js";
 import type { BlogStats } from "./Blog.js";
-import type { PostId } from "./blogIds.js";
+import type { PostId } from "../ids.js";
 import type { JournalRecords } from "../ports/Journal.js";
 
 /** A blog post. Deleting leaves a tombstone: the id stays taken, the content and indexes go. */

@@ -1,6 +1,6 @@
 import type { ReactionTargetInfo, ReactionTargets } from "../reactions/ReactionTargets.js";
 import type { BlogRepository } from "./Blog.js";
-import { asCommentId, asPostId } from "./blogIds.js";
+import { asCommentId, asPostId } from "../ids.js";
 import type { CommentRepository } from "./Comment.js";
 import { postReaders, postVisibleTo, type Post, type PostRepository } from "./Post.js";
 

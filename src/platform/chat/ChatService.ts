@@ -5,6 +5,7 @@ import type { DomainEvent, DomainEventBus, PublishedEvent } from "../events/Doma
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
 import type { ReactionRepository } from "../reactions/Reaction.js";
 import { reactionSummaries } from "../reactions/reactionSummaries.js";
+import { asMessageId, asRoomId, type MessageId, type RoomId } from "../ids.js";
 import type { Person, PersonId } from "../people/Person.js";
 import { people } from "../people/people.js";
 import type { GhostAccounts } from "../ports/GhostAccounts.js";
@@ -26,6 +27,8 @@ export interface ChatServiceDeps {
 }
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString("base64url")}`;
+const newRoomId = () => asRoomId(newId("r"));
+const newMessageId = () => asMessageId(newId("m"));
 const notFound = (what: string) => new MirageError(ErrorCodes.notFound, `${what} not found`);
 
 /**
@@ -43,7 +46,7 @@ export class ChatService {
   async createRoom(actor: Person, input: { name: string; topic?: string; invite?: readonly string[] }): Promise<Room> {
     const creator = this.idOf(actor);
     const now = this.now();
-    const room: Room = { id: newId("r"), kind: "group", name: input.name.trim(), topic: input.topic?.trim() ?? "", createdBy: creator, createdAt: now };
+    const room: Room = { id: newRoomId(), kind: "group", name: input.name.trim(), topic: input.topic?.trim() ?? "", createdBy: creator, createdAt: now };
     if (room.name === "") throw new MirageError(ErrorCodes.invalidInput, "room name must not be empty");
     const invited = await this.resolveAll(input.invite ?? [], creator);
     const memberships: MembershipRecord[] = [
@@ -73,7 +76,7 @@ export class ChatService {
       return { room: found, created: false };
     }
     const now = this.now();
-    const room: Room = { id: newId("r"), kind: "dm", name: "", topic: "", createdBy: self, createdAt: now };
+    const room: Room = { id: newRoomId(), kind: "dm", name: "", topic: "", createdBy: self, createdAt: now };
     const otherState = people.isMatrixId(other) ? "invite" : "join";
     const events = [this.record({ type: "room.created", roomId: room.id, by: self }, [self, other])];
     await this.deps.rooms.create(
@@ -99,7 +102,7 @@ export class ChatService {
   }
 
   /** A room its joined or invited members may see, with its members. */
-  async getRoom(actor: Person, roomId: string): Promise<{ room: Room; membership: MembershipRecord; members: MembershipRecord[] }> {
+  async getRoom(actor: Person, roomId: RoomId): Promise<{ room: Room; membership: MembershipRecord; members: MembershipRecord[] }> {
     const { room, membership } = await this.requireVisible(this.idOf(actor), roomId);
     const members = (await this.deps.rooms.members(roomId)).filter((m) => m.membership !== "leave");
     return { room, membership, members };
@@ -109,7 +112,7 @@ export class ChatService {
    * Invites by handle. Naming yourself accepts your own pending invite. Only joined members
    * of group rooms invite; DMs stay two-person.
    */
-  async invite(actor: Person, roomId: string, handle: string): Promise<MembershipRecord> {
+  async invite(actor: Person, roomId: RoomId, handle: string): Promise<MembershipRecord> {
     const self = this.idOf(actor);
     const target = people.id(people.resolve(handle, this.deps.ghosts));
     const { room, membership } = await this.requireVisible(self, roomId);
@@ -125,13 +128,13 @@ export class ChatService {
     return this.changeMembership(roomId, member!, "invite", self);
   }
 
-  async leave(actor: Person, roomId: string): Promise<void> {
+  async leave(actor: Person, roomId: RoomId): Promise<void> {
     const self = this.idOf(actor);
     await this.requireVisible(self, roomId);
     await this.changeMembership(roomId, self, "leave", self);
   }
 
-  async send(actor: Person, roomId: string, input: { body: string; parentId?: string }): Promise<MessageView> {
+  async send(actor: Person, roomId: RoomId, input: { body: string; parentId?: MessageId }): Promise<MessageView> {
     const self = this.idOf(actor);
     await this.requireReader(self, roomId);
     checkBody(input.body);
@@ -139,7 +142,7 @@ export class ChatService {
       const parent = await this.deps.messages.get(input.parentId);
       if (!parent || parent.roomId !== roomId) throw new MirageError(ErrorCodes.invalidInput, "parentId must be a message in the same room");
     }
-    const id = newId("m");
+    const id = newMessageId();
     const events = await this.toReaders({ type: "message.created", roomId, messageId: id, by: self });
     const message = await this.deps.messages.append(
       {
@@ -159,20 +162,20 @@ export class ChatService {
   }
 
   /** Newest first, each with its reactions as `actor` sees them. */
-  async messages(actor: Person, roomId: string, options: { beforeSeq?: number; limit: number }): Promise<MessageView[]> {
+  async messages(actor: Person, roomId: RoomId, options: { beforeSeq?: number; limit: number }): Promise<MessageView[]> {
     const self = this.idOf(actor);
     await this.requireReader(self, roomId);
     return this.views(await this.deps.messages.page(roomId, options), self);
   }
 
-  async getMessage(actor: Person, messageId: string): Promise<Message> {
+  async getMessage(actor: Person, messageId: MessageId): Promise<Message> {
     const message = await this.deps.messages.get(messageId);
     if (!message) throw notFound("message");
     await this.requireReader(this.idOf(actor), message.roomId);
     return message;
   }
 
-  async edit(actor: Person, messageId: string, body: string): Promise<MessageView> {
+  async edit(actor: Person, messageId: MessageId, body: string): Promise<MessageView> {
     const self = this.idOf(actor);
     const message = await this.getMessage(actor, messageId);
     if (message.sender !== self) throw new MirageError(ErrorCodes.forbidden, "only the sender may edit a message");
@@ -186,7 +189,7 @@ export class ChatService {
   }
 
   /** Deletion keeps a tombstone (thread replies stay attached); the sender, or a moderator (see roomRules), may delete. */
-  async delete(actor: Person, messageId: string): Promise<void> {
+  async delete(actor: Person, messageId: MessageId): Promise<void> {
     const self = this.idOf(actor);
     const message = await this.getMessage(actor, messageId);
     const room = await this.deps.rooms.get(message.roomId);
@@ -211,22 +214,22 @@ export class ChatService {
   }
 
   /** The Mirage accounts who may read the room's messages now: the live audience of messages and their reactions. */
-  async messageAudience(roomId: string): Promise<PersonId[]> {
+  async messageAudience(roomId: RoomId): Promise<PersonId[]> {
     return this.membersWhere(roomId, roomRules.mayReadMessages);
   }
 
   /** Whether `reader` may read the room's messages (for reactions on messages and the like). */
-  async canRead(reader: Person, roomId: string): Promise<boolean> {
+  async canRead(reader: Person, roomId: RoomId): Promise<boolean> {
     return roomRules.mayReadMessages((await this.deps.rooms.membership(roomId, this.idOf(reader)))?.membership);
   }
 
   /** Mirage accounts whose membership passes `rule`. */
-  private async membersWhere(roomId: string, rule: (membership: Membership) => boolean): Promise<PersonId[]> {
+  private async membersWhere(roomId: RoomId, rule: (membership: Membership) => boolean): Promise<PersonId[]> {
     return (await this.deps.rooms.members(roomId)).filter((m) => rule(m.membership) && !people.isMatrixId(m.member)).map((m) => m.member);
   }
 
   /** Told to everyone who may see the room before or after the change, so the member who leaves hears of it too. */
-  private async changeMembership(roomId: string, member: PersonId, membership: MembershipRecord["membership"], by: PersonId): Promise<MembershipRecord> {
+  private async changeMembership(roomId: RoomId, member: PersonId, membership: MembershipRecord["membership"], by: PersonId): Promise<MembershipRecord> {
     const audienceBefore = await this.membersWhere(roomId, roomRules.maySeeRoom);
     const record: MembershipRecord = { roomId, member, membership, by, at: this.now() };
     const audience = new Set([...audienceBefore, ...(people.isMatrixId(member) ? [] : [member])]);
@@ -237,7 +240,7 @@ export class ChatService {
   }
 
   /** The room and `member`'s membership when they may see it; NOT_FOUND otherwise, so its existence does not leak. */
-  private async requireVisible(member: PersonId, roomId: string) {
+  private async requireVisible(member: PersonId, roomId: RoomId) {
     const room = await this.deps.rooms.get(roomId);
     const membership = room ? await this.deps.rooms.membership(roomId, member) : undefined;
     if (!room || !membership || !roomRules.maySeeRoom(membership.membership)) throw notFound("room");
@@ -245,7 +248,7 @@ export class ChatService {
   }
 
   /** As requireVisible, and FORBIDDEN unless `member` may read (and write) its messages. */
-  private async requireReader(member: PersonId, roomId: string) {
+  private async requireReader(member: PersonId, roomId: RoomId) {
     const visible = await this.requireVisible(member, roomId);
     if (!roomRules.mayReadMessages(visible.membership.membership)) throw new MirageError(ErrorCodes.forbidden, "join the room first");
     return visible;
@@ -271,7 +274,7 @@ export class ChatService {
   }
 
   /** The event addressed to those who may read the room's messages, as they are before the write. */
-  private async toReaders(event: DomainEvent & { roomId: string }): Promise<PublishedEvent[]> {
+  private async toReaders(event: DomainEvent & { roomId: RoomId }): Promise<PublishedEvent[]> {
     return [this.record(event, await this.messageAudience(event.roomId))];
   }
 

@@ -1,4 +1,5 @@
 import type { ReactionSummary } from "../reactions/reactionSummaries.js";
+import type { MessageId, RoomId } from "../ids.js";
 import type { PersonId } from "../people/Person.js";
 import type { JournalRecords } from "../ports/Journal.js";
 
@@ -7,7 +8,7 @@ export type MemberId = PersonId;
 export type Membership = "join" | "invite" | "leave";
 
 export interface Room {
-  id: string;
+  id: RoomId;
   kind: "group" | "dm";
   name: string;
   topic: string;
@@ -17,7 +18,7 @@ export interface Room {
 }
 
 export interface MembershipRecord {
-  roomId: string;
+  roomId: RoomId;
   member: MemberId;
   membership: Membership;
   /** Who made the change (the member for join/leave, the inviter for invite). */
@@ -26,8 +27,8 @@ export interface MembershipRecord {
 }
 
 export interface Message {
-  id: string;
-  roomId: string;
+  id: MessageId;
+  roomId: RoomId;
   /** Position in the room's timeline (1, 2, 3, …); pagination cursor. */
   seq: number;
   sender: MemberId;
@@ -36,7 +37,7 @@ export interface Message {
   /** Sanitized HTML rendered at write time; empty once deleted. */
   html: string;
   /** The message this one replies to, in the same room. */
-  parentId?: string;
+  parentId?: MessageId;
   createdAt: number;
   editedAt?: number;
   deleted: boolean;
@@ -49,20 +50,20 @@ export interface MessageView extends Message, ReactionSummary {}
 export interface RoomRepository {
   /** Creates the room with its initial memberships (and DM index entry) in one batch. */
   create(room: Room, memberships: readonly MembershipRecord[], dmPair?: readonly [MemberId, MemberId], events?: JournalRecords): Promise<void>;
-  get(id: string): Promise<Room | undefined>;
+  get(id: RoomId): Promise<Room | undefined>;
   setMembership(record: MembershipRecord, events?: JournalRecords): Promise<void>;
-  membership(roomId: string, member: MemberId): Promise<MembershipRecord | undefined>;
-  members(roomId: string): Promise<MembershipRecord[]>;
+  membership(roomId: RoomId, member: MemberId): Promise<MembershipRecord | undefined>;
+  members(roomId: RoomId): Promise<MembershipRecord[]>;
   /** Rooms where `member` is joined or invited, newest membership change first. */
   roomsOf(member: MemberId): Promise<MembershipRecord[]>;
-  findDm(a: MemberId, b: MemberId): Promise<string | undefined>;
+  findDm(a: MemberId, b: MemberId): Promise<RoomId | undefined>;
 }
 
 /** A room's timeline. `append` assigns the next sequence number atomically; `events` are journaled in the write's batch. */
 export interface MessageRepository {
   append(message: Omit<Message, "seq">, events?: JournalRecords): Promise<Message>;
-  get(id: string): Promise<Message | undefined>;
+  get(id: MessageId): Promise<Message | undefined>;
   update(message: Message, events?: JournalRecords): Promise<void>;
   /** Newest first, strictly before `beforeSeq` when given. */
-  page(roomId: string, options: { beforeSeq?: number; limit: number }): Promise<Message[]>;
+  page(roomId: RoomId, options: { beforeSeq?: number; limit: number }): Promise<Message[]>;
 }

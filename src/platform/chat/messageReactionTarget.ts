@@ -1,3 +1,4 @@
+import { asMessageId } from "../ids.js";
 import { people } from "../people/people.js";
 import type { ReactionTargets } from "../reactions/ReactionTargets.js";
 import type { ChatService } from "./ChatService.js";
@@ -7,7 +8,7 @@ import type { MessageRepository } from "./Room.js";
 export function messageReactionTarget(messages: MessageRepository, chat: ChatService): ReactionTargets {
   return {
     async find(id, reader) {
-      const message = await messages.get(id);
+      const message = await messages.get(asMessageId(id));
       if (!message || message.deleted || !(await chat.canRead(people.fromId(reader), message.roomId))) return undefined;
       return { audience: await chat.messageAudience(message.roomId), roomId: message.roomId };
     },

@@ -1,4 +1,5 @@
 import type { ReactionTarget } from "../events/DomainEvent.js";
+import type { ReactionTargetId } from "../ids.js";
 import type { JournalRecords } from "../ports/Journal.js";
 
 export type ReactionTargetKind = ReactionTarget["kind"];
@@ -6,7 +7,7 @@ export type ReactionTargetKind = ReactionTarget["kind"];
 /** What a reaction is on: a post, a comment or a chat message, by id. */
 export interface ReactionTargetRef {
   kind: ReactionTargetKind;
-  id: string;
+  id: ReactionTargetId;
 }
 
 /** One person's reaction with one key on one target; there is at most one per (target, by, key). */

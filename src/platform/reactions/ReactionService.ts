@@ -1,7 +1,7 @@
 import { ErrorCodes, MirageError } from "../errors/MirageError.js";
 import type { DomainEventBus, PublishedEvent } from "../events/DomainEvent.js";
 import type { ReactionLimits, ReactionRepository, ReactionTargetKind, ReactionTargetRef } from "./Reaction.js";
-import type { Person } from "../people/Person.js";
+import type { Person, PersonId } from "../people/Person.js";
 import { people } from "../people/people.js";
 import type { GhostAccounts } from "../ports/GhostAccounts.js";
 import { normalizeReactionKey } from "./reactionKey.js";
@@ -70,7 +70,7 @@ export class ReactionService {
     return summary!;
   }
 
-  private async find(target: ReactionTargetRef, reader: string): Promise<ReactionTargetInfo> {
+  private async find(target: ReactionTargetRef, reader: PersonId): Promise<ReactionTargetInfo> {
     const port = this.deps.targets[target.kind];
     const info = TARGET_ID.test(target.id) ? await port?.find(target.id, reader) : undefined;
     if (!info) throw new MirageError(ErrorCodes.notFound, `${target.kind} not found`);
