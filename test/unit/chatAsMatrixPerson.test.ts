@@ -111,6 +111,7 @@ describe("a ghost acting is its account", () => {
 
     await p.reactions.add(ghostOfAlice, { kind: "message", id: fromGhost.id }, "👍");
     expect((await p.reactions.add(alice, { kind: "message", id: fromGhost.id }, "👍")).reactions).toEqual({ "👍": 1 });
+    expect(await p.reactions.summary({ kind: "message", id: fromGhost.id }, ghostOfAlice)).toEqual({ reactions: { "👍": 1 }, myReactions: ["👍"] });
   });
 
   it("a DM opened by a ghost with its own account is refused, and a DM with a ghost is the DM with the account", async () => {

@@ -52,7 +52,7 @@ export class ReactionService {
       throw new MirageError(ErrorCodes.conflict, `you already reacted to this ${target.kind} with ${this.limits.keysPerPerson} different keys`);
     }
     if (result === "added") this.deps.events.publish(events);
-    return { key, ...(await this.summary(target, actor)) };
+    return { key, ...(await this.summaryFor(target, actor)) };
   }
 
   /** Removing a reaction that is not there succeeds (the outcome the caller wanted holds). */
@@ -62,10 +62,15 @@ export class ReactionService {
     const info = await this.find(target, actor);
     const events = [this.record("reaction.removed", actor, target, key, info)];
     if (await this.deps.reactions.remove(target, actor, key, events)) this.deps.events.publish(events);
-    return { key, ...(await this.summary(target, actor)) };
+    return { key, ...(await this.summaryFor(target, actor)) };
   }
 
-  async summary(target: ReactionTargetRef, reader: string | undefined): Promise<ReactionSummary> {
+  /** Counts, and the keys `reader` (a ghost being its account) reacted with; none for no reader. */
+  async summary(target: ReactionTargetRef, reader: Person | undefined): Promise<ReactionSummary> {
+    return this.summaryFor(target, reader === undefined ? undefined : people.id(people.canonical(reader, this.deps.ghosts)));
+  }
+
+  private async summaryFor(target: ReactionTargetRef, reader: PersonId | undefined): Promise<ReactionSummary> {
     const [summary] = await reactionSummaries(this.deps.reactions, [target], reader);
     return summary!;
   }
