@@ -87,11 +87,11 @@ describe.each(implementations)("journal contract: %s", (_name, make) => {
     const { store } = await make();
     const m = message("r", 1);
     await store.messages.append(m);
-    const reaction = { target: { kind: "message" as const, id: m.id }, key: "👍", by: "bob", at: 1 };
+    const reaction = { target: { kind: "message" as const, id: m.id }, key: "👍", by: asPersonId("bob"), at: 1 };
     const added: PublishedEvent[] = [{ event: { type: "reaction.added", target: reaction.target, key: "👍", by: "bob" }, audience: ["bob"], at: 1 }];
     expect(await store.reactions.add(reaction, { keysPerTarget: 5, keysPerPerson: 5 }, added)).toBe("added");
     expect(await store.reactions.add(reaction, { keysPerTarget: 5, keysPerPerson: 5 }, added)).toBe("present");
-    expect(await store.reactions.remove(reaction.target, "carol", "👍", added)).toBe(false);
+    expect(await store.reactions.remove(reaction.target, asPersonId("carol"), "👍", added)).toBe(false);
     expect((await store.journal.read(0, 10)).map((entry) => entry.position)).toEqual([1]);
     await store.close();
   });

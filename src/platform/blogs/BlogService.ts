@@ -213,7 +213,7 @@ export class BlogService {
   }
 
   /** Canonical, deduplicated, without the owner (who always may comment on their own blog). */
-  private blockList(owner: string, handles: readonly string[]): string[] {
+  private blockList(owner: PersonId, handles: readonly string[]): PersonId[] {
     if (handles.length > MAX_BLOCKED_COMMENTERS) throw new MirageError(ErrorCodes.invalidInput, `at most ${MAX_BLOCKED_COMMENTERS} people can be blocked`);
     return [...new Set(handles.map((handle) => this.person(handle)))].filter((person) => person !== owner);
   }
@@ -227,13 +227,13 @@ export class BlogService {
     throw new MirageError(ErrorCodes.forbidden, "only the owner writes in a blog");
   }
 
-  private async visiblePost(id: PostId, reader: string | undefined): Promise<Post> {
+  private async visiblePost(id: PostId, reader: PersonId | undefined): Promise<Post> {
     const post = await this.deps.posts.get(id);
     if (!post || !postVisibleTo(post, reader)) throw notFound("post");
     return post;
   }
 
-  private async authoredPost(actor: string, id: PostId, verb: string): Promise<Post> {
+  private async authoredPost(actor: PersonId, id: PostId, verb: string): Promise<Post> {
     const post = await this.visiblePost(id, actor);
     if (post.author !== actor) throw new MirageError(ErrorCodes.forbidden, `only the author may ${verb} a post`);
     return post;
@@ -258,7 +258,7 @@ export class BlogService {
     throw new MirageError(ErrorCodes.conflict, "could not pick a free slug; try again");
   }
 
-  private async views(posts: Post[], reader: string | undefined): Promise<PostView[]> {
+  private async views(posts: Post[], reader: PersonId | undefined): Promise<PostView[]> {
     const [summaries, stats] = await Promise.all([
       reactionSummaries(this.deps.reactions, posts.map((post) => ({ kind: "post" as const, id: post.id })), reader),
       this.deps.comments.statsMany(posts.map((post) => post.id)),
@@ -271,7 +271,7 @@ export class BlogService {
    * the change. A change that hides it (back to draft, deleted) reaches those who lose it, so
    * their clients drop it; nothing after it does.
    */
-  private async audience(before: Post, after: Post): Promise<string[]> {
+  private async audience(before: Post, after: Post): Promise<PersonId[]> {
     const people = [before.author, ...(await this.deps.comments.stats(before.id)).participants];
     return [...postReaders(before, people), ...postReaders(after, people)];
   }

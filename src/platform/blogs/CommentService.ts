@@ -121,14 +121,14 @@ export class CommentService {
     return people.id(people.canonical(person, this.deps.ghosts));
   }
 
-  private async visiblePost(postId: PostId, reader: string | undefined): Promise<Post> {
+  private async visiblePost(postId: PostId, reader: PersonId | undefined): Promise<Post> {
     const post = await this.deps.posts.get(postId);
     if (!post || !postVisibleTo(post, reader)) throw notFound("post");
     return post;
   }
 
   /** A comment (or its tombstone) on a post `actor` can see. */
-  private async visibleComment(actor: string, id: CommentId): Promise<{ comment: Comment; post: Post }> {
+  private async visibleComment(actor: PersonId, id: CommentId): Promise<{ comment: Comment; post: Post }> {
     const comment = await this.deps.comments.get(id);
     if (!comment) throw notFound("comment");
     const post = await this.deps.posts.get(comment.postId);
@@ -136,14 +136,14 @@ export class CommentService {
     return { comment, post };
   }
 
-  private async refuseBlocked(actor: string, post: Post): Promise<void> {
+  private async refuseBlocked(actor: PersonId, post: Post): Promise<void> {
     if (actor === post.blog) return;
     const blog = await this.deps.blogs.get(post.blog);
     if (blog?.blockedCommenters?.includes(actor)) throw new MirageError(ErrorCodes.forbidden, "the blog's owner does not take comments from you");
   }
 
   /** Tombstones carry no reactions: what was said and how people reacted to it both go. */
-  private async views(comments: Comment[], reader: string | undefined): Promise<CommentView[]> {
+  private async views(comments: Comment[], reader: PersonId | undefined): Promise<CommentView[]> {
     const live = comments.filter((comment) => !comment.deleted);
     const summaries = await reactionSummaries(this.deps.reactions, live.map((comment) => ({ kind: "comment" as const, id: comment.id })), reader);
     const byId = new Map(live.map((comment, i) => [comment.id, summaries[i]!]));
@@ -154,7 +154,7 @@ export class CommentService {
    * The post's author and everyone who has commented on it, as far as they may read the post now;
    * with `newCommenter`, computed before their comment is written, as the repository will count them.
    */
-  private async audience(post: Post, newCommenter?: string): Promise<string[]> {
+  private async audience(post: Post, newCommenter?: PersonId): Promise<PersonId[]> {
     const { participants } = await this.deps.comments.stats(post.id);
     const joins = newCommenter !== undefined && !participants.includes(newCommenter) && participants.length < COMMENT_PARTICIPANTS_KEPT;
     return postReaders(post, [post.author, ...participants, ...(joins ? [newCommenter] : [])]);
