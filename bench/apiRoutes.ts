@@ -1,5 +1,6 @@
 import Fastify from "fastify";
 import { mediaUrlUnder, renderInline } from "../src/platform/render/createMarkdownRenderer.js";
+import { people } from "../src/platform/people/people.js";
 import { benchApp } from "./benchApp.js";
 import { measure, row, type Measurement } from "./measure.js";
 
@@ -73,12 +74,12 @@ export async function benchApiRoutes(): Promise<string[]> {
   const signUp = await measure(SIGNUPS, 2, async (i) => void (await accounts.signUp(`bench${i}`, "correct horse battery")));
   const logIn = await measure(SIGNUPS, 2, async (i) => void (await accounts.logIn(`bench${i}`, "correct horse battery", "127.0.0.1")));
   const { accessToken } = await accounts.logIn("bench0", "correct horse battery", "127.0.0.1");
-  const owner = (await store.accounts.get("bench0" as never))!;
+  const owner = people.account((await store.accounts.get("bench0" as never))!.name);
   const room = await chat.createRoom(owner, { name: "bench room" });
   // A page of 20 as people write them: a quarter of the messages carry reactions, some the reader's own.
   for (let i = 0; i < 50; i++) {
     const message = await chat.send(owner, room.id, { body: `message ${i} with some **text**` });
-    if (i % 4 === 0) await reactions.add(owner.name, { kind: "message", id: message.id }, i % 8 === 0 ? "👍" : "🎉");
+    if (i % 4 === 0) await reactions.add(owner, { kind: "message", id: message.id }, i % 8 === 0 ? "👍" : "🎉");
   }
 
   const mirageUrl = await app.listen({ port: 0, host: "127.0.0.1" });

@@ -4,6 +4,8 @@ import path from "node:path";
 import { AppServiceRegistration } from "matrix-appservice-bridge";
 import { parse, stringify } from "yaml";
 import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
+import { people } from "../platform/people/people.js";
+import type { GhostAccounts } from "../platform/ports/GhostAccounts.js";
 
 /** The appservice registration as the homeserver reads it. */
 export interface Registration {
@@ -31,6 +33,9 @@ export interface NamespaceEntry {
 /** Ghost users are `@mirage_<name>`, portal aliases `#mirage_<room>`. */
 export const GHOST_PREFIX = "mirage_";
 export const BOT_LOCALPART = "mirage";
+
+/** The platform's port from a ghost's Matrix ID (in the users namespace below) to its account. */
+export const ghostAccounts = (domain: string): GhostAccounts => people.ghostAccounts(GHOST_PREFIX, domain);
 /** Tokens in the committed sample start with this; Mirage refuses to run with them. */
 export const PLACEHOLDER_TOKEN_PREFIX = "CHANGE_ME";
 

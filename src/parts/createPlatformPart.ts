@@ -1,7 +1,7 @@
 import { accessTokenSecret } from "../api/accessTokenSecret.js";
 import type { MirageConfig } from "../config/configSchema.js";
 import type { Logger } from "../log/createLogger.js";
-import { GHOST_PREFIX } from "../matrix/registration.js";
+import { ghostAccounts } from "../matrix/registration.js";
 import { AccountService } from "../platform/accounts/AccountService.js";
 import { LoginThrottle, type LoginThrottleOptions } from "../platform/accounts/LoginThrottle.js";
 import { ScryptPasswordHasher, type PasswordHasher } from "../platform/accounts/PasswordHasher.js";
@@ -99,13 +99,12 @@ export async function createPlatformPart(options: {
   const pooled = !o.runRenderTask && !(o.renderer && o.profileSanitizer);
   const renderPool = pooled ? new RenderPool({ ...config.render, publicUrl: config.api.publicUrl, logger: logger.child({ component: "render" }) }) : undefined;
   const run: RunRenderTask = o.runRenderTask ?? renderPool?.run ?? unreachableRender;
-  const ghostPattern = new RegExp(`^@${GHOST_PREFIX}([a-z0-9._-]+):${escapeRegex(config.homeserver.domain)}$`);
   const services = createPlatformServices({
     repositories: store,
     renderer: o.renderer ?? createMarkdownRenderer(run),
     profileSanitizer: o.profileSanitizer ?? createProfileSanitizer(run),
     events,
-    accountForMatrixId: (id) => ghostPattern.exec(id)?.[1],
+    ghosts: ghostAccounts(config.homeserver.domain),
     ...clock,
   });
 
@@ -132,7 +131,3 @@ export async function createPlatformPart(options: {
 const unreachableRender: RunRenderTask = async () => {
   throw new Error("no render pool: both renderer and profileSanitizer were overridden");
 };
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}

@@ -10,6 +10,7 @@ import { ChatService } from "./chat/ChatService.js";
 import { messageReactionTarget } from "./chat/messageReactionTarget.js";
 import type { MessageRepository, RoomRepository } from "./chat/Room.js";
 import type { DomainEventBus } from "./events/DomainEvent.js";
+import type { GhostAccounts } from "./ports/GhostAccounts.js";
 import type { MarkdownRenderer } from "./ports/MarkdownRenderer.js";
 import type { ReactionRepository } from "./reactions/Reaction.js";
 import { ReactionService } from "./reactions/ReactionService.js";
@@ -41,23 +42,24 @@ export function createPlatformServices(deps: {
   renderer: MarkdownRenderer;
   profileSanitizer: ProfileSanitizer;
   events: DomainEventBus;
-  /** The Mirage account a Matrix user ID is the ghost of, so both name the same blog. */
-  accountForMatrixId?: (matrixId: string) => string | undefined;
+  /** Ghosts' Matrix IDs to their accounts: a ghost acting is its account, never a second person. */
+  ghosts?: GhostAccounts;
   now?: () => number;
 }): PlatformServices {
   const { repositories: r, renderer, events } = deps;
   const clock = deps.now ? { now: deps.now } : {};
-  const people = deps.accountForMatrixId ? { accountForMatrixId: deps.accountForMatrixId } : {};
-  const chat = new ChatService({ rooms: r.rooms, messages: r.messages, accounts: r.accounts, reactions: r.reactions, renderer, events, ...clock });
+  const people = deps.ghosts ? { ghosts: deps.ghosts } : {};
+  const chat = new ChatService({ rooms: r.rooms, messages: r.messages, accounts: r.accounts, reactions: r.reactions, renderer, events, ...people, ...clock });
   const blogDeps = { reactions: r.reactions, renderer, events, ...people, ...clock };
   return {
     chat,
-    profiles: new ProfileService(r.accounts, deps.profileSanitizer, events, deps.now),
+    profiles: new ProfileService(r.accounts, deps.profileSanitizer, events, deps.now, deps.ghosts),
     blogs: new BlogService({ ...blogDeps, accounts: r.accounts, blogs: r.blogs, posts: r.posts, comments: r.comments }),
     comments: new CommentService({ ...blogDeps, blogs: r.blogs, posts: r.posts, comments: r.comments }),
     reactions: new ReactionService({
       reactions: r.reactions,
       events,
+      ...people,
       ...clock,
       targets: { ...blogReactionTargets({ blogs: r.blogs, posts: r.posts, comments: r.comments }), message: messageReactionTarget(r.messages, chat) },
     }),

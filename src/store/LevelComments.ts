@@ -1,4 +1,4 @@
-import type { CommentId, PostId } from "../platform/blogs/blogIds.js";
+import type { CommentId, PostId } from "../platform/ids.js";
 import { COMMENT_PARTICIPANTS_KEPT, type Comment, type CommentDeleter, type CommentPage, type CommentRepository, type CommentStats } from "../platform/blogs/Comment.js";
 import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
 import type { JournalRecords } from "../platform/ports/Journal.js";

@@ -1,3 +1,4 @@
+import type { MessageId, RoomId } from "../platform/ids.js";
 import type { Message, MessageRepository } from "../platform/chat/Room.js";
 import type { JournalRecords } from "../platform/ports/Journal.js";
 import type { LevelJournal } from "./LevelJournal.js";
@@ -36,7 +37,7 @@ export class LevelMessages implements MessageRepository {
     });
   }
 
-  get(id: string): Promise<Message | undefined> {
+  get(id: MessageId): Promise<Message | undefined> {
     return this.messages.get(id);
   }
 
@@ -49,7 +50,7 @@ export class LevelMessages implements MessageRepository {
    * newest wanted sequence down, which costs far less than an iterator; should an entry be
    * missing, the timeline is scanned instead.
    */
-  async page(roomId: string, options: { beforeSeq?: number; limit: number }): Promise<Message[]> {
+  async page(roomId: RoomId, options: { beforeSeq?: number; limit: number }): Promise<Message[]> {
     const last = (await this.seqs.get(roomId)) ?? 0;
     const newest = Math.min(last, (options.beforeSeq ?? Number.POSITIVE_INFINITY) - 1);
     const count = Math.max(0, Math.min(options.limit, newest));

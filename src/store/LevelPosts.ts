@@ -1,5 +1,5 @@
 import type { BlogStats } from "../platform/blogs/Blog.js";
-import type { PostId } from "../platform/blogs/blogIds.js";
+import type { PostId } from "../platform/ids.js";
 import { listedAt, type Post, type PostPage, type PostRepository } from "../platform/blogs/Post.js";
 import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
 import type { JournalRecords } from "../platform/ports/Journal.js";

@@ -1,4 +1,5 @@
 import type { MemberId, MembershipRecord, Room, RoomRepository } from "../platform/chat/Room.js";
+import type { RoomId } from "../platform/ids.js";
 import type { JournalRecords } from "../platform/ports/Journal.js";
 import type { LevelJournal } from "./LevelJournal.js";
 import { jsonSublevel, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
@@ -9,7 +10,7 @@ export class LevelRooms implements RoomRepository {
   private readonly rooms: JsonSublevel<Room>;
   private readonly byRoom: JsonSublevel<MembershipRecord>;
   private readonly byMember: JsonSublevel<MembershipRecord>;
-  private readonly dms: JsonSublevel<string>;
+  private readonly dms: JsonSublevel<RoomId>;
   private readonly mutex = new Mutex();
 
   constructor(
@@ -19,7 +20,7 @@ export class LevelRooms implements RoomRepository {
     this.rooms = jsonSublevel<Room>(db, SUBLEVELS.rooms);
     this.byRoom = jsonSublevel<MembershipRecord>(db, SUBLEVELS.roomMembers);
     this.byMember = jsonSublevel<MembershipRecord>(db, SUBLEVELS.memberRooms);
-    this.dms = jsonSublevel<string>(db, SUBLEVELS.dms);
+    this.dms = jsonSublevel<RoomId>(db, SUBLEVELS.dms);
   }
 
   create(room: Room, memberships: readonly MembershipRecord[], dmPair?: readonly [MemberId, MemberId], events?: JournalRecords): Promise<void> {
@@ -31,7 +32,7 @@ export class LevelRooms implements RoomRepository {
     });
   }
 
-  get(id: string): Promise<Room | undefined> {
+  get(id: RoomId): Promise<Room | undefined> {
     return this.rooms.get(id);
   }
 
@@ -39,11 +40,11 @@ export class LevelRooms implements RoomRepository {
     return this.mutex.run(() => this.journal.commit(this.membershipOps(record), events));
   }
 
-  membership(roomId: string, member: MemberId): Promise<MembershipRecord | undefined> {
+  membership(roomId: RoomId, member: MemberId): Promise<MembershipRecord | undefined> {
     return this.byRoom.get(compositeKey(roomId, member));
   }
 
-  members(roomId: string): Promise<MembershipRecord[]> {
+  members(roomId: RoomId): Promise<MembershipRecord[]> {
     return this.byRoom.values(prefixRange(roomId)).all();
   }
 
@@ -52,7 +53,7 @@ export class LevelRooms implements RoomRepository {
     return all.filter((m) => m.membership !== "leave").sort((a, b) => b.at - a.at);
   }
 
-  findDm(a: MemberId, b: MemberId): Promise<string | undefined> {
+  findDm(a: MemberId, b: MemberId): Promise<RoomId | undefined> {
     return this.dms.get(dmKey(a, b));
   }
 

@@ -2,6 +2,8 @@ import type { Account } from "../../src/platform/accounts/Account.js";
 import { createPlatformServices, type PlatformServices } from "../../src/platform/createPlatformServices.js";
 import { DomainEventBus, type PublishedEvent } from "../../src/platform/events/DomainEvent.js";
 import { asAccountName } from "../../src/platform/ids.js";
+import type { Person } from "../../src/platform/people/Person.js";
+import { people } from "../../src/platform/people/people.js";
 import type { MarkdownRenderer } from "../../src/platform/ports/MarkdownRenderer.js";
 import type { Store } from "../../src/store/openStore.js";
 
@@ -9,7 +11,7 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
 const renderer: MarkdownRenderer = { toWebHtml: async (md) => `<p>${escape(md)}</p>`, toMatrixHtml: async (md) => `<p>${escape(md)}</p>` };
 
 /** The platform's services over `store`, with a stand-in renderer, recording what the in-memory bus emits. */
-export function platformOverStore(store: Store): PlatformServices & { emitted: PublishedEvent[]; account(name: string): Promise<Account> } {
+export function platformOverStore(store: Store): PlatformServices & { emitted: PublishedEvent[]; account(name: string): Promise<Account>; person(name: string): Promise<Person> } {
   const events = new DomainEventBus();
   const emitted: PublishedEvent[] = [];
   events.subscribe((published) => emitted.push(published));
@@ -18,7 +20,7 @@ export function platformOverStore(store: Store): PlatformServices & { emitted: P
     renderer,
     profileSanitizer: { bioHtml: async (md) => `<p>${escape(md)}</p>`, html: async (s) => escape(s), css: async () => "" },
     events,
-    accountForMatrixId: (id) => /^@mirage_([^:]+):test\.example$/.exec(id)?.[1],
+    ghosts: people.ghostAccounts("mirage_", "test.example"),
   });
   /** The account, created on first use. */
   const account = async (name: string): Promise<Account> => {
@@ -41,5 +43,7 @@ export function platformOverStore(store: Store): PlatformServices & { emitted: P
     await store.accounts.create(created);
     return created;
   };
-  return { ...services, emitted, account };
+  /** The account as the acting Person, created on first use. */
+  const person = async (name: string): Promise<Person> => people.account((await account(name)).name);
+  return { ...services, emitted, account, person };
 }

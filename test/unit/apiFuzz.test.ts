@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { apiHarness } from "../support/apiHarness.js";
 import { NASTY_VALUES, prng } from "../support/prng.js";
 import { FUZZ_TAGS, openApiOperations, recordRoutes } from "../support/routeCoverage.js";
+import { asPersonId } from "../../src/platform/people/Person.js";
+import { asRoomId } from "../../src/platform/ids.js";
 
 const SEED = 20261122;
 const REQUESTS = 600;
@@ -65,7 +67,7 @@ describe("seeded fuzz over the accounts, profile, chat and sync routes", () => {
     }
 
     // Consistency: every membership has its index twin; every timeline entry points at its message.
-    for (const roomId of roomIds.slice(1)) {
+    for (const roomId of roomIds.slice(1).map(asRoomId)) {
       const members = await h.store.rooms.members(roomId);
       for (const m of members) expect(await h.store.rooms.membership(roomId, m.member)).toEqual(m);
       const page = await h.store.messages.page(roomId, { limit: 1000 });
@@ -75,7 +77,7 @@ describe("seeded fuzz over the accounts, profile, chat and sync routes", () => {
       });
     }
     for (const name of ["alice", "bob", "carol"]) {
-      for (const m of await h.store.rooms.roomsOf(name)) expect(await h.store.rooms.membership(m.roomId, name)).toEqual(m);
+      for (const m of await h.store.rooms.roomsOf(asPersonId(name))) expect(await h.store.rooms.membership(m.roomId, asPersonId(name))).toEqual(m);
     }
     expect(roomIds.length).toBeGreaterThan(3);
     expect(messageIds.length).toBeGreaterThan(3);

@@ -4,13 +4,14 @@ import path from "node:path";
 import { Level } from "level";
 import { MemoryLevel } from "memory-level";
 import { describe, expect, it } from "vitest";
-import { asCommentId, asPostId, type PostId } from "../../src/platform/blogs/blogIds.js";
+import { asCommentId, asPostId, asReactionTargetId, type PostId } from "../../src/platform/ids.js";
 import type { Comment } from "../../src/platform/blogs/Comment.js";
 import type { Post } from "../../src/platform/blogs/Post.js";
 import type { ReactionLimits } from "../../src/platform/reactions/Reaction.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver, type Store } from "../../src/store/openStore.js";
 import { blogStoreProblems } from "../support/blogConsistency.js";
+import { asPersonId } from "../../src/platform/people/Person.js";
 
 type Made = { store: Store; db: RootLevel; reopen?: () => Promise<{ store: Store; db: RootLevel }> };
 
@@ -40,8 +41,8 @@ let n = 0;
 const id16 = () => (n++).toString(36).padStart(16, "0");
 const post = (fields: Partial<Post> & { slug: string }): Post => ({
   id: asPostId(`p_${id16()}`),
-  blog: "alice",
-  author: "alice",
+  blog: asPersonId("alice"),
+  author: asPersonId("alice"),
   title: "T",
   body: "b",
   html: "<p>b</p>",
@@ -56,7 +57,7 @@ const post = (fields: Partial<Post> & { slug: string }): Post => ({
 const comment = (postId: PostId, createdAt: number, fields: Partial<Comment> = {}): Comment => ({
   id: asCommentId(`c_${id16()}`),
   postId,
-  author: "bob",
+  author: asPersonId("bob"),
   depth: 0,
   body: "x",
   html: "<p>x</p>",
@@ -75,7 +76,7 @@ describe.each(implementations)("blog store contract: %s", (_name, make) => {
     expect(await store.posts.get(a.id)).toEqual(a);
     expect(await store.posts.findBySlug("alice", "hello")).toEqual(a);
     expect(await code(store.posts.create(post({ slug: "hello" })))).toBe("CONFLICT");
-    await store.posts.create(post({ slug: "hello", blog: "@bob:example.org", author: "@bob:example.org" }));
+    await store.posts.create(post({ slug: "hello", blog: asPersonId("@bob:example.org"), author: asPersonId("@bob:example.org") }));
     await store.posts.create(post({ slug: "hello-2" }));
     await store.posts.create(post({ slug: "hello-world" }));
     await store.posts.create(post({ slug: "hellos" }));
@@ -145,8 +146,8 @@ describe.each(implementations)("blog store contract: %s", (_name, make) => {
     const { store, db } = await make();
     const p = asPostId("p_thread0000000000");
     const a = comment(p, 10);
-    const b = comment(p, 20, { author: "carol" });
-    const a1 = comment(p, 30, { parentId: a.id, depth: 1, author: "alice" });
+    const b = comment(p, 20, { author: asPersonId("carol") });
+    const a1 = comment(p, 30, { parentId: a.id, depth: 1, author: asPersonId("alice") });
     const a1a = comment(p, 40, { parentId: a1.id, depth: 2 });
     const a2 = comment(p, 50, { parentId: a.id, depth: 1 });
     for (const c of [a, b, a1, a1a, a2]) await store.comments.create(c);
@@ -178,8 +179,8 @@ describe.each(implementations)("blog store contract: %s", (_name, make) => {
     const leaf = comment(p, 30, { parentId: mid.id, depth: 2 });
     const other = comment(p, 40);
     for (const c of [root, mid, leaf, other]) await store.comments.create(c);
-    await store.comments.update({ ...root, body: "edited", html: "<p>edited</p>", editedAt: 99, author: "mallory", depth: 7 });
-    expect(await store.comments.get(root.id)).toMatchObject({ body: "edited", editedAt: 99, author: "bob", depth: 0 });
+    await store.comments.update({ ...root, body: "edited", html: "<p>edited</p>", editedAt: 99, author: asPersonId("mallory"), depth: 7 });
+    expect(await store.comments.get(root.id)).toMatchObject({ body: "edited", editedAt: 99, author: asPersonId("bob"), depth: 0 });
 
     const ids = async () => (await store.comments.thread(p, { limit: 10 })).comments.map((c) => [c.id, c.deleted]);
     expect(await store.comments.remove(root.id, 100)).toMatchObject({ id: root.id, deleted: true, body: "", html: "", deletedAt: 100, deletedBy: "author" });
@@ -199,9 +200,9 @@ describe.each(implementations)("blog store contract: %s", (_name, make) => {
 
   it("counts reactions in the same batch, per target and key, within limits", async () => {
     const { store, db } = await make();
-    const t = { kind: "post" as const, id: "p_1" };
-    const t10 = { kind: "post" as const, id: "p_10" };
-    const add = (by: string, key: string, target = t) => store.reactions.add({ target, key, by, at: 1 }, limits);
+    const t = { kind: "post" as const, id: asReactionTargetId("p_1") };
+    const t10 = { kind: "post" as const, id: asReactionTargetId("p_10") };
+    const add = (by: string, key: string, target = t) => store.reactions.add({ target, key, by: asPersonId(by), at: 1 }, limits);
     expect(await add("bob", "👍")).toBe("added");
     expect(await add("bob", "👍")).toBe("present");
     expect(await add("bo", "👍")).toBe("added");
@@ -213,13 +214,13 @@ describe.each(implementations)("blog store contract: %s", (_name, make) => {
     expect(await add("bob", "👍", t10)).toBe("added");
     expect(await store.reactions.counts(t)).toEqual({ "👍": 3, ["__proto__"]: 1, constructor: 1 });
     expect(Object.keys(await store.reactions.counts(t)).sort()).toEqual(["__proto__", "constructor", "👍"]);
-    expect((await store.reactions.keysBy(t, "bob")).sort()).toEqual(["__proto__", "👍"]);
-    expect(await store.reactions.keysBy(t, "bo")).toEqual(["👍"]);
-    expect(await store.reactions.countsMany([t10, { kind: "comment", id: "p_1" }])).toEqual([{ "👍": 1 }, {}]);
+    expect((await store.reactions.keysBy(t, asPersonId("bob"))).sort()).toEqual(["__proto__", "👍"]);
+    expect(await store.reactions.keysBy(t, asPersonId("bo"))).toEqual(["👍"]);
+    expect(await store.reactions.countsMany([t10, { kind: "comment", id: asReactionTargetId("p_1") }])).toEqual([{ "👍": 1 }, {}]);
 
-    expect(await store.reactions.remove(t, "bob", "👍")).toBe(true);
-    expect(await store.reactions.remove(t, "bob", "👍")).toBe(false);
-    expect(await store.reactions.remove(t, "bob", "__proto__")).toBe(true);
+    expect(await store.reactions.remove(t, asPersonId("bob"), "👍")).toBe(true);
+    expect(await store.reactions.remove(t, asPersonId("bob"), "👍")).toBe(false);
+    expect(await store.reactions.remove(t, asPersonId("bob"), "__proto__")).toBe(true);
     expect(await store.reactions.counts(t)).toEqual({ "👍": 2, constructor: 1 });
     expect(await blogStoreProblems(db)).toEqual([]);
     await store.close();
@@ -227,13 +228,13 @@ describe.each(implementations)("blog store contract: %s", (_name, make) => {
 
   it("serializes concurrent reactions: counts equal reactions", async () => {
     const { store, db } = await make();
-    const t = { kind: "message" as const, id: "m_1" };
+    const t = { kind: "message" as const, id: asReactionTargetId("m_1") };
     const wide = { keysPerTarget: 50, keysPerPerson: 20 };
     const results = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => store.reactions.add({ target: t, key: i % 2 ? "a" : "b", by: `u${Math.floor(i / 2) % 10}`, at: i }, wide)),
+      Array.from({ length: 40 }, (_, i) => store.reactions.add({ target: t, key: i % 2 ? "a" : "b", by: asPersonId(`u${Math.floor(i / 2) % 10}`), at: i }, wide)),
     );
     expect(results.filter((r) => r === "added")).toHaveLength(20);
-    await Promise.all(Array.from({ length: 10 }, (_, i) => store.reactions.remove(t, `u${i}`, "a")));
+    await Promise.all(Array.from({ length: 10 }, (_, i) => store.reactions.remove(t, asPersonId(`u${i}`), "a")));
     expect(await store.reactions.counts(t)).toEqual({ b: 10 });
     expect(await blogStoreProblems(db)).toEqual([]);
     await store.close();
@@ -241,18 +242,18 @@ describe.each(implementations)("blog store contract: %s", (_name, make) => {
 
   it("keeps blog settings, and everything survives a reopen", async () => {
     const { store, reopen } = await make();
-    await store.blogs.put({ owner: "alice", title: "Notes", description: "d", updatedAt: 1 });
-    expect(await store.blogs.get("alice")).toEqual({ owner: "alice", title: "Notes", description: "d", updatedAt: 1 });
-    expect(await store.blogs.get("bob")).toBeUndefined();
+    await store.blogs.put({ owner: asPersonId("alice"), title: "Notes", description: "d", updatedAt: 1 });
+    expect(await store.blogs.get(asPersonId("alice"))).toEqual({ owner: asPersonId("alice"), title: "Notes", description: "d", updatedAt: 1 });
+    expect(await store.blogs.get(asPersonId("bob"))).toBeUndefined();
     const p = post({ slug: "kept" });
     await store.posts.create(p);
     const c = comment(p.id, 5);
     await store.comments.create(c);
-    await store.reactions.add({ target: { kind: "post", id: p.id }, key: "k", by: "bob", at: 1 }, limits);
+    await store.reactions.add({ target: { kind: "post", id: p.id }, key: "k", by: asPersonId("bob"), at: 1 }, limits);
     if (!reopen) return store.close();
     await store.close();
     const again = await reopen();
-    expect(await again.store.blogs.get("alice")).toMatchObject({ title: "Notes" });
+    expect(await again.store.blogs.get(asPersonId("alice"))).toMatchObject({ title: "Notes" });
     expect(await again.store.posts.findBySlug("alice", "kept")).toEqual(p);
     expect((await again.store.comments.thread(p.id, { limit: 5 })).comments).toEqual([c]);
     expect(await again.store.reactions.counts({ kind: "post", id: p.id })).toEqual({ k: 1 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { blogSetup as setup, errorCode } from "../support/blogSetup.js";
+import { people } from "../../src/platform/people/people.js";
 
 describe("blogs API: blogs", () => {
   it("shows an account's blog with defaults, counts, and drafts counted for the owner only", async () => {
@@ -19,14 +20,14 @@ describe("blogs API: blogs", () => {
   it("serves blogs of Matrix users, who write through the bridge (the service), not the API", async () => {
     const { json, blogs, bob } = await setup();
     const dave = "@dave:example.org";
-    const written = await blogs.createPost(dave, dave, { title: "From Matrix", body: "hi" });
+    const written = await blogs.createPost(people.fromId(dave), dave, { title: "From Matrix", body: "hi" });
     expect(written).toMatchObject({ blog: dave, author: dave, slug: "from-matrix" });
     expect((await json("GET", `/api/v1/blogs/${encodeURIComponent(dave)}`)).body).toEqual({ owner: dave, title: dave, description: "", postCount: 1 });
     expect((await json("GET", "/api/v1/blogs/dave@example.org/posts")).body.posts.map((p: any) => p.id)).toEqual([written.id]);
     expect((await json("POST", `/api/v1/posts/${written.id}/comments`, { body: "welcome" }, bob)).status).toBe(201);
     expect((await json("POST", `/api/v1/blogs/${dave}/posts`, { title: "t", body: "b" }, bob)).status).toBe(403);
     // The bridge writing as alice's ghost writes into alice's blog.
-    expect((await blogs.createPost("@mirage_alice:test.example", "alice", { title: "Via ghost", body: "b" })).blog).toBe("alice");
+    expect((await blogs.createPost(people.fromId("@mirage_alice:test.example"), "alice", { title: "Via ghost", body: "b" })).blog).toBe("alice");
   });
 
   it("answers 404 for people without a blog and 400 for things that are not people", async () => {

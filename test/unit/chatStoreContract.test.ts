@@ -5,9 +5,10 @@ import { MemoryLevel } from "memory-level";
 import { describe, expect, it } from "vitest";
 import type { Account } from "../../src/platform/accounts/Account.js";
 import type { MembershipRecord, Room } from "../../src/platform/chat/Room.js";
-import { asAccountName, asSessionId } from "../../src/platform/ids.js";
+import { asAccountName, asMessageId, asRoomId, asSessionId } from "../../src/platform/ids.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { openLevelStore, storeOver, type Store } from "../../src/store/openStore.js";
+import { asPersonId } from "../../src/platform/people/Person.js";
 
 const implementations: [string, () => Promise<Store>][] = [
   ["memory-level", async () => storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel)],
@@ -18,8 +19,8 @@ const account = (name: string): Account => ({
   name: asAccountName(name), passwordHash: "h", displayName: name, avatarUrl: "", bio: "", bioHtml: "",
   customHtml: "", customHtmlSanitized: "", customCss: "", customCssSanitized: "", createdAt: 1, updatedAt: 1,
 });
-const room = (id: string): Room => ({ id, kind: "group", name: id, topic: "", createdBy: asAccountName("alice"), createdAt: 1 });
-const member = (roomId: string, who: string, membership: MembershipRecord["membership"], at: number): MembershipRecord => ({ roomId, member: who, membership, by: who, at });
+const room = (id: string): Room => ({ id: asRoomId(id), kind: "group", name: id, topic: "", createdBy: asAccountName("alice"), createdAt: 1 });
+const member = (roomId: string, who: string, membership: MembershipRecord["membership"], at: number): MembershipRecord => ({ roomId: asRoomId(roomId), member: asPersonId(who), membership, by: asPersonId(who), at });
 
 describe.each(implementations)("accounts, sessions, rooms and messages contract: %s", (_name, make) => {
   it("accounts: create refuses a taken name; update and count", async () => {
@@ -51,29 +52,29 @@ describe.each(implementations)("accounts, sessions, rooms and messages contract:
   it("rooms: membership and its by-member index move together; DMs are found from either side", async () => {
     const store = await make();
     await store.rooms.create(room("r1"), [member("r1", "alice", "join", 1), member("r1", "bob", "invite", 1)]);
-    await store.rooms.create(room("r2"), [member("r2", "alice", "join", 2), member("r2", "@x:y", "invite", 2)], ["alice", "@x:y"]);
-    expect((await store.rooms.members("r1")).map((m) => m.member).sort()).toEqual(["alice", "bob"]);
-    expect((await store.rooms.roomsOf("alice")).map((m) => m.roomId)).toEqual(["r2", "r1"]);
+    await store.rooms.create(room("r2"), [member("r2", "alice", "join", 2), member("r2", "@x:y", "invite", 2)], [asPersonId("alice"), asPersonId("@x:y")]);
+    expect((await store.rooms.members(asRoomId("r1"))).map((m) => m.member).sort()).toEqual(["alice", "bob"]);
+    expect((await store.rooms.roomsOf(asPersonId("alice"))).map((m) => m.roomId)).toEqual(["r2", "r1"]);
     await store.rooms.setMembership(member("r1", "bob", "leave", 3));
-    expect(await store.rooms.roomsOf("bob")).toEqual([]);
-    expect((await store.rooms.membership("r1", "bob"))?.membership).toBe("leave");
-    expect(await store.rooms.findDm("@x:y", "alice")).toBe("r2");
-    expect(await store.rooms.findDm("alice", "bob")).toBeUndefined();
+    expect(await store.rooms.roomsOf(asPersonId("bob"))).toEqual([]);
+    expect((await store.rooms.membership(asRoomId("r1"), asPersonId("bob")))?.membership).toBe("leave");
+    expect(await store.rooms.findDm(asPersonId("@x:y"), asPersonId("alice"))).toBe("r2");
+    expect(await store.rooms.findDm(asPersonId("alice"), asPersonId("bob"))).toBeUndefined();
     // Prefix ranges do not bleed between similar ids.
     await store.rooms.create(room("r10"), [member("r10", "alice", "join", 4)]);
-    expect((await store.rooms.members("r1")).map((m) => m.roomId)).toEqual(["r1", "r1"]);
+    expect((await store.rooms.members(asRoomId("r1"))).map((m) => m.roomId)).toEqual(["r1", "r1"]);
     await store.close();
   });
 
   it("messages: per-room sequences, concurrent appends get distinct positions, pages newest first", async () => {
     const store = await make();
-    const base = { sender: "alice", body: "b", html: "h", createdAt: 1, deleted: false };
-    const appended = await Promise.all(Array.from({ length: 25 }, (_, i) => store.messages.append({ ...base, id: `m${i}`, roomId: "r1" })));
-    await store.messages.append({ ...base, id: "other", roomId: "r10" });
+    const base = { sender: asPersonId("alice"), body: "b", html: "h", createdAt: 1, deleted: false };
+    const appended = await Promise.all(Array.from({ length: 25 }, (_, i) => store.messages.append({ ...base, id: asMessageId(`m${i}`), roomId: asRoomId("r1") })));
+    await store.messages.append({ ...base, id: asMessageId("other"), roomId: asRoomId("r10") });
     expect(appended.map((m) => m.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
-    const first = await store.messages.page("r1", { limit: 10 });
+    const first = await store.messages.page(asRoomId("r1"), { limit: 10 });
     expect(first.map((m) => m.seq)).toEqual([25, 24, 23, 22, 21, 20, 19, 18, 17, 16]);
-    const rest = await store.messages.page("r1", { limit: 100, beforeSeq: 16 });
+    const rest = await store.messages.page(asRoomId("r1"), { limit: 100, beforeSeq: 16 });
     expect(rest).toHaveLength(15);
     expect(rest.every((m) => m.roomId === "r1")).toBe(true);
     const edited = { ...first[0]!, body: "edited" };

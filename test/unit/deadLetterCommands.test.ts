@@ -6,6 +6,8 @@ import { coreCommands } from "../../src/platform/commands/coreCommands.js";
 import { deadLetterCommands } from "../../src/platform/commands/deadLetterCommands.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver } from "../../src/store/openStore.js";
+import { asPersonId } from "../../src/platform/people/Person.js";
+import { asMessageId, asRoomId } from "../../src/platform/ids.js";
 
 const ADMIN = "@admin:t";
 
@@ -94,7 +96,7 @@ describe("dead-letter commands", () => {
 
   it("lists a journal entry a consumer set aside by its consumer, and retries it for that consumer", async () => {
     const { store, send, requeued } = await setup();
-    const message = { id: "m_1", roomId: "!r:t", sender: "alice", body: "secret text", html: "", createdAt: 0, deleted: false };
+    const message = { id: asMessageId("m_1"), roomId: asRoomId("!r:t"), sender: asPersonId("alice"), body: "secret text", html: "", createdAt: 0, deleted: false };
     await store.messages.append(message, [{ event: { type: "message.created", roomId: "!r:t", messageId: "m_1", by: "alice" }, audience: ["alice"], at: 0 }]);
     const [entry] = await store.journal.read(0, 1);
     await store.journal.deadLetter("relay", entry!, { at: 0, error: "REFUSED", attempts: 3, firstFailureAt: 0 }, "cursor");

@@ -1,7 +1,7 @@
 import { Ajv, type ValidateFunction } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkPassword, checkUsername } from "../../src/platform/accounts/usernameRules.js";
-import { parseHandle } from "../../src/platform/chat/parseHandle.js";
+import { people } from "../../src/platform/people/people.js";
 import { normalizeReactionKey } from "../../src/platform/reactions/reactionKey.js";
 import { caseInsensitiveSource } from "../../src/api/schemas/identifierSchemas.js";
 import { apiHarness } from "../support/apiHarness.js";
@@ -101,7 +101,7 @@ describe("identifier grammars: the OpenAPI document and the domain rules agree",
       "bob@example.org:8448", "@bob@example.org", "a@b@example.org", "@:example.org", "@bob:", "bob@", "@bob", "@bob:exa mple.org", "bob:x@example.org",
       "@" + "x".repeat(250) + ":a.org", "@" + "x".repeat(251) + ":a.org", "x".repeat(240) + "@example.org", "a", "-a", " alice", "@bob:[::1]"];
     const values = [...edge, ...samples(4, NAMEISH, 4000, 14), ...samples(5, ASCII, 3000, 20)];
-    expectAgreement("Handle", schemas.Handle, accepts(parseHandle), values, asciiTrimmed);
+    expectAgreement("Handle", schemas.Handle, accepts(people.parseHandle), values, asciiTrimmed);
   });
 
   it("reaction keys", () => {

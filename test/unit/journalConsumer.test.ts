@@ -7,6 +7,7 @@ import type { JournalEntry } from "../../src/platform/ports/Journal.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver, type Store } from "../../src/store/openStore.js";
 import { platformOverStore } from "../support/platformOverStore.js";
+import { asMessageId } from "../../src/platform/ids.js";
 
 const logger = createLogger("silent");
 const budget = { maxAttempts: 3, maxAgeMs: 3_600_000, initialDelayMs: 10, maxDelayMs: 20 };
@@ -17,7 +18,7 @@ async function setup() {
   const db = new MemoryLevel<string, unknown>() as unknown as RootLevel;
   const store: Store = storeOver(db);
   const p = platformOverStore(store);
-  const alice = await p.account("alice");
+  const alice = await p.person("alice");
   const room = await p.chat.createRoom(alice, { name: "talk" });
   const send = (body: string) => p.chat.send(alice, room.id, { body });
   return { store, p, alice, room, send };
@@ -32,7 +33,7 @@ function recorder(store: Store, name = "relay") {
     name,
     async handle(entry: JournalEntry) {
       if (entry.event.type !== "message.created") return;
-      const body = (await store.messages.get(entry.event.messageId))!.body;
+      const body = (await store.messages.get(asMessageId(entry.event.messageId)))!.body;
       attempts.set(body, (attempts.get(body) ?? 0) + 1);
       if (failing.has(body)) throw Object.assign(new Error("refused"), { code: "REFUSED" });
       seen.push(body);

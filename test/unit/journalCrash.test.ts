@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { JournalEntry } from "../../src/platform/ports/Journal.js";
 import { openLevelStore } from "../../src/store/openStore.js";
 import { prng } from "../support/prng.js";
+import { asPersonId } from "../../src/platform/people/Person.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const child = path.join(root, "test/unit/fixtures/journalCrashChild.ts");
@@ -50,7 +51,7 @@ describe("the journal across kill -9", () => {
     // Every write the children reported done is there (some more may have committed unreported).
     expect(entries.filter((entry) => entry.event.type !== "room.created" && entry.event.type !== "member.changed" && entry.event.type !== "post.created").length).toBeGreaterThanOrEqual(reported);
 
-    const room = (await store.rooms.roomsOf("alice"))[0]!.roomId;
+    const room = (await store.rooms.roomsOf(asPersonId("alice")))[0]!.roomId;
     const messages = await store.messages.page(room, { limit: 100_000 });
     const created = count(entries, "message.created", messageOf);
     const deleted = count(entries, "message.deleted", messageOf);

@@ -1,10 +1,10 @@
 import { MemoryLevel } from "memory-level";
 import { describe, expect, it } from "vitest";
-import type { Account } from "../../src/platform/accounts/Account.js";
 import type { DomainEvent } from "../../src/platform/events/DomainEvent.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver, type Store } from "../../src/store/openStore.js";
 import { platformOverStore } from "../support/platformOverStore.js";
+import { people } from "../../src/platform/people/people.js";
 
 /*
  * Every service write journals exactly the domain events it emits, in the write's batch: one
@@ -18,13 +18,13 @@ type Expected = { event: DomainEvent; audience: string[] };
 async function world() {
   const store: Store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
   const p = platformOverStore(store);
-  const [alice, bob, carol] = [await p.account("alice"), await p.account("bob"), await p.account("carol")];
+  const [alice, bob, carol] = [await p.person("alice"), await p.person("bob"), await p.person("carol")];
   const room = await p.chat.createRoom(alice, { name: "talk", invite: ["bob"] });
   await p.chat.invite(bob, room.id, "bob");
   const message = await p.chat.send(alice, room.id, { body: "hello" });
-  const post = await p.blogs.createPost("alice", "alice", { title: "First", body: "text" });
-  const comment = await p.comments.addComment("bob", post.id, { body: "nice" });
-  await p.reactions.add("bob", { kind: "message", id: message.id }, "👍");
+  const post = await p.blogs.createPost(people.fromId("alice"), "alice", { title: "First", body: "text" });
+  const comment = await p.comments.addComment(people.fromId("bob"), post.id, { body: "nice" });
+  await p.reactions.add(await p.person("bob"), { kind: "message", id: message.id }, "👍");
   return { store, p, alice, bob, carol, room, message, post, comment };
 }
 
@@ -56,53 +56,53 @@ const cases: Record<DomainEvent["type"], (w: World) => Promise<Expected[]>> = {
     return [row("message.deleted", { roomId: room.id, messageId: message.id, by: "alice" }, ["alice", "bob"])];
   },
   "post.created": async ({ p }) => {
-    const post = await p.blogs.createPost("alice", "alice", { title: "Draft", body: "x", published: false });
+    const post = await p.blogs.createPost(people.fromId("alice"), "alice", { title: "Draft", body: "x", published: false });
     return [row("post.created", { blog: "alice", postId: post.id, by: "alice" }, ["alice"])];
   },
   "post.edited": async ({ p, post }) => {
-    await p.blogs.editPost("alice", post.id, { title: "Renamed" });
+    await p.blogs.editPost(people.fromId("alice"), post.id, { title: "Renamed" });
     return [row("post.edited", { blog: "alice", postId: post.id, by: "alice" }, ["alice", "bob"])];
   },
   "post.deleted": async ({ p, post }) => {
-    await p.blogs.deletePost("alice", post.id);
+    await p.blogs.deletePost(people.fromId("alice"), post.id);
     return [row("post.deleted", { blog: "alice", postId: post.id, by: "alice" }, ["alice", "bob"])];
   },
   "comment.created": async ({ p, post }) => {
     // A first-time commenter is in the audience of their own comment, as the stats will count them.
-    const comment = await p.comments.addComment("carol", post.id, { body: "me too" });
+    const comment = await p.comments.addComment(people.fromId("carol"), post.id, { body: "me too" });
     return [row("comment.created", { postId: post.id, commentId: comment.id, by: "carol" }, ["alice", "bob", "carol"])];
   },
   "comment.edited": async ({ p, post, comment }) => {
-    await p.comments.editComment("bob", comment.id, "very nice");
+    await p.comments.editComment(people.fromId("bob"), comment.id, "very nice");
     return [row("comment.edited", { postId: post.id, commentId: comment.id, by: "bob" }, ["alice", "bob"])];
   },
   "comment.deleted": async ({ p, post, comment }) => {
-    await p.comments.deleteComment("alice", comment.id);
+    await p.comments.deleteComment(people.fromId("alice"), comment.id);
     return [row("comment.deleted", { postId: post.id, commentId: comment.id, by: "alice" }, ["alice", "bob"])];
   },
   "reaction.added": async ({ p, post }) => {
-    await p.reactions.add("bob", { kind: "post", id: post.id }, "🎉");
+    await p.reactions.add(await p.person("bob"), { kind: "post", id: post.id }, "🎉");
     return [row("reaction.added", { target: { kind: "post", id: post.id }, key: "🎉", by: "bob" }, ["alice", "bob"])];
   },
   "reaction.removed": async ({ p, room, message }) => {
-    await p.reactions.remove("bob", { kind: "message", id: message.id }, "👍");
+    await p.reactions.remove(await p.person("bob"), { kind: "message", id: message.id }, "👍");
     return [row("reaction.removed", { target: { kind: "message", id: message.id, roomId: room.id }, key: "👍", by: "bob" }, ["alice", "bob"])];
   },
-  "profile.changed": async ({ p, alice }) => {
-    await p.profiles.update(alice as Account, { displayName: "Alice", bio: "hi" });
+  "profile.changed": async ({ p }) => {
+    await p.profiles.update(people.fromId("alice"), { displayName: "Alice", bio: "hi" });
     return [row("profile.changed", { name: "alice", fields: ["displayName", "bio"], by: "alice" }, ["alice"])];
   },
 };
 
 /** Writes that change nothing journal nothing (and emit nothing); `before` runs first, unobserved. */
 const noChange: Array<[string, { before?: (w: World) => Promise<unknown>; act: (w: World) => Promise<unknown> }]> = [
-  ["a reaction added twice", { act: ({ p, message }) => p.reactions.add("bob", { kind: "message", id: message.id }, "👍") }],
-  ["a reaction removed that is not there", { act: ({ p, post }) => p.reactions.remove("bob", { kind: "post", id: post.id }, "👍") }],
+  ["a reaction added twice", { act: ({ p, bob, message }) => p.reactions.add(bob, { kind: "message", id: message.id }, "👍") }],
+  ["a reaction removed that is not there", { act: ({ p, bob, post }) => p.reactions.remove(bob, { kind: "post", id: post.id }, "👍") }],
   [
     "a comment deleted twice",
-    { before: ({ p, comment }) => p.comments.deleteComment("bob", comment.id), act: ({ p, comment }) => p.comments.deleteComment("bob", comment.id) },
+    { before: ({ p, comment }) => p.comments.deleteComment(people.fromId("bob"), comment.id), act: ({ p, comment }) => p.comments.deleteComment(people.fromId("bob"), comment.id) },
   ],
-  ["a blog's settings (not a domain event)", { act: ({ p }) => p.blogs.updateBlog("alice", "alice", { title: "Mine" }) }],
+  ["a blog's settings (not a domain event)", { act: ({ p }) => p.blogs.updateBlog(people.fromId("alice"), "alice", { title: "Mine" }) }],
 ];
 
 async function journaledBy(w: World, act: () => Promise<unknown>) {

@@ -7,6 +7,8 @@ import type { Message } from "../../src/platform/chat/Room.js";
 import type { PublishedEvent } from "../../src/platform/events/DomainEvent.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { openLevelStore, storeOver, type Store } from "../../src/store/openStore.js";
+import { asPersonId } from "../../src/platform/people/Person.js";
+import { asMessageId, asRoomId } from "../../src/platform/ids.js";
 
 /** The journal's contract for every store implementation. */
 const implementations: [string, () => Promise<{ store: Store; reopen?: () => Promise<Store> }>][] = [
@@ -21,9 +23,9 @@ const implementations: [string, () => Promise<{ store: Store; reopen?: () => Pro
 ];
 
 const message = (roomId: string, n: number): Omit<Message, "seq"> => ({
-  id: `m_${roomId}_${n}`,
-  roomId,
-  sender: "alice",
+  id: asMessageId(`m_${roomId}_${n}`),
+  roomId: asRoomId(roomId),
+  sender: asPersonId("alice"),
   body: `#${n}`,
   html: `<p>#${n}</p>`,
   createdAt: n,
@@ -43,7 +45,7 @@ describe.each(implementations)("journal contract: %s", (_name, make) => {
         writes.push(store.messages.append(m, created(m)));
       }
       writes.push(
-        store.rooms.setMembership({ roomId: "r1", member: `u${n}`, membership: "invite", by: "alice", at: n }, [
+        store.rooms.setMembership({ roomId: asRoomId("r1"), member: asPersonId(`u${n}`), membership: "invite", by: asPersonId("alice"), at: n }, [
           { event: { type: "member.changed", roomId: "r1", member: `u${n}`, membership: "invite", by: "alice" }, audience: ["alice"], at: n },
         ]),
       );
@@ -55,7 +57,7 @@ describe.each(implementations)("journal contract: %s", (_name, make) => {
     // Within a room, journal order is the order the timeline committed the messages in.
     for (const roomId of ["r1", "r2"]) {
       const journaled = entries.flatMap((entry) => (entry.event.type === "message.created" && entry.event.roomId === roomId ? [entry.event.messageId] : []));
-      const timeline = (await store.messages.page(roomId, { limit: 100 })).reverse().map((m) => m.id);
+      const timeline = (await store.messages.page(asRoomId(roomId), { limit: 100 })).reverse().map((m) => m.id);
       expect(journaled).toEqual(timeline);
     }
     expect(await store.journal.read(88, 10)).toHaveLength(2);
@@ -70,7 +72,7 @@ describe.each(implementations)("journal contract: %s", (_name, make) => {
     const broken = message("r", 2);
     await expect(store.messages.append(broken, created(broken, [1n]))).rejects.toThrow();
     expect(await store.messages.get(broken.id)).toBeUndefined();
-    expect(await store.messages.page("r", { limit: 10 })).toHaveLength(1);
+    expect(await store.messages.page(asRoomId("r"), { limit: 10 })).toHaveLength(1);
     const next = message("r", 3);
     await store.messages.append(next, created(next));
     const entries = await store.journal.read(0, 10);
@@ -85,11 +87,11 @@ describe.each(implementations)("journal contract: %s", (_name, make) => {
     const { store } = await make();
     const m = message("r", 1);
     await store.messages.append(m);
-    const reaction = { target: { kind: "message" as const, id: m.id }, key: "👍", by: "bob", at: 1 };
+    const reaction = { target: { kind: "message" as const, id: m.id }, key: "👍", by: asPersonId("bob"), at: 1 };
     const added: PublishedEvent[] = [{ event: { type: "reaction.added", target: reaction.target, key: "👍", by: "bob" }, audience: ["bob"], at: 1 }];
     expect(await store.reactions.add(reaction, { keysPerTarget: 5, keysPerPerson: 5 }, added)).toBe("added");
     expect(await store.reactions.add(reaction, { keysPerTarget: 5, keysPerPerson: 5 }, added)).toBe("present");
-    expect(await store.reactions.remove(reaction.target, "carol", "👍", added)).toBe(false);
+    expect(await store.reactions.remove(reaction.target, asPersonId("carol"), "👍", added)).toBe(false);
     expect((await store.journal.read(0, 10)).map((entry) => entry.position)).toEqual([1]);
     await store.close();
   });
@@ -141,7 +143,7 @@ describe.each(implementations)("journal contract: %s", (_name, make) => {
       roomId: "!room",
       eventId: "",
       eventType: "message.created",
-      sender: "alice",
+      sender: asPersonId("alice"),
       attempts: 3,
       firstFailureAt: 5,
       lastFailureAt: 7,

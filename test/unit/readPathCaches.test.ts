@@ -1,11 +1,12 @@
 import { MemoryLevel } from "memory-level";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TokenSigner } from "../../src/platform/accounts/TokenSigner.js";
-import { asAccountName, asSessionId } from "../../src/platform/ids.js";
+import { asAccountName, asReactionTargetId, asRoomId, asSessionId } from "../../src/platform/ids.js";
 import { reactionSummaries } from "../../src/platform/reactions/reactionSummaries.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver } from "../../src/store/openStore.js";
 import { apiHarness, TEST_SECRET } from "../support/apiHarness.js";
+import { asPersonId } from "../../src/platform/people/Person.js";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -86,42 +87,42 @@ describe("read-path caches", () => {
     const db = new MemoryLevel<string, unknown>();
     const store = storeOver(db as unknown as RootLevel);
     const limits = { keysPerTarget: 20, keysPerPerson: 20 };
-    const targets = Array.from({ length: 20 }, (_, i) => ({ kind: "message" as const, id: `m${i}` }));
+    const targets = Array.from({ length: 20 }, (_, i) => ({ kind: "message" as const, id: asReactionTargetId(`m${i}`) }));
     for (const [i, target] of targets.entries()) {
-      await store.reactions.add({ target, key: "👍", by: "alice", at: i }, limits);
-      if (i % 2 === 0) await store.reactions.add({ target, key: "🎉", by: "bob", at: i }, limits);
-      if (i % 3 === 0) await store.reactions.add({ target, key: "🎉", by: "alice", at: i }, limits);
+      await store.reactions.add({ target, key: "👍", by: asPersonId("alice"), at: i }, limits);
+      if (i % 2 === 0) await store.reactions.add({ target, key: "🎉", by: asPersonId("bob"), at: i }, limits);
+      if (i % 3 === 0) await store.reactions.add({ target, key: "🎉", by: asPersonId("alice"), at: i }, limits);
     }
     const cold = storeOver(db as unknown as RootLevel); // nothing in memory yet
-    await cold.reactions.keysBy({ kind: "post", id: "unrelated" }, "alice"); // its once-per-process index check
+    await cold.reactions.keysBy({ kind: "post", id: asReactionTargetId("unrelated") }, asPersonId("alice")); // its once-per-process index check
     const reads = countReads(db);
-    const summaries = await reactionSummaries(cold.reactions, targets, "alice");
+    const summaries = await reactionSummaries(cold.reactions, targets, asPersonId("alice"));
     expect(reads()).toEqual({ get: 0, getMany: 2, iterator: 0, keys: 0, values: 0 });
     // The counters are then answered from memory: only the reader's own keys are read again.
-    expect(await reactionSummaries(cold.reactions, targets, "alice")).toEqual(summaries);
+    expect(await reactionSummaries(cold.reactions, targets, asPersonId("alice"))).toEqual(summaries);
     expect(reads()).toEqual({ get: 0, getMany: 3, iterator: 0, keys: 0, values: 0 });
     expect(summaries[0]).toEqual({ reactions: { "👍": 1, "🎉": 2 }, myReactions: ["🎉", "👍"] });
     expect(summaries[1]).toEqual({ reactions: { "👍": 1 }, myReactions: ["👍"] });
     expect(summaries[2]).toEqual({ reactions: { "👍": 1, "🎉": 1 }, myReactions: ["👍"] });
-    await cold.reactions.remove(targets[0]!, "alice", "🎉");
-    expect((await reactionSummaries(cold.reactions, [targets[0]!], "alice"))[0]).toEqual({ reactions: { "👍": 1, "🎉": 1 }, myReactions: ["👍"] });
-    await cold.reactions.add({ target: targets[1]!, key: "🎉", by: "carol", at: 9 }, limits);
+    await cold.reactions.remove(targets[0]!, asPersonId("alice"), "🎉");
+    expect((await reactionSummaries(cold.reactions, [targets[0]!], asPersonId("alice")))[0]).toEqual({ reactions: { "👍": 1, "🎉": 1 }, myReactions: ["👍"] });
+    await cold.reactions.add({ target: targets[1]!, key: "🎉", by: asPersonId("carol"), at: 9 }, limits);
     expect((await cold.reactions.countsMany([targets[1]!]))[0]).toEqual({ "👍": 1, "🎉": 1 });
-    await cold.reactions.remove(targets[1]!, "alice", "👍");
-    await cold.reactions.remove(targets[1]!, "carol", "🎉");
+    await cold.reactions.remove(targets[1]!, asPersonId("alice"), "👍");
+    await cold.reactions.remove(targets[1]!, asPersonId("carol"), "🎉");
     expect((await cold.reactions.countsMany([targets[1]!]))[0]).toEqual({});
   });
 
   it("builds the per-person reaction index from reactions stored before it existed", async () => {
     const db = new MemoryLevel<string, unknown>();
     const store = storeOver(db as unknown as RootLevel);
-    const target = { kind: "post" as const, id: "p1" };
-    await store.reactions.add({ target, key: "👍", by: "alice", at: 1 }, { keysPerTarget: 20, keysPerPerson: 20 });
+    const target = { kind: "post" as const, id: asReactionTargetId("p1") };
+    await store.reactions.add({ target, key: "👍", by: asPersonId("alice"), at: 1 }, { keysPerTarget: 20, keysPerPerson: 20 });
     // As a store written by an earlier version: reactions and counters, no index, no marker.
     await db.sublevel("reaction-keys-by-person").clear();
     await db.sublevel("meta", { valueEncoding: "json" }).del("index-built:reaction-keys-by-person");
     const reopened = storeOver(db as unknown as RootLevel);
-    expect(await reopened.reactions.keysByMany([target], "alice")).toEqual([["👍"]]);
+    expect(await reopened.reactions.keysByMany([target], asPersonId("alice"))).toEqual([["👍"]]);
   });
 
   it("reads a page of messages by key, without scanning the timeline; a missing entry falls back to the scan", async () => {
@@ -130,13 +131,13 @@ describe("read-path caches", () => {
     const base = { roomId: "r1", sender: "alice", body: "b", html: "<p>b</p>", createdAt: 1, deleted: false };
     for (let i = 1; i <= 30; i++) await store.messages.append({ ...base, id: `m${i}` } as never);
     const reads = countReads(db);
-    expect((await store.messages.page("r1", { limit: 20 })).map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => 30 - i));
-    expect((await store.messages.page("r1", { limit: 20, beforeSeq: 5 })).map((m) => m.seq)).toEqual([4, 3, 2, 1]);
-    expect(await store.messages.page("r1", { limit: 20, beforeSeq: 1 })).toEqual([]);
-    expect(await store.messages.page("nowhere", { limit: 20 })).toEqual([]);
+    expect((await store.messages.page(asRoomId("r1"), { limit: 20 })).map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => 30 - i));
+    expect((await store.messages.page(asRoomId("r1"), { limit: 20, beforeSeq: 5 })).map((m) => m.seq)).toEqual([4, 3, 2, 1]);
+    expect(await store.messages.page(asRoomId("r1"), { limit: 20, beforeSeq: 1 })).toEqual([]);
+    expect(await store.messages.page(asRoomId("nowhere"), { limit: 20 })).toEqual([]);
     expect(reads()).toMatchObject({ iterator: 0, keys: 0, values: 0 });
     // A timeline entry gone (as a future expiry might leave it): the page is still full.
     await db.sublevel("room-timeline").del(`r1\x00${"29".padStart(16, "0")}`);
-    expect((await store.messages.page("r1", { limit: 5 })).map((m) => m.seq)).toEqual([30, 28, 27, 26, 25]);
+    expect((await store.messages.page(asRoomId("r1"), { limit: 5 })).map((m) => m.seq)).toEqual([30, 28, 27, 26, 25]);
   });
 });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { AccountService } from "../../platform/accounts/AccountService.js";
-import { asPostId } from "../../platform/blogs/blogIds.js";
+import { asPostId, type AccountName } from "../../platform/ids.js";
 import type { BlogService } from "../../platform/blogs/BlogService.js";
 import type { CommentService } from "../../platform/blogs/CommentService.js";
 import type { WriteThrottle } from "../../platform/accounts/WriteThrottle.js";
@@ -19,6 +19,7 @@ import {
 import { errorResponses } from "../schemas/common.js";
 import { blogJson, postJson } from "./blogJson.js";
 import { commentRoutes } from "./commentRoutes.js";
+import { people } from "../../platform/people/people.js";
 
 export interface BlogRoutesOptions {
   accounts: AccountService;
@@ -39,7 +40,7 @@ export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions):
   const security = [{ bearer: [] }];
   const optionalSecurity: Array<Record<string, string[]>> = [{}, { bearer: [] }];
   const tags = ["blogs"];
-  const reader = (request: { auth: { account: { name: string } } | null }) => request.auth?.account.name;
+  const reader = (request: { auth: { account: { name: AccountName } } | null }) => (request.auth ? people.account(request.auth.account.name) : undefined);
 
   app.get<{ Params: { owner: string } }>(
     "/api/v1/blogs/:owner",
@@ -53,7 +54,7 @@ export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions):
       ...write,
       schema: { summary: "Change your blog's title, description or blocked commenters", tags, security, params: OwnerParams, body: { $ref: "BlogPatch#" }, response: { 200: { $ref: "Blog#" }, ...errorResponses(400, 401, 403, 404, 429) } },
     },
-    async (request) => blogJson(await blogs.updateBlog(request.auth!.account.name, request.params.owner, request.body)),
+    async (request) => blogJson(await blogs.updateBlog(people.account(request.auth!.account.name), request.params.owner, request.body)),
   );
 
   app.get<{ Params: { owner: string }; Querystring: PageQueryT }>(
@@ -89,7 +90,7 @@ export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions):
         response: { 201: { $ref: "Post#" }, ...errorResponses(400, 401, 403, 404, 409, 422, 429, 503) },
       },
     },
-    async (request, reply) => reply.code(201).send(postJson(await blogs.createPost(request.auth!.account.name, request.params.owner, request.body))),
+    async (request, reply) => reply.code(201).send(postJson(await blogs.createPost(people.account(request.auth!.account.name), request.params.owner, request.body))),
   );
 
   app.get<{ Params: { owner: string; slug: string } }>(
@@ -120,7 +121,7 @@ export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions):
         response: { 200: { $ref: "Post#" }, ...errorResponses(400, 401, 403, 404, 409, 422, 429, 503) },
       },
     },
-    async (request) => postJson(await blogs.editPost(request.auth!.account.name, asPostId(request.params.postId), request.body)),
+    async (request) => postJson(await blogs.editPost(people.account(request.auth!.account.name), asPostId(request.params.postId), request.body)),
   );
 
   app.delete<{ Params: { postId: string } }>(
@@ -130,7 +131,7 @@ export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions):
       schema: { summary: "Delete your post (it is gone from every read; its slug is free again)", tags, security, params: PostParams, response: { 204: { type: "null" }, ...errorResponses(400, 401, 403, 404, 429) } },
     },
     async (request, reply) => {
-      await blogs.deletePost(request.auth!.account.name, asPostId(request.params.postId));
+      await blogs.deletePost(people.account(request.auth!.account.name), asPostId(request.params.postId));
       return reply.code(204).send();
     },
   );

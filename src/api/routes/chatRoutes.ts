@@ -1,14 +1,17 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AccountService } from "../../platform/accounts/AccountService.js";
 import type { ChatService } from "../../platform/chat/ChatService.js";
 import type { MembershipRecord, MessageView, Room } from "../../platform/chat/Room.js";
+import type { Person } from "../../platform/people/Person.js";
+import { people } from "../../platform/people/people.js";
 import type { WriteThrottle } from "../../platform/accounts/WriteThrottle.js";
 import { authenticate } from "../authenticate.js";
 import type { MessagePageCache } from "../MessagePageCache.js";
 import { authenticateWriter } from "../authenticateWriter.js";
 import type { CreateRoomBodyT, EditBodyT, HandleBodyT, MessageBodyT } from "../schemas/chatSchemas.js";
 import { errorResponses } from "../schemas/common.js";
+import { asMessageId, asRoomId } from "../../platform/ids.js";
 
 export interface ChatRoutesOptions {
   accounts: AccountService;
@@ -20,6 +23,8 @@ export interface ChatRoutesOptions {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** The signed-in account as the acting Person (routes run after `authenticate`). */
+const actor = (request: FastifyRequest): Person => people.account(request.auth!.account.name);
 
 export function roomView(room: Room, membership: MembershipRecord, members?: MembershipRecord[]) {
   return {
@@ -31,7 +36,7 @@ export function roomView(room: Room, membership: MembershipRecord, members?: Mem
     createdAt: iso(room.createdAt),
     membership: membership.membership,
     ...(members
-      ? { members: members.map((m) => ({ member: m.member, membership: m.membership, kind: m.member.startsWith("@") ? ("matrix" as const) : ("mirage" as const) })) }
+      ? { members: members.map((m) => ({ member: m.member, membership: m.membership, kind: people.isMatrixId(m.member) ? ("matrix" as const) : ("mirage" as const) })) }
       : {}),
   };
 }
@@ -74,14 +79,14 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
   app.get(
     "/api/v1/rooms",
     { ...auth, schema: { summary: "Rooms you are in or invited to", tags, security, response: { 200: Type.Object({ rooms: Type.Array(Type.Ref("Room")) }), ...errorResponses(401) } } },
-    async (request) => ({ rooms: (await chat.roomsOf(request.auth!.account)).map(({ room, membership }) => roomView(room, membership)) }),
+    async (request) => ({ rooms: (await chat.roomsOf(actor(request))).map(({ room, membership }) => roomView(room, membership)) }),
   );
 
   app.post<{ Body: CreateRoomBodyT }>(
     "/api/v1/rooms",
     { ...write, schema: { summary: "Create a room", tags, security, body: { $ref: "CreateRoomBody#" }, response: { 201: { $ref: "Room#" }, ...errorResponses(400, 401, 404, 429) } } },
     async (request, reply) => {
-      const account = request.auth!.account;
+      const account = actor(request);
       const room = await chat.createRoom(account, request.body);
       const { membership, members } = await chat.getRoom(account, room.id);
       return reply.code(201).send(roomView(room, membership, members));
@@ -92,7 +97,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
     "/api/v1/rooms/:roomId",
     { ...auth, schema: { summary: "A room with its members", tags, security, params: RoomParams, response: { 200: { $ref: "Room#" }, ...errorResponses(401, 404) } } },
     async (request) => {
-      const { room, membership, members } = await chat.getRoom(request.auth!.account, request.params.roomId);
+      const { room, membership, members } = await chat.getRoom(actor(request), asRoomId(request.params.roomId));
       return roomView(room, membership, members);
     },
   );
@@ -111,7 +116,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
       },
     },
     async (request) => {
-      const record = await chat.invite(request.auth!.account, request.params.roomId, request.body.handle);
+      const record = await chat.invite(actor(request), asRoomId(request.params.roomId), request.body.handle);
       return { member: record.member, membership: record.membership };
     },
   );
@@ -120,7 +125,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
     "/api/v1/rooms/:roomId/members/me",
     { ...write, schema: { summary: "Leave a room (or decline an invite)", tags, security, params: RoomParams, response: { 204: Type.Null(), ...errorResponses(401, 404, 429) } } },
     async (request, reply) => {
-      await chat.leave(request.auth!.account, request.params.roomId);
+      await chat.leave(actor(request), asRoomId(request.params.roomId));
       return reply.code(204).send();
     },
   );
@@ -138,7 +143,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
       },
     },
     async (request, reply) => {
-      const account = request.auth!.account;
+      const account = actor(request);
       const { room, created } = await chat.openDm(account, request.body.handle);
       const { membership, members } = await chat.getRoom(account, room.id);
       return reply.code(created ? 201 : 200).send(roomView(room, membership, members));
@@ -166,11 +171,11 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
       // The version first: a change committing while the page is read leaves it stale, not current.
       const at = opts.pageCache?.version(roomId);
       if (opts.pageCache && at) {
-        await chat.checkReader(account, roomId);
+        await chat.checkReader(actor(request), asRoomId(roomId));
         const cached = opts.pageCache.get(key, at);
         if (cached !== undefined) return reply.type("application/json; charset=utf-8").send(cached);
       }
-      const page = await chat.messages(account, roomId, {
+      const page = await chat.messages(actor(request), asRoomId(roomId), {
         limit,
         ...(request.query.before !== undefined ? { beforeSeq: request.query.before } : {}),
       });
@@ -191,7 +196,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
     },
     async (request, reply) => {
       const { body, parentId } = request.body;
-      const message = await chat.send(request.auth!.account, request.params.roomId, { body, ...(parentId !== undefined ? { parentId } : {}) });
+      const message = await chat.send(actor(request), asRoomId(request.params.roomId), { body, ...(parentId !== undefined ? { parentId: asMessageId(parentId) } : {}) });
       return reply.code(201).send(messageView(message));
     },
   );
@@ -202,14 +207,14 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
       ...write,
       schema: { summary: "Edit your message", tags, security, params: MessageParams, body: { $ref: "EditBody#" }, response: { 200: { $ref: "Message#" }, ...errorResponses(400, 401, 403, 404, 409, 422, 429, 503) } },
     },
-    async (request) => messageView(await chat.edit(request.auth!.account, request.params.messageId, request.body.body)),
+    async (request) => messageView(await chat.edit(actor(request), asMessageId(request.params.messageId), request.body.body)),
   );
 
   app.delete<{ Params: { messageId: string } }>(
     "/api/v1/messages/:messageId",
     { ...write, schema: { summary: "Delete a message (its sender, or a group room's creator; in a DM only your own)", tags, security, params: MessageParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 429) } } },
     async (request, reply) => {
-      await chat.delete(request.auth!.account, request.params.messageId);
+      await chat.delete(actor(request), asMessageId(request.params.messageId));
       return reply.code(204).send();
     },
   );

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { AccountService } from "../../platform/accounts/AccountService.js";
-import { asCommentId, asPostId } from "../../platform/blogs/blogIds.js";
+import { asCommentId, asPostId } from "../../platform/ids.js";
 import type { CommentService } from "../../platform/blogs/CommentService.js";
 import type { WriteThrottle } from "../../platform/accounts/WriteThrottle.js";
 import { authenticateWriter } from "../authenticateWriter.js";
@@ -8,6 +8,7 @@ import { optionalAuthenticate } from "../optionalAuthenticate.js";
 import { CommentPageQuery, CommentParams, PostParams, type CommentCreateT, type CommentPatchT, type PageQueryT } from "../schemas/blogSchemas.js";
 import { errorResponses } from "../schemas/common.js";
 import { commentJson } from "./blogJson.js";
+import { people } from "../../platform/people/people.js";
 
 export interface CommentRoutesOptions {
   accounts: AccountService;
@@ -38,7 +39,7 @@ export async function commentRoutes(app: FastifyInstance, opts: CommentRoutesOpt
     },
     async (request) => {
       const { cursor, limit = 50 } = request.query;
-      const page = await comments.listComments(asPostId(request.params.postId), request.auth?.account.name, { limit, ...(cursor !== undefined ? { cursor } : {}) });
+      const page = await comments.listComments(asPostId(request.params.postId), (request.auth ? people.account(request.auth.account.name) : undefined), { limit, ...(cursor !== undefined ? { cursor } : {}) });
       return { comments: page.comments.map(commentJson), next: page.next ?? null };
     },
   );
@@ -58,7 +59,7 @@ export async function commentRoutes(app: FastifyInstance, opts: CommentRoutesOpt
     },
     async (request, reply) => {
       const { body, parentId } = request.body;
-      const comment = await comments.addComment(request.auth!.account.name, asPostId(request.params.postId), {
+      const comment = await comments.addComment(people.account(request.auth!.account.name), asPostId(request.params.postId), {
         body,
         ...(parentId !== undefined ? { parentId: asCommentId(parentId) } : {}),
       });
@@ -72,7 +73,7 @@ export async function commentRoutes(app: FastifyInstance, opts: CommentRoutesOpt
       ...write,
       schema: { summary: "Edit your comment", tags, security, params: CommentParams, body: { $ref: "CommentPatch#" }, response: { 200: { $ref: "Comment#" }, ...errorResponses(400, 401, 403, 404, 409, 422, 429, 503) } },
     },
-    async (request) => commentJson(await comments.editComment(request.auth!.account.name, asCommentId(request.params.commentId), request.body.body)),
+    async (request) => commentJson(await comments.editComment(people.account(request.auth!.account.name), asCommentId(request.params.commentId), request.body.body)),
   );
 
   app.delete<{ Params: { commentId: string } }>(
@@ -82,7 +83,7 @@ export async function commentRoutes(app: FastifyInstance, opts: CommentRoutesOpt
       schema: { summary: "Delete your comment, or as the blog's owner any comment on your posts (replies keep their place under a tombstone)", tags, security, params: CommentParams, response: { 204: { type: "null" }, ...errorResponses(400, 401, 403, 404, 429) } },
     },
     async (request, reply) => {
-      await comments.deleteComment(request.auth!.account.name, asCommentId(request.params.commentId));
+      await comments.deleteComment(people.account(request.auth!.account.name), asCommentId(request.params.commentId));
       return reply.code(204).send();
     },
   );

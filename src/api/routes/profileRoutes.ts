@@ -9,6 +9,7 @@ import { authenticate } from "../authenticate.js";
 import { authenticateWriter } from "../authenticateWriter.js";
 import { optionalAuthenticate } from "../optionalAuthenticate.js";
 import { errorResponses } from "../schemas/common.js";
+import { people } from "../../platform/people/people.js";
 
 const PublicProfile = Type.Object(
   {
@@ -118,6 +119,6 @@ export async function profileRoutes(app: FastifyInstance, opts: ProfileRoutesOpt
         response: { 200: { $ref: "OwnProfile#" }, ...errorResponses(400, 401, 409, 422, 429, 503) },
       },
     },
-    async (request) => own(await opts.profiles.update(request.auth!.account, request.body)),
+    async (request) => own(await opts.profiles.update(people.account(request.auth!.account.name), request.body)),
   );
 }

@@ -9,6 +9,8 @@ import type { ReactionSummary } from "../../platform/reactions/reactionSummaries
 import type { WriteThrottle } from "../../platform/accounts/WriteThrottle.js";
 import { authenticateWriter } from "../authenticateWriter.js";
 import { errorResponses } from "../schemas/common.js";
+import { people } from "../../platform/people/people.js";
+import { asReactionTargetId } from "../../platform/ids.js";
 
 export interface ReactionRoutesOptions {
   accounts: AccountService;
@@ -47,8 +49,8 @@ export async function reactionRoutes(app: FastifyInstance, opts: ReactionRoutesO
       url,
       { ...hooks, schema: { summary: `React to a ${kind} (again: no change)`, tags, security, params, response: putResponse } },
       async (request) => {
-        const target = { kind, id: request.params.id };
-        return answer(target, await opts.reactions.add(request.auth!.account.name, target, request.params.key));
+        const target = { kind, id: asReactionTargetId(request.params.id) };
+        return answer(target, await opts.reactions.add(people.account(request.auth!.account.name), target, request.params.key));
       },
     );
 
@@ -56,8 +58,8 @@ export async function reactionRoutes(app: FastifyInstance, opts: ReactionRoutesO
       url,
       { ...hooks, schema: { summary: `Take back your reaction to a ${kind} (none there: no change)`, tags, security, params, response: deleteResponse } },
       async (request) => {
-        const target = { kind, id: request.params.id };
-        return answer(target, await opts.reactions.remove(request.auth!.account.name, target, request.params.key));
+        const target = { kind, id: asReactionTargetId(request.params.id) };
+        return answer(target, await opts.reactions.remove(people.account(request.auth!.account.name), target, request.params.key));
       },
     );
   }

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { NEW_USERNAME_PATTERN, RESERVED, USERNAME_PATTERN } from "../../platform/accounts/usernameRules.js";
-import { MATRIX_ID } from "../../platform/chat/parseHandle.js";
+import { MATRIX_ID } from "../../platform/people/people.js";
 import { REACTION_KEY_MAX_CHARS } from "../../platform/reactions/reactionKey.js";
 
 /*

@@ -1,6 +1,9 @@
 import { ErrorCodes, MirageError } from "../errors/MirageError.js";
 import type { DomainEventBus } from "../events/DomainEvent.js";
 import type { AccountName } from "../ids.js";
+import type { Person } from "../people/Person.js";
+import { people } from "../people/people.js";
+import type { GhostAccounts } from "../ports/GhostAccounts.js";
 import type { Account, AccountRepository } from "./Account.js";
 import { cleanDisplayName, reservedWordIn } from "./nameSkeleton.js";
 
@@ -36,6 +39,8 @@ export class ProfileService {
     private readonly sanitizer: ProfileSanitizer,
     private readonly events: DomainEventBus,
     private readonly now: () => number = Date.now,
+    /** Ghosts' Matrix IDs to their accounts: a ghost edits its account's profile. */
+    private readonly ghosts?: GhostAccounts,
   ) {}
 
   async get(name: string): Promise<Account> {
@@ -44,7 +49,12 @@ export class ProfileService {
     return account;
   }
 
-  async update(account: Account, patch: ProfilePatch): Promise<Account> {
+  /** The actor's own profile; a Matrix user keeps theirs in Matrix (FORBIDDEN here). */
+  async update(actor: Person, patch: ProfilePatch): Promise<Account> {
+    const person = people.canonical(actor, this.ghosts);
+    if (person.kind === "matrix") throw new MirageError(ErrorCodes.forbidden, "Matrix users edit their profile in Matrix");
+    const account = await this.accounts.get(person.name);
+    if (!account) throw new MirageError(ErrorCodes.notFound, "no such user");
     const next: Account = { ...account, updatedAt: this.now() };
     if (patch.displayName !== undefined) next.displayName = checkDisplayName(patch.displayName);
     if (patch.avatarUrl !== undefined) next.avatarUrl = checkAvatarUrl(patch.avatarUrl);

@@ -1,16 +1,18 @@
+import type { PersonId } from "../people/Person.js";
+
 /**
  * A blog's settings. Every person has a blog: a Mirage account's exists with its account, a
  * Matrix user's from its first post or settings change. Without a record, defaults apply.
  */
 export interface Blog {
   /** A Mirage account name or a Matrix user ID. */
-  owner: string;
+  owner: PersonId;
   /** Absent: the owner's display name (or Matrix ID). */
   title?: string;
   /** Plain text. */
   description: string;
   /** People (canonical spelling) who may not comment on the blog's posts. */
-  blockedCommenters?: string[];
+  blockedCommenters?: PersonId[];
   updatedAt: number;
 }
 
@@ -30,11 +32,11 @@ export interface BlogView {
   /** Present only for the owner. */
   draftCount?: number;
   /** Present only for the owner. */
-  blockedCommenters?: string[];
+  blockedCommenters?: PersonId[];
 }
 
 /** Blog settings by owner. */
 export interface BlogRepository {
-  get(owner: string): Promise<Blog | undefined>;
+  get(owner: PersonId): Promise<Blog | undefined>;
   put(blog: Blog): Promise<void>;
 }

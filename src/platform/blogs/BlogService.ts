@@ -1,14 +1,15 @@
 import { randomBytes } from "node:crypto";
 import type { AccountRepository } from "../accounts/Account.js";
-import type { AccountName } from "../ids.js";
 import { ErrorCodes, isMirageError, MirageError } from "../errors/MirageError.js";
 import type { DomainEvent, DomainEventBus, PublishedEvent } from "../events/DomainEvent.js";
+import type { GhostAccounts } from "../ports/GhostAccounts.js";
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
+import type { Person, PersonId } from "../people/Person.js";
+import { people } from "../people/people.js";
 import type { ReactionRepository } from "../reactions/Reaction.js";
 import { reactionSummaries } from "../reactions/reactionSummaries.js";
 import type { Blog, BlogRepository, BlogView } from "./Blog.js";
-import { asPostId, type PostId } from "./blogIds.js";
-import { canonicalPerson } from "./canonicalPerson.js";
+import { asPostId, type PostId } from "../ids.js";
 import type { CommentRepository } from "./Comment.js";
 import { BLOG_LIMITS, checkLine, checkText, normalizeTags } from "./contentRules.js";
 import { postReaders, postVisibleTo, type Post, type PostRepository, type PostView } from "./Post.js";
@@ -22,8 +23,8 @@ export interface BlogServiceDeps {
   reactions: Pick<ReactionRepository, "countsMany" | "keysByMany">;
   renderer: MarkdownRenderer;
   events: DomainEventBus;
-  /** The Mirage account a Matrix user ID is the ghost of, so `@mirage_alice:hs` and `alice` share a blog. */
-  accountForMatrixId?: (matrixId: string) => string | undefined;
+  /** Ghosts' Matrix IDs to their accounts, so `@mirage_alice:hs` and `alice` share a blog. */
+  ghosts?: GhostAccounts;
   now?: () => number;
 }
 
@@ -58,8 +59,8 @@ const newPostId = () => asPostId(`p_${randomBytes(12).toString("base64url")}`);
 /**
  * Blogs and their posts. Anyone may read published posts; drafts are the owner's alone (others
  * get NOT_FOUND). Only the owner posts in a blog; only a post's author edits or deletes it.
- * `actor` and `reader` are people as `canonicalPerson` spells them (a signed-in Mirage account
- * name, or a Matrix user ID through the bridge).
+ * `actor` and `reader` are people: a signed-in Mirage account, or a Matrix user through the
+ * bridge (a ghost being its account).
  */
 export class BlogService {
   private readonly now: () => number;
@@ -69,14 +70,19 @@ export class BlogService {
   }
 
   /** A blog's settings and counts; NOT_FOUND for an owner who has no blog. */
-  async getBlog(rawOwner: string, reader?: string): Promise<BlogView> {
-    const owner = this.person(rawOwner);
+  async getBlog(rawOwner: string, reader?: Person): Promise<BlogView> {
+    return this.blogView(rawOwner, this.idOf(reader));
+  }
+
+  private async blogView(rawOwner: string, reader: PersonId | undefined): Promise<BlogView> {
+    const ownerPerson = people.resolve(rawOwner, this.deps.ghosts);
+    const owner = people.id(ownerPerson);
     const [blog, stats, account] = await Promise.all([
       this.deps.blogs.get(owner),
       this.deps.posts.stats(owner),
-      owner.startsWith("@") ? undefined : this.deps.accounts.get(owner as AccountName),
+      ownerPerson.kind === "account" ? this.deps.accounts.get(ownerPerson.name) : undefined,
     ]);
-    const exists = owner.startsWith("@") ? blog !== undefined || stats !== undefined : account !== undefined;
+    const exists = ownerPerson.kind === "matrix" ? blog !== undefined || stats !== undefined : account !== undefined;
     if (!exists) throw notFound("blog");
     return {
       owner,
@@ -87,7 +93,7 @@ export class BlogService {
     };
   }
 
-  async updateBlog(actor: string, rawOwner: string, patch: BlogPatch): Promise<BlogView> {
+  async updateBlog(actor: Person, rawOwner: string, patch: BlogPatch): Promise<BlogView> {
     const owner = await this.ownBlog(actor, rawOwner);
     const current = await this.deps.blogs.get(owner);
     const blog: Blog = { owner, description: current?.description ?? "", updatedAt: this.now() };
@@ -97,18 +103,19 @@ export class BlogService {
     const blocked = patch.blockedCommenters !== undefined ? this.blockList(owner, patch.blockedCommenters) : current?.blockedCommenters;
     if (blocked !== undefined && blocked.length > 0) blog.blockedCommenters = blocked;
     await this.deps.blogs.put(blog);
-    return this.getBlog(owner, owner);
+    return this.blogView(owner, owner);
   }
 
   /** Newest first (by first publication); the owner also sees drafts. */
-  async listPosts(rawOwner: string, reader: string | undefined, page: { cursor?: string; limit: number }): Promise<{ posts: PostView[]; next?: string }> {
+  async listPosts(rawOwner: string, readerPerson: Person | undefined, page: { cursor?: string; limit: number }): Promise<{ posts: PostView[]; next?: string }> {
+    const reader = this.idOf(readerPerson);
     const blog = await this.getBlog(rawOwner);
     const found = await this.deps.posts.list(blog.owner, { includeDrafts: reader === blog.owner, limit: page.limit, ...(page.cursor !== undefined ? { cursor: page.cursor } : {}) });
     return { posts: await this.views(found.posts, reader), ...(found.next !== undefined ? { next: found.next } : {}) };
   }
 
-  async createPost(rawActor: string, rawOwner: string, input: PostInput): Promise<PostView> {
-    const owner = await this.ownBlog(rawActor, rawOwner);
+  async createPost(actor: Person, rawOwner: string, input: PostInput): Promise<PostView> {
+    const owner = await this.ownBlog(actor, rawOwner);
     const now = this.now();
     const body = checkText(input.body, "body", BLOG_LIMITS.postBodyChars);
     const published = input.published ?? true;
@@ -134,19 +141,21 @@ export class BlogService {
     return (await this.views([stored], owner))[0]!;
   }
 
-  async getPost(id: PostId, reader: string | undefined): Promise<PostView> {
+  async getPost(id: PostId, readerPerson: Person | undefined): Promise<PostView> {
+    const reader = this.idOf(readerPerson);
     return (await this.views([await this.visiblePost(id, reader)], reader))[0]!;
   }
 
   /** For pages: `/@owner/<slug>`. */
-  async getPostBySlug(rawOwner: string, slug: string, reader: string | undefined): Promise<PostView> {
+  async getPostBySlug(rawOwner: string, slug: string, readerPerson: Person | undefined): Promise<PostView> {
+    const reader = this.idOf(readerPerson);
     const post = await this.deps.posts.findBySlug(this.person(rawOwner), slug);
     if (!post || !postVisibleTo(post, reader)) throw notFound("post");
     return (await this.views([post], reader))[0]!;
   }
 
-  async editPost(rawActor: string, id: PostId, patch: PostPatch): Promise<PostView> {
-    const actor = this.person(rawActor);
+  async editPost(person: Person, id: PostId, patch: PostPatch): Promise<PostView> {
+    const actor = this.idOf(person);
     const post = await this.authoredPost(actor, id, "edit");
     const now = this.now();
     const next: Post = { ...post, updatedAt: now };
@@ -169,8 +178,8 @@ export class BlogService {
   }
 
   /** Leaves a tombstone: the post is gone from every read (NOT_FOUND), its slug is free again. */
-  async deletePost(rawActor: string, id: PostId): Promise<void> {
-    const actor = this.person(rawActor);
+  async deletePost(person: Person, id: PostId): Promise<void> {
+    const actor = this.idOf(person);
     const post = await this.authoredPost(actor, id, "delete");
     const now = this.now();
     const tombstone: Post = {
@@ -193,32 +202,38 @@ export class BlogService {
     this.deps.events.publish(events);
   }
 
-  private person(raw: string): string {
-    return canonicalPerson(raw, this.deps.accountForMatrixId);
+  private person(raw: string): PersonId {
+    return people.id(people.resolve(raw, this.deps.ghosts));
+  }
+
+  /** The acting or reading person's stored spelling, a ghost being its account. */
+  private idOf<P extends Person | undefined>(person: P): P extends Person ? PersonId : PersonId | undefined;
+  private idOf(person: Person | undefined): PersonId | undefined {
+    return person === undefined ? undefined : people.id(people.canonical(person, this.deps.ghosts));
   }
 
   /** Canonical, deduplicated, without the owner (who always may comment on their own blog). */
-  private blockList(owner: string, handles: readonly string[]): string[] {
+  private blockList(owner: PersonId, handles: readonly string[]): PersonId[] {
     if (handles.length > MAX_BLOCKED_COMMENTERS) throw new MirageError(ErrorCodes.invalidInput, `at most ${MAX_BLOCKED_COMMENTERS} people can be blocked`);
     return [...new Set(handles.map((handle) => this.person(handle)))].filter((person) => person !== owner);
   }
 
   /** The owner, when `actor` may write to that blog: their own (created on first write). */
-  private async ownBlog(rawActor: string, rawOwner: string): Promise<string> {
-    const actor = this.person(rawActor);
+  private async ownBlog(person: Person, rawOwner: string): Promise<PersonId> {
+    const actor = this.idOf(person);
     const owner = this.person(rawOwner);
     if (actor === owner) return owner;
     await this.getBlog(owner);
     throw new MirageError(ErrorCodes.forbidden, "only the owner writes in a blog");
   }
 
-  private async visiblePost(id: PostId, reader: string | undefined): Promise<Post> {
+  private async visiblePost(id: PostId, reader: PersonId | undefined): Promise<Post> {
     const post = await this.deps.posts.get(id);
     if (!post || !postVisibleTo(post, reader)) throw notFound("post");
     return post;
   }
 
-  private async authoredPost(actor: string, id: PostId, verb: string): Promise<Post> {
+  private async authoredPost(actor: PersonId, id: PostId, verb: string): Promise<Post> {
     const post = await this.visiblePost(id, actor);
     if (post.author !== actor) throw new MirageError(ErrorCodes.forbidden, `only the author may ${verb} a post`);
     return post;
@@ -243,7 +258,7 @@ export class BlogService {
     throw new MirageError(ErrorCodes.conflict, "could not pick a free slug; try again");
   }
 
-  private async views(posts: Post[], reader: string | undefined): Promise<PostView[]> {
+  private async views(posts: Post[], reader: PersonId | undefined): Promise<PostView[]> {
     const [summaries, stats] = await Promise.all([
       reactionSummaries(this.deps.reactions, posts.map((post) => ({ kind: "post" as const, id: post.id })), reader),
       this.deps.comments.statsMany(posts.map((post) => post.id)),
@@ -256,13 +271,13 @@ export class BlogService {
    * the change. A change that hides it (back to draft, deleted) reaches those who lose it, so
    * their clients drop it; nothing after it does.
    */
-  private async audience(before: Post, after: Post): Promise<string[]> {
+  private async audience(before: Post, after: Post): Promise<PersonId[]> {
     const people = [before.author, ...(await this.deps.comments.stats(before.id)).participants];
     return [...postReaders(before, people), ...postReaders(after, people)];
   }
 
   private record(event: DomainEvent, audience: readonly string[]): PublishedEvent {
     // Matrix users have no sync stream; the bridge tells them.
-    return { event, audience: [...new Set(audience)].filter((name) => !name.startsWith("@")), at: this.now() };
+    return { event, audience: [...new Set(audience)].filter((id) => !people.isMatrixId(id)), at: this.now() };
   }
 }

@@ -1,12 +1,13 @@
 import type { ReactionSummary } from "../reactions/reactionSummaries.js";
-import type { CommentId, PostId } from "./blogIds.js";
+import type { CommentId, PostId } from "../ids.js";
 import type { JournalRecords } from "../ports/Journal.js";
+import type { PersonId } from "../people/Person.js";
 
 /** A comment on a post, possibly a reply to another comment of the same post. */
 export interface Comment {
   id: CommentId;
   postId: PostId;
-  author: string;
+  author: PersonId;
   parentId?: CommentId;
   /** 0 for a top-level comment, parent's + 1 for a reply. */
   depth: number;
@@ -30,7 +31,7 @@ export interface CommentView extends Comment, ReactionSummary {}
 /** Per post: comments not deleted, and who has commented (for notifications; the first ones kept). */
 export interface CommentStats {
   count: number;
-  participants: string[];
+  participants: PersonId[];
 }
 
 /** Commenters remembered per post; beyond this, new ones are not added to the audience. */

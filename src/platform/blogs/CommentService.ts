@@ -1,12 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { ErrorCodes, MirageError } from "../errors/MirageError.js";
 import type { DomainEvent, DomainEventBus, PublishedEvent } from "../events/DomainEvent.js";
+import type { Person, PersonId } from "../people/Person.js";
+import { people } from "../people/people.js";
+import type { GhostAccounts } from "../ports/GhostAccounts.js";
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
 import type { ReactionRepository } from "../reactions/Reaction.js";
 import { reactionSummaries } from "../reactions/reactionSummaries.js";
 import type { BlogRepository } from "./Blog.js";
-import { asCommentId, type CommentId, type PostId } from "./blogIds.js";
-import { canonicalPerson } from "./canonicalPerson.js";
+import { asCommentId, type CommentId, type PostId } from "../ids.js";
 import { COMMENT_PARTICIPANTS_KEPT, type Comment, type CommentDeleter, type CommentRepository, type CommentView } from "./Comment.js";
 import { BLOG_LIMITS, checkText } from "./contentRules.js";
 import { postReaders, postVisibleTo, type Post, type PostRepository } from "./Post.js";
@@ -18,7 +20,8 @@ export interface CommentServiceDeps {
   reactions: Pick<ReactionRepository, "countsMany" | "keysByMany">;
   renderer: MarkdownRenderer;
   events: DomainEventBus;
-  accountForMatrixId?: (matrixId: string) => string | undefined;
+  /** Ghosts' Matrix IDs to their accounts, so a ghost comments as its account. */
+  ghosts?: GhostAccounts;
   now?: () => number;
 }
 
@@ -46,14 +49,15 @@ export class CommentService {
     this.now = deps.now ?? Date.now;
   }
 
-  async listComments(postId: PostId, reader: string | undefined, page: { cursor?: string; limit: number }): Promise<{ comments: CommentView[]; next?: string }> {
+  async listComments(postId: PostId, readerPerson: Person | undefined, page: { cursor?: string; limit: number }): Promise<{ comments: CommentView[]; next?: string }> {
+    const reader = readerPerson === undefined ? undefined : this.idOf(readerPerson);
     await this.visiblePost(postId, reader);
     const found = await this.deps.comments.thread(postId, { limit: page.limit, ...(page.cursor !== undefined ? { cursor: page.cursor } : {}) });
     return { comments: await this.views(found.comments, reader), ...(found.next !== undefined ? { next: found.next } : {}) };
   }
 
-  async addComment(rawActor: string, postId: PostId, input: CommentInput): Promise<CommentView> {
-    const actor = this.person(rawActor);
+  async addComment(person: Person, postId: PostId, input: CommentInput): Promise<CommentView> {
+    const actor = this.idOf(person);
     const post = await this.visiblePost(postId, actor);
     if (post.commentsOpen === false) throw new MirageError(ErrorCodes.forbidden, "comments are closed on this post");
     await this.refuseBlocked(actor, post);
@@ -84,8 +88,8 @@ export class CommentService {
     return (await this.views([comment], actor))[0]!;
   }
 
-  async editComment(rawActor: string, id: CommentId, rawBody: string): Promise<CommentView> {
-    const actor = this.person(rawActor);
+  async editComment(person: Person, id: CommentId, rawBody: string): Promise<CommentView> {
+    const actor = this.idOf(person);
     const { comment, post } = await this.visibleComment(actor, id);
     if (comment.author !== actor) throw new MirageError(ErrorCodes.forbidden, "only the author may edit a comment");
     if (comment.deleted) throw new MirageError(ErrorCodes.conflict, "a deleted comment cannot be edited");
@@ -99,8 +103,8 @@ export class CommentService {
   }
 
   /** By its author, or by the blog's owner moderating (the tombstone says which). */
-  async deleteComment(rawActor: string, id: CommentId): Promise<void> {
-    const actor = this.person(rawActor);
+  async deleteComment(person: Person, id: CommentId): Promise<void> {
+    const actor = this.idOf(person);
     const { comment, post } = await this.visibleComment(actor, id);
     let by: CommentDeleter;
     if (comment.author === actor) by = "author";
@@ -112,18 +116,19 @@ export class CommentService {
     if (await this.deps.comments.remove(id, this.now(), by, events)) this.deps.events.publish(events);
   }
 
-  private person(raw: string): string {
-    return canonicalPerson(raw, this.deps.accountForMatrixId);
+  /** The acting or reading person's stored spelling, a ghost being its account. */
+  private idOf(person: Person): PersonId {
+    return people.id(people.canonical(person, this.deps.ghosts));
   }
 
-  private async visiblePost(postId: PostId, reader: string | undefined): Promise<Post> {
+  private async visiblePost(postId: PostId, reader: PersonId | undefined): Promise<Post> {
     const post = await this.deps.posts.get(postId);
     if (!post || !postVisibleTo(post, reader)) throw notFound("post");
     return post;
   }
 
   /** A comment (or its tombstone) on a post `actor` can see. */
-  private async visibleComment(actor: string, id: CommentId): Promise<{ comment: Comment; post: Post }> {
+  private async visibleComment(actor: PersonId, id: CommentId): Promise<{ comment: Comment; post: Post }> {
     const comment = await this.deps.comments.get(id);
     if (!comment) throw notFound("comment");
     const post = await this.deps.posts.get(comment.postId);
@@ -131,14 +136,14 @@ export class CommentService {
     return { comment, post };
   }
 
-  private async refuseBlocked(actor: string, post: Post): Promise<void> {
+  private async refuseBlocked(actor: PersonId, post: Post): Promise<void> {
     if (actor === post.blog) return;
     const blog = await this.deps.blogs.get(post.blog);
     if (blog?.blockedCommenters?.includes(actor)) throw new MirageError(ErrorCodes.forbidden, "the blog's owner does not take comments from you");
   }
 
   /** Tombstones carry no reactions: what was said and how people reacted to it both go. */
-  private async views(comments: Comment[], reader: string | undefined): Promise<CommentView[]> {
+  private async views(comments: Comment[], reader: PersonId | undefined): Promise<CommentView[]> {
     const live = comments.filter((comment) => !comment.deleted);
     const summaries = await reactionSummaries(this.deps.reactions, live.map((comment) => ({ kind: "comment" as const, id: comment.id })), reader);
     const byId = new Map(live.map((comment, i) => [comment.id, summaries[i]!]));
@@ -149,13 +154,13 @@ export class CommentService {
    * The post's author and everyone who has commented on it, as far as they may read the post now;
    * with `newCommenter`, computed before their comment is written, as the repository will count them.
    */
-  private async audience(post: Post, newCommenter?: string): Promise<string[]> {
+  private async audience(post: Post, newCommenter?: PersonId): Promise<PersonId[]> {
     const { participants } = await this.deps.comments.stats(post.id);
     const joins = newCommenter !== undefined && !participants.includes(newCommenter) && participants.length < COMMENT_PARTICIPANTS_KEPT;
     return postReaders(post, [post.author, ...participants, ...(joins ? [newCommenter] : [])]);
   }
 
   private record(event: DomainEvent, audience: readonly string[]): PublishedEvent {
-    return { event, audience: [...new Set(audience)].filter((name) => !name.startsWith("@")), at: this.now() };
+    return { event, audience: [...new Set(audience)].filter((id) => !people.isMatrixId(id)), at: this.now() };
   }
 }

@@ -1,14 +1,15 @@
 import type { ReactionSummary } from "../reactions/reactionSummaries.js";
 import type { BlogStats } from "./Blog.js";
-import type { PostId } from "./blogIds.js";
+import type { PostId } from "../ids.js";
 import type { JournalRecords } from "../ports/Journal.js";
+import type { PersonId } from "../people/Person.js";
 
 /** A blog post. Deleting leaves a tombstone: the id stays taken, the content and indexes go. */
 export interface Post {
   id: PostId;
   /** The owner of the blog it is in. */
-  blog: string;
-  author: string;
+  blog: PersonId;
+  author: PersonId;
   title: string;
   /** Unique among the blog's live posts; empty on tombstones. */
   slug: string;
@@ -45,12 +46,12 @@ export function listedAt(post: Post): number {
  * Whether `reader` (undefined: anonymous) may see the post, and so its comments and reactions:
  * live, and published or theirs. The one rule for reads and for who hears of changes live.
  */
-export function postVisibleTo(post: Post, reader: string | undefined): boolean {
+export function postVisibleTo(post: Post, reader: PersonId | undefined): boolean {
   return !post.deleted && (post.published || (reader !== undefined && (reader === post.blog || reader === post.author)));
 }
 
 /** Those of `people` who may see the post now ({@link postVisibleTo}): the live audience of a change to it, its comments or reactions. */
-export function postReaders(post: Post, people: Iterable<string>): string[] {
+export function postReaders(post: Post, people: Iterable<PersonId>): PersonId[] {
   return [...new Set(people)].filter((person) => postVisibleTo(post, person));
 }
 

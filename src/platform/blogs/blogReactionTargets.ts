@@ -1,8 +1,9 @@
 import type { ReactionTargetInfo, ReactionTargets } from "../reactions/ReactionTargets.js";
 import type { BlogRepository } from "./Blog.js";
-import { asCommentId, asPostId } from "./blogIds.js";
+import { asCommentId, asPostId } from "../ids.js";
 import type { CommentRepository } from "./Comment.js";
 import { postReaders, postVisibleTo, type Post, type PostRepository } from "./Post.js";
+import type { PersonId } from "../people/Person.js";
 
 /**
  * Reaction targets for posts and comments: live ones on posts the reader may see (drafts only
@@ -18,7 +19,7 @@ export function blogReactionTargets(deps: {
   post: ReactionTargets;
   comment: ReactionTargets;
 } {
-  const target = async (post: Post, reader: string, audience: string[]): Promise<ReactionTargetInfo> => {
+  const target = async (post: Post, reader: PersonId, audience: PersonId[]): Promise<ReactionTargetInfo> => {
     const blocked = reader !== post.blog && (await deps.blogs.get(post.blog))?.blockedCommenters?.includes(reader);
     return { audience: postReaders(post, audience), ...(blocked ? { refusesNew: "the blog's owner does not take reactions from you" } : {}) };
   };

@@ -1,13 +1,15 @@
 import { randomBytes } from "node:crypto";
-import type { Account, AccountRepository } from "../accounts/Account.js";
+import type { AccountRepository } from "../accounts/Account.js";
 import { ErrorCodes, MirageError } from "../errors/MirageError.js";
 import type { DomainEvent, DomainEventBus, PublishedEvent } from "../events/DomainEvent.js";
-import type { AccountName } from "../ids.js";
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
 import type { ReactionRepository } from "../reactions/Reaction.js";
 import { reactionSummaries } from "../reactions/reactionSummaries.js";
-import { parseHandle } from "./parseHandle.js";
-import type { MemberId, Membership, Message, MembershipRecord, MessageRepository, MessageView, Room, RoomRepository } from "./Room.js";
+import { asMessageId, asRoomId, type MessageId, type RoomId } from "../ids.js";
+import type { Person, PersonId } from "../people/Person.js";
+import { people } from "../people/people.js";
+import type { GhostAccounts } from "../ports/GhostAccounts.js";
+import type { Membership, Message, MembershipRecord, MessageRepository, MessageView, Room, RoomRepository } from "./Room.js";
 import { roomRules } from "./roomRules.js";
 
 export const MESSAGE_MAX_LENGTH = 20_000;
@@ -19,13 +21,21 @@ export interface ChatServiceDeps {
   reactions: Pick<ReactionRepository, "countsMany" | "keysByMany">;
   renderer: MarkdownRenderer;
   events: DomainEventBus;
+  /** Ghosts' Matrix IDs to their accounts: a ghost acting or invited is its account, never a second member. */
+  ghosts?: GhostAccounts;
   now?: () => number;
 }
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString("base64url")}`;
+const newRoomId = () => asRoomId(newId("r"));
+const newMessageId = () => asMessageId(newId("m"));
 const notFound = (what: string) => new MirageError(ErrorCodes.notFound, `${what} not found`);
 
-/** Rooms, DMs, memberships and messages; who may see, read and moderate what is decided by {@link roomRules}. */
+/**
+ * Rooms, DMs, memberships and messages; who may see, read and moderate what is decided by {@link roomRules}.
+ * Every method takes the acting {@link Person} first: a web account or a Matrix user through the bridge,
+ * under the same rules. A ghost's Matrix ID is canonicalized to its account first.
+ */
 export class ChatService {
   private readonly now: () => number;
 
@@ -33,18 +43,19 @@ export class ChatService {
     this.now = deps.now ?? Date.now;
   }
 
-  async createRoom(creator: Account, input: { name: string; topic?: string; invite?: readonly string[] }): Promise<Room> {
+  async createRoom(actor: Person, input: { name: string; topic?: string; invite?: readonly string[] }): Promise<Room> {
+    const creator = this.idOf(actor);
     const now = this.now();
-    const room: Room = { id: newId("r"), kind: "group", name: input.name.trim(), topic: input.topic?.trim() ?? "", createdBy: creator.name, createdAt: now };
+    const room: Room = { id: newRoomId(), kind: "group", name: input.name.trim(), topic: input.topic?.trim() ?? "", createdBy: creator, createdAt: now };
     if (room.name === "") throw new MirageError(ErrorCodes.invalidInput, "room name must not be empty");
-    const invited = await this.resolveAll(input.invite ?? [], creator.name);
+    const invited = await this.resolveAll(input.invite ?? [], creator);
     const memberships: MembershipRecord[] = [
-      { roomId: room.id, member: creator.name, membership: "join", by: creator.name, at: now },
-      ...invited.map((member) => ({ roomId: room.id, member, membership: "invite" as const, by: creator.name, at: now })),
+      { roomId: room.id, member: creator, membership: "join", by: creator, at: now },
+      ...invited.map((member) => ({ roomId: room.id, member, membership: "invite" as const, by: creator, at: now })),
     ];
     const events = [
-      this.record({ type: "room.created", roomId: room.id, by: creator.name }, [creator.name, ...invited]),
-      ...invited.map((member) => this.record({ type: "member.changed", roomId: room.id, member, membership: "invite", by: creator.name }, [creator.name, member])),
+      this.record({ type: "room.created", roomId: room.id, by: creator }, [creator, ...invited]),
+      ...invited.map((member) => this.record({ type: "member.changed", roomId: room.id, member, membership: "invite", by: creator }, [creator, member])),
     ];
     await this.deps.rooms.create(room, memberships, undefined, events);
     this.deps.events.publish(events);
@@ -52,37 +63,38 @@ export class ChatService {
   }
 
   /** The DM between the two, created on first use. Mirage accounts join at once; Matrix users are invited. */
-  async openDm(account: Account, handle: string): Promise<{ room: Room; created: boolean }> {
-    const [other] = await this.resolveAll([handle], account.name);
+  async openDm(actor: Person, handle: string): Promise<{ room: Room; created: boolean }> {
+    const self = this.idOf(actor);
+    const [other] = await this.resolveAll([handle], self);
     if (!other) throw new MirageError(ErrorCodes.invalidInput, "a DM needs someone other than yourself");
-    const existing = await this.deps.rooms.findDm(account.name, other);
+    const existing = await this.deps.rooms.findDm(self, other);
     const found = existing === undefined ? undefined : await this.deps.rooms.get(existing);
     if (found) {
       // One DM per pair, for good: whoever left it comes back (the other side as an invite).
-      if ((await this.deps.rooms.membership(found.id, account.name))?.membership !== "join") await this.changeMembership(found.id, account.name, "join", account.name);
-      if ((await this.deps.rooms.membership(found.id, other))?.membership === "leave") await this.changeMembership(found.id, other, "invite", account.name);
+      if ((await this.deps.rooms.membership(found.id, self))?.membership !== "join") await this.changeMembership(found.id, self, "join", self);
+      if ((await this.deps.rooms.membership(found.id, other))?.membership === "leave") await this.changeMembership(found.id, other, "invite", self);
       return { room: found, created: false };
     }
     const now = this.now();
-    const room: Room = { id: newId("r"), kind: "dm", name: "", topic: "", createdBy: account.name, createdAt: now };
-    const otherState = other.startsWith("@") ? "invite" : "join";
-    const events = [this.record({ type: "room.created", roomId: room.id, by: account.name }, [account.name, other])];
+    const room: Room = { id: newRoomId(), kind: "dm", name: "", topic: "", createdBy: self, createdAt: now };
+    const otherState = people.isMatrixId(other) ? "invite" : "join";
+    const events = [this.record({ type: "room.created", roomId: room.id, by: self }, [self, other])];
     await this.deps.rooms.create(
       room,
       [
-        { roomId: room.id, member: account.name, membership: "join", by: account.name, at: now },
-        { roomId: room.id, member: other, membership: otherState, by: account.name, at: now },
+        { roomId: room.id, member: self, membership: "join", by: self, at: now },
+        { roomId: room.id, member: other, membership: otherState, by: self, at: now },
       ],
-      [account.name, other],
+      [self, other],
       events,
     );
     this.deps.events.publish(events);
     return { room, created: true };
   }
 
-  async roomsOf(account: Account): Promise<Array<{ room: Room; membership: MembershipRecord }>> {
+  async roomsOf(actor: Person): Promise<Array<{ room: Room; membership: MembershipRecord }>> {
     const out: Array<{ room: Room; membership: MembershipRecord }> = [];
-    for (const membership of await this.deps.rooms.roomsOf(account.name)) {
+    for (const membership of await this.deps.rooms.roomsOf(this.idOf(actor))) {
       const room = await this.deps.rooms.get(membership.roomId);
       if (room) out.push({ room, membership });
     }
@@ -90,8 +102,8 @@ export class ChatService {
   }
 
   /** A room its joined or invited members may see, with its members. */
-  async getRoom(account: Account, roomId: string): Promise<{ room: Room; membership: MembershipRecord; members: MembershipRecord[] }> {
-    const { room, membership } = await this.requireVisible(account.name, roomId);
+  async getRoom(actor: Person, roomId: RoomId): Promise<{ room: Room; membership: MembershipRecord; members: MembershipRecord[] }> {
+    const { room, membership } = await this.requireVisible(this.idOf(actor), roomId);
     const members = (await this.deps.rooms.members(roomId)).filter((m) => m.membership !== "leave");
     return { room, membership, members };
   }
@@ -100,40 +112,43 @@ export class ChatService {
    * Invites by handle. Naming yourself accepts your own pending invite. Only joined members
    * of group rooms invite; DMs stay two-person.
    */
-  async invite(account: Account, roomId: string, handle: string): Promise<MembershipRecord> {
-    const target = parseHandle(handle);
-    const { room, membership } = await this.requireVisible(account.name, roomId);
-    if (target.id === account.name) {
+  async invite(actor: Person, roomId: RoomId, handle: string): Promise<MembershipRecord> {
+    const self = this.idOf(actor);
+    const target = people.id(people.resolve(handle, this.deps.ghosts));
+    const { room, membership } = await this.requireVisible(self, roomId);
+    if (target === self) {
       if (membership.membership === "join") throw new MirageError(ErrorCodes.conflict, "you are already in this room");
-      return this.changeMembership(roomId, account.name, "join", account.name);
+      return this.changeMembership(roomId, self, "join", self);
     }
     if (membership.membership !== "join") throw new MirageError(ErrorCodes.forbidden, "join the room before inviting others");
     if (room.kind === "dm") throw new MirageError(ErrorCodes.invalidInput, "DMs are for two; create a room to talk with more people");
-    const [member] = await this.resolveAll([handle], account.name);
+    const [member] = await this.resolveAll([handle], self);
     const current = await this.deps.rooms.membership(roomId, member!);
     if (current && current.membership !== "leave") throw new MirageError(ErrorCodes.conflict, `${member} is already ${current.membership === "join" ? "in" : "invited to"} this room`);
-    return this.changeMembership(roomId, member!, "invite", account.name);
+    return this.changeMembership(roomId, member!, "invite", self);
   }
 
-  async leave(account: Account, roomId: string): Promise<void> {
-    await this.requireVisible(account.name, roomId);
-    await this.changeMembership(roomId, account.name, "leave", account.name);
+  async leave(actor: Person, roomId: RoomId): Promise<void> {
+    const self = this.idOf(actor);
+    await this.requireVisible(self, roomId);
+    await this.changeMembership(roomId, self, "leave", self);
   }
 
-  async send(account: Account, roomId: string, input: { body: string; parentId?: string }): Promise<MessageView> {
-    await this.requireReader(account.name, roomId);
+  async send(actor: Person, roomId: RoomId, input: { body: string; parentId?: MessageId }): Promise<MessageView> {
+    const self = this.idOf(actor);
+    await this.requireReader(self, roomId);
     checkBody(input.body);
     if (input.parentId !== undefined) {
       const parent = await this.deps.messages.get(input.parentId);
       if (!parent || parent.roomId !== roomId) throw new MirageError(ErrorCodes.invalidInput, "parentId must be a message in the same room");
     }
-    const id = newId("m");
-    const events = await this.toReaders({ type: "message.created", roomId, messageId: id, by: account.name });
+    const id = newMessageId();
+    const events = await this.toReaders({ type: "message.created", roomId, messageId: id, by: self });
     const message = await this.deps.messages.append(
       {
         id,
         roomId,
-        sender: account.name,
+        sender: self,
         body: input.body,
         html: await this.deps.renderer.toWebHtml(input.body),
         ...(input.parentId !== undefined ? { parentId: input.parentId } : {}),
@@ -146,54 +161,57 @@ export class ChatService {
     return { ...message, reactions: {}, myReactions: [] };
   }
 
-  /** Newest first, each with its reactions as `account` sees them. */
-  async messages(account: Account, roomId: string, options: { beforeSeq?: number; limit: number }): Promise<MessageView[]> {
-    await this.requireReader(account.name, roomId);
-    return this.views(await this.deps.messages.page(roomId, options), account.name);
+  /** Newest first, each with its reactions as `actor` sees them. */
+  async messages(actor: Person, roomId: RoomId, options: { beforeSeq?: number; limit: number }): Promise<MessageView[]> {
+    const self = this.idOf(actor);
+    await this.requireReader(self, roomId);
+    return this.views(await this.deps.messages.page(roomId, options), self);
   }
 
-  /** Throws exactly as `messages` would when `account` may not read the room's messages. */
-  async checkReader(account: Account, roomId: string): Promise<void> {
-    await this.requireReader(account.name, roomId);
+  /** Throws exactly as `messages` would when `actor` may not read the room's messages. */
+  async checkReader(actor: Person, roomId: RoomId): Promise<void> {
+    await this.requireReader(this.idOf(actor), roomId);
   }
 
-  async getMessage(account: Account, messageId: string): Promise<Message> {
+  async getMessage(actor: Person, messageId: MessageId): Promise<Message> {
     const message = await this.deps.messages.get(messageId);
     if (!message) throw notFound("message");
-    await this.requireReader(account.name, message.roomId);
+    await this.requireReader(this.idOf(actor), message.roomId);
     return message;
   }
 
-  async edit(account: Account, messageId: string, body: string): Promise<MessageView> {
-    const message = await this.getMessage(account, messageId);
-    if (message.sender !== account.name) throw new MirageError(ErrorCodes.forbidden, "only the sender may edit a message");
+  async edit(actor: Person, messageId: MessageId, body: string): Promise<MessageView> {
+    const self = this.idOf(actor);
+    const message = await this.getMessage(actor, messageId);
+    if (message.sender !== self) throw new MirageError(ErrorCodes.forbidden, "only the sender may edit a message");
     if (message.deleted) throw new MirageError(ErrorCodes.conflict, "a deleted message cannot be edited");
     checkBody(body);
     const edited: Message = { ...message, body, html: await this.deps.renderer.toWebHtml(body), editedAt: this.now() };
-    const events = await this.toReaders({ type: "message.edited", roomId: message.roomId, messageId, by: account.name });
+    const events = await this.toReaders({ type: "message.edited", roomId: message.roomId, messageId, by: self });
     await this.deps.messages.update(edited, events);
     this.deps.events.publish(events);
-    return (await this.views([edited], account.name))[0]!;
+    return (await this.views([edited], self))[0]!;
   }
 
   /** Deletion keeps a tombstone (thread replies stay attached); the sender, or a moderator (see roomRules), may delete. */
-  async delete(account: Account, messageId: string): Promise<void> {
-    const message = await this.getMessage(account, messageId);
+  async delete(actor: Person, messageId: MessageId): Promise<void> {
+    const self = this.idOf(actor);
+    const message = await this.getMessage(actor, messageId);
     const room = await this.deps.rooms.get(message.roomId);
-    if (message.sender !== account.name && !(room && roomRules.moderates(room, account.name))) {
+    if (message.sender !== self && !(room && roomRules.moderates(room, self))) {
       throw new MirageError(
         ErrorCodes.forbidden,
         room?.kind === "dm" ? "in a DM each person deletes only their own messages" : "only the sender or the room's creator may delete a message",
       );
     }
     if (message.deleted) return;
-    const events = await this.toReaders({ type: "message.deleted", roomId: message.roomId, messageId, by: account.name });
+    const events = await this.toReaders({ type: "message.deleted", roomId: message.roomId, messageId, by: self });
     await this.deps.messages.update({ ...message, body: "", html: "", deleted: true, editedAt: this.now() }, events);
     this.deps.events.publish(events);
   }
 
   /** Tombstones carry no reactions: what was said and how people reacted to it both go. */
-  private async views(messages: Message[], reader: string): Promise<MessageView[]> {
+  private async views(messages: Message[], reader: PersonId): Promise<MessageView[]> {
     const live = messages.filter((message) => !message.deleted);
     const summaries = await reactionSummaries(this.deps.reactions, live.map((message) => ({ kind: "message" as const, id: message.id })), reader);
     const byId = new Map(live.map((message, i) => [message.id, summaries[i]!]));
@@ -201,25 +219,25 @@ export class ChatService {
   }
 
   /** The Mirage accounts who may read the room's messages now: the live audience of messages and their reactions. */
-  async messageAudience(roomId: string): Promise<AccountName[]> {
+  async messageAudience(roomId: RoomId): Promise<PersonId[]> {
     return this.membersWhere(roomId, roomRules.mayReadMessages);
   }
 
-  /** Whether `member` may read the room's messages (for reactions on messages and the like). */
-  async canRead(member: MemberId, roomId: string): Promise<boolean> {
-    return roomRules.mayReadMessages((await this.deps.rooms.membership(roomId, member))?.membership);
+  /** Whether `reader` may read the room's messages (for reactions on messages and the like). */
+  async canRead(reader: Person, roomId: RoomId): Promise<boolean> {
+    return roomRules.mayReadMessages((await this.deps.rooms.membership(roomId, this.idOf(reader)))?.membership);
   }
 
   /** Mirage accounts whose membership passes `rule`. */
-  private async membersWhere(roomId: string, rule: (membership: Membership) => boolean): Promise<AccountName[]> {
-    return (await this.deps.rooms.members(roomId)).filter((m) => rule(m.membership) && !m.member.startsWith("@")).map((m) => m.member as AccountName);
+  private async membersWhere(roomId: RoomId, rule: (membership: Membership) => boolean): Promise<PersonId[]> {
+    return (await this.deps.rooms.members(roomId)).filter((m) => rule(m.membership) && !people.isMatrixId(m.member)).map((m) => m.member);
   }
 
   /** Told to everyone who may see the room before or after the change, so the member who leaves hears of it too. */
-  private async changeMembership(roomId: string, member: MemberId, membership: MembershipRecord["membership"], by: MemberId): Promise<MembershipRecord> {
+  private async changeMembership(roomId: RoomId, member: PersonId, membership: MembershipRecord["membership"], by: PersonId): Promise<MembershipRecord> {
     const audienceBefore = await this.membersWhere(roomId, roomRules.maySeeRoom);
     const record: MembershipRecord = { roomId, member, membership, by, at: this.now() };
-    const audience = new Set([...audienceBefore, ...(member.startsWith("@") ? [] : [member])]);
+    const audience = new Set([...audienceBefore, ...(people.isMatrixId(member) ? [] : [member])]);
     const events = [this.record({ type: "member.changed", roomId, member, membership, by }, [...audience])];
     await this.deps.rooms.setMembership(record, events);
     this.deps.events.publish(events);
@@ -227,7 +245,7 @@ export class ChatService {
   }
 
   /** The room and `member`'s membership when they may see it; NOT_FOUND otherwise, so its existence does not leak. */
-  private async requireVisible(member: MemberId, roomId: string) {
+  private async requireVisible(member: PersonId, roomId: RoomId) {
     const room = await this.deps.rooms.get(roomId);
     const membership = room ? await this.deps.rooms.membership(roomId, member) : undefined;
     if (!room || !membership || !roomRules.maySeeRoom(membership.membership)) throw notFound("room");
@@ -235,32 +253,38 @@ export class ChatService {
   }
 
   /** As requireVisible, and FORBIDDEN unless `member` may read (and write) its messages. */
-  private async requireReader(member: MemberId, roomId: string) {
+  private async requireReader(member: PersonId, roomId: RoomId) {
     const visible = await this.requireVisible(member, roomId);
     if (!roomRules.mayReadMessages(visible.membership.membership)) throw new MirageError(ErrorCodes.forbidden, "join the room first");
     return visible;
   }
 
-  /** Resolves handles to members, checking that Mirage accounts exist; drops `self`. */
-  private async resolveAll(handles: readonly string[], self: AccountName): Promise<MemberId[]> {
-    const out = new Set<MemberId>();
+  /** Resolves handles to canonical members, checking that Mirage accounts exist; drops `self`. */
+  private async resolveAll(handles: readonly string[], self: PersonId): Promise<PersonId[]> {
+    const out = new Set<PersonId>();
     for (const handle of handles) {
-      const parsed = parseHandle(handle);
-      if (parsed.kind === "mirage" && !(await this.deps.accounts.get(parsed.id as AccountName))) {
-        throw new MirageError(ErrorCodes.notFound, `no Mirage account named "${parsed.id}"`);
+      const person = people.resolve(handle, this.deps.ghosts);
+      if (person.kind === "account" && !(await this.deps.accounts.get(person.name))) {
+        throw new MirageError(ErrorCodes.notFound, `no Mirage account named "${person.name}"`);
       }
-      if (parsed.id !== self) out.add(parsed.id);
+      const id = people.id(person);
+      if (id !== self) out.add(id);
     }
     return [...out];
   }
 
+  /** The acting person's member ID, a ghost being its account. */
+  private idOf(actor: Person): PersonId {
+    return people.id(people.canonical(actor, this.deps.ghosts));
+  }
+
   /** The event addressed to those who may read the room's messages, as they are before the write. */
-  private async toReaders(event: DomainEvent & { roomId: string }): Promise<PublishedEvent[]> {
+  private async toReaders(event: DomainEvent & { roomId: RoomId }): Promise<PublishedEvent[]> {
     return [this.record(event, await this.messageAudience(event.roomId))];
   }
 
   private record(event: DomainEvent, audience: readonly string[]): PublishedEvent {
-    return { event, audience: audience.filter((a) => !a.startsWith("@")), at: this.now() };
+    return { event, audience: audience.filter((a) => !people.isMatrixId(a)), at: this.now() };
   }
 }
 

@@ -1,22 +1,24 @@
 import type { ReactionSummary } from "../reactions/reactionSummaries.js";
-import type { AccountName } from "../ids.js";
+import type { MessageId, RoomId } from "../ids.js";
+import type { PersonId } from "../people/Person.js";
 import type { JournalRecords } from "../ports/Journal.js";
 
-/** A member of a room: a Mirage account name (`alice`) or a Matrix user ID (`@bob:example.org`). */
-export type MemberId = string;
+/** A member of a room: a Mirage account name (`alice`) or a Matrix user ID (`@bob:example.org`); never a ghost's Matrix ID. */
+export type MemberId = PersonId;
 export type Membership = "join" | "invite" | "leave";
 
 export interface Room {
-  id: string;
+  id: RoomId;
   kind: "group" | "dm";
   name: string;
   topic: string;
-  createdBy: AccountName;
+  /** Its creator: a Mirage account, or a Matrix user who created it through the bridge. */
+  createdBy: PersonId;
   createdAt: number;
 }
 
 export interface MembershipRecord {
-  roomId: string;
+  roomId: RoomId;
   member: MemberId;
   membership: Membership;
   /** Who made the change (the member for join/leave, the inviter for invite). */
@@ -25,8 +27,8 @@ export interface MembershipRecord {
 }
 
 export interface Message {
-  id: string;
-  roomId: string;
+  id: MessageId;
+  roomId: RoomId;
   /** Position in the room's timeline (1, 2, 3, …); pagination cursor. */
   seq: number;
   sender: MemberId;
@@ -35,7 +37,7 @@ export interface Message {
   /** Sanitized HTML rendered at write time; empty once deleted. */
   html: string;
   /** The message this one replies to, in the same room. */
-  parentId?: string;
+  parentId?: MessageId;
   createdAt: number;
   editedAt?: number;
   deleted: boolean;
@@ -48,20 +50,20 @@ export interface MessageView extends Message, ReactionSummary {}
 export interface RoomRepository {
   /** Creates the room with its initial memberships (and DM index entry) in one batch. */
   create(room: Room, memberships: readonly MembershipRecord[], dmPair?: readonly [MemberId, MemberId], events?: JournalRecords): Promise<void>;
-  get(id: string): Promise<Room | undefined>;
+  get(id: RoomId): Promise<Room | undefined>;
   setMembership(record: MembershipRecord, events?: JournalRecords): Promise<void>;
-  membership(roomId: string, member: MemberId): Promise<MembershipRecord | undefined>;
-  members(roomId: string): Promise<MembershipRecord[]>;
+  membership(roomId: RoomId, member: MemberId): Promise<MembershipRecord | undefined>;
+  members(roomId: RoomId): Promise<MembershipRecord[]>;
   /** Rooms where `member` is joined or invited, newest membership change first. */
   roomsOf(member: MemberId): Promise<MembershipRecord[]>;
-  findDm(a: MemberId, b: MemberId): Promise<string | undefined>;
+  findDm(a: MemberId, b: MemberId): Promise<RoomId | undefined>;
 }
 
 /** A room's timeline. `append` assigns the next sequence number atomically; `events` are journaled in the write's batch. */
 export interface MessageRepository {
   append(message: Omit<Message, "seq">, events?: JournalRecords): Promise<Message>;
-  get(id: string): Promise<Message | undefined>;
+  get(id: MessageId): Promise<Message | undefined>;
   update(message: Message, events?: JournalRecords): Promise<void>;
   /** Newest first, strictly before `beforeSeq` when given. */
-  page(roomId: string, options: { beforeSeq?: number; limit: number }): Promise<Message[]>;
+  page(roomId: RoomId, options: { beforeSeq?: number; limit: number }): Promise<Message[]>;
 }

@@ -1,3 +1,5 @@
+import { asMessageId } from "../ids.js";
+import { people } from "../people/people.js";
 import type { ReactionTargets } from "../reactions/ReactionTargets.js";
 import type { ChatService } from "./ChatService.js";
 import type { MessageRepository } from "./Room.js";
@@ -6,8 +8,8 @@ import type { MessageRepository } from "./Room.js";
 export function messageReactionTarget(messages: MessageRepository, chat: ChatService): ReactionTargets {
   return {
     async find(id, reader) {
-      const message = await messages.get(id);
-      if (!message || message.deleted || !(await chat.canRead(reader, message.roomId))) return undefined;
+      const message = await messages.get(asMessageId(id));
+      if (!message || message.deleted || !(await chat.canRead(people.fromId(reader), message.roomId))) return undefined;
       return { audience: await chat.messageAudience(message.roomId), roomId: message.roomId };
     },
   };

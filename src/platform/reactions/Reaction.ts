@@ -1,12 +1,14 @@
 import type { ReactionTarget } from "../events/DomainEvent.js";
+import type { ReactionTargetId } from "../ids.js";
 import type { JournalRecords } from "../ports/Journal.js";
+import type { PersonId } from "../people/Person.js";
 
 export type ReactionTargetKind = ReactionTarget["kind"];
 
 /** What a reaction is on: a post, a comment or a chat message, by id. */
 export interface ReactionTargetRef {
   kind: ReactionTargetKind;
-  id: string;
+  id: ReactionTargetId;
 }
 
 /** One person's reaction with one key on one target; there is at most one per (target, by, key). */
@@ -15,7 +17,7 @@ export interface Reaction {
   /** NFC-normalized, 1–64 characters, no control characters (see `normalizeReactionKey`). */
   key: string;
   /** A Mirage account name or a Matrix user ID, in canonical form. */
-  by: string;
+  by: PersonId;
   at: number;
 }
 
@@ -42,12 +44,12 @@ export interface ReactionRepository {
   /** Adds the reaction unless present; refuses (writing nothing) when a limit would be exceeded. */
   add(reaction: Reaction, limits: ReactionLimits, events?: JournalRecords): Promise<AddReactionResult>;
   /** Removes the reaction; resolves false when there was none. */
-  remove(target: ReactionTargetRef, by: string, key: string, events?: JournalRecords): Promise<boolean>;
+  remove(target: ReactionTargetRef, by: PersonId, key: string, events?: JournalRecords): Promise<boolean>;
   counts(target: ReactionTargetRef): Promise<ReactionCounts>;
   /** Counts for each target, in order. */
   countsMany(targets: readonly ReactionTargetRef[]): Promise<ReactionCounts[]>;
   /** The keys `by` has reacted with on the target. */
-  keysBy(target: ReactionTargetRef, by: string): Promise<string[]>;
+  keysBy(target: ReactionTargetRef, by: PersonId): Promise<string[]>;
   /** The keys `by` has reacted with on each target, in order: one lookup for a whole page. */
-  keysByMany(targets: readonly ReactionTargetRef[], by: string): Promise<string[][]>;
+  keysByMany(targets: readonly ReactionTargetRef[], by: PersonId): Promise<string[][]>;
 }

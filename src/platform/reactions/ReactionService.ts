@@ -1,6 +1,9 @@
 import { ErrorCodes, MirageError } from "../errors/MirageError.js";
 import type { DomainEventBus, PublishedEvent } from "../events/DomainEvent.js";
 import type { ReactionLimits, ReactionRepository, ReactionTargetKind, ReactionTargetRef } from "./Reaction.js";
+import type { Person, PersonId } from "../people/Person.js";
+import { people } from "../people/people.js";
+import type { GhostAccounts } from "../ports/GhostAccounts.js";
 import { normalizeReactionKey } from "./reactionKey.js";
 import { reactionSummaries, type ReactionSummary } from "./reactionSummaries.js";
 import type { ReactionTargetInfo, ReactionTargets } from "./ReactionTargets.js";
@@ -10,6 +13,8 @@ export interface ReactionServiceDeps {
   /** One port per kind of target; a kind without one has no targets (NOT_FOUND). */
   targets: Partial<Record<ReactionTargetKind, ReactionTargets>>;
   events: DomainEventBus;
+  /** Ghosts' Matrix IDs to their accounts: a ghost's reaction is its account's. */
+  ghosts?: GhostAccounts;
   limits?: ReactionLimits;
   now?: () => number;
 }
@@ -22,7 +27,7 @@ const TARGET_ID = /^[^\p{Cc}\p{Cs}]{1,255}$/u;
 /**
  * Reactions on posts, comments and chat messages, one per person per key per target. Adding
  * and removing are idempotent: repeating either changes nothing and emits nothing.
- * `actor` is a canonical person: a Mirage account name or a Matrix user ID.
+ * `actor` is a Mirage account or a Matrix user; a ghost reacts as its account.
  */
 export class ReactionService {
   private readonly now: () => number;
@@ -33,7 +38,8 @@ export class ReactionService {
     this.limits = deps.limits ?? DEFAULT_REACTION_LIMITS;
   }
 
-  async add(actor: string, target: ReactionTargetRef, rawKey: string): Promise<ReactionSummary & { key: string }> {
+  async add(person: Person, target: ReactionTargetRef, rawKey: string): Promise<ReactionSummary & { key: string }> {
+    const actor = people.id(people.canonical(person, this.deps.ghosts));
     const key = normalizeReactionKey(rawKey);
     const info = await this.find(target, actor);
     if (info.refusesNew !== undefined) throw new MirageError(ErrorCodes.forbidden, info.refusesNew);
@@ -46,24 +52,30 @@ export class ReactionService {
       throw new MirageError(ErrorCodes.conflict, `you already reacted to this ${target.kind} with ${this.limits.keysPerPerson} different keys`);
     }
     if (result === "added") this.deps.events.publish(events);
-    return { key, ...(await this.summary(target, actor)) };
+    return { key, ...(await this.summaryFor(target, actor)) };
   }
 
   /** Removing a reaction that is not there succeeds (the outcome the caller wanted holds). */
-  async remove(actor: string, target: ReactionTargetRef, rawKey: string): Promise<ReactionSummary & { key: string }> {
+  async remove(person: Person, target: ReactionTargetRef, rawKey: string): Promise<ReactionSummary & { key: string }> {
+    const actor = people.id(people.canonical(person, this.deps.ghosts));
     const key = normalizeReactionKey(rawKey);
     const info = await this.find(target, actor);
     const events = [this.record("reaction.removed", actor, target, key, info)];
     if (await this.deps.reactions.remove(target, actor, key, events)) this.deps.events.publish(events);
-    return { key, ...(await this.summary(target, actor)) };
+    return { key, ...(await this.summaryFor(target, actor)) };
   }
 
-  async summary(target: ReactionTargetRef, reader: string | undefined): Promise<ReactionSummary> {
+  /** Counts, and the keys `reader` (a ghost being its account) reacted with; none for no reader. */
+  async summary(target: ReactionTargetRef, reader: Person | undefined): Promise<ReactionSummary> {
+    return this.summaryFor(target, reader === undefined ? undefined : people.id(people.canonical(reader, this.deps.ghosts)));
+  }
+
+  private async summaryFor(target: ReactionTargetRef, reader: PersonId | undefined): Promise<ReactionSummary> {
     const [summary] = await reactionSummaries(this.deps.reactions, [target], reader);
     return summary!;
   }
 
-  private async find(target: ReactionTargetRef, reader: string): Promise<ReactionTargetInfo> {
+  private async find(target: ReactionTargetRef, reader: PersonId): Promise<ReactionTargetInfo> {
     const port = this.deps.targets[target.kind];
     const info = TARGET_ID.test(target.id) ? await port?.find(target.id, reader) : undefined;
     if (!info) throw new MirageError(ErrorCodes.notFound, `${target.kind} not found`);
@@ -72,7 +84,7 @@ export class ReactionService {
 
   private record(type: "reaction.added" | "reaction.removed", by: string, target: ReactionTargetRef, key: string, info: ReactionTargetInfo): PublishedEvent {
     // Matrix users have no sync stream; they learn of reactions through the bridge.
-    const audience = [...new Set([...info.audience, by])].filter((name) => !name.startsWith("@"));
+    const audience = [...new Set([...info.audience, by])].filter((id) => !people.isMatrixId(id));
     const eventTarget = { kind: target.kind, id: target.id, ...(info.roomId !== undefined ? { roomId: info.roomId } : {}) };
     return { event: { type, target: eventTarget, key, by }, audience, at: this.now() };
   }

@@ -1,9 +1,12 @@
+import type { ReactionTargetId, RoomId } from "../ids.js";
+import type { PersonId } from "../people/Person.js";
+
 /** What the reaction service needs to know about a target it may react to. */
 export interface ReactionTargetInfo {
   /** Mirage accounts to tell about reactions on it (its author, …); the reactor is added by the service. */
   audience: readonly string[];
   /** The room of a chat message, carried on reaction events for routing. */
-  roomId?: string;
+  roomId?: RoomId;
   /** Set when the reader may see the target but not add reactions (why, for them to read); taking back stays allowed. */
   refusesNew?: string;
 }
@@ -18,5 +21,5 @@ export interface ReactionTargets {
    * The target as `reader` may see it, or undefined when it does not exist, is deleted, or is
    * hidden from `reader` (all answered NOT_FOUND, so hidden things do not leak).
    */
-  find(id: string, reader: string): Promise<ReactionTargetInfo | undefined>;
+  find(id: ReactionTargetId, reader: PersonId): Promise<ReactionTargetInfo | undefined>;
 }

@@ -1,3 +1,4 @@
+import type { PersonId } from "../people/Person.js";
 import type { ReactionCounts, ReactionRepository, ReactionTargetRef } from "./Reaction.js";
 
 /** The reactions on a target as one reader sees them. */
@@ -15,7 +16,7 @@ export interface ReactionSummary {
 export async function reactionSummaries(
   repository: Pick<ReactionRepository, "countsMany" | "keysByMany">,
   targets: readonly ReactionTargetRef[],
-  reader: string | undefined,
+  reader: PersonId | undefined,
 ): Promise<ReactionSummary[]> {
   const counts = await repository.countsMany(targets);
   const reacted = reader === undefined ? [] : targets.filter((_, i) => hasAny(counts[i]));
