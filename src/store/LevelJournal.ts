@@ -1,6 +1,8 @@
 import type { Journal, JournalCursor, JournalEntry, JournalFailure, JournalRecords, JournalRetry } from "../platform/ports/Journal.js";
 import { jsonSublevel, lastSequence, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
 import type { DeadLetterRecord } from "./deadLetterRecord.js";
+import type { LevelIdMapping } from "./LevelIdMapping.js";
+import type { MappingLink } from "../platform/ports/IdMapping.js";
 import { compositeKey, journalDeadLetterId, journalDeadLetterKey, journalKey, META_KEYS, prefixRange, SUBLEVELS } from "./keys.js";
 
 const START: JournalCursor = { position: 0, attempts: 0 };
@@ -21,7 +23,10 @@ export class LevelJournal implements Journal {
   private readonly listeners = new Set<() => void>();
   private seq = -1;
 
-  constructor(private readonly db: RootLevel) {
+  constructor(
+    private readonly db: RootLevel,
+    private readonly mapping: LevelIdMapping,
+  ) {
     this.entries = jsonSublevel<JournalEntry>(db, SUBLEVELS.journal);
     this.cursors = jsonSublevel<JournalCursor>(db, SUBLEVELS.journalCursors);
     this.deadLetters = jsonSublevel<DeadLetterRecord>(db, SUBLEVELS.deadLetters);
@@ -35,12 +40,22 @@ export class LevelJournal implements Journal {
    */
   commit(ops: readonly BatchOp[], records: JournalRecords = []): Promise<void> {
     if (records.length === 0) return this.db.batch([...ops]);
+    const links: MappingLink[] = records.flatMap(({ origin }) =>
+      origin ? [{ ref: origin.ref ?? { kind: "event", id: origin.eventId }, roomId: origin.roomId, eventId: origin.eventId, origin: "matrix" }] : [],
+    );
+    if (links.length === 0) return this.append(ops, records, []);
+    // The import's link is written with its change: a replay of the Matrix event finds it first.
+    return this.mapping.withLock(async () => this.append(ops, records, await this.mapping.linkOps(links)));
+  }
+
+  private append(ops: readonly BatchOp[], records: JournalRecords, linkOps: readonly BatchOp[]): Promise<void> {
     return this.mutex.run(async () => {
       const last = await this.last();
       const entries = records.map((record, i) => ({ ...record, position: last + i + 1 }));
       const next = last + entries.length;
       await this.db.batch([
         ...ops,
+        ...linkOps,
         ...entries.map((entry) => ({ type: "put", sublevel: this.entries, key: journalKey(entry.position), value: entry }) as BatchOp),
         { type: "put", sublevel: this.meta, key: META_KEYS.journalSeq, value: next } as BatchOp,
       ]);

@@ -49,7 +49,7 @@ export function storeOver(db: RootLevel): Store {
   const idMapping = new LevelIdMapping(db);
   const outbox = new LevelOutbox(db, idMapping);
   const lanes = new LevelRoomLanes(db, outbox);
-  const journal = new LevelJournal(db);
+  const journal = new LevelJournal(db, idMapping);
   return {
     inbox: new LevelTransactionInbox(db, lanes),
     lanes,

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { AccountRepository } from "../accounts/Account.js";
 import { ErrorCodes, MirageError } from "../errors/MirageError.js";
-import type { DomainEvent, DomainEventBus, PublishedEvent } from "../events/DomainEvent.js";
+import type { DomainEvent, DomainEventBus, PublishedEvent, WriteOptions } from "../events/DomainEvent.js";
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
 import type { ReactionRepository } from "../reactions/Reaction.js";
 import { reactionSummaries } from "../reactions/reactionSummaries.js";
@@ -9,7 +9,8 @@ import { asMessageId, asRoomId, type MessageId, type RoomId } from "../ids.js";
 import type { Person, PersonId } from "../people/Person.js";
 import { people } from "../people/people.js";
 import type { GhostAccounts } from "../ports/GhostAccounts.js";
-import type { Membership, Message, MembershipRecord, MessageRepository, MessageView, Room, RoomRepository } from "./Room.js";
+import type { Membership, Message, MembershipRecord, MessageKind, MessageRepository, MessageView, Room, RoomRepository } from "./Room.js";
+import type { PlatformRef } from "../ports/IdMapping.js";
 import { roomRules } from "./roomRules.js";
 
 export const MESSAGE_MAX_LENGTH = 20_000;
@@ -112,29 +113,34 @@ export class ChatService {
    * Invites by handle. Naming yourself accepts your own pending invite. Only joined members
    * of group rooms invite; DMs stay two-person.
    */
-  async invite(actor: Person, roomId: RoomId, handle: string): Promise<MembershipRecord> {
+  async invite(actor: Person, roomId: RoomId, handle: string, options: WriteOptions = {}): Promise<MembershipRecord> {
     const self = this.idOf(actor);
     const target = people.id(people.resolve(handle, this.deps.ghosts));
     const { room, membership } = await this.requireVisible(self, roomId);
     if (target === self) {
       if (membership.membership === "join") throw new MirageError(ErrorCodes.conflict, "you are already in this room");
-      return this.changeMembership(roomId, self, "join", self);
+      return this.changeMembership(roomId, self, "join", self, options);
     }
     if (membership.membership !== "join") throw new MirageError(ErrorCodes.forbidden, "join the room before inviting others");
     if (room.kind === "dm") throw new MirageError(ErrorCodes.invalidInput, "DMs are for two; create a room to talk with more people");
     const [member] = await this.resolveAll([handle], self);
     const current = await this.deps.rooms.membership(roomId, member!);
     if (current && current.membership !== "leave") throw new MirageError(ErrorCodes.conflict, `${member} is already ${current.membership === "join" ? "in" : "invited to"} this room`);
-    return this.changeMembership(roomId, member!, "invite", self);
+    return this.changeMembership(roomId, member!, "invite", self, options);
   }
 
-  async leave(actor: Person, roomId: RoomId): Promise<void> {
+  async leave(actor: Person, roomId: RoomId, options: WriteOptions = {}): Promise<void> {
     const self = this.idOf(actor);
     await this.requireVisible(self, roomId);
-    await this.changeMembership(roomId, self, "leave", self);
+    await this.changeMembership(roomId, self, "leave", self, options);
   }
 
-  async send(actor: Person, roomId: RoomId, input: { body: string; parentId?: MessageId }): Promise<MessageView> {
+  async send(
+    actor: Person,
+    roomId: RoomId,
+    input: { body: string; parentId?: MessageId; threadId?: MessageId; kind?: MessageKind },
+    options: WriteOptions = {},
+  ): Promise<MessageView> {
     const self = this.idOf(actor);
     await this.requireReader(self, roomId);
     checkBody(input.body);
@@ -143,7 +149,7 @@ export class ChatService {
       if (!parent || parent.roomId !== roomId) throw new MirageError(ErrorCodes.invalidInput, "parentId must be a message in the same room");
     }
     const id = newMessageId();
-    const events = await this.toReaders({ type: "message.created", roomId, messageId: id, by: self });
+    const events = await this.toReaders({ type: "message.created", roomId, messageId: id, by: self }, withRef(options, { kind: "message", id }));
     const message = await this.deps.messages.append(
       {
         id,
@@ -180,21 +186,21 @@ export class ChatService {
     return message;
   }
 
-  async edit(actor: Person, messageId: MessageId, body: string): Promise<MessageView> {
+  async edit(actor: Person, messageId: MessageId, body: string, options: WriteOptions = {}): Promise<MessageView> {
     const self = this.idOf(actor);
     const message = await this.getMessage(actor, messageId);
     if (message.sender !== self) throw new MirageError(ErrorCodes.forbidden, "only the sender may edit a message");
     if (message.deleted) throw new MirageError(ErrorCodes.conflict, "a deleted message cannot be edited");
     checkBody(body);
     const edited: Message = { ...message, body, html: await this.deps.renderer.toWebHtml(body), editedAt: this.now() };
-    const events = await this.toReaders({ type: "message.edited", roomId: message.roomId, messageId, by: self });
+    const events = await this.toReaders({ type: "message.edited", roomId: message.roomId, messageId, by: self }, options);
     await this.deps.messages.update(edited, events);
     this.deps.events.publish(events);
     return (await this.views([edited], self))[0]!;
   }
 
   /** Deletion keeps a tombstone (thread replies stay attached); the sender, or a moderator (see roomRules), may delete. */
-  async delete(actor: Person, messageId: MessageId): Promise<void> {
+  async delete(actor: Person, messageId: MessageId, options: WriteOptions = {}): Promise<void> {
     const self = this.idOf(actor);
     const message = await this.getMessage(actor, messageId);
     const room = await this.deps.rooms.get(message.roomId);
@@ -205,7 +211,7 @@ export class ChatService {
       );
     }
     if (message.deleted) return;
-    const events = await this.toReaders({ type: "message.deleted", roomId: message.roomId, messageId, by: self });
+    const events = await this.toReaders({ type: "message.deleted", roomId: message.roomId, messageId, by: self }, options);
     await this.deps.messages.update({ ...message, body: "", html: "", deleted: true, editedAt: this.now() }, events);
     this.deps.events.publish(events);
   }
@@ -234,11 +240,17 @@ export class ChatService {
   }
 
   /** Told to everyone who may see the room before or after the change, so the member who leaves hears of it too. */
-  private async changeMembership(roomId: RoomId, member: PersonId, membership: MembershipRecord["membership"], by: PersonId): Promise<MembershipRecord> {
+  private async changeMembership(
+    roomId: RoomId,
+    member: PersonId,
+    membership: MembershipRecord["membership"],
+    by: PersonId,
+    options: WriteOptions = {},
+  ): Promise<MembershipRecord> {
     const audienceBefore = await this.membersWhere(roomId, roomRules.maySeeRoom);
     const record: MembershipRecord = { roomId, member, membership, by, at: this.now() };
     const audience = new Set([...audienceBefore, ...(people.isMatrixId(member) ? [] : [member])]);
-    const events = [this.record({ type: "member.changed", roomId, member, membership, by }, [...audience])];
+    const events = [this.record({ type: "member.changed", roomId, member, membership, by }, [...audience], options)];
     await this.deps.rooms.setMembership(record, events);
     this.deps.events.publish(events);
     return record;
@@ -279,16 +291,21 @@ export class ChatService {
   }
 
   /** The event addressed to those who may read the room's messages, as they are before the write. */
-  private async toReaders(event: DomainEvent & { roomId: RoomId }): Promise<PublishedEvent[]> {
-    return [this.record(event, await this.messageAudience(event.roomId))];
+  private async toReaders(event: DomainEvent & { roomId: RoomId }, options: WriteOptions = {}): Promise<PublishedEvent[]> {
+    return [this.record(event, await this.messageAudience(event.roomId), options)];
   }
 
-  private record(event: DomainEvent, audience: readonly string[]): PublishedEvent {
-    return { event, audience: audience.filter((a) => !people.isMatrixId(a)), at: this.now() };
+  private record(event: DomainEvent, audience: readonly string[], options: WriteOptions = {}): PublishedEvent {
+    return { event, audience: audience.filter((a) => !people.isMatrixId(a)), at: this.now(), ...(options.origin ? { origin: options.origin } : {}) };
   }
 }
 
 function checkBody(body: string): void {
   if (body.trim() === "") throw new MirageError(ErrorCodes.invalidInput, "message body must not be empty");
   if (body.length > MESSAGE_MAX_LENGTH) throw new MirageError(ErrorCodes.invalidInput, `message body must be at most ${MESSAGE_MAX_LENGTH} characters`);
+}
+
+/** The options with the created object named as what the imported Matrix event stands for. */
+function withRef(options: WriteOptions, ref: PlatformRef): WriteOptions {
+  return options.origin ? { origin: { ...options.origin, ref } } : options;
 }

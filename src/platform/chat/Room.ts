@@ -15,6 +15,8 @@ export interface Room {
   /** Its creator: a Mirage account, or a Matrix user who created it through the bridge. */
   createdBy: PersonId;
   createdAt: number;
+  /** Who may join without an invite: `invite` (the default when absent) or `public` (anyone, from the web or Matrix). */
+  joinRule?: "invite" | "public";
 }
 
 export interface MembershipRecord {
@@ -36,12 +38,23 @@ export interface Message {
   body: string;
   /** Sanitized HTML rendered at write time; empty once deleted. */
   html: string;
-  /** The message this one replies to, in the same room. */
+  /**
+   * The message this one replies to, in the same room: a quoting reply in the main timeline, or,
+   * with `threadId`, an in-thread reply to that specific message.
+   */
   parentId?: MessageId;
+  /** The root of the thread this message is in (never set on a root itself). */
+  threadId?: MessageId;
+  /** `text` when absent; `notice` (automated) and `emote` (/me) keep their Matrix msgtype. */
+  kind?: MessageKind;
   createdAt: number;
   editedAt?: number;
   deleted: boolean;
+  /** Set when the message could not be delivered to Matrix; `reason` is a short code, never content. */
+  delivery?: { state: "failed"; reason: string; at: number };
 }
+
+export type MessageKind = "text" | "notice" | "emote";
 
 /** A message as one reader gets it: with its reactions (none on tombstones). */
 export interface MessageView extends Message, ReactionSummary {}

@@ -1,3 +1,5 @@
+import type { PlatformRef } from "../ports/IdMapping.js";
+
 /**
  * What happened in Mirage, as facts for the sync hub, the Matrix bridge and plugins.
  * Journaled in the batch of the change it describes (see `ports/Journal.ts`), then emitted in
@@ -28,11 +30,32 @@ export interface ReactionTarget {
   roomId?: string;
 }
 
+/**
+ * The Matrix event a change was imported from. The journal records the link from the event to
+ * `ref` (by default the event itself, kind `event`: an edit, a redaction, a membership change) in
+ * the change's batch, so importing the same event again finds it and does nothing; the bridge
+ * relay never sends a change with an origin back to Matrix.
+ */
+export interface MatrixOrigin {
+  roomId: string;
+  eventId: string;
+  /** The platform object the event created (a message, a reaction), linked to the event. */
+  ref?: PlatformRef;
+}
+
+/** What a write may say about itself beyond its content. */
+export interface WriteOptions {
+  /** Set by the bridge for what it imports from Matrix. */
+  origin?: MatrixOrigin;
+}
+
 export interface PublishedEvent {
   event: DomainEvent;
   /** Mirage account names that should see it in their sync stream. */
   audience: readonly string[];
   at: number;
+  /** Present when the change was imported from Matrix. */
+  origin?: MatrixOrigin;
 }
 
 /** Receives domain events; subscribers must not throw (errors are their own to log). */

@@ -14,7 +14,7 @@ const Reason = Type.String({ maxLength: 1000 });
 
 export const PlatformRefSchema = Type.Object(
   {
-    kind: literals("room", "message", "post", "comment", "reaction", "member"),
+    kind: literals("room", "message", "post", "comment", "reaction", "member", "event"),
     id: Id(),
   },
   { additionalProperties: false },

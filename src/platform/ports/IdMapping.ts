@@ -1,5 +1,9 @@
-/** What a platform object is, as the ID mapping knows it. */
-export type PlatformRefKind = "room" | "message" | "post" | "comment" | "reaction" | "member";
+/**
+ * What a platform object is, as the ID mapping knows it. `event` is a Matrix event imported
+ * without an object of its own (an edit, a redaction, a membership change): its ID is the event ID,
+ * linked so that importing it again is a no-op.
+ */
+export type PlatformRefKind = "room" | "message" | "post" | "comment" | "reaction" | "member" | "event";
 
 /** A platform object: a room, a message, a post, a comment, a reaction, a membership. */
 export interface PlatformRef {

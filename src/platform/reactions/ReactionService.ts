@@ -1,5 +1,6 @@
 import { ErrorCodes, MirageError } from "../errors/MirageError.js";
-import type { DomainEventBus, PublishedEvent } from "../events/DomainEvent.js";
+import type { DomainEventBus, PublishedEvent, WriteOptions } from "../events/DomainEvent.js";
+import { reactionRefId } from "./reactionRefId.js";
 import type { ReactionLimits, ReactionRepository, ReactionTargetKind, ReactionTargetRef } from "./Reaction.js";
 import type { Person, PersonId } from "../people/Person.js";
 import { people } from "../people/people.js";
@@ -38,12 +39,13 @@ export class ReactionService {
     this.limits = deps.limits ?? DEFAULT_REACTION_LIMITS;
   }
 
-  async add(person: Person, target: ReactionTargetRef, rawKey: string): Promise<ReactionSummary & { key: string }> {
+  async add(person: Person, target: ReactionTargetRef, rawKey: string, options: WriteOptions = {}): Promise<ReactionSummary & { key: string }> {
     const actor = people.id(people.canonical(person, this.deps.ghosts));
     const key = normalizeReactionKey(rawKey);
     const info = await this.find(target, actor);
     if (info.refusesNew !== undefined) throw new MirageError(ErrorCodes.forbidden, info.refusesNew);
-    const events = [this.record("reaction.added", actor, target, key, info)];
+    const origin = options.origin ? { ...options.origin, ref: { kind: "reaction" as const, id: reactionRefId(target, actor, key) } } : undefined;
+    const events = [this.record("reaction.added", actor, target, key, info, origin)];
     const result = await this.deps.reactions.add({ target: { kind: target.kind, id: target.id }, key, by: actor, at: this.now() }, this.limits, events);
     if (result === "too-many-keys") {
       throw new MirageError(ErrorCodes.conflict, `this ${target.kind} already has ${this.limits.keysPerTarget} different reactions`);
@@ -56,11 +58,11 @@ export class ReactionService {
   }
 
   /** Removing a reaction that is not there succeeds (the outcome the caller wanted holds). */
-  async remove(person: Person, target: ReactionTargetRef, rawKey: string): Promise<ReactionSummary & { key: string }> {
+  async remove(person: Person, target: ReactionTargetRef, rawKey: string, options: WriteOptions = {}): Promise<ReactionSummary & { key: string }> {
     const actor = people.id(people.canonical(person, this.deps.ghosts));
     const key = normalizeReactionKey(rawKey);
     const info = await this.find(target, actor);
-    const events = [this.record("reaction.removed", actor, target, key, info)];
+    const events = [this.record("reaction.removed", actor, target, key, info, options.origin)];
     if (await this.deps.reactions.remove(target, actor, key, events)) this.deps.events.publish(events);
     return { key, ...(await this.summaryFor(target, actor)) };
   }
@@ -82,10 +84,17 @@ export class ReactionService {
     return info;
   }
 
-  private record(type: "reaction.added" | "reaction.removed", by: string, target: ReactionTargetRef, key: string, info: ReactionTargetInfo): PublishedEvent {
+  private record(
+    type: "reaction.added" | "reaction.removed",
+    by: string,
+    target: ReactionTargetRef,
+    key: string,
+    info: ReactionTargetInfo,
+    origin: WriteOptions["origin"],
+  ): PublishedEvent {
     // Matrix users have no sync stream; they learn of reactions through the bridge.
     const audience = [...new Set([...info.audience, by])].filter((id) => !people.isMatrixId(id));
     const eventTarget = { kind: target.kind, id: target.id, ...(info.roomId !== undefined ? { roomId: info.roomId } : {}) };
-    return { event: { type, target: eventTarget, key, by }, audience, at: this.now() };
+    return { event: { type, target: eventTarget, key, by }, audience, at: this.now(), ...(origin ? { origin } : {}) };
   }
 }
