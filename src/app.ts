@@ -7,6 +7,7 @@ import type { Registration } from "./matrix/registration.js";
 import type { PasswordHasher } from "./platform/accounts/PasswordHasher.js";
 import type { CommandRegistry } from "./platform/commands/CommandRegistry.js";
 import { createApiPart } from "./parts/createApiPart.js";
+import { createBridgePart } from "./parts/createBridgePart.js";
 import { createMatrixPart } from "./parts/createMatrixPart.js";
 import { createPlatformPart } from "./parts/createPlatformPart.js";
 import { createStorePart } from "./parts/createStorePart.js";
@@ -37,7 +38,7 @@ export interface CreateAppOptions {
   passwordHasher?: PasswordHasher;
 }
 
-/** The composition root: builds store → platform → matrix → api from config, and owns their lifecycle. */
+/** The composition root: builds store → platform → matrix → bridge → api from config, and owns their lifecycle. */
 export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   const { config, registration, logger } = options;
   const registry = new Registry();
@@ -49,7 +50,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     createPlatformPart({ config, store, logger, overrides: options.passwordHasher ? { passwordHasher: options.passwordHasher } : {} }),
   );
   const matrix = await parts.build("matrix", () => createMatrixPart({ config, registration, store, registry, logger, onRequeued: () => platform.journal.kick() }));
-  // The bridge comes here: it consumes the platform's domain journal and feeds matrix.outbox.
+  if (config.bridge.enabled) await parts.build("bridge", () => createBridgePart({ config, store, platform, matrix, logger }));
   const api = await parts.build("api", () =>
     createApiPart({
       config,

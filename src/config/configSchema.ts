@@ -329,6 +329,25 @@ export const ConfigSchema = Type.Object(
       },
       { description: "The bridge bot (the registration's sender_localpart)." },
     ),
+    bridge: Type.Object(
+      {
+        enabled: Type.Boolean({
+          description: "Mirror Mirage's people and rooms into Matrix (ghosts and portal rooms) and carry messages both ways.",
+          default: true,
+        }),
+        encryptPortals: Type.Boolean({
+          description: "Create new portal rooms (and DMs) end-to-end encrypted. Takes effect only with encryption.enabled.",
+          default: true,
+        }),
+        aliasQueryWaitSeconds: Type.Integer({
+          description: "How long the homeserver's lookup of a #mirage_<room> alias waits for the portal to be created.",
+          default: 20,
+          minimum: 1,
+          maximum: 120,
+        }),
+      },
+      { description: "The bridge between the platform and Matrix." },
+    ),
     permissions: Type.Object(
       {
         admins: Type.Array(

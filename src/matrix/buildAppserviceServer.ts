@@ -16,8 +16,22 @@ export interface AppserviceServerDeps {
   onTransactionAccepted(): void;
   /** Called when the homeserver pings us, with the transaction id it echoed, if any. */
   onPing(transactionId: string | undefined): void;
+  /** Provisioning on the homeserver's queries; without it no user or alias exists. */
+  queries?: AppserviceQueries;
   now?: () => number;
 }
+
+/**
+ * The homeserver asks whether a user or alias in Mirage's namespaces exists before it fails a
+ * lookup. Each resolves true only once what was asked for exists on the homeserver (created on demand).
+ */
+export interface AppserviceQueries {
+  user(userId: string): Promise<boolean>;
+  alias(alias: string): Promise<boolean>;
+}
+
+const querySchema = (param: string) =>
+  ({ params: { type: "object", properties: { [param]: { type: "string", minLength: 1, maxLength: 255 } }, required: [param] } }) as const;
 
 const MAX_TRANSACTION_BYTES = 64 * 1024 * 1024;
 
@@ -142,12 +156,11 @@ export function buildAppserviceServer(deps: AppserviceServerDeps): FastifyInstan
     return reply.code(200).send({});
   });
 
-  // Mirage has no users or aliases the homeserver can provision on demand yet.
-  app.get("/_matrix/app/v1/users/:userId", async (_request, reply) =>
-    matrixError(reply, 404, "M_NOT_FOUND", "No such user"),
+  app.get<{ Params: { userId: string } }>("/_matrix/app/v1/users/:userId", { schema: querySchema("userId") }, async (request, reply) =>
+    (await deps.queries?.user(request.params.userId)) ? reply.code(200).send({}) : matrixError(reply, 404, "M_NOT_FOUND", "No such user"),
   );
-  app.get("/_matrix/app/v1/rooms/:roomAlias", async (_request, reply) =>
-    matrixError(reply, 404, "M_NOT_FOUND", "No such room alias"),
+  app.get<{ Params: { roomAlias: string } }>("/_matrix/app/v1/rooms/:roomAlias", { schema: querySchema("roomAlias") }, async (request, reply) =>
+    (await deps.queries?.alias(request.params.roomAlias)) ? reply.code(200).send({}) : matrixError(reply, 404, "M_NOT_FOUND", "No such room alias"),
   );
 
   return app;

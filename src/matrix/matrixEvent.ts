@@ -7,6 +7,8 @@ export interface RoomEvent {
   originServerTs: number;
   stateKey: string | undefined;
   content: Record<string, unknown>;
+  /** A redaction's target: `redacts` at the top level (room versions < 11) or in the content (≥ 11). */
+  redacts?: string;
 }
 
 /** Returns undefined for anything that is not a well-formed room event. */
@@ -33,5 +35,12 @@ export function parseRoomEvent(raw: unknown): RoomEvent | undefined {
     originServerTs: typeof e.origin_server_ts === "number" ? e.origin_server_ts : Date.now(),
     stateKey: typeof e.state_key === "string" ? e.state_key : undefined,
     content: content as Record<string, unknown>,
+    ...redactsOf(e, content as Record<string, unknown>),
   };
+}
+
+function redactsOf(e: Record<string, unknown>, content: Record<string, unknown>): { redacts?: string } {
+  if (e.type !== "m.room.redaction") return {};
+  const target = typeof content.redacts === "string" ? content.redacts : e.redacts;
+  return typeof target === "string" ? { redacts: target } : {};
 }

@@ -6,7 +6,8 @@ import type { MirageConfig } from "../config/configSchema.js";
 import type { Logger } from "../log/createLogger.js";
 import { createAppserviceMetrics } from "../matrix/appserviceMetrics.js";
 import { BotEventHandler } from "../matrix/BotEventHandler.js";
-import { buildAppserviceServer } from "../matrix/buildAppserviceServer.js";
+import { EventRouter, type PortalRoute } from "../matrix/EventRouter.js";
+import { buildAppserviceServer, type AppserviceQueries } from "../matrix/buildAppserviceServer.js";
 import { createAppservice } from "../matrix/createAppservice.js";
 import { BridgeCrypto } from "../matrix/crypto/BridgeCrypto.js";
 import { DrainLoop } from "../platform/work/DrainLoop.js";
@@ -32,6 +33,12 @@ import type { Part } from "./Part.js";
 /** Completed transaction ids are kept this long; homeservers retry for far less. */
 const INBOX_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
+/** What the bridge part gives the Matrix side. */
+export interface MatrixBridge {
+  portal: PortalRoute;
+  queries: AppserviceQueries;
+}
+
 export interface MatrixPart extends Part {
   appservice: Appservice;
   /** The homeserver-facing appservice listener. */
@@ -43,6 +50,10 @@ export interface MatrixPart extends Part {
   /** Matrix media, read through the homeserver for web pages. */
   media: MediaSource;
   homeserverStatus(): HomeserverStatus;
+  /** Makes the outbox send what was just queued. */
+  kickOutbox(): void;
+  /** Hands portal rooms' events and the homeserver's user and alias queries to the bridge (before start). */
+  attachBridge(bridge: MatrixBridge): void;
   /** Lengths of the durable queues, for /health. */
   pendingWork(): Promise<{ inbox: number; roomEvents: number; outbox: number; deadLetters: number }>;
 }
@@ -76,6 +87,12 @@ export function createMatrixPart(options: {
   for (const command of deadLetterCommands({ deadLetters: store.deadLetters, onRequeued: () => onRequeued() })) commands.register(command);
 
   const dispatcher = new CommandDispatcher(commands, new MatrixRoomFacts(appservice, config.permissions.admins));
+  const router = new EventRouter({
+    botUserId: appservice.botUserId,
+    isOwnUser: (userId) => appservice.isNamespacedUser(userId),
+    isCommand: (body) => dispatcher.addresses(body),
+    bot: new BotEventHandler(appservice, dispatcher, logger),
+  });
   const maxDelayMs = config.homeserver.retryMaxDelaySeconds * 1000;
 
   const retry = config.appservice.eventRetry;
@@ -99,7 +116,7 @@ export function createMatrixPart(options: {
   const outboxLoop = new DrainLoop(() => outbox.drain(), { name: "outbox", logger, maxDelayMs, onFailure });
   const processor = new TransactionProcessor({
     inbox: store.inbox,
-    handlers: [new BotEventHandler(appservice, dispatcher, logger)],
+    handlers: [router],
     logger,
     metrics,
     onEffects: () => outboxLoop.kick(),
@@ -157,8 +174,13 @@ export function createMatrixPart(options: {
     metrics,
     onTransactionAccepted: () => processorLoop.kick(),
     onPing: (id) => monitor.notePing(id),
+    queries: {
+      user: (userId) => bridge?.queries.user(userId) ?? Promise.resolve(false),
+      alias: (alias) => bridge?.queries.alias(alias) ?? Promise.resolve(false),
+    },
   });
 
+  let bridge: MatrixBridge | undefined;
   registerQueueGauges(registry, store);
   // Parked events are retried on a timer too, not only when new keys arrive.
   const parkedRetryMs = Math.min(30_000, (config.encryption.undecryptableReportAfterSeconds * 1000) / 2);
@@ -178,6 +200,11 @@ export function createMatrixPart(options: {
       timeoutMs: config.api.media.timeoutSeconds * 1000,
     }),
     homeserverStatus: () => monitor.status(),
+    kickOutbox: () => outboxLoop.kick(),
+    attachBridge(attached) {
+      bridge = attached;
+      router.attachPortals(attached.portal);
+    },
     pendingWork: async () => ({
       inbox: await store.inbox.pendingCount(),
       roomEvents: await store.lanes.size(),

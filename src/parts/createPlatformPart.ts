@@ -50,8 +50,10 @@ export interface PlatformPart extends Part {
   events: DomainEventBus;
   /** Wakes long-polls with the domain events. */
   hub: SyncHub;
-  /** The durable journal's consumers (kicked when an admin requeues a dead letter). */
+  /** The durable journal's consumers (kicked when an admin requeues a dead letter); parts built later add theirs. */
   journal: JournalConsumers;
+  /** Markdown rendering (off the event loop for large documents), for the bridge's Matrix HTML. */
+  renderer: MarkdownRenderer;
 }
 
 /** The domain: services over the store, accounts and tokens, throttles, Markdown rendering, the sync hub. */
@@ -83,7 +85,7 @@ export async function createPlatformPart(options: {
     ? undefined
     : new WriteThrottle({ perMinute: limits.writesPerMinutePerAccount, burst: limits.writeBurstPerAccount, charsPerWrite: limits.writeCostChars }, o.now);
 
-  // No consumer reads the journal yet (the bridge relay will); it is pruned as it is written.
+  // Consumers (the bridge relay) are added by their parts before start.
   const retry = config.appservice.eventRetry;
   const journal = new JournalConsumers({
     journal: store.journal,
@@ -99,9 +101,10 @@ export async function createPlatformPart(options: {
   const pooled = !o.runRenderTask && !(o.renderer && o.profileSanitizer);
   const renderPool = pooled ? new RenderPool({ ...config.render, publicUrl: config.api.publicUrl, logger: logger.child({ component: "render" }) }) : undefined;
   const run: RunRenderTask = o.runRenderTask ?? renderPool?.run ?? unreachableRender;
+  const renderer = o.renderer ?? createMarkdownRenderer(run);
   const services = createPlatformServices({
     repositories: store,
-    renderer: o.renderer ?? createMarkdownRenderer(run),
+    renderer,
     profileSanitizer: o.profileSanitizer ?? createProfileSanitizer(run),
     events,
     ghosts: ghostAccounts(config.homeserver.domain),
@@ -116,6 +119,7 @@ export async function createPlatformPart(options: {
     events,
     hub,
     journal,
+    renderer,
     async start() {
       journal.start();
     },

@@ -16,6 +16,7 @@ export class LevelOutbox implements Outbox {
   private readonly meta: JsonSublevel<number>;
   private readonly deadLetters: JsonSublevel<DeadLetterRecord>;
   private readonly failures: JsonSublevel<FailureReport>;
+  private readonly receipts: JsonSublevel<number>;
   private readonly mutex = new Mutex();
   private seq = -1;
 
@@ -27,6 +28,7 @@ export class LevelOutbox implements Outbox {
     this.meta = jsonSublevel<number>(db, SUBLEVELS.meta);
     this.deadLetters = jsonSublevel<DeadLetterRecord>(db, SUBLEVELS.deadLetters);
     this.failures = jsonSublevel<FailureReport>(db, SUBLEVELS.outboxFailures);
+    this.receipts = jsonSublevel<number>(db, SUBLEVELS.outboxReceipts);
   }
 
   /** Batch operations that enqueue `inputs` (validated first); used by other repositories to enqueue atomically. */
@@ -50,11 +52,27 @@ export class LevelOutbox implements Outbox {
     return this.mutex.run(fn);
   }
 
-  enqueue(inputs: readonly OutboxEntryInput[], now: number): Promise<void> {
-    if (inputs.length === 0) return Promise.resolve();
+  enqueue(inputs: readonly OutboxEntryInput[], now: number, receipt?: string): Promise<void> {
+    if (inputs.length === 0 && receipt === undefined) return Promise.resolve();
     return this.withLock(async () => {
-      await this.db.batch(await this.enqueueOps(inputs, now));
+      const ops = await this.enqueueOps(inputs, now);
+      if (receipt !== undefined) ops.push({ type: "put", sublevel: this.receipts, key: receipt, value: now } as BatchOp);
+      await this.db.batch(ops);
     });
+  }
+
+  async hasReceipt(receipt: string): Promise<boolean> {
+    return (await this.receipts.get(receipt)) !== undefined;
+  }
+
+  async pruneReceipts(before: number, limit: number): Promise<number> {
+    const old: string[] = [];
+    for await (const [key, at] of this.receipts.iterator()) {
+      if (at < before) old.push(key);
+      if (old.length >= limit) break;
+    }
+    if (old.length > 0) await this.db.batch(old.map((key) => ({ type: "del", sublevel: this.receipts, key }) as BatchOp));
+    return old.length;
   }
 
   async peek(limit: number, after?: string): Promise<OutboxEntry[]> {

@@ -128,6 +128,7 @@ export const SUBLEVELS = {
   inboxCompletedAt: "inbox-completed-at",
   outbox: "outbox",
   outboxFailures: "outbox-failures",
+  outboxReceipts: "outbox-receipts",
   idMapRefs: "id-map-refs",
   idMapEvents: "id-map-events",
   idMapRooms: "id-map-rooms",

@@ -45,6 +45,21 @@ export class CommandDispatcher {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * Whether `body` is addressed to a registered command (its first word names one or a namespace
+   * of them), so that in a bridged room the bot answers it instead of the bridge carrying it over.
+   */
+  addresses(body: string): boolean {
+    let parsed: ReturnType<typeof tokenizeCommand>;
+    try {
+      parsed = tokenizeCommand(body);
+    } catch {
+      parsed = undefined;
+    }
+    const first = parsed?.tokens[0];
+    return first !== undefined && (this.registry.match([first]) !== undefined || this.registry.isNamespace(first));
+  }
+
   async dispatch(message: IncomingCommandMessage): Promise<DispatchResult> {
     const replies: Reply[] = [];
     let parsed: ReturnType<typeof tokenizeCommand>;

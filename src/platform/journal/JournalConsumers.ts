@@ -26,35 +26,43 @@ export interface JournalConsumersOptions {
  * committed (the in-memory bus has already woken long-polls).
  */
 export class JournalConsumers {
-  readonly consumers: readonly JournalConsumer[];
+  private readonly list: JournalConsumer[];
+  private started = false;
   private readonly pruneLoop: DrainLoop;
   private readonly pruneBatch: number;
   private unsubscribe: (() => void) | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: JournalConsumersOptions) {
-    const names = new Set<string>();
-    for (const { name } of options.handlers) {
-      if (names.has(name)) throw new RangeError(`journal consumer "${name}" is registered twice`);
-      names.add(name);
-    }
-    const onAdvanced = () => this.pruneLoop.kick();
-    this.consumers = options.handlers.map(
-      (handler) =>
-        new JournalConsumer(handler, {
-          journal: options.journal,
-          budget: options.budget,
-          logger: options.logger,
-          onAdvanced,
-          ...(options.now ? { now: options.now } : {}),
-          ...(options.random ? { random: options.random } : {}),
-        }),
-    );
+    this.list = [];
+    for (const handler of options.handlers) this.add(handler);
     this.pruneBatch = options.pruneBatch ?? 500;
     this.pruneLoop = new DrainLoop(() => this.prune(), { name: "journal-prune", logger: options.logger, maxDelayMs: options.budget.maxDelayMs });
   }
 
+  get consumers(): readonly JournalConsumer[] {
+    return this.list;
+  }
+
+  /** Registers another consumer (parts built after the platform, such as the bridge); only before start. */
+  add(handler: JournalHandler): void {
+    if (this.started) throw new Error(`journal consumer "${handler.name}" added after start`);
+    if (this.list.some((consumer) => consumer.name === handler.name)) throw new RangeError(`journal consumer "${handler.name}" is registered twice`);
+    const { options } = this;
+    this.list.push(
+      new JournalConsumer(handler, {
+        journal: options.journal,
+        budget: options.budget,
+        logger: options.logger,
+        onAdvanced: () => this.pruneLoop.kick(),
+        ...(options.now ? { now: options.now } : {}),
+        ...(options.random ? { random: options.random } : {}),
+      }),
+    );
+  }
+
   start(): void {
+    this.started = true;
     // With no consumer nothing advances; pruning follows the commits themselves.
     this.unsubscribe ??= this.options.journal.onCommit(() => (this.consumers.length === 0 ? this.pruneLoop.kick() : this.kick()));
     this.kick();

@@ -52,8 +52,17 @@ export interface FailureReport {
  * budget moves to the dead letters.
  */
 export interface Outbox {
-  /** Validates every operation (throws `INVALID_INPUT` and stores nothing if one is invalid), then queues them in order. */
-  enqueue(entries: readonly OutboxEntryInput[], now: number): Promise<void>;
+  /**
+   * Validates every operation (throws `INVALID_INPUT` and stores nothing if one is invalid), then
+   * queues them in order. With `receipt`, the receipt is stored in the same batch, so a producer
+   * that may run twice for the same cause (a journal consumer after a crash) checks
+   * `hasReceipt` first and enqueues once.
+   */
+  enqueue(entries: readonly OutboxEntryInput[], now: number, receipt?: string): Promise<void>;
+  /** Whether an enqueue with this receipt was committed (and its receipt not yet pruned). */
+  hasReceipt(receipt: string): Promise<boolean>;
+  /** Deletes receipts stored before `before` (ms), at most `limit`; resolves how many went. */
+  pruneReceipts(before: number, limit: number): Promise<number>;
   /** The oldest entries (after the entry `after`, when given), up to `limit`. */
   peek(limit: number, after?: string): Promise<OutboxEntry[]>;
   remove(id: string): Promise<void>;

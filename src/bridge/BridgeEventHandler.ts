@@ -1,0 +1,192 @@
+import type { Logger } from "../log/createLogger.js";
+import type { EffectSink, EventHandler } from "../matrix/EventHandler.js";
+import type { RoomEvent } from "../matrix/matrixEvent.js";
+import type { ChatService } from "../platform/chat/ChatService.js";
+import type { MessageRepository, RoomRepository } from "../platform/chat/Room.js";
+import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
+import type { WriteOptions } from "../platform/events/DomainEvent.js";
+import { asMessageId, asReactionTargetId, asRoomId, type MessageId, type RoomId } from "../platform/ids.js";
+import { isMediaId, isServerName } from "../platform/media/MediaRef.js";
+import type { Person } from "../platform/people/Person.js";
+import { people } from "../platform/people/people.js";
+import type { GhostAccounts } from "../platform/ports/GhostAccounts.js";
+import type { IdMapping, PlatformRef } from "../platform/ports/IdMapping.js";
+import type { ReactionService } from "../platform/reactions/ReactionService.js";
+import type { MatrixUserId } from "../platform/ids.js";
+import { matrixToMessage, type ImportContext } from "./convert/matrixToMessage.js";
+import { parseRelation } from "./convert/parseRelation.js";
+import { deliveryFailure, type DeliveryFailureReason } from "./deliveryFailure.js";
+import type { BridgeNames } from "./bridgeNames.js";
+
+export interface BridgeEventHandlerDeps {
+  chat: ChatService;
+  reactions: ReactionService;
+  rooms: RoomRepository;
+  messages: MessageRepository;
+  mapping: IdMapping;
+  names: BridgeNames;
+  ghosts: GhostAccounts;
+  botUserId: string;
+  /** Whether a Matrix user ID is one of Mirage's own (the bot or a ghost). */
+  isOwnUser(userId: string): boolean;
+  logger: Logger;
+}
+
+/** Matrix media as platform Markdown links: the web renderer serves `mxc://` through Mirage's media route. */
+const importContext: ImportContext = {
+  mediaUrl(mxc) {
+    const match = /^mxc:\/\/([^/]+)\/([^/]+)$/.exec(mxc);
+    return match && isServerName(match[1]!) && isMediaId(match[2]!) ? mxc : undefined;
+  },
+};
+
+/**
+ * Matrix → platform, for events in portal rooms: messages (with replies and threads), edits,
+ * redactions, reactions and memberships become service calls acting as the Matrix user, under the
+ * platform's rules. Each write carries the event as its origin, so the event's mapping link is
+ * committed with the change: the mapping is checked first, and a replayed event does nothing.
+ * A message the platform refuses gets a delivery-status event and a short notice, once.
+ */
+export class BridgeEventHandler implements EventHandler {
+  private readonly log: Logger;
+
+  constructor(private readonly deps: BridgeEventHandlerDeps) {
+    this.log = deps.logger.child({ component: "bridge-inbound" });
+  }
+
+  /** The platform room `roomId` is the portal of, if any. */
+  async portalOf(roomId: string): Promise<RoomId | undefined> {
+    const ref = await this.deps.mapping.byRoom(roomId);
+    return ref?.kind === "room" ? asRoomId(ref.id) : undefined;
+  }
+
+  async handle(event: RoomEvent, effects: EffectSink): Promise<void> {
+    const roomId = await this.portalOf(event.roomId);
+    if (!roomId || this.deps.isOwnUser(event.sender)) return;
+    if (await this.deps.mapping.byEvent(event.eventId)) return;
+    const person = people.canonical(people.matrix(event.sender as MatrixUserId), this.deps.ghosts);
+    const options: WriteOptions = { origin: { roomId: event.roomId, eventId: event.eventId } };
+    try {
+      switch (event.type) {
+        case "m.room.message":
+          return await this.onMessage(event, roomId, person, options, effects);
+        case "m.reaction":
+          return await this.onReaction(event, person, options);
+        case "m.room.redaction":
+          return await this.onRedaction(event, person, options);
+        case "m.room.member":
+          return await this.onMember(event, roomId, person, options);
+        default:
+          return;
+      }
+    } catch (error) {
+      if (!(error instanceof MirageError)) throw error;
+      // Capacity is not the message's fault: the lane retries it.
+      if (error.code === ErrorCodes.overloaded) throw Object.assign(new Error("platform overloaded"), { statusCode: 503, cause: error });
+      this.log.info({ roomId: event.roomId, eventId: event.eventId, eventType: event.type, code: error.code }, "platform refused a Matrix event");
+      if (event.type === "m.room.message" || event.type === "m.reaction") {
+        await this.refuse(event, roomId, error.code === ErrorCodes.forbidden || error.code === ErrorCodes.notFound ? "no_permission" : "invalid", error.message, effects);
+      }
+    }
+  }
+
+  private async onMessage(event: RoomEvent, roomId: RoomId, person: Person, options: WriteOptions, effects: EffectSink): Promise<void> {
+    const relation = parseRelation(event.content);
+    if (relation.type === "edit") {
+      const target = await this.messageOf(relation.target);
+      if (!target) return;
+      const edited = matrixToMessage(relation.newContent, importContext);
+      if ("unsupported" in edited) return;
+      await this.deps.chat.edit(person, target, edited.body, options);
+      return;
+    }
+    const imported = matrixToMessage(event.content, importContext);
+    if ("unsupported" in imported) {
+      await this.refuse(event, roomId, "unsupported", `this kind of message (${imported.unsupported}) is not carried to Mirage`, effects);
+      return;
+    }
+    let threadId: MessageId | undefined;
+    let parentId: MessageId | undefined;
+    if (relation.type === "reply") parentId = await this.messageOf(relation.to);
+    if (relation.type === "thread") {
+      threadId = await this.messageOf(relation.root);
+      if (threadId && relation.replyTo) parentId = await this.messageOf(relation.replyTo);
+    }
+    await this.deps.chat.send(
+      person,
+      roomId,
+      { body: imported.body, kind: imported.kind, ...(threadId ? { threadId } : {}), ...(parentId ? { parentId } : {}) },
+      options,
+    );
+  }
+
+  private async onReaction(event: RoomEvent, person: Person, options: WriteOptions): Promise<void> {
+    const relation = parseRelation(event.content);
+    if (relation.type !== "annotation") return;
+    const target = await this.messageOf(relation.target);
+    if (!target) return;
+    await this.deps.reactions.add(person, { kind: "message", id: target }, relation.key, options);
+  }
+
+  private async onRedaction(event: RoomEvent, person: Person, options: WriteOptions): Promise<void> {
+    if (!event.redacts) return;
+    const link = await this.deps.mapping.byEvent(event.redacts);
+    if (!link) return;
+    if (link.ref.kind === "message") {
+      const message = await this.deps.messages.get(asMessageId(link.ref.id));
+      if (!message || message.deleted) return;
+      // The homeserver only accepts a redaction from the sender or someone with the power to: Matrix authorized it.
+      const actor = people.id(person) === message.sender ? person : people.fromId(message.sender);
+      await this.deps.chat.delete(actor, message.id, options);
+      return;
+    }
+    if (link.ref.kind === "reaction") {
+      const parsed = parseReactionRef(link.ref);
+      if (parsed) await this.deps.reactions.remove(people.fromId(parsed.by), { kind: "message", id: asReactionTargetId(parsed.targetId) }, parsed.key, options);
+    }
+  }
+
+  private async onMember(event: RoomEvent, roomId: RoomId, sender: Person, options: WriteOptions): Promise<void> {
+    const target = event.stateKey;
+    const membership = event.content.membership;
+    if (target === undefined || this.deps.isOwnUser(target) || typeof membership !== "string") return;
+    const member = people.canonical(people.matrix(target as MatrixUserId), this.deps.ghosts);
+    const current = (await this.deps.rooms.membership(roomId, people.id(member)))?.membership;
+    switch (membership) {
+      case "join":
+        if (current === "join") return;
+        await this.deps.chat.invite(member, roomId, people.id(member), options);
+        return;
+      case "invite":
+        if (current === "join" || current === "invite") return;
+        await this.deps.chat.invite(sender, roomId, people.id(member), options);
+        return;
+      case "leave":
+      case "ban":
+        if (current === undefined || current === "leave") return;
+        await this.deps.chat.leave(member, roomId, options);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The platform message a Matrix event stands for, if it is one. */
+  private async messageOf(eventId: string): Promise<MessageId | undefined> {
+    const link = await this.deps.mapping.byEvent(eventId);
+    return link?.ref.kind === "message" ? asMessageId(link.ref.id) : undefined;
+  }
+
+  private async refuse(event: RoomEvent, roomId: RoomId, reason: DeliveryFailureReason, message: string, effects: EffectSink): Promise<void> {
+    const room = await this.deps.rooms.get(roomId);
+    const dmGhost = room?.kind === "dm" ? (await this.deps.rooms.members(roomId)).find((m) => !people.isMatrixId(m.member) && m.membership === "join") : undefined;
+    const sender = dmGhost ? this.deps.names.ghost(dmGhost.member) : this.deps.botUserId;
+    for (const op of deliveryFailure(event, sender, reason, message)) effects.send(op);
+  }
+}
+
+/** `reactionRefId`'s parts back: `<kind>:<targetId>|<by>|<key>`. */
+function parseReactionRef(ref: PlatformRef): { targetId: string; by: string; key: string } | undefined {
+  const match = /^message:([^|]+)\|([^|]+)\|(.+)$/s.exec(ref.id);
+  return match ? { targetId: match[1]!, by: match[2]!, key: match[3]! } : undefined;
+}

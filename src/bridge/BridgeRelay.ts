@@ -1,0 +1,178 @@
+import type { Logger } from "../log/createLogger.js";
+import type { AccountRepository } from "../platform/accounts/Account.js";
+import type { MessageRepository, Message, RoomRepository } from "../platform/chat/Room.js";
+import type { DomainEvent } from "../platform/events/DomainEvent.js";
+import { asMessageId, asReactionTargetId, asRoomId, type RoomId } from "../platform/ids.js";
+import type { JournalHandler } from "../platform/journal/JournalConsumer.js";
+import type { OutboxRelation } from "../platform/outbox/outboxOperationSchema.js";
+import { people } from "../platform/people/people.js";
+import type { IdMapping } from "../platform/ports/IdMapping.js";
+import type { JournalEntry } from "../platform/ports/Journal.js";
+import type { MarkdownRenderer } from "../platform/ports/MarkdownRenderer.js";
+import type { Outbox, OutboxEntryInput } from "../platform/ports/Outbox.js";
+import { reactionRefId } from "../platform/reactions/reactionRefId.js";
+import type { BridgeNames } from "./bridgeNames.js";
+import { messageToMatrix } from "./convert/messageToMatrix.js";
+import { portalCreation, type PortalSettings } from "./portalCreation.js";
+
+export interface BridgeRelayDeps {
+  rooms: RoomRepository;
+  messages: MessageRepository;
+  accounts: AccountRepository;
+  mapping: IdMapping;
+  outbox: Outbox;
+  renderer: MarkdownRenderer;
+  names: BridgeNames;
+  portal: PortalSettings;
+  logger: Logger;
+  /** Told after operations were queued, so the outbox sends them. */
+  onQueued(): void;
+  now?: () => number;
+}
+
+/** Name of the relay's journal cursor and of its outbox receipts. */
+export const RELAY_CONSUMER = "bridge";
+
+/**
+ * Platform → Matrix: reads the domain journal and queues, for each change made on the platform,
+ * the outbox operations that make Matrix show it — the portal first when the room has none yet.
+ * Changes imported from Matrix (with an origin) are never sent back. The operations of one entry
+ * are queued with a receipt in one batch, so an entry handled again after a crash queues nothing.
+ * Operations address the platform room (resolved when sent, after the portal exists) and name
+ * relation targets by platform reference (resolved from the ID mapping when sent).
+ */
+export class BridgeRelay implements JournalHandler {
+  readonly name = RELAY_CONSUMER;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  /** Portals asked for in this run; a restart may ask again, which creation tolerates. */
+  private readonly portalsRequested = new Set<string>();
+
+  constructor(private readonly deps: BridgeRelayDeps) {
+    this.log = deps.logger.child({ component: "bridge-relay" });
+    this.now = deps.now ?? Date.now;
+  }
+
+  async handle(entry: JournalEntry): Promise<void> {
+    if (entry.origin) return;
+    const receipt = `${RELAY_CONSUMER}:${entry.position}`;
+    if (await this.deps.outbox.hasReceipt(receipt)) return;
+    const ops = await this.operationsFor(entry.event);
+    await this.deps.outbox.enqueue(ops, this.now(), receipt);
+    if (ops.length > 0) this.deps.onQueued();
+  }
+
+  /** The operations that show `event` in Matrix (none for what is not bridged). */
+  async operationsFor(event: DomainEvent): Promise<OutboxEntryInput[]> {
+    switch (event.type) {
+      case "room.created":
+        return this.portalOps(asRoomId(event.roomId));
+      case "member.changed":
+        return this.withPortal(asRoomId(event.roomId), () => this.memberOps(event));
+      case "message.created":
+      case "message.edited":
+        return this.withPortal(asRoomId(event.roomId), () => this.messageOps(event));
+      case "message.deleted":
+        return this.withPortal(asRoomId(event.roomId), async () => [
+          { op: "redact", sender: await this.redactor(event.by, event.messageId), room: roomRef(event.roomId), target: { kind: "message", id: event.messageId } },
+        ]);
+      case "reaction.added":
+      case "reaction.removed":
+        return event.target.kind === "message" && event.target.roomId !== undefined
+          ? this.withPortal(asRoomId(event.target.roomId), async () => this.reactionOps(event))
+          : [];
+      default:
+        return [];
+    }
+  }
+
+  /**
+   * `ops`, after the portal's creation when the room has none yet. Operations queued behind a
+   * creation still in flight wait for it: the outbox keeps each room's order.
+   */
+  private async withPortal(roomId: RoomId, ops: () => Promise<OutboxEntryInput[]>): Promise<OutboxEntryInput[]> {
+    return [...(await this.portalOps(roomId)), ...(await ops())];
+  }
+
+  /** Creation operations for a room without a portal, once per run (asking again after a restart is harmless). */
+  private async portalOps(roomId: RoomId): Promise<OutboxEntryInput[]> {
+    if (this.portalsRequested.has(roomId)) return [];
+    if (await this.deps.mapping.toMatrix({ kind: "room", id: roomId })) return [];
+    const room = await this.deps.rooms.get(roomId);
+    if (!room) return [];
+    const members = await this.deps.rooms.members(roomId);
+    this.portalsRequested.add(roomId);
+    this.log.info({ roomId }, "creating portal");
+    return portalCreation(room, members, this.deps.names, this.deps.portal);
+  }
+
+  private async memberOps(event: Extract<DomainEvent, { type: "member.changed" }>): Promise<OutboxEntryInput[]> {
+    const room = roomRef(event.roomId);
+    const target = this.deps.names.matrixUser(event.member);
+    const actor = this.deps.names.matrixUser(event.by);
+    const isAccount = !people.isMatrixId(event.member);
+    switch (event.membership) {
+      case "join":
+        // A ghost needs an invite in invite-only portals; the bot gives it (it is an admin there).
+        return isAccount
+          ? [
+              { op: "membership", action: "invite", sender: this.deps.portal.botUserId, room, userId: target },
+              { op: "membership", action: "join", sender: target, room },
+            ]
+          : [];
+      case "invite":
+        return [{ op: "membership", action: "invite", sender: people.isMatrixId(event.by) ? this.deps.portal.botUserId : actor, room, userId: target }];
+      case "leave":
+        if (event.by === event.member) return isAccount ? [{ op: "membership", action: "leave", sender: target, room }] : [];
+        return [{ op: "membership", action: "kick", sender: this.deps.portal.botUserId, room, userId: target }];
+      default:
+        return [];
+    }
+  }
+
+  private async messageOps(event: Extract<DomainEvent, { type: "message.created" | "message.edited" }>): Promise<OutboxEntryInput[]> {
+    const message = await this.deps.messages.get(asMessageId(event.messageId));
+    if (!message || message.deleted || people.isMatrixId(message.sender)) return [];
+    const sender = this.deps.names.ghost(message.sender);
+    const content = messageToMatrix(message, await this.deps.renderer.toMatrixHtml(message.body), []);
+    const ref = { kind: "message" as const, id: message.id };
+    if (event.type === "message.edited") {
+      return [{ op: "send", sender, room: roomRef(message.roomId), eventType: "m.room.message", content, relation: { type: "edit", target: ref } }];
+    }
+    const relation = relationOf(message);
+    return [{ op: "send", sender, room: roomRef(message.roomId), eventType: "m.room.message", content, ref, ...(relation ? { relation } : {}) }];
+  }
+
+  private reactionOps(event: Extract<DomainEvent, { type: "reaction.added" | "reaction.removed" }>): OutboxEntryInput[] {
+    if (people.isMatrixId(event.by)) return [];
+    const sender = this.deps.names.ghost(event.by);
+    const room = roomRef(event.target.roomId!);
+    const target = { kind: "message" as const, id: event.target.id };
+    const ref = { kind: "reaction" as const, id: reactionRefId({ kind: "message", id: asReactionTargetId(event.target.id) }, event.by, event.key) };
+    if (event.type === "reaction.added") {
+      return [{ op: "send", sender, room, eventType: "m.reaction", content: {}, ref, relation: { type: "reaction", target, key: event.key } }];
+    }
+    return [{ op: "redact", sender, room, target: ref }];
+  }
+
+  /** Who redacts a deleted message: its sender's ghost, or the bot for a moderator's deletion (it has the power). */
+  private async redactor(by: string, messageId: string): Promise<string> {
+    const message = await this.deps.messages.get(asMessageId(messageId));
+    return message && message.sender === by && !people.isMatrixId(by) ? this.deps.names.ghost(by) : this.deps.portal.botUserId;
+  }
+}
+
+const roomRef = (id: string) => ({ kind: "room" as const, id });
+
+/** A thread message falls back to its root (or replies in-thread to its parent); a main-timeline reply quotes its parent. */
+function relationOf(message: Message): OutboxRelation | undefined {
+  if (message.threadId !== undefined) {
+    return {
+      type: "thread",
+      root: { kind: "message", id: message.threadId },
+      ...(message.parentId !== undefined && message.parentId !== message.threadId ? { replyTo: { kind: "message" as const, id: message.parentId } } : {}),
+    };
+  }
+  if (message.parentId !== undefined) return { type: "reply", to: { kind: "message", id: message.parentId } };
+  return undefined;
+}

@@ -1,0 +1,53 @@
+import type { EffectSink, EventHandler } from "./EventHandler.js";
+import type { RoomEvent } from "./matrixEvent.js";
+
+/** Where portal events go: the bridge, and how it recognizes its rooms. */
+export interface PortalRoute {
+  /** Resolves truthy when `roomId` is a portal. */
+  portalOf(roomId: string): Promise<unknown>;
+  handler: EventHandler;
+}
+
+export interface EventRouterDeps {
+  botUserId: string;
+  /** Whether a Matrix user ID is one of Mirage's own (the bot or a ghost). */
+  isOwnUser(userId: string): boolean;
+  /** Whether a message body is addressed to a registered bot command. */
+  isCommand(body: string): boolean;
+  bot: EventHandler;
+  /** Attached by the bridge before start; without it every room is the bot's. */
+  portal?: PortalRoute;
+}
+
+/**
+ * Sends each room event to exactly one handler: the bot's own invites to the bot; anything sent
+ * by Mirage's own users (the bot, ghosts) nowhere (it is an echo); commands to the bot; events in
+ * portal rooms to the bridge; the rest to the bot.
+ */
+export class EventRouter implements EventHandler {
+  constructor(private readonly deps: EventRouterDeps) {}
+
+  attachPortals(portal: PortalRoute): void {
+    this.deps.portal = portal;
+  }
+
+  async handle(event: RoomEvent, effects: EffectSink): Promise<void> {
+    const { deps } = this;
+    if (event.type === "m.room.member" && event.stateKey === deps.botUserId) return deps.bot.handle(event, effects);
+    if (deps.isOwnUser(event.sender)) return;
+    if (isCommandMessage(event) && deps.isCommand(event.content.body as string)) return deps.bot.handle(event, effects);
+    if (deps.portal && (await deps.portal.portalOf(event.roomId))) return deps.portal.handler.handle(event, effects);
+    return deps.bot.handle(event, effects);
+  }
+}
+
+function isCommandMessage(event: RoomEvent): boolean {
+  const { content } = event;
+  const relation = content["m.relates_to"] as { rel_type?: unknown } | undefined;
+  return (
+    event.type === "m.room.message" &&
+    content.msgtype === "m.text" &&
+    typeof content.body === "string" &&
+    !(typeof relation === "object" && relation !== null && relation.rel_type === "m.replace")
+  );
+}
