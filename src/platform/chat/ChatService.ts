@@ -148,6 +148,10 @@ export class ChatService {
       const parent = await this.deps.messages.get(input.parentId);
       if (!parent || parent.roomId !== roomId) throw new MirageError(ErrorCodes.invalidInput, "parentId must be a message in the same room");
     }
+    if (input.threadId !== undefined) {
+      const root = await this.deps.messages.get(input.threadId);
+      if (!root || root.roomId !== roomId) throw new MirageError(ErrorCodes.invalidInput, "threadId must be a message in the same room");
+    }
     const id = newMessageId();
     const events = await this.toReaders({ type: "message.created", roomId, messageId: id, by: self }, withRef(options, { kind: "message", id }));
     const message = await this.deps.messages.append(
@@ -158,6 +162,8 @@ export class ChatService {
         body: input.body,
         html: await this.deps.renderer.toWebHtml(input.body),
         ...(input.parentId !== undefined ? { parentId: input.parentId } : {}),
+        ...(input.threadId !== undefined ? { threadId: input.threadId } : {}),
+        ...(input.kind !== undefined && input.kind !== "text" ? { kind: input.kind } : {}),
         createdAt: this.now(),
         deleted: false,
       },
