@@ -15,7 +15,8 @@ const SKIPPED = new Set(["code", "codespan", "link", "image", "html", "escape"])
  * when the `@` is backslash-escaped. Input the platform renders as plain text is searched as such.
  */
 export function findMentions(markdown: string): string[] {
-  if (markdown.length > MAX_MARKDOWN_CHARS) return [];
+  // Most messages mention no one: skip the lexer (as costly as rendering) for them.
+  if (markdown.length > MAX_MARKDOWN_CHARS || !markdown.includes("@")) return [];
   const text = markdown.replace(/\r\n?/g, "\n");
   const handles = new Set<string>();
   const collect = (chunk: string) => scanMentions(chunk, (_start, _end, handle) => handles.add(handle));

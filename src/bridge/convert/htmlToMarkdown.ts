@@ -118,7 +118,7 @@ class Converter {
   }
 
   private inline(node: HtmlNode, state: InlineState): string {
-    if (typeof node === "string") return escapeInline(collapseWhitespace(node), { autolinks: !state.link });
+    if (typeof node === "string") return escapeInline(collapseWhitespace(node), state.link ? { linkText: true } : { autolinks: true });
     switch (node.tag) {
       case "br":
         return state.oneLine || state.link ? " " : HARD_BREAK;
@@ -134,7 +134,8 @@ class Converter {
         return this.wrap(node, "~~", state.del, { ...state, del: true });
       case "code":
       case "pre":
-        return codeSpan(textContent(node));
+        // marked misreads code spans with backtick runs inside link text: plain text there.
+        return state.link ? escapeInline(collapseWhitespace(textContent(node)), { linkText: true }) : codeSpan(textContent(node));
       case "a":
         return this.link(node, state);
       case "img":
@@ -154,15 +155,13 @@ class Converter {
     return out;
   }
 
-  /** `marker` around the content, with its surrounding whitespace moved outside (emphasis must touch text). */
+  /**
+   * `marker` around the content of each line (marked does not always pair delimiters across line
+   * breaks), with surrounding whitespace moved outside (emphasis must touch text).
+   */
   private wrap(element: HtmlElement, marker: string, already: boolean, state: InlineState): string {
     const inner = this.inlineChildren(element, state);
-    if (already) return inner;
-    const core = inner.trim();
-    if (core === "") return inner;
-    const lead = inner.slice(0, inner.length - inner.trimStart().length);
-    const trail = inner.slice(inner.trimEnd().length);
-    return `${lead}${marker}${core}${marker}${trail}`;
+    return already ? inner : inner.split(HARD_BREAK).map((line) => wrapLine(line, marker)).join(HARD_BREAK);
   }
 
   private link(element: HtmlElement, state: InlineState): string {
@@ -172,11 +171,11 @@ class Converter {
     const text = this.inlineChildren(element, { ...state, link: true }).trim();
     const url = permalink === undefined && !state.link ? safeUrl(href, LINK_SCHEMES) : undefined;
     if (url === undefined) return text;
-    return `[${text === "" ? escapeInline(url) : text}](${destination(url)})`;
+    return `[${text === "" ? escapeInline(url, { linkText: true }) : text}](${destination(url)})`;
   }
 
   private image(element: HtmlElement): string {
-    const alt = escapeInline(collapseWhitespace(element.attrs.alt ?? element.attrs.title ?? "").trim());
+    const alt = escapeInline(collapseWhitespace(element.attrs.alt ?? element.attrs.title ?? "").trim(), { linkText: true });
     const src = element.attrs.src ?? "";
     const url = src.startsWith("mxc://") ? this.options.mediaUrl(src) : undefined;
     const safe = url === undefined ? undefined : safeMediaSrc(url);
@@ -197,6 +196,17 @@ function paragraphOf(inline: string): string {
     .filter((lines) => lines.length > 0)
     .map((lines) => lines.join(HARD_BREAK))
     .join("\n\n");
+}
+
+function wrapLine(line: string, marker: string): string {
+  const core = line.trim();
+  if (core === "") return line;
+  // marked leaves `**` unpaired around `~~…*…*~~` (a star closer right before a tilde one) and
+  // next to other delimiters; the underscore form pairs there (and flanks punctuation the same).
+  if (marker[0] === "*" && /^[*~]|[*~]$|\*~/.test(core)) marker = marker.replace(/\*/g, "_");
+  const lead = line.slice(0, line.length - line.trimStart().length);
+  const trail = line.slice(line.trimEnd().length);
+  return `${lead}${marker}${core}${marker}${trail}`;
 }
 
 function prefixLines(text: string, prefix: string, emptyPrefix: string): string {

@@ -7,33 +7,45 @@
 const ALWAYS = new Set(["\\", "`", "*", "[", "]", "<", ">", "~", "|"]);
 const ALNUM = /[\p{L}\p{N}]/u;
 const ENTITY_LIKE = /^&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});/;
-// A bare URL, as GFM autolinks it (trailing punctuation is not part of it).
-const BARE_URL = /https?:\/\/[^\s<>"`]+/g;
+// A bare URL as marked links it, up to an entity reference (which `<…>` would decode); bounded work per URL.
+const BARE_URL = /(?:https?:\/\/|www\.)(?:[^\s<>&]|&(?!#?[A-Za-z0-9]{1,32};)){1,2048}/;
 const URL_TRAILING_PUNCTUATION = /[.,:;!?'")\]]+$/;
 
 /**
  * Escapes `text` for use inside a Markdown line (not at its start: see {@link escapeLineStart}).
- * With `autolinks`, bare http(s) URLs stay clickable: written as `<url>` when escaping would change them.
+ * With `autolinks`, bare http(s) and www URLs stay clickable and literal: written as `<url>` unless the
+ * URL is plain and ends the word (marked would otherwise read escapes into it). `linkText`: for
+ * text inside `[…]`.
  */
-export function escapeInline(text: string, options: { autolinks?: boolean } = {}): string {
-  if (!options.autolinks) return escapeChars(text);
+export function escapeInline(text: string, options: { autolinks?: boolean; linkText?: boolean } = {}): string {
+  if (!options.autolinks) return escapeChars(text, options.linkText === true);
   let out = "";
   let last = 0;
-  for (const match of text.matchAll(BARE_URL)) {
+  const urls = new RegExp(BARE_URL.source, "g");
+  for (let match = urls.exec(text); match !== null; match = urls.exec(text)) {
     const url = match[0].replace(URL_TRAILING_PUNCTUATION, "");
-    if (url.length <= "https://".length) continue;
-    out += escapeChars(text.slice(last, match.index));
-    out += escapeChars(url) === url ? url : `<${url}>`;
-    last = match.index + url.length;
+    out += escapeChars(text.slice(last, match.index), false);
+    const end = match.index + url.length;
+    const plain = escapeChars(url, false) === url && (end === text.length || /\s/.test(text[end]!));
+    if (!plain && url.startsWith("www.")) {
+      // `<www.…>` is no autolink: an escaped dot keeps marked from linking (and misreading) it; the rest is text again.
+      out += "www\\.";
+      last = urls.lastIndex = match.index + 4;
+      continue;
+    }
+    out += plain ? url : `<${url}>`;
+    last = urls.lastIndex = end;
   }
-  return out + escapeChars(text.slice(last));
+  return out + escapeChars(text.slice(last), false);
 }
 
-function escapeChars(text: string): string {
+function escapeChars(text: string, linkText: boolean): string {
   let out = "";
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
-    if (ALWAYS.has(ch)) out += `\\${ch}`;
+    // marked drops the backslash of `\[` and `\]` in link text and then reads them as markup.
+    if (linkText && (ch === "[" || ch === "]")) out += ch === "[" ? "&#91;" : "&#93;";
+    else if (ALWAYS.has(ch)) out += `\\${ch}`;
     // `_` between letters or digits can neither open nor close emphasis.
     else if (ch === "_") out += ALNUM.test(text[i - 1] ?? "") && ALNUM.test(text[i + 1] ?? "") ? "_" : "\\_";
     else if (ch === "&") out += ENTITY_LIKE.test(text.slice(i, i + 40)) ? "\\&" : "&";

@@ -96,7 +96,7 @@ function mediaMarkdown(msgtype: string, content: Record<string, unknown>, body: 
   if (safe === undefined) return { unsupported: "media without a usable URL" };
   // Since v1.10 `body` is a caption when `filename` is present and differs from it.
   const filename = typeof content.filename === "string" && content.filename.trim() !== "" ? content.filename : body;
-  const label = escapeInline(filename.replace(/\s+/g, " ").trim().slice(0, 200)) || "file";
+  const label = escapeInline(filename.replace(/\s+/g, " ").trim().slice(0, 200), { linkText: true }) || "file";
   const link = msgtype === "m.image" ? `![${label}](${linkDestination(safe)})` : `[${label}](${linkDestination(safe)})`;
   if (filename === body) return link;
   const caption = textMarkdown(content, body, context, false);
