@@ -161,15 +161,18 @@ describe("matrixToMessage properties", () => {
     return out;
   }
 
-  it("never puts raw HTML, script or event handlers in its Markdown, whatever the HTML", () => {
+  it("never puts raw HTML, script or event handlers in its Markdown, whatever the HTML or body", () => {
     for (let seed = 1; seed <= 400; seed++) {
       const input = randomHtml(seed);
-      const result = matrixToMessage(html(input), context);
-      if ("unsupported" in result) continue;
-      const markdown = result.body;
-      expect(htmlTokens(markdown), `seed ${seed}: ${input}`).toEqual([]);
-      expect(activeContent(new Marked({ gfm: true }).parse(markdown) as string), `seed ${seed}`).toEqual([]);
-      expect(activeContent(renderWebHtml(markdown, { mediaUrl }).html), `seed ${seed}`).toEqual([]);
+      // As HTML, and as a plain body that happens to look like HTML.
+      for (const content of [html(input), { msgtype: "m.text", body: input }]) {
+        const result = matrixToMessage(content, context);
+        if ("unsupported" in result) continue;
+        const markdown = result.body;
+        expect(htmlTokens(markdown), `seed ${seed}: ${input}`).toEqual([]);
+        expect(activeContent(new Marked({ gfm: true }).parse(markdown) as string), `seed ${seed}`).toEqual([]);
+        expect(activeContent(renderWebHtml(markdown, { mediaUrl }).html), `seed ${seed}`).toEqual([]);
+      }
     }
   });
 
