@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { matrixEditToMessage, matrixToMessage, type ImportContext } from "../../src/bridge/convert/matrixToMessage.js";
 import type { EncryptedFile } from "../../src/bridge/convert/encryptedFile.js";
 import { people } from "../../src/platform/people/people.js";
+import { renderMatrixHtml } from "../../src/platform/render/renderMatrixHtml.js";
 
 // Shapes below are the Matrix spec's examples (client-server API, "m.room.message msgtypes",
 // "Rich replies", "Threading", "Event replacements", "Sending encrypted attachments").
@@ -52,6 +53,21 @@ describe("matrixToMessage: text", () => {
     expect(markdownOf(html("<ul><li>one</li><li>two<ul><li>nested</li></ul></li></ul><ol start=\"3\"><li>three</li><li>four</li></ol>"))).toBe(
       "- one\n- two\n\n  - nested\n\n3. three\n4. four",
     );
+  });
+
+  it("round-trips Element's formatted bodies: the platform renders the Markdown back to the same HTML", () => {
+    const bodies = [
+      "<strong>bold</strong> and <em>italic</em> and <del>struck</del> and <code>co*de</code>",
+      "<p>one</p>\n<p>two with a <a href=\"https://example.org/a_b\">link</a></p>",
+      "<blockquote>\n<p>quoted <em>text</em></p>\n</blockquote>\n<p>reply</p>",
+      "<ul>\n<li>one</li>\n<li>two</li>\n</ul>",
+      "<ol start=\"4\">\n<li>four</li>\n<li>five</li>\n</ol>",
+      '<pre><code class="language-ts">const a = "&lt;b&gt;" &amp;&amp; b * c;\n</code></pre>',
+      "<h2>Heading</h2>\n<p>a * b _ c [d] &lt;e&gt;</p>",
+      "line one<br />line two",
+    ];
+    const normalize = (html: string) => html.replace(/>\s+</g, "><").trim();
+    for (const body of bodies) expect(normalize(renderMatrixHtml(markdownOf(html(body))).html), body).toBe(normalize(body));
   });
 
   it("keeps code blocks with their language and code spans with backticks inside", () => {
