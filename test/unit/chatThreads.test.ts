@@ -5,6 +5,7 @@ import { asMessageId } from "../../src/platform/ids.js";
 import { people } from "../../src/platform/people/people.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver, type Store } from "../../src/store/openStore.js";
+import { MAIN_TIMELINE_SCAN, mainTimelinePage } from "../../src/platform/chat/timelinePages.js";
 import { platformOverStore } from "../support/platformOverStore.js";
 
 /* Threads and quoting replies, both: where a message goes, what the listings show, and the kinds. */
@@ -100,6 +101,17 @@ describe("threads and quoting replies", () => {
     const second = await p.chat.page(alice, room.id, { limit: 1, beforeSeq: first.nextBefore! });
     expect(second.messages.map((m) => m.id)).toEqual([root.id]);
     expect(second.nextBefore).toBeUndefined();
+  });
+
+  it("one main-timeline page reads a bounded number of messages, then says where to go on", async () => {
+    const { store, alice, p, room } = await world();
+    const root = await p.chat.send(alice, room.id, { body: "root" });
+    const reply = { roomId: room.id, sender: "alice" as never, body: "r", html: "r", threadId: root.id, createdAt: 1, deleted: false };
+    for (let i = 0; i < MAIN_TIMELINE_SCAN + 5; i++) await store.messages.append({ ...reply, id: asMessageId(`m_reply${i}`) });
+    const first = await mainTimelinePage(store.messages, room.id, { limit: 10 });
+    expect(first).toEqual({ messages: [], nextBefore: root.seq + 6 });
+    const second = await mainTimelinePage(store.messages, room.id, { limit: 10, beforeSeq: first.nextBefore! });
+    expect(second).toEqual({ messages: [expect.objectContaining({ id: root.id })] });
   });
 
   it("keeps the kind (notice, emote) through edits, text by default", async () => {

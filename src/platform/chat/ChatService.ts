@@ -11,14 +11,13 @@ import { people } from "../people/people.js";
 import type { GhostAccounts } from "../ports/GhostAccounts.js";
 import type { Membership, Message, MembershipRecord, MessageKind, MessageRepository, MessageView, Room, RoomRepository } from "./Room.js";
 import { threadPlacement } from "./threadPlacement.js";
+import { mainTimelinePage, threadTimelinePage } from "./timelinePages.js";
 import type { PlatformRef } from "../ports/IdMapping.js";
 import { roomRules } from "./roomRules.js";
 
 export const MESSAGE_MAX_LENGTH = 20_000;
 /** Longest delivery-failure code and kick/ban reason kept. */
 export const REASON_MAX_LENGTH = 200;
-/** Messages read at most to fill one page of the main timeline, which skips thread replies. */
-const MAIN_TIMELINE_SCAN = 1_000;
 
 export interface ChatServiceDeps {
   rooms: RoomRepository;
@@ -258,33 +257,9 @@ export class ChatService {
   ): Promise<{ messages: MessageView[]; nextBefore?: number }> {
     const self = this.idOf(actor);
     await this.requireReader(self, roomId);
-    const { messages, nextBefore } = options.threadId === undefined ? await this.mainPage(roomId, options) : await this.threadPage(roomId, options.threadId, options);
+    const { messages, nextBefore } =
+      options.threadId === undefined ? await mainTimelinePage(this.deps.messages, roomId, options) : await threadTimelinePage(this.deps.messages, roomId, options.threadId, options);
     return { messages: await this.views(messages, self), ...(nextBefore !== undefined && nextBefore > 1 ? { nextBefore } : {}) };
-  }
-
-  private async mainPage(roomId: RoomId, options: { beforeSeq?: number; limit: number }): Promise<{ messages: Message[]; nextBefore?: number }> {
-    const out: Message[] = [];
-    let cursor = options.beforeSeq;
-    for (let scanned = 0; out.length < options.limit && scanned < MAIN_TIMELINE_SCAN; ) {
-      const batch = await this.deps.messages.page(roomId, { limit: options.limit, ...(cursor !== undefined ? { beforeSeq: cursor } : {}) });
-      for (const message of batch) {
-        if (out.length === options.limit) break;
-        cursor = message.seq;
-        scanned += 1;
-        if (message.threadId === undefined) out.push(message);
-      }
-      if (batch.length < options.limit && cursor === batch.at(-1)?.seq) return { messages: out };
-      if (batch.length === 0) return { messages: out };
-    }
-    return { messages: out, ...(cursor !== undefined ? { nextBefore: cursor } : {}) };
-  }
-
-  private async threadPage(roomId: RoomId, rootId: MessageId, options: { beforeSeq?: number; limit: number }): Promise<{ messages: Message[]; nextBefore?: number }> {
-    const root = await this.deps.messages.get(rootId);
-    if (!root || root.roomId !== roomId || root.threadId !== undefined) throw notFound("thread");
-    const replies = await this.deps.messages.threadPage(rootId, options);
-    if (replies.length === options.limit) return { messages: replies, nextBefore: replies.at(-1)!.seq };
-    return { messages: options.beforeSeq === undefined || root.seq < options.beforeSeq ? [...replies, root] : replies };
   }
 
   /** Throws exactly as `messages` would when `actor` may not read the room's messages. */
