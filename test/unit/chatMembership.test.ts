@@ -112,6 +112,9 @@ describe("kick and ban from the web", () => {
     await expect(p.chat.removeMember(alice, room.id, "carol", {})).rejects.toThrow(code("NOT_FOUND"));
     expect((await p.chat.invite(alice, room.id, "carol")).membership).toBe("invite");
     expect((await p.chat.removeMember(alice, room.id, "@bob:example.org", { ban: true })).membership).toBe("ban");
+    const emitted = p.emitted.length;
+    expect((await p.chat.removeMember(alice, room.id, "@bob:example.org", { ban: true, reason: "again" })).reason).toBeUndefined();
+    expect(p.emitted.length).toBe(emitted);
     await expect(p.chat.invite(alice, room.id, "@bob:example.org")).rejects.toThrow(code("FORBIDDEN"));
   });
 

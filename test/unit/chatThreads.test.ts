@@ -108,9 +108,10 @@ describe("threads and quoting replies", () => {
     const root = await p.chat.send(alice, room.id, { body: "root" });
     const reply = { roomId: room.id, sender: "alice" as never, body: "r", html: "r", threadId: root.id, createdAt: 1, deleted: false };
     for (let i = 0; i < MAIN_TIMELINE_SCAN + 5; i++) await store.messages.append({ ...reply, id: asMessageId(`m_reply${i}`) });
-    const first = await mainTimelinePage(store.messages, room.id, { limit: 10 });
+    // A page size that does not divide the bound: the bound still holds exactly.
+    const first = await mainTimelinePage(store.messages, room.id, { limit: 70 });
     expect(first).toEqual({ messages: [], nextBefore: root.seq + 6 });
-    const second = await mainTimelinePage(store.messages, room.id, { limit: 10, beforeSeq: first.nextBefore! });
+    const second = await mainTimelinePage(store.messages, room.id, { limit: 70, beforeSeq: first.nextBefore! });
     expect(second).toEqual({ messages: [expect.objectContaining({ id: root.id })] });
   });
 
