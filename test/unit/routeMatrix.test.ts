@@ -757,6 +757,7 @@ const TABLE: Record<string, Spec<Scenario>> = {
       urlProbe("limit=101", (s) => withQuery(s.req.url, { limit: "101" })),
       urlProbe("before=soon (not an integer)", (s) => withQuery(s.req.url, { before: "soon" })),
       urlProbe("an unknown query parameter", (s) => withQuery(s.req.url, { after: "1" })),
+      urlProbe("a threadId longer than 64 characters", (s) => withQuery(s.req.url, { threadId: "m".repeat(65) })),
     ],
     notFound: urlProbe("an unknown room", () => `/api/v1/rooms/${UNKNOWN.room}/messages`, 404),
     forbidden: [
@@ -764,6 +765,26 @@ const TABLE: Record<string, Spec<Scenario>> = {
       inviteeProbe("an invitee who has not joined yet (the room is visible to them, its messages are not)"),
     ],
     conflict: "read-only",
+    more: [
+      urlProbe("a thread whose root is unknown", (s) => withQuery(s.req.url, { threadId: UNKNOWN.message }), 404),
+      {
+        what: "a thread: its replies, then its root; the main timeline leaves the replies out",
+        status: 200,
+        async req(s, w) {
+          const root = (s as Scenario & { message: string }).message;
+          await w.must("POST", s.req.url, { body: "in thread", threadId: root }, w.member);
+          return { ...s.req, url: withQuery(s.req.url, { threadId: root }) };
+        },
+        async check(res, s, w) {
+          expect(res.body.messages.map((m: { body: string; threadId?: string }) => [m.body, m.threadId ?? null])).toEqual([
+            ["in thread", (s as Scenario & { message: string }).message],
+            ["fixture message", null],
+          ]);
+          const main = await w.call("GET", s.req);
+          expect(main.body.messages).toEqual([expect.objectContaining({ body: "fixture message", threadSummary: { count: 1, latestId: res.body.messages[0].id } })]);
+        },
+      },
+    ],
   }),
   "POST /api/v1/rooms/{roomId}/messages": route({
     auth: "bearer",
@@ -784,7 +805,13 @@ const TABLE: Record<string, Spec<Scenario>> = {
       inviteeProbe("an invitee who has not joined yet"),
     ],
     conflict: "messages are not unique; sending never conflicts",
-    more: [bodyProbe("a blank body", () => ({ body: "   " })), bodyProbe("a parentId that is not in this room", () => ({ body: "re", parentId: UNKNOWN.message }))],
+    more: [
+      bodyProbe("a blank body", () => ({ body: "   " })),
+      bodyProbe("a parentId that is not in this room", () => ({ body: "re", parentId: UNKNOWN.message })),
+      bodyProbe("a threadId that is not in this room", () => ({ body: "re", threadId: UNKNOWN.message })),
+      bodyProbe("an unknown kind", () => ({ body: "re", kind: "shout" })),
+      bodyProbe("a notice", () => ({ body: "automated", kind: "notice" }), 201),
+    ],
   }),
   "PATCH /api/v1/messages/{messageId}": route({
     auth: "bearer",
