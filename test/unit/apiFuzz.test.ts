@@ -49,6 +49,7 @@ describe("seeded fuzz over the accounts, profile, chat and sync routes", () => {
         body: { body: maybe(`in thread ${r.int(1000)}`), threadId: maybe(r.pick(messageIds)), kind: maybe(r.pick(["text", "notice", "emote", "shout"])), ...(r.next() < 0.3 ? { parentId: maybe(r.pick(messageIds)) } : {}) },
       }),
       () => ({ method: "GET", url: `/api/v1/rooms/${r.pick(roomIds)}/messages?limit=${r.pick(["5", "0", "100"])}&threadId=${encodeURIComponent(String(r.pick(messageIds)))}` }),
+      () => ({ method: "DELETE", url: `/api/v1/rooms/${r.pick(roomIds)}/bans/${encodeURIComponent(String(r.pick(handles)))}` }),
     ];
 
     // Sending is where most state changes: weigh it up.

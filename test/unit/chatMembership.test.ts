@@ -118,6 +118,17 @@ describe("kick and ban from the web", () => {
     await expect(p.chat.invite(alice, room.id, "@bob:example.org")).rejects.toThrow(code("FORBIDDEN"));
   });
 
+  it("the creator lifts a ban; then the person may be invited again", async () => {
+    const { p, alice, carol } = await world();
+    const room = await p.chat.createRoom(alice, { name: "r", invite: ["carol"] });
+    await p.chat.join(carol, room.id);
+    await expect(p.chat.unban(alice, room.id, "carol")).rejects.toThrow(code("NOT_FOUND"));
+    await p.chat.removeMember(alice, room.id, "carol", { ban: true });
+    await expect(p.chat.unban(carol, room.id, "carol")).rejects.toThrow(code("NOT_FOUND"));
+    expect(await p.chat.unban(alice, room.id, "carol")).toMatchObject({ member: "carol", membership: "leave", by: "alice" });
+    expect((await p.chat.invite(alice, room.id, "carol")).membership).toBe("invite");
+  });
+
   it("nobody moderates a DM", async () => {
     const { p, alice } = await world();
     const { room } = await p.chat.openDm(alice, "carol");

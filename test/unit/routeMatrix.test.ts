@@ -692,6 +692,39 @@ const TABLE: Record<string, Spec<Scenario>> = {
       },
     ],
   }),
+  "DELETE /api/v1/rooms/{roomId}/bans/{member}": route({
+    auth: "bearer",
+    setup: async (w: World) => {
+      const room = await w.room();
+      await w.must("DELETE", `/api/v1/rooms/${room}/members/${w.member.name}?ban=true`, undefined, w.owner);
+      return { room, req: { url: `/api/v1/rooms/${room}/bans/${w.member.name}`, token: w.owner.token } };
+    },
+    happy: {
+      status: 200,
+      check: async (res, s, w) => {
+        expect(res.body).toEqual({ member: w.member.name, membership: "leave" });
+        const room = (s as Scenario & { room: string }).room;
+        expect((await w.call("POST", { url: `/api/v1/rooms/${room}/members`, body: { handle: w.member.name }, token: w.owner.token })).status).toBe(200);
+      },
+    },
+    path: [
+      urlProbe("a roomId longer than 64 characters", (_s, w) => `/api/v1/rooms/${"r".repeat(65)}/bans/${w.member.name}`),
+      urlProbe("a member that is not a handle", (s) => s.req.url.replace(/[^/]+$/, "%40no-server")),
+    ],
+    notFound: urlProbe("an unknown room", (_s, w) => `/api/v1/rooms/${UNKNOWN.room}/bans/${w.member.name}`, 404),
+    forbidden: [{
+        what: "a member who is not the room's creator",
+        status: 403,
+        async req(s, w) {
+          const other = await w.fresh();
+          await w.join((s as Scenario & { room: string }).room, other);
+          return { ...s.req, token: other.token };
+        },
+      },
+      asProbe("someone not in the room (hidden)", 404, (_s, w) => w.outsider)],
+    conflict: "lifting a ban twice: the second finds no ban, 404 (see more)",
+    more: [again("lifting it again", 404), { what: "someone who is not banned", status: 404, req: (s, w) => ({ ...s.req, url: s.req.url.replace(/[^/]+$/, w.outsider.name) }) }],
+  }),
   "POST /api/v1/dms": route({
     auth: "bearer",
     setup: async (w: World) => {

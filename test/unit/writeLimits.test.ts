@@ -115,6 +115,7 @@ describe("per-account write limits through the API", () => {
       "delete /api/v1/rooms/{roomId}/members/me": { url: "/api/v1/rooms/r1/members/me" },
       "post /api/v1/rooms/{roomId}/join": { url: "/api/v1/rooms/r1/join" },
       "delete /api/v1/rooms/{roomId}/members/{member}": { url: "/api/v1/rooms/r1/members/bob?ban=true" },
+      "delete /api/v1/rooms/{roomId}/bans/{member}": { url: "/api/v1/rooms/r1/bans/bob" },
       "post /api/v1/dms": { url: "/api/v1/dms", body: { handle: "bob" } },
       "post /api/v1/rooms/{roomId}/messages": { url: "/api/v1/rooms/r1/messages", body: { body: "b" } },
       "patch /api/v1/messages/{messageId}": { url: "/api/v1/messages/m1", body: { body: "b" } },

@@ -184,6 +184,25 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
     },
   );
 
+  app.delete<{ Params: { roomId: string; member: string } }>(
+    "/api/v1/rooms/:roomId/bans/:member",
+    {
+      ...write,
+      schema: {
+        summary: "Lift a ban (the group room's creator)",
+        description: "The person may then be invited again, or join a public room. 404 when they are not banned.",
+        tags,
+        security,
+        params: MemberParams,
+        response: { 200: Type.Object({ member: Type.String(), membership: Type.Literal("leave") }), ...errorResponses(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request) => {
+      const record = await chat.unban(actor(request), asRoomId(request.params.roomId), request.params.member);
+      return { member: record.member, membership: "leave" as const };
+    },
+  );
+
   app.post<{ Body: HandleBodyT }>(
     "/api/v1/dms",
     {

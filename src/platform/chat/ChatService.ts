@@ -206,6 +206,16 @@ export class ChatService {
     return this.changeMembership(roomId, target, "leave", self, options, input.reason);
   }
 
+  /** The room's moderator lifts a ban: the person may be invited again (or join a public room). NOT_FOUND when they are not banned. */
+  async unban(actor: Person, roomId: RoomId, handle: string, options: WriteOptions = {}): Promise<MembershipRecord> {
+    const self = this.idOf(actor);
+    const { room, membership } = await this.requireVisible(self, roomId);
+    if (membership.membership !== "join" || !roomRules.moderates(room, self)) throw new MirageError(ErrorCodes.forbidden, "only a group room's creator lifts bans");
+    const target = people.id(people.resolve(handle, this.deps.ghosts));
+    if ((await this.deps.rooms.membership(roomId, target))?.membership !== "ban") throw new MirageError(ErrorCodes.notFound, `${target} is not banned from this room`);
+    return this.changeMembership(roomId, target, "leave", self, options);
+  }
+
   async send(
     actor: Person,
     roomId: RoomId,
