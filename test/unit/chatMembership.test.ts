@@ -112,6 +112,11 @@ describe("kick and ban from the web", () => {
     await expect(p.chat.removeMember(alice, room.id, "carol", {})).rejects.toThrow(code("NOT_FOUND"));
     expect((await p.chat.invite(alice, room.id, "carol")).membership).toBe("invite");
     expect((await p.chat.removeMember(alice, room.id, "@bob:example.org", { ban: true })).membership).toBe("ban");
+    // Someone never in the room is banned without hearing of the room.
+    await p.person("dave");
+    await p.chat.removeMember(alice, room.id, "dave", { ban: true });
+    expect(p.emitted.at(-1)).toMatchObject({ event: { member: "dave", membership: "ban" } });
+    expect(p.emitted.at(-1)!.audience).not.toContain("dave");
     const emitted = p.emitted.length;
     expect((await p.chat.removeMember(alice, room.id, "@bob:example.org", { ban: true, reason: "again" })).reason).toBeUndefined();
     expect(p.emitted.length).toBe(emitted);
