@@ -360,7 +360,7 @@ export class ChatService {
     return (await this.deps.rooms.members(roomId)).filter((m) => rule(m.membership) && !people.isMatrixId(m.member)).map((m) => m.member);
   }
 
-  /** Told to everyone who may see the room before or after the change, so the member who leaves hears of it too. */
+  /** Told to everyone who may see the room before or after the change: the member who leaves hears of it, a stranger banned does not. */
   private async changeMembership(
     roomId: RoomId,
     member: PersonId,
@@ -373,7 +373,7 @@ export class ChatService {
     const why = reason?.trim().slice(0, REASON_MAX_LENGTH);
     const because = why ? { reason: why } : {};
     const record: MembershipRecord = { roomId, member, membership, by, at: this.now(), ...because };
-    const audience = new Set([...audienceBefore, ...(people.isMatrixId(member) ? [] : [member])]);
+    const audience = new Set([...audienceBefore, ...(people.isMatrixId(member) || !roomRules.maySeeRoom(membership) ? [] : [member])]);
     const events = [this.record({ type: "member.changed", roomId, member, membership, by, ...because }, [...audience], options)];
     await this.deps.rooms.setMembership(record, events);
     this.deps.events.publish(events);
