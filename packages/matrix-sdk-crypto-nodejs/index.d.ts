@@ -7,6 +7,8 @@ export declare const available: true;
 export declare function configure(options: { passphrase?: string }): void;
 /** Resolves when the state of every open machine is durable on disk. */
 export declare function flushAll(): Promise<void>;
+/** How many durable stores are open (one per machine in use). */
+export declare function openStoreCount(): number;
 /** Closes every durable store; call after the machines are closed. */
 export declare function closeAll(): Promise<void>;
 
@@ -36,7 +38,16 @@ export declare class OlmMachine {
   disableBackup(): Promise<void>;
   backupRoomKeys(): Promise<wasm.KeysBackupRequest | undefined>;
   exportRoomKeysForSession(roomId: string, sessionId: string): Promise<string>;
+  crossSigningStatus(): Promise<{ hasMaster: boolean; hasSelfSigning: boolean; hasUserSigning: boolean }>;
+  bootstrapCrossSigning(reset: boolean): Promise<{
+    uploadKeysRequest: { id: string; type: number; body: string } | undefined;
+    uploadSigningKeysBody: string;
+    uploadSignaturesBody: string;
+  }>;
+  markAllTrackedUsersAsDirty(): Promise<void>;
   close(): void;
+  /** Closes the machine, then writes out and closes its durable store. */
+  shutdown(): Promise<void>;
 }
 
 export declare const UserId: typeof wasm.UserId;

@@ -9,6 +9,8 @@ import { BotEventHandler } from "../matrix/BotEventHandler.js";
 import { buildAppserviceServer } from "../matrix/buildAppserviceServer.js";
 import { createAppservice } from "../matrix/createAppservice.js";
 import { BridgeCrypto } from "../matrix/crypto/BridgeCrypto.js";
+import { CrossSigning } from "../matrix/crypto/CrossSigning.js";
+import { GhostDevices } from "../matrix/crypto/GhostDevices.js";
 import { DrainLoop } from "../platform/work/DrainLoop.js";
 import { HomeserverMediaSource } from "../matrix/HomeserverMediaSource.js";
 import { HomeserverMonitor, type HomeserverStatus } from "../matrix/HomeserverMonitor.js";
@@ -42,6 +44,8 @@ export interface MatrixPart extends Part {
   outbox: OutboxSender;
   /** Matrix media, read through the homeserver for web pages. */
   media: MediaSource;
+  /** End-to-bridge encryption (decrypting events, encrypted media); undefined when encryption is off. */
+  crypto: BridgeCrypto | undefined;
   homeserverStatus(): HomeserverStatus;
   /** Lengths of the durable queues, for /health. */
   pendingWork(): Promise<{ inbox: number; roomEvents: number; outbox: number; deadLetters: number }>;
@@ -66,7 +70,20 @@ export function createMatrixPart(options: {
   const metrics = createAppserviceMetrics(registry);
 
   const appservice = createAppservice(config, registration, store.kv, logger);
-  const crypto = config.encryption.enabled ? new BridgeCrypto(appservice) : undefined;
+  const crossSigning = new CrossSigning(logger.child({ component: "crypto" }));
+  const ghostDevices = config.encryption.enabled
+    ? new GhostDevices({
+        appservice,
+        homeserverUrl: config.homeserver.url.replace(/\/+$/, ""),
+        asToken: registration.as_token,
+        storePath: config.encryption.storePath,
+        crossSigning,
+        idleMs: config.encryption.ghostStoreIdleSeconds * 1000,
+        maxOpen: config.encryption.maxOpenGhostStores,
+        logger,
+      })
+    : undefined;
+  const crypto = ghostDevices ? new BridgeCrypto(appservice, ghostDevices, crossSigning, logger) : undefined;
 
   const commands = new CommandRegistry();
   for (const command of coreCommands({ version: VERSION })) commands.register(command);
@@ -92,6 +109,7 @@ export function createMatrixPart(options: {
     mapping: store.idMapping,
     wake: () => outboxLoop.kick(),
     homeserverUsable: () => homeserverUsable(),
+    ...(ghostDevices ? { devices: ghostDevices } : {}),
   });
   // Set once the monitor exists; loop failures make it re-check the homeserver at once.
   let recheck = (): void => undefined;
@@ -170,6 +188,7 @@ export function createMatrixPart(options: {
     appserviceApi,
     commands,
     outbox,
+    crypto,
     media: new HomeserverMediaSource({
       homeserverUrl: config.homeserver.url,
       accessToken: registration.as_token,
@@ -210,6 +229,7 @@ export function createMatrixPart(options: {
       await lanes.stop();
       await outboxLoop.stop();
       outbox.stop();
+      await ghostDevices?.closeAll();
       if (crypto) await closeCryptoStores();
     },
   };
