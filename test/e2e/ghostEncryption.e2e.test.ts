@@ -1,0 +1,213 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { openStoreCount } from '@matrix-org/matrix-sdk-crypto-nodejs';
+import { EventShieldColour } from 'matrix-js-sdk/lib/crypto-api/index.js';
+import type { MatrixClient, MatrixEvent } from 'matrix-js-sdk';
+import { MemoryLevel } from 'memory-level';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseConfig } from '../../src/config/loadConfig.js';
+import { createLogger } from '../../src/log/createLogger.js';
+import { readRegistration } from '../../src/matrix/registration.js';
+import { createMatrixPart, type MatrixPart } from '../../src/parts/createMatrixPart.js';
+import type { OutboxEntryInput } from '../../src/platform/ports/Outbox.js';
+import type { RootLevel } from '../../src/store/LevelDatabase.js';
+import { type Store, storeOver } from '../../src/store/openStore.js';
+import { injectedSynapse } from './harness/context.js';
+import { requestJson } from './harness/http.js';
+import { createClient, registerUser, stopClient, uniqueLocalpart, waitForEvent } from './harness/users.js';
+
+const synapse = injectedSynapse();
+/** Small, so three ghosts sending in turn must close one another's stores. */
+const MAX_OPEN_GHOST_STORES = 2;
+let store: Store;
+let part: MatrixPart;
+let alice: MatrixClient;
+let adminToken: string;
+let botId: string;
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const ghostId = (name: string) => `@mirage_${name}${randomBytes(3).toString('hex')}:${synapse.serverName}`;
+const readable = (e: MatrixEvent) => !e.isEncrypted() || (e.getClearContent() !== null && !e.isDecryptionFailure());
+
+/** Queues operations in Mirage's durable outbox and sends until it is empty; fails on a dead letter. */
+async function carryOut(...ops: OutboxEntryInput[]): Promise<void> {
+  await store.outbox.enqueue(ops, Date.now());
+  await expect
+    .poll(
+      async () => {
+        await part.outbox.drain();
+        expect(await store.deadLetters.count()).toBe(0);
+        return store.outbox.size();
+      },
+      { timeout: 60_000, interval: 250 },
+    )
+    .toBe(0);
+}
+
+async function devicesOf(userId: string): Promise<string[]> {
+  const url = `${synapse.url}/_synapse/admin/v2/users/${encodeURIComponent(userId)}/devices`;
+  const { devices } = await requestJson<{ devices: { device_id: string }[] }>(url, { accessToken: adminToken });
+  return devices.map((d) => d.device_id);
+}
+
+/** Every byte Synapse keeps in its sqlite database, WAL included. */
+async function synapseDatabaseBytes(): Promise<Buffer> {
+  const dbPath = inject('synapseDbPath');
+  if (!dbPath) throw new Error('needs the suite-managed Synapse');
+  const dir = dirname(dbPath);
+  const files = (await readdir(dir)).filter((f) => f.startsWith(dbPath.split('/').pop()!));
+  return Buffer.concat(await Promise.all(files.map((f) => readFile(join(dir, f)))));
+}
+
+async function encryptedRoomWith(...members: string[]): Promise<string> {
+  const { room_id: roomId } = await alice.createRoom({
+    invite: members,
+    initial_state: [{ type: 'm.room.encryption', state_key: '', content: { algorithm: 'm.megolm.v1.aes-sha2' } }],
+  });
+  await carryOut(...members.map((sender): OutboxEntryInput => ({ op: 'membership', sender, roomId, action: 'join' })));
+  for (const member of members) {
+    await waitForEvent(alice, roomId, (e) => e.getType() === 'm.room.member' && e.getStateKey() === member && e.getContent().membership === 'join', 30_000);
+  }
+  return roomId;
+}
+
+/** Sends `body` as `sender` through the outbox; resolves with the event as Alice's client decrypted it. */
+async function sendAs(sender: string, roomId: string, body: string): Promise<MatrixEvent> {
+  await carryOut({ op: 'send', sender, roomId, eventType: 'm.room.message', content: { msgtype: 'm.text', body } });
+  return waitForEvent(alice, roomId, (e) => e.getSender() === sender && readable(e) && e.getContent().body === body, 30_000);
+}
+
+/**
+ * The sender's device as Alice's client sees it: the device whose key encrypted the event, its
+ * owner's signature on it, and the event's shield.
+ */
+async function expectOwnCrossSignedDevice(event: MatrixEvent, userId: string): Promise<string> {
+  const crypto = alice.getCrypto()!;
+  const devices = await devicesOf(userId);
+  expect(devices).toHaveLength(1);
+  const deviceId = devices[0]!;
+  const known = (await crypto.getUserDeviceInfo([userId], true)).get(userId)?.get(deviceId);
+  expect(known).toBeDefined();
+  expect(event.isEncrypted()).toBe(true);
+  expect(event.getSenderKey()).toBe(known!.getIdentityKey());
+  // Cross-signing keys may reach Alice after the device keys: her client refetches on the device-list change.
+  await expect.poll(async () => (await crypto.getDeviceVerificationStatus(userId, deviceId))?.signedByOwner, { timeout: 30_000 }).toBe(true);
+  await expect
+    .poll(async () => {
+      const info = await crypto.getEncryptionInfoForEvent(event);
+      return { colour: info?.shieldColour, reason: info?.shieldReason ?? null };
+    }, { timeout: 30_000 })
+    .toEqual({ colour: EventShieldColour.NONE, reason: null });
+  return deviceId;
+}
+
+beforeAll(async () => {
+  const dir = await mkdtemp(join(inject('workDir'), 'mirage-ghost-crypto-'));
+  const config = parseConfig({
+    homeserver: { url: synapse.url, domain: synapse.serverName, retryMaxDelaySeconds: 2 },
+    appservice: { registration: inject('registrationPath'), port: inject('appservicePort'), bindAddress: '127.0.0.1' },
+    store: { path: join(dir, 'store') },
+    encryption: {
+      enabled: true,
+      passphrase: 'e2e ghost crypto passphrase',
+      storePath: join(dir, 'crypto'),
+      maxOpenGhostStores: MAX_OPEN_GHOST_STORES,
+    },
+  });
+  const registration = await readRegistration(inject('registrationPath'));
+  store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
+  const logger = createLogger('debug', pino.destination({ dest: join(dir, 'mirage.log'), sync: true }));
+  part = createMatrixPart({ config, registration, store, registry: new Registry(), logger });
+  await part.start();
+  await until(() => part.homeserverStatus().ready, 60_000);
+  botId = part.appservice.botUserId;
+  adminToken = (await registerUser(synapse, uniqueLocalpart('admin'), undefined, { admin: true })).accessToken;
+  alice = await createClient(synapse, await registerUser(synapse, uniqueLocalpart('alice')), { crypto: true });
+});
+
+afterAll(async () => {
+  if (alice) stopClient(alice);
+  await part?.stop();
+  await store?.close();
+});
+
+describe('ghosts as their own cross-signed E2EE devices', () => {
+  const ghost = ghostId('gina');
+  let roomId: string;
+  let ghostDevice: string;
+
+  it("encrypts a ghost's message with the ghost's own cross-signed device, which the client decrypts without warning", async () => {
+    roomId = await encryptedRoomWith(ghost, botId);
+    const event = await sendAs(ghost, roomId, 'hello from a ghost');
+    ghostDevice = await expectOwnCrossSignedDevice(event, ghost);
+    const botDevices = await devicesOf(botId);
+    expect(botDevices).not.toContain(ghostDevice);
+  });
+
+  it("encrypts the bot's message with the bot's cross-signed device, without warning", async () => {
+    const event = await sendAs(botId, roomId, 'hello from the bot');
+    const botDevice = await expectOwnCrossSignedDevice(event, botId);
+    expect(botDevice).not.toBe(ghostDevice);
+  });
+
+  it('leaves no plaintext in the homeserver: a marker a ghost sent is nowhere in its database', async () => {
+    const marker = `ghostmarker${randomBytes(12).toString('hex')}`;
+    await sendAs(ghost, roomId, marker);
+    // The check can see plaintext: the same kind of marker sent unencrypted shows up.
+    const control = `ghostcontrol${randomBytes(12).toString('hex')}`;
+    const { room_id: plainRoom } = await alice.createRoom({});
+    await alice.sendTextMessage(plainRoom, control);
+    const bytes = await synapseDatabaseBytes();
+    expect(bytes.length).toBeGreaterThan(100_000);
+    expect(bytes.includes(Buffer.from(marker))).toBe(false);
+    await expect.poll(async () => (await synapseDatabaseBytes()).includes(Buffer.from(control)), { timeout: 10_000 }).toBe(true);
+  });
+
+  it("delivers to-device room keys to the addressed ghost's device: a room without the bot decrypts", async () => {
+    const loner = ghostId('lonny');
+    const room = await encryptedRoomWith(loner);
+    // The ghost's device exists once it has sent.
+    await sendAs(loner, room, 'first');
+    const secret = `secret ${randomBytes(6).toString('hex')}`;
+    const { event_id: eventId } = await alice.sendTextMessage(room, secret);
+    const raw = (await alice.fetchRoomEvent(room, eventId)) as Record<string, unknown>;
+    expect(raw.type).toBe('m.room.encrypted');
+    await expect
+      .poll(async () => {
+        try {
+          const clear = await part.crypto!.decrypt(raw);
+          return (clear.content as { body?: string }).body;
+        } catch {
+          return undefined;
+        }
+      }, { timeout: 30_000, interval: 500 })
+      .toBe(secret);
+  });
+
+  it('keeps at most the configured number of ghost crypto stores open while many ghosts send in turn', async () => {
+    const ghosts = [ghostId('ann'), ghostId('ben'), ghostId('cat')];
+    const room = await encryptedRoomWith(...ghosts);
+    let mostOpen = 0;
+    for (const sender of ghosts) {
+      const event = await sendAs(sender, room, `turn of ${sender}`);
+      expect(event.isEncrypted()).toBe(true);
+      mostOpen = Math.max(mostOpen, openStoreCount());
+    }
+    // The bot's store, plus at most the cap of ghosts' ones.
+    expect(mostOpen).toBeLessThanOrEqual(MAX_OPEN_GHOST_STORES + 1);
+    // Each ghost kept one device across its store being closed and opened again.
+    for (const sender of ghosts) expect(await devicesOf(sender)).toHaveLength(1);
+    await sendAs(ghosts[0]!, room, 'again after being closed');
+    expect(await devicesOf(ghosts[0]!)).toHaveLength(1);
+  });
+});
