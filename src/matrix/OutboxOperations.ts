@@ -10,6 +10,7 @@ import type {
 } from "../platform/outbox/outboxOperationSchema.js";
 import type { OutboxEntry } from "../platform/ports/Outbox.js";
 import type { DeviceClients } from "./crypto/GhostDevices.js";
+import { sealMediaContent } from "./crypto/sealMediaContent.js";
 import { membershipReached } from "./membershipReached.js";
 import { redactionContent, type ResolvedRelation, withRelation } from "./relationContent.js";
 
@@ -234,8 +235,9 @@ export class OutboxOperations {
     if (!client.crypto?.isReady) throw new PlaintextRefusedError(roomId);
     // A device that was closed may hold an outdated "not encrypted" for the room: read it again.
     if (!(await client.crypto.isRoomEncrypted(roomId))) await client.crypto.onRoomEvent(roomId, { type: "m.room.encryption", state_key: "", content: {} });
+    const withFiles = await sealMediaContent(client, eventType, content);
     // The bindings persist the ratchet before returning the ciphertext.
-    const sealed = (await client.crypto.encryptRoomEvent(roomId, eventType, content)) as unknown as Record<string, unknown>;
+    const sealed = (await client.crypto.encryptRoomEvent(roomId, eventType, withFiles)) as unknown as Record<string, unknown>;
     return { eventType: "m.room.encrypted", content: sealed };
   }
 

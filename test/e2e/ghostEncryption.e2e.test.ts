@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { openStoreCount } from '@matrix-org/matrix-sdk-crypto-nodejs';
+import { Attachment, EncryptedAttachment, openStoreCount } from '@matrix-org/matrix-sdk-crypto-nodejs';
 import { EventShieldColour } from 'matrix-js-sdk/lib/crypto-api/index.js';
 import type { MatrixClient, MatrixEvent } from 'matrix-js-sdk';
 import { MemoryLevel } from 'memory-level';
@@ -10,6 +10,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseConfig } from '../../src/config/loadConfig.js';
 import { createLogger } from '../../src/log/createLogger.js';
+import { fetchEncryptedFile } from '../../src/matrix/crypto/encryptedAttachments.js';
 import { readRegistration } from '../../src/matrix/registration.js';
 import { createMatrixPart, type MatrixPart } from '../../src/parts/createMatrixPart.js';
 import type { OutboxEntryInput } from '../../src/platform/ports/Outbox.js';
@@ -26,6 +27,7 @@ let store: Store;
 let part: MatrixPart;
 let alice: MatrixClient;
 let adminToken: string;
+let aliceToken: string;
 let botId: string;
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
@@ -132,7 +134,9 @@ beforeAll(async () => {
   await until(() => part.homeserverStatus().ready, 60_000);
   botId = part.appservice.botUserId;
   adminToken = (await registerUser(synapse, uniqueLocalpart('admin'), undefined, { admin: true })).accessToken;
-  alice = await createClient(synapse, await registerUser(synapse, uniqueLocalpart('alice')), { crypto: true });
+  const aliceUser = await registerUser(synapse, uniqueLocalpart('alice'));
+  aliceToken = aliceUser.accessToken;
+  alice = await createClient(synapse, aliceUser, { crypto: true });
 });
 
 afterAll(async () => {
@@ -171,6 +175,41 @@ describe('ghosts as their own cross-signed E2EE devices', () => {
     expect(bytes.length).toBeGreaterThan(100_000);
     expect(bytes.includes(Buffer.from(marker))).toBe(false);
     await expect.poll(async () => (await synapseDatabaseBytes()).includes(Buffer.from(control)), { timeout: 10_000 }).toBe(true);
+  });
+
+  it('sends media into an encrypted room as an EncryptedFile the client decrypts, and reads it back for the web side', async () => {
+    const image = randomBytes(4096);
+    const ghostClient = part.appservice.getIntentForUserId(ghost).underlyingClient;
+    const plainUrl = await ghostClient.uploadContent(image, 'image/png', 'picture.png');
+    await carryOut({
+      op: 'send',
+      sender: ghost,
+      roomId,
+      eventType: 'm.room.message',
+      content: { msgtype: 'm.image', body: 'picture.png', url: plainUrl, info: { mimetype: 'image/png', size: image.length } },
+    });
+    const event = await waitForEvent(alice, roomId, (e) => e.getSender() === ghost && readable(e) && e.getContent().msgtype === 'm.image', 30_000);
+    const content = event.getContent();
+    expect(content.url).toBeUndefined();
+    const file = content.file as { url: string; v: string; hashes: { sha256: string } };
+    expect(file).toMatchObject({ v: 'v2', url: expect.stringMatching(/^mxc:\/\//) });
+    expect(file.url).not.toBe(plainUrl);
+    // What the homeserver holds is ciphertext; the client decrypts it with the key from the event.
+    const [server, mediaId] = file.url.slice('mxc://'.length).split('/');
+    const response = await fetch(`${synapse.url}/_matrix/client/v1/media/download/${server}/${mediaId}`, {
+      headers: { authorization: `Bearer ${aliceToken}` },
+    });
+    expect(response.status).toBe(200);
+    const ciphertext = new Uint8Array(await response.arrayBuffer());
+    expect(Buffer.from(ciphertext).equals(image)).toBe(false);
+    expect(Buffer.from(Attachment.decrypt(new EncryptedAttachment(ciphertext, JSON.stringify(file)))).equals(image)).toBe(true);
+    // Incoming: the same file read through Mirage's media source, hash-checked and decrypted.
+    const download = await fetchEncryptedFile(part.media, file);
+    const chunks: Buffer[] = [];
+    for await (const chunk of download.body) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(image)).toBe(true);
+    expect(download.contentLength).toBe(image.length);
+    await expect(fetchEncryptedFile(part.media, { ...file, hashes: { sha256: 'A'.repeat(43) } })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 
   it("delivers to-device room keys to the addressed ghost's device: a room without the bot decrypts", async () => {

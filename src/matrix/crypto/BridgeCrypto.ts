@@ -3,7 +3,6 @@ import { flushAll } from "@matrix-org/matrix-sdk-crypto-nodejs";
 import type { Logger } from "../../log/createLogger.js";
 import type { AppserviceTransaction } from "../../platform/ports/TransactionInbox.js";
 import type { CrossSigning } from "./CrossSigning.js";
-import { downloadDecrypted } from "./encryptedAttachments.js";
 import { type GhostDevices, sdkStorageFor } from "./GhostDevices.js";
 import { type DeviceSyncData, splitSyncData } from "./splitSyncData.js";
 
@@ -128,31 +127,31 @@ export class BridgeCrypto {
     throw new Error("none of the bridge's devices in the room can decrypt the event", { cause: lastError });
   }
 
-  /**
-   * Downloads an `EncryptedFile` (`file` of `m.image`, `m.file`, …) through authenticated
-   * media, checks its `hashes.sha256` and decrypts it. For the bridge, to serve encrypted
-   * Matrix media on the web side. Rejects with `INVALID_INPUT` for a malformed `file`, a hash
-   * or key that does not match; with the homeserver's error when the download fails.
-   */
-  downloadEncryptedFile(file: unknown): Promise<Buffer> {
-    return downloadDecrypted(this.appservice.botClient, file);
-  }
-
   botIdentity(): DeviceIdentity | undefined {
     const crypto = this.appservice.botClient.crypto;
     if (!crypto?.isReady) return undefined;
     return { userId: this.appservice.botUserId, deviceId: crypto.clientDeviceId, ed25519: crypto.clientDeviceEd25519 };
   }
 
-  /** Ghosts with a device joined to the room (as the bot sees it; the open ones when it cannot look). */
+  /**
+   * Ghosts whose device may hold the key: senders share a session with every joined device at
+   * once, so where the bot is joined only already-open ghost devices are worth trying (opening
+   * every ghost's store for each retry of a parked event would churn the pool); elsewhere, every
+   * ghost in the room with a device (the open ones when the bot cannot see the room).
+   */
   private async ghostsIn(roomId: string): Promise<string[]> {
+    const botId = this.appservice.botUserId;
     let members: string[];
     try {
       members = await this.appservice.botClient.getJoinedRoomMembers(roomId);
     } catch {
       members = this.ghosts.openUserIds();
     }
-    const ghosts = members.filter((u) => u !== this.appservice.botUserId && this.appservice.isNamespacedUser(u));
+    if (members.includes(botId)) {
+      const open = new Set(this.ghosts.openUserIds());
+      members = members.filter((u) => open.has(u));
+    }
+    const ghosts = members.filter((u) => u !== botId && this.appservice.isNamespacedUser(u));
     const withDevice = await Promise.all(ghosts.map(async (u) => ((await this.ghosts.deviceIdOf(u)) === undefined ? undefined : u)));
     return withDevice.filter((u): u is string => u !== undefined);
   }
