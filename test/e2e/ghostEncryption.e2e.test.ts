@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { Attachment, EncryptedAttachment, openStoreCount } from '@matrix-org/matrix-sdk-crypto-nodejs';
 import { EventShieldColour } from 'matrix-js-sdk/lib/crypto-api/index.js';
 import type { MatrixClient, MatrixEvent } from 'matrix-js-sdk';
-import { MemoryLevel } from 'memory-level';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -14,8 +13,7 @@ import { fetchEncryptedFile } from '../../src/matrix/crypto/encryptedAttachments
 import { readRegistration } from '../../src/matrix/registration.js';
 import { createMatrixPart, type MatrixPart } from '../../src/parts/createMatrixPart.js';
 import type { OutboxEntryInput } from '../../src/platform/ports/Outbox.js';
-import type { RootLevel } from '../../src/store/LevelDatabase.js';
-import { type Store, storeOver } from '../../src/store/openStore.js';
+import { openLevelStore, type Store } from '../../src/store/openStore.js';
 import { injectedSynapse } from './harness/context.js';
 import { requestJson } from './harness/http.js';
 import { createClient, registerUser, stopClient, uniqueLocalpart, waitForEvent } from './harness/users.js';
@@ -24,6 +22,7 @@ const synapse = injectedSynapse();
 /** Small, so three ghosts sending in turn must close one another's stores. */
 const MAX_OPEN_GHOST_STORES = 2;
 let store: Store;
+let startPart: () => Promise<void>;
 let part: MatrixPart;
 let alice: MatrixClient;
 let adminToken: string;
@@ -126,12 +125,15 @@ beforeAll(async () => {
       maxOpenGhostStores: MAX_OPEN_GHOST_STORES,
     },
   });
-  const registration = await readRegistration(inject('registrationPath'));
-  store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
-  const logger = createLogger('debug', pino.destination({ dest: join(dir, 'mirage.log'), sync: true }));
-  part = createMatrixPart({ config, registration, store, registry: new Registry(), logger });
-  await part.start();
-  await until(() => part.homeserverStatus().ready, 60_000);
+  startPart = async () => {
+    const registration = await readRegistration(inject('registrationPath'));
+    store = await openLevelStore(join(dir, 'store'));
+    const logger = createLogger('debug', pino.destination({ dest: join(dir, 'mirage.log'), sync: true }));
+    part = createMatrixPart({ config, registration, store, registry: new Registry(), logger });
+    await part.start();
+    await until(() => part.homeserverStatus().ready, 60_000);
+  };
+  await startPart();
   botId = part.appservice.botUserId;
   adminToken = (await registerUser(synapse, uniqueLocalpart('admin'), undefined, { admin: true })).accessToken;
   const aliceUser = await registerUser(synapse, uniqueLocalpart('alice'));
@@ -248,5 +250,15 @@ describe('ghosts as their own cross-signed E2EE devices', () => {
     for (const sender of ghosts) expect(await devicesOf(sender)).toHaveLength(1);
     await sendAs(ghosts[0]!, room, 'again after being closed');
     expect(await devicesOf(ghosts[0]!)).toHaveLength(1);
+  });
+
+  it('after a restart, a ghost sends with the same device, still cross-signed, without warning', async () => {
+    const before = await devicesOf(ghost);
+    await part.stop();
+    await store.close();
+    await startPart();
+    const event = await sendAs(ghost, roomId, 'hello after a restart');
+    expect(await expectOwnCrossSignedDevice(event, ghost)).toBe(ghostDevice);
+    expect(await devicesOf(ghost)).toEqual(before);
   });
 });

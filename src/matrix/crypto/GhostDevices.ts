@@ -50,6 +50,9 @@ export function sdkStorageFor(appservice: Appservice, userId: string): IStorageP
   return forUser;
 }
 
+/** Where a ghost's device ID is kept, in matrix-bot-sdk's per-user storage. */
+const DEVICE_KEY = "crypto-device";
+
 const statusOf = (error: unknown) => (error as { statusCode?: number }).statusCode;
 
 /**
@@ -63,6 +66,8 @@ export class GhostDevices implements DeviceClients {
   private readonly cryptoStorage: RustSdkAppserviceCryptoStorageProvider;
   private readonly pool: LeasePool<DeviceClient>;
   private readonly log: Logger;
+  /** Device IDs by ghost (undefined: none), read once from the kv store. */
+  private readonly knownDevices = new Map<string, string | undefined>();
 
   constructor(private readonly options: GhostDevicesOptions) {
     this.cryptoStorage = new RustSdkAppserviceCryptoStorageProvider(options.storePath, 0);
@@ -85,9 +90,13 @@ export class GhostDevices implements DeviceClients {
     return this.pool.ifOpen(userId, fn);
   }
 
-  /** The ghost's device ID, if it has one (whether open or not). */
+  /** The ghost's device ID, if it has one (whether open or not); asked for every ghost a transaction names. */
   async deviceIdOf(userId: string): Promise<string | undefined> {
-    return (await this.userStore(userId).getDeviceId()) ?? undefined;
+    if (!this.knownDevices.has(userId)) {
+      const stored = await sdkStorageFor(this.options.appservice, userId).readValue(DEVICE_KEY);
+      this.knownDevices.set(userId, typeof stored === "string" ? stored : undefined);
+    }
+    return this.knownDevices.get(userId);
   }
 
   /** Ghosts whose device is open now. */
@@ -115,7 +124,8 @@ export class GhostDevices implements DeviceClients {
     const storage = sdkStorageFor(appservice, userId);
     const client = new DeviceClient(homeserverUrl, asToken, storage, store);
     client.impersonateUserId(userId);
-    let deviceId: string | undefined = (await store.getDeviceId()) ?? undefined;
+    // The crypto store's own record covers devices set up before Mirage kept its own.
+    let deviceId: string | undefined = (await this.deviceIdOf(userId)) ?? (await store.getDeviceId()) ?? undefined;
     if (deviceId !== undefined && !(await this.deviceExists(client, deviceId))) {
       this.log.warn({ userId, deviceId }, "a ghost's device is gone from the homeserver; creating a new one");
       deviceId = undefined;
@@ -124,6 +134,8 @@ export class GhostDevices implements DeviceClients {
     client.deviceId = deviceId;
     client.impersonateUserId(userId, deviceId);
     await client.crypto.prepare();
+    await storage.storeValue(DEVICE_KEY, deviceId);
+    this.knownDevices.set(userId, deviceId);
     const machine = machineOf(client);
     // Device-list changes that arrived while the store was closed went to other machines only.
     await machine.markAllTrackedUsersAsDirty();
