@@ -27,7 +27,8 @@ export declare class OlmMachine {
   flush(): Promise<void>;
   outgoingRequests(): Promise<Array<{ id: string; type: number; body: string; eventType?: string; txnId?: string }>>;
   markRequestAsSent(requestId: string, requestType: number, response: string): Promise<unknown>;
-  receiveSyncChanges(toDeviceEvents: string, changedDevices: wasm.DeviceLists, oneTimeKeyCounts: Record<string, number>, unusedFallbackKeys?: string[]): Promise<string>;
+  /** `oneTimeKeyCounts`: the server's counts for this device (a missing algorithm has zero); null or undefined when unknown. */
+  receiveSyncChanges(toDeviceEvents: string, changedDevices: wasm.DeviceLists, oneTimeKeyCounts: Record<string, number> | null | undefined, unusedFallbackKeys?: string[]): Promise<string>;
   updateTrackedUsers(users: wasm.UserId[]): Promise<void>;
   getMissingSessions(users: wasm.UserId[]): Promise<wasm.KeysClaimRequest | null>;
   shareRoomKey(roomId: wasm.RoomId, users: wasm.UserId[], settings: EncryptionSettings): Promise<Array<{ id: string; type: number; eventType: string; txnId: string; body: string }>>;

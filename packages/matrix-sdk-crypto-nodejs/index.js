@@ -189,14 +189,24 @@ class OlmMachine {
   /**
    * @param {string} toDeviceEvents JSON array of to-device events
    * @param {InstanceType<typeof wasm.DeviceLists>} changedDevices
-   * @param {Record<string, number>} oneTimeKeyCounts
+   * @param {Record<string, number> | null | undefined} oneTimeKeyCounts the server's counts for this device
+   *   (an algorithm left out has zero keys, as in /sync); null or undefined when the caller has none (an
+   *   appservice transaction reports only some devices): the machine's own count then stands
    * @param {string[]} [unusedFallbackKeys]
    * @returns {Promise<string>} JSON `[decryptedToDeviceEvents, roomKeyChanges]`, as the nodejs bindings return
    */
   async receiveSyncChanges(toDeviceEvents, changedDevices, oneTimeKeyCounts, unusedFallbackKeys) {
-    const counts = new Map(Object.entries(oneTimeKeyCounts ?? {}).map(([k, v]) => [k, Number(v)]));
     const fallbacks = Array.isArray(unusedFallbackKeys) ? new Set(unusedFallbackKeys) : undefined;
-    const processed = await this.inner.receiveSyncChanges(toDeviceEvents, changedDevices, counts, fallbacks);
+    const processed =
+      oneTimeKeyCounts === null || oneTimeKeyCounts === undefined
+        ? // "A missing entry means unchanged": no counts, no needless upload of more keys.
+          await this.inner.receiveSyncChangesMsc4186(toDeviceEvents, changedDevices, new Map(), fallbacks)
+        : await this.inner.receiveSyncChanges(
+            toDeviceEvents,
+            changedDevices,
+            new Map(Object.entries(oneTimeKeyCounts).map(([k, v]) => [k, Number(v)])),
+            fallbacks,
+          );
     const events = [];
     for (const event of processed) {
       if (event.type === wasm.ProcessedToDeviceEventType.Decrypted || event.type === wasm.ProcessedToDeviceEventType.PlainText) {

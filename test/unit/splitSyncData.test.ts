@@ -12,7 +12,7 @@ describe("splitSyncData", () => {
         { type: "m.room.encrypted", sender: "@a:x", to_user_id: "@mirage:x", to_device_id: "BOT", content: { n: 3 } },
         { type: "m.room.encrypted", sender: "@a:x", content: { n: 4 } },
       ],
-      "org.matrix.msc3202.device_one_time_keys_count": { "@mirage_g:x": { NEW: { signed_curve25519: 7 }, OLD: { signed_curve25519: 0 } } },
+      "org.matrix.msc3202.device_one_time_keys_count": { "@mirage_g:x": { NEW: { signed_curve25519: 7 }, OLD: {} } },
       "org.matrix.msc3202.device_unused_fallback_key_types": { "@mirage_g:x": { NEW: ["signed_curve25519"] } },
       "org.matrix.msc3202.device_lists": { changed: ["@a:x"], left: ["@b:x"] },
     } as never);
@@ -24,7 +24,11 @@ describe("splitSyncData", () => {
     });
     expect(ghost.get("OLD")!.toDevice).toEqual([{ type: "m.room.encrypted", sender: "@a:x", content: { n: 2 } }]);
     expect(ghost.get("OLD")!.unusedFallbacks).toBeUndefined();
+    // Reported without a count: none left.
+    expect(ghost.get("OLD")!.counts).toEqual({});
     expect(split.devices.get("@mirage:x")!.get("BOT")!.toDevice).toHaveLength(1);
+    // Not reported is not "none left": the machine keeps its own count.
+    expect(split.devices.get("@mirage:x")!.get("BOT")!.counts).toBeUndefined();
     expect([...split.devices.keys()].sort()).toEqual(["@mirage:x", "@mirage_g:x"]);
     // MSC3202 names users who left "left" (matrix-bot-sdk reads a "removed" field that never comes).
     expect(split).toMatchObject({ changed: ["@a:x"], left: ["@b:x"] });

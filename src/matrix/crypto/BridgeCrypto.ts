@@ -54,14 +54,14 @@ export class BridgeCrypto {
 
   /**
    * Feeds to-device messages, key counts and device-list changes to the machines they are
-   * for: a ghost's device is opened to receive its messages; data for a device that is not
-   * ours (an old one) is dropped. Resolves once durable.
+   * for: a ghost's device is opened to receive its messages, not for counts or device lists
+   * alone; data for a device that is not ours (an old one) is dropped. Resolves once durable.
    */
   async handleSyncData(_txnId: string, body: AppserviceTransaction): Promise<void> {
     const { devices, changed, left } = splitSyncData(body);
     const botId = this.appservice.botUserId;
     const lists = { changed, left };
-    const empty: DeviceSyncData = { toDevice: [], counts: {}, unusedFallbacks: undefined };
+    const empty: DeviceSyncData = { toDevice: [], counts: undefined, unusedFallbacks: undefined };
     const bot = this.appservice.botClient;
     const forBot = bot.crypto?.isReady ? devices.get(botId)?.get(bot.crypto.clientDeviceId) : undefined;
     if (bot.crypto?.isReady && (forBot || changed.length > 0 || left.length > 0)) await feed(bot, forBot ?? empty, lists);
@@ -74,8 +74,14 @@ export class BridgeCrypto {
         this.log.debug({ userId }, "device data for a device that is not a ghost's current one");
         continue;
       }
-      await this.ghosts.use(userId, (client) => feed(client, data, lists));
-      fed.add(userId);
+      // Key counts come for every ghost in the rooms a transaction touches: only messages
+      // open a closed device; counts wait until it is open (they come again with its next events).
+      const give = async (client: MatrixClient) => {
+        await feed(client, data, lists);
+        fed.add(userId);
+      };
+      if (data.toDevice.length > 0) await this.ghosts.use(userId, give);
+      else await this.ghosts.ifOpen(userId, give);
     }
     if (changed.length > 0 || left.length > 0) {
       for (const userId of this.ghosts.openUserIds()) {
@@ -166,7 +172,8 @@ export class BridgeCrypto {
 async function feed(client: MatrixClient, data: DeviceSyncData, lists: { changed: string[]; left: string[] }): Promise<void> {
   await client.crypto.updateSyncData(
     data.toDevice as never[],
-    data.counts as never,
+    // null: no counts for this device in the transaction (not "zero keys").
+    (data.counts ?? null) as never,
     data.unusedFallbacks as never,
     lists.changed,
     lists.left,

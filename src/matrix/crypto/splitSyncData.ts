@@ -3,8 +3,11 @@ import type { AppserviceTransaction } from "../../platform/ports/TransactionInbo
 /** What one device gets from a transaction's device data. */
 export interface DeviceSyncData {
   toDevice: Record<string, unknown>[];
-  /** One-time key counts by algorithm; empty when the transaction had none for it. */
-  counts: Record<string, number>;
+  /**
+   * One-time key counts by algorithm, when the transaction reports this device (an algorithm
+   * left out has zero keys); undefined when it does not (the machine's own count stands).
+   */
+  counts: Record<string, number> | undefined;
   /** Unused fallback key algorithms; undefined when the transaction did not say. */
   unusedFallbacks: string[] | undefined;
 }
@@ -34,7 +37,7 @@ export function splitSyncData(body: AppserviceTransaction): SplitSyncData {
     let user = devices.get(userId);
     if (!user) devices.set(userId, (user = new Map()));
     let data = user.get(deviceId);
-    if (!data) user.set(deviceId, (data = { toDevice: [], counts: {}, unusedFallbacks: undefined }));
+    if (!data) user.set(deviceId, (data = { toDevice: [], counts: undefined, unusedFallbacks: undefined }));
     return data;
   };
   for (const event of records(body["de.sorunome.msc2409.to_device"])) {
