@@ -1,6 +1,7 @@
 import type { OlmMachine } from "@matrix-org/matrix-sdk-crypto-nodejs";
 import type { IStorageProvider, MatrixClient } from "@vector-im/matrix-bot-sdk";
 import type { Logger } from "../../log/createLogger.js";
+import { isTransientError } from "../isTransientError.js";
 
 const V3 = "/_matrix/client/v3";
 
@@ -53,6 +54,10 @@ export class CrossSigning {
       }
     } catch (error) {
       const fields = { userId, deviceId, err: error };
+      if (isTransientError(error)) {
+        this.logger.warn(fields, "cross-signing postponed: the homeserver is unavailable");
+        return false;
+      }
       if (this.refusedLogged) this.logger.debug(fields, "cross-signing refused");
       else {
         this.refusedLogged = true;

@@ -133,18 +133,25 @@ export class GhostDevices implements DeviceClients {
     deviceId ??= await this.createDevice(client, userId);
     client.deviceId = deviceId;
     client.impersonateUserId(userId, deviceId);
-    await client.crypto.prepare();
-    await storage.storeValue(DEVICE_KEY, deviceId);
-    this.knownDevices.set(userId, deviceId);
-    const machine = machineOf(client);
-    // Device-list changes that arrived while the store was closed went to other machines only.
-    await machine.markAllTrackedUsersAsDirty();
-    await this.options.crossSigning.ensure(client, userId, deviceId, storage);
+    try {
+      await client.crypto.prepare();
+      await storage.storeValue(DEVICE_KEY, deviceId);
+      this.knownDevices.set(userId, deviceId);
+      // Device-list changes that arrived while the store was closed went to other machines only.
+      await machineOf(client).markAllTrackedUsersAsDirty();
+      await this.options.crossSigning.ensure(client, userId, deviceId, storage);
+    } catch (error) {
+      // A machine opened by a failed setup must not stay open beside the next attempt's.
+      await this.close(userId, client).catch(() => undefined);
+      throw error;
+    }
     this.log.debug({ userId, deviceId }, "opened a ghost's crypto device");
     return client;
   }
 
   private async close(userId: string, client: DeviceClient): Promise<void> {
+    const crypto = client.crypto as unknown as { engine?: unknown } | undefined;
+    if (!crypto?.engine) return;
     await machineOf(client).shutdown();
     this.log.debug({ userId }, "closed a ghost's crypto device");
   }
