@@ -15,7 +15,7 @@ import { createMatrixPart, type MatrixPart } from '../../src/parts/createMatrixP
 import type { OutboxEntryInput } from '../../src/platform/ports/Outbox.js';
 import { openLevelStore, type Store } from '../../src/store/openStore.js';
 import { injectedSynapse } from './harness/context.js';
-import { requestJson } from './harness/http.js';
+import { HttpError, requestJson } from './harness/http.js';
 import { createClient, registerUser, stopClient, uniqueLocalpart, waitForEvent } from './harness/users.js';
 
 const synapse = injectedSynapse();
@@ -28,6 +28,7 @@ let alice: MatrixClient;
 let adminToken: string;
 let aliceToken: string;
 let botId: string;
+let botDevicesBefore: string[] = [];
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -55,10 +56,21 @@ async function carryOut(...ops: OutboxEntryInput[]): Promise<void> {
     .toBe(0);
 }
 
+/** The user's devices; none for a user not registered yet. */
 async function devicesOf(userId: string): Promise<string[]> {
   const url = `${synapse.url}/_synapse/admin/v2/users/${encodeURIComponent(userId)}/devices`;
-  const { devices } = await requestJson<{ devices: { device_id: string }[] }>(url, { accessToken: adminToken });
-  return devices.map((d) => d.device_id);
+  try {
+    const { devices } = await requestJson<{ devices: { device_id: string }[] }>(url, { accessToken: adminToken });
+    return devices.map((d) => d.device_id);
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 404) return [];
+    throw error;
+  }
+}
+
+/** The user's devices made by this file's Mirage (earlier files may have left bot devices). */
+async function ownDevicesOf(userId: string): Promise<string[]> {
+  return (await devicesOf(userId)).filter((d) => !botDevicesBefore.includes(d));
 }
 
 /** The one-time keys the homeserver holds for a device (an empty key upload answers with the counts). */
@@ -105,7 +117,7 @@ async function sendAs(sender: string, roomId: string, body: string): Promise<Mat
  */
 async function expectOwnCrossSignedDevice(event: MatrixEvent, userId: string): Promise<string> {
   const crypto = alice.getCrypto()!;
-  const devices = await devicesOf(userId);
+  const devices = await ownDevicesOf(userId);
   expect(devices).toHaveLength(1);
   const deviceId = devices[0]!;
   const known = (await crypto.getUserDeviceInfo([userId], true)).get(userId)?.get(deviceId);
@@ -144,9 +156,11 @@ beforeAll(async () => {
     await part.start();
     await until(() => part.homeserverStatus().ready, 60_000);
   };
-  await startPart();
-  botId = part.appservice.botUserId;
   adminToken = (await registerUser(synapse, uniqueLocalpart('admin'), undefined, { admin: true })).accessToken;
+  botId = `@${(await readRegistration(inject('registrationPath'))).sender_localpart}:${synapse.serverName}`;
+  botDevicesBefore = await devicesOf(botId);
+  await startPart();
+  expect(part.appservice.botUserId).toBe(botId);
   const aliceUser = await registerUser(synapse, uniqueLocalpart('alice'));
   aliceToken = aliceUser.accessToken;
   alice = await createClient(synapse, aliceUser, { crypto: true });
@@ -156,6 +170,15 @@ afterAll(async () => {
   if (alice) stopClient(alice);
   await part?.stop();
   await store?.close();
+  // The bot's device made here (with this file's own crypto store) must not stay beside the
+  // device of the next Mirage the suite starts for the same bot user.
+  if (adminToken && botId) {
+    for (const device of await devicesOf(botId)) {
+      if (botDevicesBefore.includes(device)) continue;
+      const url = `${synapse.url}/_synapse/admin/v2/users/${encodeURIComponent(botId)}/devices/${encodeURIComponent(device)}`;
+      await requestJson(url, { method: 'DELETE', accessToken: adminToken });
+    }
+  }
 });
 
 describe('ghosts as their own cross-signed E2EE devices', () => {
@@ -262,7 +285,7 @@ describe('ghosts as their own cross-signed E2EE devices', () => {
     // report a device's count are not taken for "none left" (that added 50 per transaction). A
     // count computed before an upload landed can still add a few.
     for (const sender of [...ghosts, ghost, botId]) {
-      const devices = await devicesOf(sender);
+      const devices = await ownDevicesOf(sender);
       expect(devices).toHaveLength(1);
       expect(await oneTimeKeysOf(sender, devices[0]!)).toBeLessThan(100);
     }
