@@ -57,6 +57,23 @@ describe("crypto bindings on the wasm engine", () => {
   });
 });
 
+describe("cross-signing keys", () => {
+  it("keeps the private cross-signing keys in the durable store: a machine opened again still holds them", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "mirage-olm-"));
+    const open = () => OlmMachine.initialize(new wasm.UserId("@mirage_xs:b"), new wasm.DeviceId("XS"), dir, "pw");
+    const first = await open();
+    expect(await first.crossSigningStatus()).toEqual({ hasMaster: false, hasSelfSigning: false, hasUserSigning: false });
+    const requests = await first.bootstrapCrossSigning(false);
+    const master = JSON.parse(requests.uploadSigningKeysBody).master_key.keys;
+    await first.shutdown();
+    const again = await open();
+    expect(await again.crossSigningStatus()).toEqual({ hasMaster: true, hasSelfSigning: true, hasUserSigning: true });
+    // Asked again (an upload that failed before), it offers the same identity, not a new one.
+    expect(JSON.parse((await again.bootstrapCrossSigning(false)).uploadSigningKeysBody).master_key.keys).toEqual(master);
+    await again.shutdown();
+  });
+});
+
 describe("one-time key counts", () => {
   /** A machine whose first keys (50 one-time keys) the server took. */
   async function publishedMachine(): Promise<OlmMachine> {
