@@ -8,13 +8,14 @@ import type { GhostDevices } from "../../src/matrix/crypto/GhostDevices.js";
 type Fed = { userId: string; toDevice: unknown[]; counts: unknown; fallbacks: unknown; changed: string[]; left: string[] };
 
 /** Ghosts with devices `DEV`, some of them open; records which machines got what. */
-function setup(open: string[]) {
+function setup(open: string[], botReady = true) {
   const fed: Fed[] = [];
   const opened: string[] = [];
+  let ready = botReady;
   const clientFor = (userId: string) =>
     ({
       crypto: {
-        isReady: true,
+        isReady: userId === "@mirage:x" ? ready : true,
         clientDeviceId: "BOTDEV",
         updateSyncData: async (toDevice: unknown[], counts: unknown, fallbacks: unknown, changed: string[], left: string[]) =>
           void fed.push({ userId, toDevice, counts, fallbacks, changed, left }),
@@ -33,7 +34,14 @@ function setup(open: string[]) {
   } as unknown as GhostDevices;
   const appservice = {
     botUserId: "@mirage:x",
-    botClient: clientFor("@mirage:x"),
+    get botClient() {
+      return clientFor("@mirage:x");
+    },
+    botIntent: {
+      enableEncryption: async () => {
+        ready = true;
+      },
+    },
     isNamespacedUser: (u: string) => u.startsWith("@mirage"),
   } as unknown as Appservice;
   const crypto = new BridgeCrypto(appservice, ghosts, {} as CrossSigning, createLogger("silent"));
@@ -70,5 +78,15 @@ describe("BridgeCrypto device data routing", () => {
     expect(opened).toEqual([]);
     expect(fed.map((f) => f.userId).sort()).toEqual(["@mirage:x", "@mirage_a:x", "@mirage_b:x"]);
     for (const f of fed) expect(f).toMatchObject({ changed: ["@alice:x"], left: ["@bob:x"], counts: null, toDevice: [] });
+  });
+
+  it("sets up the bot's device first when device data for it comes before start-up did", async () => {
+    const { crypto, fed } = setup([], false);
+    await crypto.handleSyncData("t3", {
+      txnId: "t3",
+      events: [],
+      "de.sorunome.msc2409.to_device": [{ type: "m.room.encrypted", sender: "@a:x", to_user_id: "@mirage:x", to_device_id: "BOTDEV", content: { n: 1 } }],
+    } as never);
+    expect(fed).toMatchObject([{ userId: "@mirage:x", toDevice: [{ content: { n: 1 } }] }]);
   });
 });

@@ -62,6 +62,8 @@ export class BridgeCrypto {
     const botId = this.appservice.botUserId;
     const lists = { changed, left };
     const empty: DeviceSyncData = { toDevice: [], counts: undefined, unusedFallbacks: undefined };
+    // Data for the bot can come before its device is set up at start: set it up first.
+    if (devices.has(botId) && !this.appservice.botClient.crypto?.isReady) await enableIntentEncryption(this.appservice.botIntent);
     const bot = this.appservice.botClient;
     const forBot = bot.crypto?.isReady ? devices.get(botId)?.get(bot.crypto.clientDeviceId) : undefined;
     if (bot.crypto?.isReady && (forBot || changed.length > 0 || left.length > 0)) await feed(bot, forBot ?? empty, lists);
