@@ -70,11 +70,16 @@ export function createMatrixPart(options: {
   const metrics = createAppserviceMetrics(registry);
 
   const appservice = createAppservice(config, registration, store.kv, logger);
-  const crossSigning = new CrossSigning(logger.child({ component: "crypto" }));
+  const homeserverUrl = config.homeserver.url.replace(/\/+$/, "");
+  const crossSigning = new CrossSigning(logger.child({ component: "crypto" }), (userId) => {
+    const client = new MatrixClient(homeserverUrl, registration.as_token);
+    if (userId !== appservice.botUserId) client.impersonateUserId(userId);
+    return client;
+  });
   const ghostDevices = config.encryption.enabled
     ? new GhostDevices({
         appservice,
-        homeserverUrl: config.homeserver.url.replace(/\/+$/, ""),
+        homeserverUrl,
         asToken: registration.as_token,
         storePath: config.encryption.storePath,
         crossSigning,

@@ -8,7 +8,7 @@ import type { GhostDevices } from "../../src/matrix/crypto/GhostDevices.js";
 type Fed = { userId: string; toDevice: unknown[]; counts: unknown; fallbacks: unknown; changed: string[]; left: string[] };
 
 /** Ghosts with devices `DEV`, some of them open; records which machines got what. */
-function setup(open: string[], botReady = true) {
+function setup(open: string[], botReady = true, failure?: Error) {
   const fed: Fed[] = [];
   const opened: string[] = [];
   let ready = botReady;
@@ -17,8 +17,10 @@ function setup(open: string[], botReady = true) {
       crypto: {
         isReady: userId === "@mirage:x" ? ready : true,
         clientDeviceId: "BOTDEV",
-        updateSyncData: async (toDevice: unknown[], counts: unknown, fallbacks: unknown, changed: string[], left: string[]) =>
-          void fed.push({ userId, toDevice, counts, fallbacks, changed, left }),
+        updateSyncData: async (toDevice: unknown[], counts: unknown, fallbacks: unknown, changed: string[], left: string[]) => {
+          fed.push({ userId, toDevice, counts, fallbacks, changed, left });
+          if (failure) throw failure;
+        },
       },
     }) as unknown as MatrixClient;
   const openSet = new Set(open);
@@ -88,5 +90,13 @@ describe("BridgeCrypto device data routing", () => {
       "de.sorunome.msc2409.to_device": [{ type: "m.room.encrypted", sender: "@a:x", to_user_id: "@mirage:x", to_device_id: "BOTDEV", content: { n: 1 } }],
     } as never);
     expect(fed).toMatchObject([{ userId: "@mirage:x", toDevice: [{ content: { n: 1 } }] }]);
+  });
+
+  it("does not hold up later transactions when the homeserver refuses a device's follow-up requests, but retries when it is unavailable", async () => {
+    const body = { txnId: "t4", events: [], "org.matrix.msc3202.device_one_time_keys_count": { "@mirage:x": { BOTDEV: {} } } } as never;
+    const tooMany = Object.assign(new Error("M_TOO_LARGE"), { statusCode: 400, errcode: "M_TOO_LARGE" });
+    await expect(setup([], true, tooMany).crypto.handleSyncData("t4", body)).resolves.toBeUndefined();
+    const down = Object.assign(new Error("bad gateway"), { statusCode: 502 });
+    await expect(setup([], true, down).crypto.handleSyncData("t4", body)).rejects.toThrow("bad gateway");
   });
 });

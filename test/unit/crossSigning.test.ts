@@ -38,15 +38,16 @@ async function setup(answer: (call: Call) => unknown) {
   const logged: { level: string; msg: string }[] = [];
   const log = (level: string) => (_fields: unknown, msg: string) => void logged.push({ level, msg });
   const logger = { error: log("error"), warn: log("warn"), info: log("info"), debug: log("debug") } as unknown as Logger;
-  return { client, calls, values, storage, logged, logger, machine };
+  const signing = () => new CrossSigning(logger, () => client);
+  return { client, calls, values, storage, logged, logger, machine, signing };
 }
 
 const refusal = () => Object.assign(new Error("M_FORBIDDEN"), { statusCode: 403, errcode: "M_FORBIDDEN" });
 
 describe("CrossSigning", () => {
   it("publishes the user's own master, self-signing and user-signing keys and signs the device with them, once", async () => {
-    const { client, calls, storage, logger, values } = await setup(() => undefined);
-    const signing = new CrossSigning(logger);
+    const { client, calls, storage, values, signing: make } = await setup(() => undefined);
+    const signing = make();
     expect(await signing.ensure(client, USER, DEVICE, storage)).toBe(true);
     const upload = calls.find((c) => c.path.endsWith("/keys/device_signing/upload"))!;
     expect(Object.keys(upload.body).sort()).toEqual(["master_key", "self_signing_key", "user_signing_key"]);
@@ -64,8 +65,8 @@ describe("CrossSigning", () => {
 
   it("falls back to an unsigned device when the homeserver refuses, says so loudly once, and retries with the same identity", async () => {
     let refuse = true;
-    const { client, calls, storage, logger, logged, values } = await setup((c) => (refuse && c.path.endsWith("/device_signing/upload") ? refusal() : undefined));
-    const signing = new CrossSigning(logger);
+    const { client, calls, storage, logged, values, signing: make } = await setup((c) => (refuse && c.path.endsWith("/device_signing/upload") ? refusal() : undefined));
+    const signing = make();
     expect(await signing.ensure(client, USER, DEVICE, storage)).toBe(false);
     expect(await signing.ensure(client, USER, DEVICE, storage)).toBe(false);
     expect(logged.filter((l) => l.level === "error")).toHaveLength(1);
@@ -80,10 +81,10 @@ describe("CrossSigning", () => {
 
   it("counts signature failures as a refusal, and an unavailable homeserver as a postponement", async () => {
     const failed = await setup((c) => (c.path.endsWith("/signatures/upload") ? { failures: { [USER]: { [DEVICE]: { errcode: "M_INVALID_SIGNATURE" } } } } : undefined));
-    expect(await new CrossSigning(failed.logger).ensure(failed.client, USER, DEVICE, failed.storage)).toBe(false);
+    expect(await failed.signing().ensure(failed.client, USER, DEVICE, failed.storage)).toBe(false);
     expect(failed.logged.map((l) => l.level)).toContain("error");
     const down = await setup(() => Object.assign(new Error("bad gateway"), { statusCode: 502 }));
-    expect(await new CrossSigning(down.logger).ensure(down.client, USER, DEVICE, down.storage)).toBe(false);
+    expect(await down.signing().ensure(down.client, USER, DEVICE, down.storage)).toBe(false);
     expect(down.logged.map((l) => l.level)).toEqual(["warn"]);
   });
 });

@@ -1,6 +1,7 @@
 import { EncryptedRoomEvent, type Appservice, type Intent, type MatrixClient } from "@vector-im/matrix-bot-sdk";
 import { flushAll } from "@matrix-org/matrix-sdk-crypto-nodejs";
 import type { Logger } from "../../log/createLogger.js";
+import { isTransientError } from "../isTransientError.js";
 import type { AppserviceTransaction } from "../../platform/ports/TransactionInbox.js";
 import type { CrossSigning } from "./CrossSigning.js";
 import { type GhostDevices, sdkStorageFor } from "./GhostDevices.js";
@@ -66,7 +67,7 @@ export class BridgeCrypto {
     if (devices.has(botId) && !this.appservice.botClient.crypto?.isReady) await enableIntentEncryption(this.appservice.botIntent);
     const bot = this.appservice.botClient;
     const forBot = bot.crypto?.isReady ? devices.get(botId)?.get(bot.crypto.clientDeviceId) : undefined;
-    if (bot.crypto?.isReady && (forBot || changed.length > 0 || left.length > 0)) await feed(bot, forBot ?? empty, lists);
+    if (bot.crypto?.isReady && (forBot || changed.length > 0 || left.length > 0)) await this.feed(bot, botId, forBot ?? empty, lists);
     const fed = new Set<string>();
     for (const [userId, perDevice] of devices) {
       if (userId === botId || !this.appservice.isNamespacedUser(userId)) continue;
@@ -79,7 +80,7 @@ export class BridgeCrypto {
       // Key counts come for every ghost in the rooms a transaction touches: only messages
       // open a closed device; counts wait until it is open (they come again with its next events).
       const give = async (client: MatrixClient) => {
-        await feed(client, data, lists);
+        await this.feed(client, userId, data, lists);
         fed.add(userId);
       };
       if (data.toDevice.length > 0) await this.ghosts.use(userId, give);
@@ -87,7 +88,7 @@ export class BridgeCrypto {
     }
     if (changed.length > 0 || left.length > 0) {
       for (const userId of this.ghosts.openUserIds()) {
-        if (!fed.has(userId)) await this.ghosts.ifOpen(userId, (client) => feed(client, empty, lists));
+        if (!fed.has(userId)) await this.ghosts.ifOpen(userId, (client) => this.feed(client, userId, empty, lists));
       }
     }
     await flushAll();
@@ -164,22 +165,33 @@ export class BridgeCrypto {
     return withDevice.filter((u): u is string => u !== undefined);
   }
 
+  /**
+   * Hands one device its data. The machine takes it in first, then sends what it needs (new
+   * one-time keys, key queries): a homeserver that refuses one of those (e.g. `M_TOO_LARGE`
+   * for keys over its limit) must not hold up every later transaction, so a definite refusal is
+   * logged and the machine tries again on its next run; an unavailable homeserver is retried.
+   */
+  private async feed(client: MatrixClient, userId: string, data: DeviceSyncData, lists: { changed: string[]; left: string[] }): Promise<void> {
+    try {
+      await client.crypto.updateSyncData(
+        data.toDevice as never[],
+        // null: no counts for this device in the transaction (not "zero keys").
+        (data.counts ?? null) as never,
+        data.unusedFallbacks as never,
+        lists.changed,
+        lists.left,
+      );
+    } catch (error) {
+      if (isTransientError(error)) throw error;
+      this.log.warn({ userId, err: error }, "a device's requests after new device data were refused");
+    }
+  }
+
   private async flushed<T>(work: Promise<T>): Promise<T> {
     const result = await work;
     await flushAll();
     return result;
   }
-}
-
-async function feed(client: MatrixClient, data: DeviceSyncData, lists: { changed: string[]; left: string[] }): Promise<void> {
-  await client.crypto.updateSyncData(
-    data.toDevice as never[],
-    // null: no counts for this device in the transaction (not "zero keys").
-    (data.counts ?? null) as never,
-    data.unusedFallbacks as never,
-    lists.changed,
-    lists.left,
-  );
 }
 
 /**

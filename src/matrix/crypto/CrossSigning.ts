@@ -26,7 +26,15 @@ export function machineOf(client: MatrixClient): OlmMachine {
 export class CrossSigning {
   private refusedLogged = false;
 
-  constructor(private readonly logger: Logger) {}
+  /**
+   * `asUser(userId)`: a client acting for the user with the appservice token. The homeserver
+   * lets an appservice replace a user's cross-signing keys without interactive auth; a device's
+   * own access token (the bot's, from its login) could only make the first upload.
+   */
+  constructor(
+    private readonly logger: Logger,
+    private readonly asUser: (userId: string) => MatrixClient,
+  ) {}
 
   /**
    * Publishes the identity and the device signature unless `storage` records it was done for
@@ -45,8 +53,9 @@ export class CrossSigning {
         const answer = await client.doRequest("POST", `${V3}/keys/upload`, null, JSON.parse(body));
         await machine.markRequestAsSent(id, type, JSON.stringify(answer));
       }
-      await client.doRequest("POST", `${V3}/keys/device_signing/upload`, null, JSON.parse(requests.uploadSigningKeysBody));
-      const answer = (await client.doRequest("POST", `${V3}/keys/signatures/upload`, null, JSON.parse(requests.uploadSignaturesBody))) as {
+      const appservice = this.asUser(userId);
+      await appservice.doRequest("POST", `${V3}/keys/device_signing/upload`, null, JSON.parse(requests.uploadSigningKeysBody));
+      const answer = (await appservice.doRequest("POST", `${V3}/keys/signatures/upload`, null, JSON.parse(requests.uploadSignaturesBody))) as {
         failures?: Record<string, unknown>;
       };
       if (answer?.failures && Object.keys(answer.failures).length > 0) {
