@@ -6,6 +6,7 @@ import type { Outbox, OutboxEntry, PermanentFailure, PermanentFailureReason } fr
 import type { AppserviceMetrics } from "./appserviceMetrics.js";
 import { failureCode } from "./failureCode.js";
 import { isTransientError, isUnreachableError } from "./isTransientError.js";
+import type { DeviceClients } from "./crypto/GhostDevices.js";
 import { OutboxOperations, UnresolvedTargetError } from "./OutboxOperations.js";
 import { budgetSpent, retryDelay, type RetryBudget } from "../platform/work/retryDelay.js";
 import { WakeTimer } from "../platform/work/WakeTimer.js";
@@ -29,6 +30,8 @@ export interface OutboxSenderOptions {
   onPermanentFailure?: (entry: OutboxEntry, failure: PermanentFailure) => Promise<void> | void;
   now?: () => number;
   random?: () => number;
+  /** Ghosts' own crypto devices, for sends into encrypted rooms (absent when encryption is off). */
+  devices?: DeviceClients;
 }
 
 /**
@@ -64,7 +67,7 @@ export class OutboxSender {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.timer = new WakeTimer(options.wake, this.now);
-    this.operations = new OutboxOperations(appservice, options.mapping);
+    this.operations = new OutboxOperations(appservice, options.mapping, options.devices);
   }
 
   /** Walks the queue once, carrying out what is due; throws when the homeserver is unreachable, leaving the entry queued. */

@@ -10,6 +10,8 @@ import { EventRouter, type PortalRoute } from "../matrix/EventRouter.js";
 import { buildAppserviceServer, type AppserviceQueries } from "../matrix/buildAppserviceServer.js";
 import { createAppservice } from "../matrix/createAppservice.js";
 import { BridgeCrypto } from "../matrix/crypto/BridgeCrypto.js";
+import { CrossSigning } from "../matrix/crypto/CrossSigning.js";
+import { GhostDevices } from "../matrix/crypto/GhostDevices.js";
 import { DrainLoop } from "../platform/work/DrainLoop.js";
 import { HomeserverMediaSource } from "../matrix/HomeserverMediaSource.js";
 import { HomeserverMonitor, type HomeserverStatus } from "../matrix/HomeserverMonitor.js";
@@ -49,6 +51,8 @@ export interface MatrixPart extends Part {
   outbox: OutboxSender;
   /** Matrix media, read through the homeserver for web pages. */
   media: MediaSource;
+  /** End-to-bridge encryption (decrypting events, encrypted media); undefined when encryption is off. */
+  crypto: BridgeCrypto | undefined;
   homeserverStatus(): HomeserverStatus;
   /** Makes the outbox send what was just queued. */
   kickOutbox(): void;
@@ -77,7 +81,25 @@ export function createMatrixPart(options: {
   const metrics = createAppserviceMetrics(registry);
 
   const appservice = createAppservice(config, registration, store.kv, logger);
-  const crypto = config.encryption.enabled ? new BridgeCrypto(appservice) : undefined;
+  const homeserverUrl = config.homeserver.url.replace(/\/+$/, "");
+  const crossSigning = new CrossSigning(logger.child({ component: "crypto" }), (userId) => {
+    const client = new MatrixClient(homeserverUrl, registration.as_token);
+    if (userId !== appservice.botUserId) client.impersonateUserId(userId);
+    return client;
+  });
+  const ghostDevices = config.encryption.enabled
+    ? new GhostDevices({
+        appservice,
+        homeserverUrl,
+        asToken: registration.as_token,
+        storePath: config.encryption.storePath,
+        crossSigning,
+        idleMs: config.encryption.ghostStoreIdleSeconds * 1000,
+        maxOpen: config.encryption.maxOpenGhostStores,
+        logger,
+      })
+    : undefined;
+  const crypto = ghostDevices ? new BridgeCrypto(appservice, ghostDevices, crossSigning, logger) : undefined;
 
   const commands = new CommandRegistry();
   for (const command of coreCommands({ version: VERSION })) commands.register(command);
@@ -109,6 +131,7 @@ export function createMatrixPart(options: {
     mapping: store.idMapping,
     wake: () => outboxLoop.kick(),
     homeserverUsable: () => homeserverUsable(),
+    ...(ghostDevices ? { devices: ghostDevices } : {}),
   });
   // Set once the monitor exists; loop failures make it re-check the homeserver at once.
   let recheck = (): void => undefined;
@@ -192,6 +215,7 @@ export function createMatrixPart(options: {
     appserviceApi,
     commands,
     outbox,
+    crypto,
     media: new HomeserverMediaSource({
       homeserverUrl: config.homeserver.url,
       accessToken: registration.as_token,
@@ -237,6 +261,7 @@ export function createMatrixPart(options: {
       await lanes.stop();
       await outboxLoop.stop();
       outbox.stop();
+      await ghostDevices?.closeAll();
       if (crypto) await closeCryptoStores();
     },
   };
