@@ -2,7 +2,7 @@ import type { Logger } from "../log/createLogger.js";
 import type { AccountRepository } from "../platform/accounts/Account.js";
 import type { MessageRepository, Message, RoomRepository } from "../platform/chat/Room.js";
 import type { DomainEvent } from "../platform/events/DomainEvent.js";
-import { asMessageId, asReactionTargetId, asRoomId, type RoomId } from "../platform/ids.js";
+import { asMessageId, asReactionTargetId, asRoomId, type MessageId, type RoomId } from "../platform/ids.js";
 import type { JournalHandler } from "../platform/journal/JournalConsumer.js";
 import type { OutboxRelation } from "../platform/outbox/outboxOperationSchema.js";
 import { people } from "../platform/people/people.js";
@@ -29,6 +29,10 @@ export interface BridgeRelayDeps {
   onQueued(): void;
   now?: () => number;
 }
+
+/** How far back (in messages) the relay looks for a thread's latest message, and per store read. */
+const THREAD_SCAN_LIMIT = 1000;
+const THREAD_SCAN_PAGE = 50;
 
 /** Name of the relay's journal cursor and of its outbox receipts. */
 export const RELAY_CONSUMER = "bridge";
@@ -139,7 +143,7 @@ export class BridgeRelay implements JournalHandler {
     if (event.type === "message.edited") {
       return [{ op: "send", sender, room: roomRef(message.roomId), eventType: "m.room.message", content, relation: { type: "edit", target: ref } }];
     }
-    const relation = relationOf(message);
+    const relation = await this.relationOf(message);
     return [{ op: "send", sender, room: roomRef(message.roomId), eventType: "m.room.message", content, ref, ...(relation ? { relation } : {}) }];
   }
 
@@ -155,6 +159,44 @@ export class BridgeRelay implements JournalHandler {
     return [{ op: "redact", sender, room, target: ref }];
   }
 
+  /**
+   * A thread message falls back to the thread's latest message before it (or replies in-thread
+   * to its parent); a main-timeline reply quotes its parent.
+   */
+  private async relationOf(message: Message): Promise<OutboxRelation | undefined> {
+    if (message.threadId !== undefined) {
+      const root = { kind: "message" as const, id: message.threadId };
+      if (message.parentId !== undefined && message.parentId !== message.threadId) {
+        return { type: "thread", root, replyTo: { kind: "message", id: message.parentId } };
+      }
+      const latest = await this.latestInThread(message);
+      return { type: "thread", root, ...(latest ? { latest: { kind: "message" as const, id: latest } } : {}) };
+    }
+    if (message.parentId !== undefined) return { type: "reply", to: { kind: "message", id: message.parentId } };
+    return undefined;
+  }
+
+  /**
+   * The thread's latest live message before `message` (the root when the thread has no other),
+   * looked for back to the root and at most `THREAD_SCAN_LIMIT` messages back; undefined beyond
+   * that, so the fallback names the root.
+   */
+  private async latestInThread(message: Message): Promise<MessageId | undefined> {
+    const root = message.threadId!;
+    let beforeSeq = message.seq;
+    for (let scanned = 0; scanned < THREAD_SCAN_LIMIT; ) {
+      const page = await this.deps.messages.page(message.roomId, { beforeSeq, limit: THREAD_SCAN_PAGE });
+      for (const candidate of page) {
+        if (candidate.id === root) return root;
+        if (candidate.threadId === root && !candidate.deleted) return candidate.id;
+      }
+      if (page.length < THREAD_SCAN_PAGE) return undefined;
+      scanned += page.length;
+      beforeSeq = page[page.length - 1]!.seq;
+    }
+    return undefined;
+  }
+
   /** Who redacts a deleted message: its sender's ghost, or the bot for a moderator's deletion (it has the power). */
   private async redactor(by: string, messageId: string): Promise<string> {
     const message = await this.deps.messages.get(asMessageId(messageId));
@@ -163,16 +205,3 @@ export class BridgeRelay implements JournalHandler {
 }
 
 const roomRef = (id: string) => ({ kind: "room" as const, id });
-
-/** A thread message falls back to its root (or replies in-thread to its parent); a main-timeline reply quotes its parent. */
-function relationOf(message: Message): OutboxRelation | undefined {
-  if (message.threadId !== undefined) {
-    return {
-      type: "thread",
-      root: { kind: "message", id: message.threadId },
-      ...(message.parentId !== undefined && message.parentId !== message.threadId ? { replyTo: { kind: "message" as const, id: message.parentId } } : {}),
-    };
-  }
-  if (message.parentId !== undefined) return { type: "reply", to: { kind: "message", id: message.parentId } };
-  return undefined;
-}
