@@ -15,7 +15,7 @@ import type { ReactionService } from "../platform/reactions/ReactionService.js";
 import type { MatrixUserId } from "../platform/ids.js";
 import { matrixToMessage, type ImportContext } from "./convert/matrixToMessage.js";
 import { parseRelation } from "./convert/parseRelation.js";
-import { deliveryFailure, type DeliveryFailureReason } from "./deliveryFailure.js";
+import { deliveryFailure, type DeliveryFailureReason } from "../matrix/deliveryFailure.js";
 import type { BridgeNames } from "./bridgeNames.js";
 
 export interface BridgeEventHandlerDeps {
@@ -29,16 +29,23 @@ export interface BridgeEventHandlerDeps {
   botUserId: string;
   /** Whether a Matrix user ID is one of Mirage's own (the bot or a ghost). */
   isOwnUser(userId: string): boolean;
+  /** The web URL of a valid `mxc://` URI on Mirage's media route. */
+  mediaUrl(mxc: string): string;
   logger: Logger;
 }
 
-/** Matrix media as platform Markdown links: the web renderer serves `mxc://` through Mirage's media route. */
-const importContext: ImportContext = {
-  mediaUrl(mxc) {
-    const match = /^mxc:\/\/([^/]+)\/([^/]+)$/.exec(mxc);
-    return match && isServerName(match[1]!) && isMediaId(match[2]!) ? mxc : undefined;
-  },
-};
+/**
+ * Matrix media as platform Markdown links to Mirage's media route (`mediaRoute`), so files are
+ * links web pages keep (an `mxc://` href is not one) and images load through Mirage.
+ */
+function importContextFor(mediaRoute: (mxc: string) => string): ImportContext {
+  return {
+    mediaUrl(mxc) {
+      const match = /^mxc:\/\/([^/]+)\/([^/]+)$/.exec(mxc);
+      return match && isServerName(match[1]!) && isMediaId(match[2]!) ? mediaRoute(mxc) : undefined;
+    },
+  };
+}
 
 /**
  * Matrix → platform, for events in portal rooms: messages (with replies and threads), edits,
@@ -49,9 +56,11 @@ const importContext: ImportContext = {
  */
 export class BridgeEventHandler implements EventHandler {
   private readonly log: Logger;
+  private readonly importContext: ImportContext;
 
   constructor(private readonly deps: BridgeEventHandlerDeps) {
     this.log = deps.logger.child({ component: "bridge-inbound" });
+    this.importContext = importContextFor(deps.mediaUrl);
   }
 
   /** The platform room `roomId` is the portal of, if any. */
@@ -95,12 +104,12 @@ export class BridgeEventHandler implements EventHandler {
     if (relation.type === "edit") {
       const target = await this.messageOf(relation.target);
       if (!target) return;
-      const edited = matrixToMessage(relation.newContent, importContext);
+      const edited = matrixToMessage(relation.newContent, this.importContext);
       if ("unsupported" in edited) return;
       await this.deps.chat.edit(person, target, edited.body, options);
       return;
     }
-    const imported = matrixToMessage(event.content, importContext);
+    const imported = matrixToMessage(event.content, this.importContext);
     if ("unsupported" in imported) {
       await this.refuse(event, roomId, "unsupported", `this kind of message (${imported.unsupported}) is not carried to Mirage`, effects);
       return;

@@ -5,6 +5,7 @@ import { BridgeNames } from "../bridge/bridgeNames.js";
 import { BridgeQueries } from "../bridge/BridgeQueries.js";
 import { BridgeRelay, RELAY_CONSUMER } from "../bridge/BridgeRelay.js";
 import type { PortalSettings } from "../bridge/portalCreation.js";
+import { mediaUrlUnder } from "../platform/render/createMarkdownRenderer.js";
 import { GHOST_PREFIX, ghostAccounts } from "../matrix/registration.js";
 import type { Store } from "../store/openStore.js";
 import type { MatrixPart } from "./createMatrixPart.js";
@@ -58,6 +59,7 @@ export function createBridgePart(options: { config: MirageConfig; store: Store; 
     ghosts,
     botUserId,
     isOwnUser: (userId) => matrix.appservice.isNamespacedUser(userId),
+    mediaUrl: mediaUrlUnder(publicUrl),
     logger,
   });
   const queries = new BridgeQueries({
