@@ -72,6 +72,8 @@ export class BridgeEventHandler implements EventHandler {
   async handle(event: RoomEvent, effects: EffectSink): Promise<void> {
     const roomId = await this.portalOf(event.roomId);
     if (!roomId || this.deps.isOwnUser(event.sender)) return;
+    // A state event of a timeline type (a "message" set as room state) is not what clients show as one.
+    if (event.stateKey !== undefined && event.type !== "m.room.member") return;
     if (await this.deps.mapping.byEvent(event.eventId)) return;
     const person = people.canonical(people.matrix(event.sender as MatrixUserId), this.deps.ghosts);
     const options: WriteOptions = { origin: { roomId: event.roomId, eventId: event.eventId } };

@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
+import { requestJson } from './http.js';
+import type { MirageProcess } from './mirageProcess.js';
+import type { SynapseEndpoint } from './synapse.js';
+import { uniqueLocalpart, type TestUser } from './users.js';
+
+/* Helpers for bridge tests: web accounts, a portal shared with a Matrix user, both sides' timelines read in full. */
+
+export interface WebUser {
+  name: string;
+  accessToken: string;
+}
+
+export interface ApiMessage {
+  id: string;
+  seq: number;
+  sender: string;
+  body: string;
+  html: string;
+  kind?: string;
+  parentId?: string;
+  threadId?: string;
+  deleted: boolean;
+  reactions: Record<string, number>;
+  delivery?: { state: string; reason: string };
+}
+
+export interface RawEvent {
+  event_id: string;
+  type: string;
+  sender: string;
+  content: Record<string, unknown>;
+  redacts?: string;
+}
+
+const api = (mirage: MirageProcess, path: string) => `${mirage.apiUrl}/api/v1${path}`;
+
+export async function signUp(mirage: MirageProcess, prefix = 'web'): Promise<WebUser> {
+  const name = uniqueLocalpart(prefix).toLowerCase();
+  const { accessToken } = await requestJson<{ accessToken: string }>(api(mirage, '/accounts'), { body: { username: name, password: 'correct horse battery' } });
+  return { name, accessToken };
+}
+
+/**
+ * A Mirage room created by `owner` with `invite` (web names and Matrix IDs), its portal joined by
+ * `matrixUser` (through the portal's alias, once it exists) and the join seen on the platform.
+ */
+export async function sharedRoom(
+  mirage: MirageProcess,
+  synapse: SynapseEndpoint,
+  owner: WebUser,
+  matrixUser: TestUser,
+  invite: readonly string[] = [],
+): Promise<{ roomId: string; portal: string }> {
+  const room = await requestJson<{ id: string }>(api(mirage, '/rooms'), { body: { name: 'Bridge test', invite: [matrixUser.userId, ...invite] }, accessToken: owner.accessToken });
+  const alias = `#mirage_${room.id}:${synapse.serverName}`;
+  let portal: string | undefined;
+  await expect
+    .poll(
+      async () => {
+        try {
+          const joined = await requestJson<{ room_id: string }>(`${synapse.url}/_matrix/client/v3/join/${encodeURIComponent(alias)}`, { body: {}, accessToken: matrixUser.accessToken });
+          portal = joined.room_id;
+        } catch {
+          // The portal or its invite is not there yet.
+        }
+        return portal;
+      },
+      { timeout: 60_000, interval: 250 },
+    )
+    .toBeDefined();
+  await expect
+    .poll(async () => (await requestJson<{ members: { member: string; membership: string }[] }>(api(mirage, `/rooms/${room.id}`), { accessToken: owner.accessToken })).members, {
+      timeout: 60_000,
+    })
+    .toContainEqual(expect.objectContaining({ member: matrixUser.userId, membership: 'join' }));
+  return { roomId: room.id, portal: portal! };
+}
+
+/** Every message of a room on the platform, oldest first. */
+export async function platformMessages(mirage: MirageProcess, roomId: string, reader: WebUser): Promise<ApiMessage[]> {
+  const all: ApiMessage[] = [];
+  let before: number | null | undefined;
+  do {
+    const query = `limit=100${before ? `&before=${before}` : ''}`;
+    const page = await requestJson<{ messages: ApiMessage[]; nextBefore: number | null }>(api(mirage, `/rooms/${roomId}/messages?${query}`), { accessToken: reader.accessToken });
+    all.push(...page.messages);
+    before = page.nextBefore;
+  } while (before);
+  return all.reverse();
+}
+
+/** Every event of a Matrix room's timeline as `user` sees it, oldest first. */
+export async function matrixTimeline(synapse: SynapseEndpoint, user: TestUser, roomId: string): Promise<RawEvent[]> {
+  const events: RawEvent[] = [];
+  let from: string | undefined;
+  for (;;) {
+    const query = new URLSearchParams({ dir: 'b', limit: '500', ...(from ? { from } : {}) });
+    const page = await requestJson<{ chunk: RawEvent[]; end?: string }>(`${synapse.url}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?${query}`, {
+      accessToken: user.accessToken,
+    });
+    events.push(...page.chunk);
+    if (!page.end || page.chunk.length === 0) break;
+    from = page.end;
+  }
+  return events.reverse();
+}
+
+/** Sends an event as `user` with the client-server API, as any client would (content unchecked). */
+export async function sendRaw(synapse: SynapseEndpoint, user: TestUser, roomId: string, type: string, content: unknown): Promise<string> {
+  const txn = `t${randomBytes(8).toString('hex')}`;
+  const url = `${synapse.url}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/${encodeURIComponent(type)}/${txn}`;
+  return (await requestJson<{ event_id: string }>(url, { method: 'PUT', body: content, accessToken: user.accessToken })).event_id;
+}
+
+/** Sets a state event as `user`. */
+export async function sendState(synapse: SynapseEndpoint, user: TestUser, roomId: string, type: string, stateKey: string, content: unknown): Promise<string> {
+  const url = `${synapse.url}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(type)}/${encodeURIComponent(stateKey)}`;
+  return (await requestJson<{ event_id: string }>(url, { method: 'PUT', body: content, accessToken: user.accessToken })).event_id;
+}
