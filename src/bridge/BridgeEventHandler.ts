@@ -29,6 +29,8 @@ export interface BridgeEventHandlerDeps {
   botUserId: string;
   /** Whether a Matrix user ID is one of Mirage's own (the bot or a ghost). */
   isOwnUser(userId: string): boolean;
+  /** Told of each Matrix message refused (answered with a delivery status), for metrics. */
+  onRefused?: (reason: DeliveryFailureReason) => void;
   /** The web URL of a valid `mxc://` URI on Mirage's media route. */
   mediaUrl(mxc: string): string;
   logger: Logger;
@@ -193,6 +195,7 @@ export class BridgeEventHandler implements EventHandler {
     const dmGhost = room?.kind === "dm" ? (await this.deps.rooms.members(roomId)).find((m) => !people.isMatrixId(m.member) && m.membership === "join") : undefined;
     const sender = dmGhost ? this.deps.names.ghost(dmGhost.member) : this.deps.botUserId;
     for (const op of deliveryFailure(event, sender, reason, message)) effects.send(op);
+    this.deps.onRefused?.(reason);
   }
 }
 

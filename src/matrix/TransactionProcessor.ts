@@ -104,6 +104,7 @@ export class TransactionProcessor {
         if (this.now() - parked.firstSeen >= (this.deps.reportUndecryptableAfterMs ?? 600_000)) {
           await undecryptable.resolve(parked.eventId, this.reportUndecryptable(parked));
           this.deps.metrics.undecryptable.inc({ outcome: "reported" });
+          if (this.deps.botUserId) this.deps.metrics.deliveryFailed.inc({ direction: "to_platform", reason: "undecryptable" });
           this.log.warn({ eventId: parked.eventId, roomId: parked.roomId, attempts: parked.attempts }, "event never decrypted; reported");
           this.deps.onEffects();
         } else {

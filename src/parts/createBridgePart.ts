@@ -60,6 +60,7 @@ export function createBridgePart(options: { config: MirageConfig; store: Store; 
     botUserId,
     isOwnUser: (userId) => matrix.appservice.isNamespacedUser(userId),
     mediaUrl: mediaUrlUnder(publicUrl),
+    onRefused: (reason) => matrix.countDeliveryFailure("to_platform", reason),
     logger,
   });
   const queries = new BridgeQueries({

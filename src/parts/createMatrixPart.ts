@@ -26,6 +26,7 @@ import { coreCommands } from "../platform/commands/coreCommands.js";
 import { deadLetterCommands } from "../platform/commands/deadLetterCommands.js";
 import { whoamiCommand } from "../platform/commands/whoamiCommand.js";
 import type { MediaSource } from "../platform/ports/MediaSource.js";
+import type { OutboxEntry, PermanentFailure } from "../platform/ports/Outbox.js";
 import type { Store } from "../store/openStore.js";
 import { VERSION } from "../version.js";
 import type { Part } from "./Part.js";
@@ -37,6 +38,8 @@ const INBOX_RETENTION_MS = 7 * 24 * 3600 * 1000;
 export interface MatrixBridge {
   portal: PortalRoute;
   queries: AppserviceQueries;
+  /** The outbox's report of an entry that will never be carried out (see `OutboxSenderOptions`). */
+  onPermanentFailure?: (entry: OutboxEntry, failure: PermanentFailure) => Promise<void>;
 }
 
 export interface MatrixPart extends Part {
@@ -54,6 +57,8 @@ export interface MatrixPart extends Part {
   kickOutbox(): void;
   /** Hands portal rooms' events and the homeserver's user and alias queries to the bridge (before start). */
   attachBridge(bridge: MatrixBridge): void;
+  /** Counts a message that never reached the other side. */
+  countDeliveryFailure(direction: "to_matrix" | "to_platform", reason: string): void;
   /** Lengths of the durable queues, for /health. */
   pendingWork(): Promise<{ inbox: number; roomEvents: number; outbox: number; deadLetters: number }>;
 }
@@ -109,6 +114,7 @@ export function createMatrixPart(options: {
     mapping: store.idMapping,
     wake: () => outboxLoop.kick(),
     homeserverUsable: () => homeserverUsable(),
+    onPermanentFailure: (entry, failure) => bridge?.onPermanentFailure?.(entry, failure),
   });
   // Set once the monitor exists; loop failures make it re-check the homeserver at once.
   let recheck = (): void => undefined;
@@ -201,6 +207,7 @@ export function createMatrixPart(options: {
     }),
     homeserverStatus: () => monitor.status(),
     kickOutbox: () => outboxLoop.kick(),
+    countDeliveryFailure: (direction, reason) => metrics.deliveryFailed.inc({ direction, reason }),
     attachBridge(attached) {
       bridge = attached;
       router.attachPortals(attached.portal);
