@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { expect } from 'vitest';
 import { requestJson } from './http.js';
 import type { MirageProcess } from './mirageProcess.js';
 import type { SynapseEndpoint } from './synapse.js';
@@ -55,27 +54,30 @@ export async function sharedRoom(
 ): Promise<{ roomId: string; portal: string }> {
   const room = await requestJson<{ id: string }>(api(mirage, '/rooms'), { body: { name: 'Bridge test', invite: [matrixUser.userId, ...invite] }, accessToken: owner.accessToken });
   const alias = `#mirage_${room.id}:${synapse.serverName}`;
-  let portal: string | undefined;
-  await expect
-    .poll(
-      async () => {
-        try {
-          const joined = await requestJson<{ room_id: string }>(`${synapse.url}/_matrix/client/v3/join/${encodeURIComponent(alias)}`, { body: {}, accessToken: matrixUser.accessToken });
-          portal = joined.room_id;
-        } catch {
-          // The portal or its invite is not there yet.
-        }
-        return portal;
-      },
-      { timeout: 60_000, interval: 250 },
-    )
-    .toBeDefined();
-  await expect
-    .poll(async () => (await requestJson<{ members: { member: string; membership: string }[] }>(api(mirage, `/rooms/${room.id}`), { accessToken: owner.accessToken })).members, {
-      timeout: 60_000,
-    })
-    .toContainEqual(expect.objectContaining({ member: matrixUser.userId, membership: 'join' }));
-  return { roomId: room.id, portal: portal! };
+  const portal = await waitFor('the portal joined', async () => {
+    try {
+      return (await requestJson<{ room_id: string }>(`${synapse.url}/_matrix/client/v3/join/${encodeURIComponent(alias)}`, { body: {}, accessToken: matrixUser.accessToken })).room_id;
+    } catch {
+      // The portal or its invite is not there yet.
+      return undefined;
+    }
+  });
+  await waitFor('the Matrix user a member on the platform', async () => {
+    const { members } = await requestJson<{ members: { member: string; membership: string }[] }>(api(mirage, `/rooms/${room.id}`), { accessToken: owner.accessToken });
+    return members.some((m) => m.member === matrixUser.userId && m.membership === 'join') || undefined;
+  });
+  return { roomId: room.id, portal };
+}
+
+/** Resolves with the first defined value `probe` gives, trying every 250 ms (usable in hooks, unlike `expect.poll`). */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 /** Every message of a room on the platform, oldest first. */
