@@ -124,4 +124,17 @@ describe('threads, kinds and media through a portal', () => {
     expect(served.status).toBe(200);
     expect(Buffer.from(await served.arrayBuffer())).toEqual(Buffer.from(ONE_PIXEL_PNG, 'base64'));
   });
+
+  it('marks a web message the homeserver refuses for good as not delivered, counts it, and goes on', async () => {
+    // 20,000 three-byte characters, as body and formatted_body: past the homeserver's 64 KiB event limit.
+    const big = await post({ body: '€'.repeat(20_000) });
+    await expect
+      .poll(async () => (await platformMessages(mirage, room.roomId, alice)).find((m) => m.id === big.id)?.delivery, { timeout: 90_000 })
+      .toMatchObject({ state: 'failed', reason: 'refused' });
+    const metrics = await (await fetch(`${mirage.apiUrl}/metrics`)).text();
+    expect(metrics).toMatch(/mirage_bridge_delivery_failures_total\{direction="to_matrix",reason="refused"\} 1\b/);
+    await post({ body: 'after the refused one' });
+    await ghostEvent('after the refused one');
+    expect((await platformMessages(mirage, room.roomId, alice)).find((m) => m.body === 'after the refused one')?.delivery).toBeUndefined();
+  });
 });
