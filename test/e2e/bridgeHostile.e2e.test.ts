@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { matrixTimeline, platformMessages, sendRaw, sendState, sharedRoom, signUp, type WebUser } from './harness/bridgeRoom.js';
+import { matrixTimeline, platformMessages, sendRaw, sendState, sharedRoom, signUp, waitFor, type WebUser } from './harness/bridgeRoom.js';
 import { injectedRegistration, injectedSynapse } from './harness/context.js';
 import { HttpError, requestJson } from './harness/http.js';
 import { type MirageProcess, startMirage } from './harness/mirageProcess.js';
@@ -148,5 +148,33 @@ describe('hostile events into a portal', () => {
     const metrics = await (await fetch(`${mirage.apiUrl}/metrics`)).text();
     expect(metrics).toMatch(/mirage_bridge_delivery_failures_total\{direction="to_platform",reason="invalid"\} [1-9]/);
     expect(metrics).toMatch(/mirage_bridge_delivery_failures_total\{direction="to_platform",reason="unsupported"\} [1-9]/);
+  });
+
+  it('answers a Matrix user who is in the portal but not a member on the platform (a third person in a DM) with a delivery status from the DM ghost', async () => {
+    const dm = await requestJson<{ id: string }>(`${mirage.apiUrl}/api/v1/dms`, { body: { handle: bob.userId }, accessToken: alice.accessToken });
+    const alias = `#mirage_${dm.id}:${synapse.serverName}`;
+    const portal = await waitFor('the DM portal joined', async () => {
+      try {
+        return (await requestJson<{ room_id: string }>(`${synapse.url}/_matrix/client/v3/join/${encodeURIComponent(alias)}`, { body: {}, accessToken: bob.accessToken })).room_id;
+      } catch {
+        return undefined;
+      }
+    });
+    // Matrix lets Bob bring Carol in; the platform keeps DMs for two.
+    const carol = await registerUser(synapse, uniqueLocalpart('carol'));
+    await requestJson(`${synapse.url}/_matrix/client/v3/rooms/${encodeURIComponent(portal)}/invite`, { body: { user_id: carol.userId }, accessToken: bob.accessToken });
+    await requestJson(`${synapse.url}/_matrix/client/v3/rooms/${encodeURIComponent(portal)}/join`, { body: {}, accessToken: carol.accessToken });
+    const eventId = await sendRaw(synapse, carol, portal, 'm.room.message', { msgtype: 'm.text', body: 'can anyone hear me?' });
+    const ghost = `@mirage_${alice.name}:${synapse.serverName}`;
+    const status = await waitFor('the delivery status', async () =>
+      (await matrixTimeline(synapse, carol, portal)).find((e) => e.type === 'com.beeper.message_send_status' && (e.content['m.relates_to'] as { event_id?: string })?.event_id === eventId),
+    );
+    expect(status).toMatchObject({ sender: ghost, content: { status: 'FAIL_PERMANENT', reason: 'm.no_permission' } });
+    const notices = (await matrixTimeline(synapse, carol, portal)).filter(
+      (e) => e.content.msgtype === 'm.notice' && (e.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } })?.['m.in_reply_to']?.event_id === eventId,
+    );
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.sender).toBe(ghost);
+    expect((await platformMessages(mirage, dm.id, alice)).map((m) => m.body)).not.toContain('can anyone hear me?');
   });
 });
