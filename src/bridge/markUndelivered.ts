@@ -16,9 +16,14 @@ export function undeliveredMessage(entry: OutboxEntry): MessageId | undefined {
   return undefined;
 }
 
+/** What the platform is told: the homeserver's errcode when it refused (`M_TOO_LARGE`), else why the outbox gave up. */
+export function deliveryReason(failure: PermanentFailure): string {
+  return /\bM_[A-Z0-9_]{1,60}$/.exec(failure.error)?.[0] ?? failure.reason;
+}
+
 /**
  * The outbox's permanent-failure report: the message whose send (or edit) will never reach Matrix
- * is marked `delivery: failed` on the platform with the failure's reason code, and counted. A
+ * is marked `delivery: failed` on the platform with `deliveryReason`, and counted by the outbox's reason. A
  * message gone since is nothing to mark; any other error leaves the report pending for a retry.
  */
 export function markUndelivered(deps: { chat: DeliveryMarks; logger: Logger; counted(reason: string): void }): (entry: OutboxEntry, failure: PermanentFailure) => Promise<void> {
@@ -27,7 +32,7 @@ export function markUndelivered(deps: { chat: DeliveryMarks; logger: Logger; cou
     const messageId = undeliveredMessage(entry);
     if (messageId === undefined) return;
     try {
-      await deps.chat.markDeliveryFailed(messageId, failure.reason);
+      await deps.chat.markDeliveryFailed(messageId, deliveryReason(failure));
     } catch (error) {
       if (error instanceof MirageError && error.code === ErrorCodes.notFound) return;
       throw error;

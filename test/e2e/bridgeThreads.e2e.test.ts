@@ -130,7 +130,7 @@ describe('threads, kinds and media through a portal', () => {
     const big = await post({ body: '€'.repeat(20_000) });
     await expect
       .poll(async () => (await platformMessages(mirage, room.roomId, alice)).find((m) => m.id === big.id)?.delivery, { timeout: 90_000 })
-      .toMatchObject({ state: 'failed', reason: 'refused' });
+      .toMatchObject({ state: 'failed', reason: 'M_TOO_LARGE' });
     const metrics = await (await fetch(`${mirage.apiUrl}/metrics`)).text();
     expect(metrics).toMatch(/mirage_bridge_delivery_failures_total\{direction="to_matrix",reason="refused"\} 1\b/);
     await post({ body: 'after the refused one' });

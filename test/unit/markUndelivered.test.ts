@@ -1,6 +1,6 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { markUndelivered, undeliveredMessage } from "../../src/bridge/markUndelivered.js";
+import { deliveryReason, markUndelivered, undeliveredMessage } from "../../src/bridge/markUndelivered.js";
 import { ErrorCodes, MirageError } from "../../src/platform/errors/MirageError.js";
 import type { OutboxEntry } from "../../src/platform/ports/Outbox.js";
 
@@ -14,6 +14,12 @@ const redact: OutboxEntry = { ...base, op: "redact", target: { kind: "message", 
 const failure = { at: 5, error: "413 M_TOO_LARGE", reason: "refused" as const };
 
 describe("marking undelivered messages", () => {
+  it("tells the platform the homeserver's errcode, else why the outbox gave up", () => {
+    expect(deliveryReason(failure)).toBe("M_TOO_LARGE");
+    expect(deliveryReason({ at: 1, error: "500", reason: "budget" })).toBe("budget");
+    expect(deliveryReason({ at: 1, error: "unresolved edit target", reason: "unresolved" })).toBe("unresolved");
+  });
+
   it("names the message of a send or an edit, nothing else", () => {
     expect([send, edit, reaction, redact].map(undeliveredMessage)).toEqual(["m_1", "m_2", undefined, undefined]);
   });
@@ -34,7 +40,7 @@ describe("marking undelivered messages", () => {
     });
     await hook(send, failure);
     await hook(reaction, failure);
-    expect(marked).toEqual([["m_1", "refused"]]);
+    expect(marked).toEqual([["m_1", "M_TOO_LARGE"]]);
     expect(counted).toEqual(["refused"]);
     fail = new MirageError(ErrorCodes.notFound, "message not found");
     await expect(hook(edit, failure)).resolves.toBeUndefined();
