@@ -62,8 +62,10 @@ export class BridgeRelay implements JournalHandler {
     const receipt = `${RELAY_CONSUMER}:${entry.position}`;
     if (await this.deps.outbox.hasReceipt(receipt)) return;
     const ops = await this.operationsFor(entry.event);
+    // Nothing to queue, nothing to repeat: no receipt either.
+    if (ops.length === 0) return;
     await this.deps.outbox.enqueue(ops, this.now(), receipt);
-    if (ops.length > 0) this.deps.onQueued();
+    this.deps.onQueued();
   }
 
   /** The operations that show `event` in Matrix (none for what is not bridged). */

@@ -139,7 +139,8 @@ export class OutboxOperations {
 
   private async redact(client: MatrixClient, op: RedactOperation, roomId: string, txnId: string): Promise<void> {
     const eventId = "eventId" in op.target ? op.target.eventId : await this.eventIdIn(op.target, roomId);
-    if (eventId === undefined) throw new UnresolvedTargetError("redaction target");
+    // The room's operations run in order, so a target still unmapped never reached Matrix: nothing to redact.
+    if (eventId === undefined) return;
     const body = redactionContent(eventId, await this.roomVersion(client, roomId), op.reason);
     await client.doRequest("PUT", `${V3}/rooms/${enc(roomId)}/redact/${enc(eventId)}/${enc(txnId)}`, null, body);
   }
