@@ -13,7 +13,7 @@ import type { GhostAccounts } from "../platform/ports/GhostAccounts.js";
 import type { IdMapping, PlatformRef } from "../platform/ports/IdMapping.js";
 import type { ReactionService } from "../platform/reactions/ReactionService.js";
 import type { MatrixUserId } from "../platform/ids.js";
-import { matrixToMessage, type ImportContext } from "./convert/matrixToMessage.js";
+import { matrixEditToMessage, matrixToMessage, type ImportContext } from "./convert/matrixToMessage.js";
 import { parseRelation } from "./convert/parseRelation.js";
 import { deliveryFailure, type DeliveryFailureReason } from "../matrix/deliveryFailure.js";
 import type { BridgeNames } from "./bridgeNames.js";
@@ -37,15 +37,17 @@ export interface BridgeEventHandlerDeps {
 }
 
 /**
- * Matrix media as platform Markdown links to Mirage's media route (`mediaRoute`), so files are
- * links web pages keep (an `mxc://` href is not one) and images load through Mirage.
+ * How Matrix content becomes platform Markdown here: media links to Mirage's media route
+ * (`mediaRoute`), so files are links web pages keep (an `mxc://` href is not one) and images load
+ * through Mirage; a ghost's pill becomes its account's handle.
  */
-function importContextFor(mediaRoute: (mxc: string) => string): ImportContext {
+function importContextFor(mediaRoute: (mxc: string) => string, ghosts: GhostAccounts): ImportContext {
   return {
     mediaUrl(mxc) {
       const match = /^mxc:\/\/([^/]+)\/([^/]+)$/.exec(mxc);
       return match && isServerName(match[1]!) && isMediaId(match[2]!) ? mediaRoute(mxc) : undefined;
     },
+    ghosts,
   };
 }
 
@@ -62,7 +64,7 @@ export class BridgeEventHandler implements EventHandler {
 
   constructor(private readonly deps: BridgeEventHandlerDeps) {
     this.log = deps.logger.child({ component: "bridge-inbound" });
-    this.importContext = importContextFor(deps.mediaUrl);
+    this.importContext = importContextFor(deps.mediaUrl, deps.ghosts);
   }
 
   /** The platform room `roomId` is the portal of, if any. */
@@ -104,20 +106,17 @@ export class BridgeEventHandler implements EventHandler {
   }
 
   private async onMessage(event: RoomEvent, roomId: RoomId, person: Person, options: WriteOptions, effects: EffectSink): Promise<void> {
-    const relation = parseRelation(event.content);
+    const relation = parseRelation(event.content, { eventId: event.eventId });
     if (relation.type === "edit") {
       const target = await this.messageOf(relation.target);
       if (!target) return;
-      const edited = matrixToMessage(relation.newContent, this.importContext);
-      if ("unsupported" in edited) return;
+      const edited = matrixEditToMessage(relation.newContent, this.importContext);
+      if ("unsupported" in edited) return this.refuseUnsupported(event, roomId, edited.unsupported, effects);
       await this.deps.chat.edit(person, target, edited.body, options);
       return;
     }
     const imported = matrixToMessage(event.content, this.importContext);
-    if ("unsupported" in imported) {
-      await this.refuse(event, roomId, "unsupported", `this kind of message (${imported.unsupported}) is not carried to Mirage`, effects);
-      return;
-    }
+    if ("unsupported" in imported) return this.refuseUnsupported(event, roomId, imported.unsupported, effects);
     let threadId: MessageId | undefined;
     let parentId: MessageId | undefined;
     if (relation.type === "reply") parentId = await this.messageOf(relation.to);
@@ -188,6 +187,12 @@ export class BridgeEventHandler implements EventHandler {
   private async messageOf(eventId: string): Promise<MessageId | undefined> {
     const link = await this.deps.mapping.byEvent(eventId);
     return link?.ref.kind === "message" ? asMessageId(link.ref.id) : undefined;
+  }
+
+  /** A message the conversion could not carry: too long is the platform's limit, anything else a kind Mirage does not take. */
+  private async refuseUnsupported(event: RoomEvent, roomId: RoomId, why: string, effects: EffectSink): Promise<void> {
+    if (why === "too long") return this.refuse(event, roomId, "invalid", "the message is longer than Mirage takes", effects);
+    return this.refuse(event, roomId, "unsupported", `this kind of message (${why}) is not carried to Mirage`, effects);
   }
 
   private async refuse(event: RoomEvent, roomId: RoomId, reason: DeliveryFailureReason, message: string, effects: EffectSink): Promise<void> {

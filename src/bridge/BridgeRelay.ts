@@ -2,7 +2,8 @@ import type { Logger } from "../log/createLogger.js";
 import type { AccountRepository } from "../platform/accounts/Account.js";
 import type { MessageRepository, Message, RoomRepository } from "../platform/chat/Room.js";
 import type { DomainEvent } from "../platform/events/DomainEvent.js";
-import { asMessageId, asReactionTargetId, asRoomId, type MessageId, type RoomId } from "../platform/ids.js";
+import { roomRules } from "../platform/chat/roomRules.js";
+import { asAccountName, asMessageId, asReactionTargetId, asRoomId, type MessageId, type RoomId } from "../platform/ids.js";
 import type { JournalHandler } from "../platform/journal/JournalConsumer.js";
 import type { OutboxRelation } from "../platform/outbox/outboxOperationSchema.js";
 import { people } from "../platform/people/people.js";
@@ -12,7 +13,11 @@ import type { MarkdownRenderer } from "../platform/ports/MarkdownRenderer.js";
 import type { Outbox, OutboxEntryInput } from "../platform/ports/Outbox.js";
 import { reactionRefId } from "../platform/reactions/reactionRefId.js";
 import type { BridgeNames } from "./bridgeNames.js";
+import { findMentions } from "./convert/findMentions.js";
+import { mentionTargets } from "./convert/mentionTargets.js";
 import { messageToMatrix } from "./convert/messageToMatrix.js";
+import { pillifyMentions } from "./convert/pillifyMentions.js";
+import { ROOM_MENTION } from "./convert/scanMentions.js";
 import { portalCreation, type PortalSettings } from "./portalCreation.js";
 
 export interface BridgeRelayDeps {
@@ -30,7 +35,7 @@ export interface BridgeRelayDeps {
   now?: () => number;
 }
 
-/** How far back (in messages) the relay looks for a thread's latest message, and per store read. */
+/** How far back (in thread replies) the relay looks for a thread's latest live message, and per store read. */
 const THREAD_SCAN_LIMIT = 1000;
 const THREAD_SCAN_PAGE = 50;
 
@@ -140,13 +145,32 @@ export class BridgeRelay implements JournalHandler {
     const message = await this.deps.messages.get(asMessageId(event.messageId));
     if (!message || message.deleted || people.isMatrixId(message.sender)) return [];
     const sender = this.deps.names.ghost(message.sender);
-    const content = messageToMatrix(message, await this.deps.renderer.toMatrixHtml(message.body), []);
+    const content = await this.matrixContent(message);
     const ref = { kind: "message" as const, id: message.id };
     if (event.type === "message.edited") {
       return [{ op: "send", sender, room: roomRef(message.roomId), eventType: "m.room.message", content, relation: { type: "edit", target: ref } }];
     }
     const relation = await this.relationOf(message);
     return [{ op: "send", sender, room: roomRef(message.roomId), eventType: "m.room.message", content, ref, ...(relation ? { relation } : {}) }];
+  }
+
+  /**
+   * The message's Matrix content with its mentions: each account or Matrix user it names (who
+   * exists) becomes a pill in `formatted_body` and an entry of `m.mentions`; `@room` counts only
+   * from someone who moderates the room.
+   */
+  private async matrixContent(message: Message): Promise<Record<string, unknown>> {
+    const handles = findMentions(message.body);
+    const userIds = new Map<string, string>();
+    for (const handle of handles) {
+      if (handle === ROOM_MENTION) continue;
+      if (people.isMatrixId(handle)) userIds.set(handle, handle);
+      else if (await this.deps.accounts.get(asAccountName(handle))) userIds.set(handle, this.deps.names.ghost(handle));
+    }
+    const room = handles.includes(ROOM_MENTION) ? await this.deps.rooms.get(message.roomId) : undefined;
+    const targets = mentionTargets(handles, (handle) => userIds.get(handle), room !== undefined && roomRules.moderates(room, message.sender));
+    const html = pillifyMentions(await this.deps.renderer.toMatrixHtml(message.body), targets.pills);
+    return messageToMatrix(message, html, targets.userIds, { room: targets.room });
   }
 
   private reactionOps(event: Extract<DomainEvent, { type: "reaction.added" | "reaction.removed" }>): OutboxEntryInput[] {
@@ -179,19 +203,15 @@ export class BridgeRelay implements JournalHandler {
   }
 
   /**
-   * The thread's latest live message before `message` (the root when the thread has no other),
-   * looked for back to the root and at most `THREAD_SCAN_LIMIT` messages back; undefined beyond
-   * that, so the fallback names the root.
+   * The thread's latest live reply before `message`, read from the thread's index at most
+   * `THREAD_SCAN_LIMIT` replies back; undefined when there is none (the fallback names the root).
    */
   private async latestInThread(message: Message): Promise<MessageId | undefined> {
-    const root = message.threadId!;
     let beforeSeq = message.seq;
     for (let scanned = 0; scanned < THREAD_SCAN_LIMIT; ) {
-      const page = await this.deps.messages.page(message.roomId, { beforeSeq, limit: THREAD_SCAN_PAGE });
-      for (const candidate of page) {
-        if (candidate.id === root) return root;
-        if (candidate.threadId === root && !candidate.deleted) return candidate.id;
-      }
+      const page = await this.deps.messages.threadPage(message.threadId!, { beforeSeq, limit: THREAD_SCAN_PAGE });
+      const live = page.find((candidate) => !candidate.deleted);
+      if (live) return live.id;
       if (page.length < THREAD_SCAN_PAGE) return undefined;
       scanned += page.length;
       beforeSeq = page[page.length - 1]!.seq;

@@ -4,6 +4,7 @@ import { BridgeEventHandler } from "../bridge/BridgeEventHandler.js";
 import { BridgeNames } from "../bridge/bridgeNames.js";
 import { BridgeQueries } from "../bridge/BridgeQueries.js";
 import { BridgeRelay, RELAY_CONSUMER } from "../bridge/BridgeRelay.js";
+import { markUndelivered } from "../bridge/markUndelivered.js";
 import type { PortalSettings } from "../bridge/portalCreation.js";
 import { mediaUrlUnder } from "../platform/render/createMarkdownRenderer.js";
 import { GHOST_PREFIX, ghostAccounts } from "../matrix/registration.js";
@@ -77,7 +78,12 @@ export function createBridgePart(options: { config: MirageConfig; store: Store; 
     aliasWaitMs: config.bridge.aliasQueryWaitSeconds * 1000,
   });
   platform.journal.add(relay);
-  matrix.attachBridge({ portal: { portalOf: (roomId) => inbound.portalOf(roomId), handler: inbound }, queries });
+  const onPermanentFailure = markUndelivered({
+    chat: platform.services.chat,
+    logger,
+    counted: (reason) => matrix.countDeliveryFailure("to_matrix", reason),
+  });
+  matrix.attachBridge({ portal: { portalOf: (roomId) => inbound.portalOf(roomId), handler: inbound }, queries, onPermanentFailure });
 
   return {
     names,

@@ -45,7 +45,8 @@ async function world() {
     if (event) await handler.handle(event, { send: (e) => void effects.push(e) });
     return { eventId: event?.eventId ?? eventId, effects };
   };
-  const timeline = async () => (await p.chat.messages(alice, room.id, { limit: 100 })).reverse();
+  /** Every message of the room, thread replies included, oldest first. */
+  const timeline = async () => (await store.messages.page(room.id, { limit: 200 })).reverse();
   return { store, p, alice, room, deliver, timeline };
 }
 
@@ -71,6 +72,18 @@ describe("portal events into the platform", () => {
     expect(emote).toMatchObject({ body: "waves", kind: "emote" });
     expect(image!.body).toBe("![cat.png](https://mirage.example/media/remote.example/abc123)");
     expect(file!.body).toBe("[notes.txt](https://mirage.example/media/remote.example/def456)");
+  });
+
+  it("turns pills into handles: a ghost's into its account, anyone else's into their Matrix ID", async () => {
+    const { deliver, timeline } = await world();
+    await deliver("m.room.message", {
+      msgtype: "m.text",
+      body: "Alice and Dave: hi",
+      format: "org.matrix.custom.html",
+      formatted_body: '<a href="https://matrix.to/#/@mirage_alice:test.example">Alice</a> and <a href="https://matrix.to/#/@dave:remote.example">Dave</a>: hi',
+      "m.mentions": { user_ids: ["@mirage_alice:test.example", "@dave:remote.example"] },
+    });
+    expect((await timeline()).map((m) => m.body)).toEqual(["@alice and @dave:remote.example: hi"]);
   });
 
   it("survives hostile events, refuses what the platform cannot take once, and keeps the room going", async () => {
@@ -112,8 +125,15 @@ describe("portal events into the platform", () => {
 
     const after = await timeline();
     const imported = after.slice(before).map((m) => m.body);
-    // Broken relations degrade to plain messages; the script text is only text for the renderer to sanitize.
-    expect(imported).toEqual(["edit without content", "relates_to string", "thread of nothing", "reply to nothing", (hostile[22]![1] as { body: string }).body, "still here"]);
+    // Broken relations degrade to plain messages; markup typed as text stays text (escaped).
+    expect(imported).toEqual([
+      "edit without content",
+      "relates_to string",
+      "thread of nothing",
+      "reply to nothing",
+      "\\<script\\>alert(1)\\</script\\>\\<img src=x onerror=alert(1)\\>\\[x\\](javascript:alert(1))",
+      "still here",
+    ]);
     expect(after.find((m) => m.body === "a message as state")).toBeUndefined();
     expect(after.find((m) => m.id === ghostMessage.id)!.body).toBe("alice's");
 

@@ -45,7 +45,7 @@ describe("the bridge relay's message operations", () => {
     const second = await p.chat.send(alice, room.id, { body: "second in thread", threadId: root.id });
     const reply = await p.chat.send(alice, room.id, { body: "reply to first", threadId: root.id, parentId: first.id });
 
-    expect((await sendOf(first.id)).relation).toEqual({ type: "thread", root: { kind: "message", id: root.id }, latest: { kind: "message", id: root.id } });
+    expect((await sendOf(first.id)).relation).toEqual({ type: "thread", root: { kind: "message", id: root.id } });
     expect((await sendOf(second.id)).relation).toEqual({ type: "thread", root: { kind: "message", id: root.id }, latest: { kind: "message", id: first.id } });
     expect((await sendOf(reply.id)).relation).toEqual({ type: "thread", root: { kind: "message", id: root.id }, replyTo: { kind: "message", id: first.id } });
     expect((await sendOf(main.id)).relation).toBeUndefined();
@@ -69,5 +69,22 @@ describe("the bridge relay's message operations", () => {
     const op = await sendOf(emote.id);
     expect(op.content).toMatchObject({ msgtype: "m.emote", body: "waves" });
     expect(op.relation).toEqual({ type: "reply", to: { kind: "message", id: parent.id } });
+  });
+
+  it("pills the accounts and Matrix users a message mentions and lists them in m.mentions; @room only from the room's moderator", async () => {
+    const { p, alice, room, sendOf } = await world();
+    const carol = await p.person("carol");
+    await p.chat.invite(alice, room.id, "carol");
+    await p.chat.invite(carol, room.id, "carol");
+    const message = await p.chat.send(alice, room.id, { body: "hi @carol and @bob:example.org, not @nobody, @room" });
+    const op = await sendOf(message.id);
+    expect(op.content).toMatchObject({ body: message.body, "m.mentions": { user_ids: ["@mirage_carol:test.example", "@bob:example.org"], room: true } });
+    expect(op.content.formatted_body).toBe(
+      '<p>hi <a href="https://matrix.to/#/@mirage_carol:test.example">@carol</a> and <a href="https://matrix.to/#/@bob:example.org">@bob:example.org</a>, not @nobody, @room</p>',
+    );
+    const fromCarol = await p.chat.send(carol, room.id, { body: "@room and @alice" });
+    expect((await sendOf(fromCarol.id)).content["m.mentions"]).toEqual({ user_ids: ["@mirage_alice:test.example"] });
+    const plain = await p.chat.send(alice, room.id, { body: "nobody mentioned" });
+    expect((await sendOf(plain.id)).content["m.mentions"]).toEqual({});
   });
 });
