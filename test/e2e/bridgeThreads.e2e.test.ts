@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type ApiMessage, matrixTimeline, platformMessages, type RawEvent, sendRaw, sharedRoom, signUp, type WebUser } from './harness/bridgeRoom.js';
+import { allPlatformMessages, type ApiMessage, matrixTimeline, platformMessages, type RawEvent, sendRaw, sharedRoom, signUp, type WebUser } from './harness/bridgeRoom.js';
 import { injectedSynapse } from './harness/context.js';
 import { requestJson } from './harness/http.js';
 import { type MirageProcess, startMirage } from './harness/mirageProcess.js';
@@ -54,7 +54,7 @@ async function ghostEvent(body: string): Promise<RawEvent> {
 
 async function platformMessage(body: string): Promise<ApiMessage> {
   let found: ApiMessage | undefined;
-  await expect.poll(async () => (found = (await platformMessages(mirage, room.roomId, alice)).find((m) => m.body === body)), { timeout: 60_000 }).toBeDefined();
+  await expect.poll(async () => (found = (await allPlatformMessages(mirage, room.roomId, alice)).find((m) => m.body === body)), { timeout: 60_000 }).toBeDefined();
   return found!;
 }
 
@@ -89,6 +89,15 @@ describe('threads, kinds and media through a portal', () => {
     expect(edit.content['m.relates_to']).toEqual({ rel_type: 'm.replace', event_id: secondEvent.event_id });
     expect(edit.content['m.new_content']).toMatchObject({ msgtype: 'm.text', body: 'web thread 2, edited' });
     expect((edit.content['m.new_content'] as Record<string, unknown>)['m.relates_to']).toBeUndefined();
+
+    // A kind and a mention: an emote stays an emote, a handle becomes a pill and an m.mentions entry.
+    await post({ body: 'waves from the web', kind: 'emote' });
+    expect((await ghostEvent('waves from the web')).content.msgtype).toBe('m.emote');
+    const mention = `hello ${bob.userId}!`;
+    await post({ body: mention });
+    const mentionEvent = await ghostEvent(mention);
+    expect(mentionEvent.content['m.mentions']).toEqual({ user_ids: [bob.userId] });
+    expect(mentionEvent.content.formatted_body).toContain(`<a href="https://matrix.to/#/${bob.userId}">${bob.userId}</a>`);
   });
 
   it('Matrix threads, in-thread replies, edits, notices, emotes and images reach the platform', async () => {
@@ -115,11 +124,21 @@ describe('threads, kinds and media through a portal', () => {
     const answer = await platformMessage('matrix answer to 1');
     expect(answer).toMatchObject({ threadId: root.id, parentId: first.id });
     expect(await platformMessage('a matrix notice')).toMatchObject({ kind: 'notice' });
+    // A pill of Alice's ghost comes in as her handle.
+    await send({
+      msgtype: 'm.text',
+      body: 'Alice: look',
+      format: 'org.matrix.custom.html',
+      formatted_body: `<a href="https://matrix.to/#/${aliceGhost}">Alice</a>: look`,
+      'm.mentions': { user_ids: [aliceGhost] },
+    });
+    await platformMessage(`@${alice.name}: look`);
     expect(await platformMessage('waves from matrix')).toMatchObject({ kind: 'emote' });
     const [server, mediaId] = mxc.slice('mxc://'.length).split('/');
     const mediaUrl = `${mirage.apiUrl}/media/${server}/${mediaId}`;
     const image = await platformMessage(`![pixel.png](${mediaUrl})`);
-    expect(image.html).toContain(`src="${mediaUrl}"`);
+    // An image on an https site; a link to it on this http test instance (the web renderer's image policy).
+    expect(image.html).toMatch(new RegExp(`(src|href)="${mediaUrl.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}"`));
     const served = await fetch(mediaUrl);
     expect(served.status).toBe(200);
     expect(Buffer.from(await served.arrayBuffer())).toEqual(Buffer.from(ONE_PIXEL_PNG, 'base64'));

@@ -23,6 +23,7 @@ export interface ApiMessage {
   deleted: boolean;
   reactions: Record<string, number>;
   delivery?: { state: string; reason: string };
+  threadSummary?: { count: number; latestId: string };
 }
 
 export interface RawEvent {
@@ -80,17 +81,27 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
-/** Every message of a room on the platform, oldest first. */
-export async function platformMessages(mirage: MirageProcess, roomId: string, reader: WebUser): Promise<ApiMessage[]> {
+/** Every message of a room's main timeline on the platform (or of one thread, with `threadId`), oldest first. */
+export async function platformMessages(mirage: MirageProcess, roomId: string, reader: WebUser, threadId?: string): Promise<ApiMessage[]> {
   const all: ApiMessage[] = [];
   let before: number | null | undefined;
   do {
-    const query = `limit=100${before ? `&before=${before}` : ''}`;
+    const query = `limit=100${before ? `&before=${before}` : ''}${threadId ? `&threadId=${threadId}` : ''}`;
     const page = await requestJson<{ messages: ApiMessage[]; nextBefore: number | null }>(api(mirage, `/rooms/${roomId}/messages?${query}`), { accessToken: reader.accessToken });
     all.push(...page.messages);
     before = page.nextBefore;
   } while (before);
   return all.reverse();
+}
+
+/** Every message of a room, thread replies included (each thread after its root), oldest first. */
+export async function allPlatformMessages(mirage: MirageProcess, roomId: string, reader: WebUser): Promise<ApiMessage[]> {
+  const all: ApiMessage[] = [];
+  for (const message of await platformMessages(mirage, roomId, reader)) {
+    all.push(message);
+    if (message.threadSummary) all.push(...(await platformMessages(mirage, roomId, reader, message.id)));
+  }
+  return all;
 }
 
 /** Every event of a Matrix room's timeline as `user` sees it, oldest first. */
