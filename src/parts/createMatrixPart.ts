@@ -111,10 +111,10 @@ export function createMatrixPart(options: {
   let homeserverUsable = (): boolean => true;
   const outbox = new OutboxSender(store.outbox, appservice, logger, metrics, {
     budget,
+    onPermanentFailure: (entry, failure) => bridge?.onPermanentFailure?.(entry, failure),
     mapping: store.idMapping,
     wake: () => outboxLoop.kick(),
     homeserverUsable: () => homeserverUsable(),
-    onPermanentFailure: (entry, failure) => bridge?.onPermanentFailure?.(entry, failure),
   });
   // Set once the monitor exists; loop failures make it re-check the homeserver at once.
   let recheck = (): void => undefined;
