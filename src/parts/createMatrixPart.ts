@@ -28,6 +28,7 @@ import { coreCommands } from "../platform/commands/coreCommands.js";
 import { deadLetterCommands } from "../platform/commands/deadLetterCommands.js";
 import { whoamiCommand } from "../platform/commands/whoamiCommand.js";
 import type { MediaSource } from "../platform/ports/MediaSource.js";
+import type { OutboxEntry, PermanentFailure } from "../platform/ports/Outbox.js";
 import type { Store } from "../store/openStore.js";
 import { VERSION } from "../version.js";
 import type { Part } from "./Part.js";
@@ -39,6 +40,8 @@ const INBOX_RETENTION_MS = 7 * 24 * 3600 * 1000;
 export interface MatrixBridge {
   portal: PortalRoute;
   queries: AppserviceQueries;
+  /** The outbox's report of an entry that will never be carried out (see `OutboxSenderOptions`). */
+  onPermanentFailure?: (entry: OutboxEntry, failure: PermanentFailure) => Promise<void>;
 }
 
 export interface MatrixPart extends Part {
@@ -58,6 +61,8 @@ export interface MatrixPart extends Part {
   kickOutbox(): void;
   /** Hands portal rooms' events and the homeserver's user and alias queries to the bridge (before start). */
   attachBridge(bridge: MatrixBridge): void;
+  /** Counts a message that never reached the other side. */
+  countDeliveryFailure(direction: "to_matrix" | "to_platform", reason: string): void;
   /** Lengths of the durable queues, for /health. */
   pendingWork(): Promise<{ inbox: number; roomEvents: number; outbox: number; deadLetters: number }>;
 }
@@ -128,6 +133,7 @@ export function createMatrixPart(options: {
   let homeserverUsable = (): boolean => true;
   const outbox = new OutboxSender(store.outbox, appservice, logger, metrics, {
     budget,
+    onPermanentFailure: (entry, failure) => bridge?.onPermanentFailure?.(entry, failure),
     mapping: store.idMapping,
     wake: () => outboxLoop.kick(),
     homeserverUsable: () => homeserverUsable(),
@@ -225,6 +231,7 @@ export function createMatrixPart(options: {
     }),
     homeserverStatus: () => monitor.status(),
     kickOutbox: () => outboxLoop.kick(),
+    countDeliveryFailure: (direction, reason) => metrics.deliveryFailed.inc({ direction, reason }),
     attachBridge(attached) {
       bridge = attached;
       router.attachPortals(attached.portal);
