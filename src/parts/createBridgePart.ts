@@ -1,6 +1,11 @@
+import type { Registry } from "prom-client";
 import type { MirageConfig } from "../config/configSchema.js";
 import type { Logger } from "../log/createLogger.js";
 import { BridgeEventHandler } from "../bridge/BridgeEventHandler.js";
+import { createBridgeMetrics } from "../bridge/bridgeMetrics.js";
+import { portalCommands } from "../bridge/commands/portalCommands.js";
+import { countInbound } from "../bridge/countInbound.js";
+import type { MatrixStateEvent } from "../bridge/portalResync.js";
 import { BridgeNames } from "../bridge/bridgeNames.js";
 import { BridgeQueries } from "../bridge/BridgeQueries.js";
 import { BridgeRelay, RELAY_CONSUMER } from "../bridge/BridgeRelay.js";
@@ -25,8 +30,17 @@ export interface BridgePart extends Part {
  * rooms' events (Matrix → platform), and answers the homeserver's user and alias queries.
  * Registered with the platform and Matrix parts while they are built; they start it.
  */
-export function createBridgePart(options: { config: MirageConfig; store: Store; platform: PlatformPart; matrix: MatrixPart; logger: Logger }): BridgePart {
+export function createBridgePart(options: {
+  config: MirageConfig;
+  store: Store;
+  platform: PlatformPart;
+  matrix: MatrixPart;
+  logger: Logger;
+  /** Where the bridge's metrics are registered. */
+  registry: Registry;
+}): BridgePart {
   const { config, store, platform, matrix, logger } = options;
+  const metrics = createBridgeMetrics(options.registry, { journal: store.journal, consumer: RELAY_CONSUMER });
   const names = new BridgeNames(GHOST_PREFIX, config.homeserver.domain);
   const ghosts = ghostAccounts(config.homeserver.domain);
   const botUserId = matrix.appservice.botUserId;
@@ -47,6 +61,7 @@ export function createBridgePart(options: { config: MirageConfig; store: Store; 
     portal,
     logger,
     onQueued: () => matrix.kickOutbox(),
+    metrics,
   });
   const inbound = new BridgeEventHandler({
     chat: platform.services.chat,
@@ -74,7 +89,19 @@ export function createBridgePart(options: { config: MirageConfig; store: Store; 
     aliasWaitMs: config.bridge.aliasQueryWaitSeconds * 1000,
   });
   platform.journal.add(relay);
-  matrix.attachBridge({ portal: { portalOf: (roomId) => inbound.portalOf(roomId), handler: inbound }, queries });
+  matrix.attachBridge({ portal: { portalOf: (roomId) => inbound.portalOf(roomId), handler: countInbound(inbound, store.idMapping, metrics) }, queries });
+  const commands = portalCommands({
+    portalOf: (roomId) => inbound.portalOf(roomId),
+    rooms: store.rooms,
+    mapping: store.idMapping,
+    outbox: store.outbox,
+    roomState: (roomId) => matrix.appservice.botClient.getRoomState(roomId) as Promise<MatrixStateEvent[]>,
+    names,
+    ghosts,
+    portal,
+    kickOutbox: () => matrix.kickOutbox(),
+  });
+  for (const command of commands) matrix.commands.register(command);
 
   return {
     names,
