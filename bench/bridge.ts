@@ -97,11 +97,13 @@ export async function benchBridge(): Promise<string[]> {
       });
 
     // Web → Matrix.
+    const postAnswered: number[] = [];
     const viaMirage = async (i: number) => {
       const body = `w2m ${suffix} ${i}`;
       const arrived = seen(body);
       const t0 = performance.now();
       await requestJson(`${web.apiUrl}/api/v1/rooms/${room.id}/messages`, { body: { body }, ...auth });
+      if (i >= WARMUP) postAnswered.push(performance.now() - t0);
       return (await arrived) - t0;
     };
     const direct = async (i: number) => {
@@ -230,7 +232,8 @@ export async function benchBridge(): Promise<string[]> {
       `  web → Matrix: POST /messages until the client sees it   ${ms(a)}`,
       `  direct: a Matrix user's PUT /send until the client sees it ${ms(b)}`,
       `  web → Matrix: ${added(w2m.mirage, w2m.direct)}`,
-      `    of which the outbox's m.room.encryption check before each send (a GET answered 404 in an unencrypted room): ${ms(check)}`,
+      `    of which POST /messages answered (Markdown rendered, message and journal entry written): ${ms(stats(postAnswered))}`,
+      `    the outbox's m.room.encryption check before each send (a GET answered 404 in an unencrypted room): ${ms(check)}`,
       `  Matrix → web: PUT /send until /api/v1/sync wakes          ${ms(c)}`,
       `  direct: the same event until another user's /sync wakes  ${ms(d)}`,
       `  Matrix → web: ${added(m2wMirage, m2wDirect)}`,
