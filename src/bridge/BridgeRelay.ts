@@ -11,7 +11,6 @@ import type { JournalEntry } from "../platform/ports/Journal.js";
 import type { MarkdownRenderer } from "../platform/ports/MarkdownRenderer.js";
 import type { Outbox, OutboxEntryInput } from "../platform/ports/Outbox.js";
 import { reactionRefId } from "../platform/reactions/reactionRefId.js";
-import type { BridgeMetrics } from "./bridgeMetrics.js";
 import type { BridgeNames } from "./bridgeNames.js";
 import { messageToMatrix } from "./convert/messageToMatrix.js";
 import { portalCreation, type PortalSettings } from "./portalCreation.js";
@@ -28,7 +27,6 @@ export interface BridgeRelayDeps {
   logger: Logger;
   /** Told after operations were queued, so the outbox sends them. */
   onQueued(): void;
-  metrics?: BridgeMetrics;
   now?: () => number;
 }
 
@@ -56,13 +54,12 @@ export class BridgeRelay implements JournalHandler {
   }
 
   async handle(entry: JournalEntry): Promise<void> {
-    if (entry.origin) return this.deps.metrics?.toMatrix(entry.event, "echo");
+    if (entry.origin) return;
     const receipt = `${RELAY_CONSUMER}:${entry.position}`;
     if (await this.deps.outbox.hasReceipt(receipt)) return;
     const ops = await this.operationsFor(entry.event);
     await this.deps.outbox.enqueue(ops, this.now(), receipt);
     if (ops.length > 0) this.deps.onQueued();
-    this.deps.metrics?.toMatrix(entry.event, ops.length > 0 ? "queued" : "ignored");
   }
 
   /** The operations that show `event` in Matrix (none for what is not bridged). */

@@ -5,6 +5,7 @@ import { BridgeEventHandler } from "../bridge/BridgeEventHandler.js";
 import { createBridgeMetrics } from "../bridge/bridgeMetrics.js";
 import { portalCommands } from "../bridge/commands/portalCommands.js";
 import { countInbound } from "../bridge/countInbound.js";
+import { RelayCounter } from "../bridge/countRelayed.js";
 import type { MatrixStateEvent } from "../bridge/portalResync.js";
 import { BridgeNames } from "../bridge/bridgeNames.js";
 import { BridgeQueries } from "../bridge/BridgeQueries.js";
@@ -41,6 +42,7 @@ export function createBridgePart(options: {
 }): BridgePart {
   const { config, store, platform, matrix, logger } = options;
   const metrics = createBridgeMetrics(options.registry, { journal: store.journal, consumer: RELAY_CONSUMER });
+  const relayCounter = new RelayCounter(metrics);
   const names = new BridgeNames(GHOST_PREFIX, config.homeserver.domain);
   const ghosts = ghostAccounts(config.homeserver.domain);
   const botUserId = matrix.appservice.botUserId;
@@ -60,8 +62,10 @@ export function createBridgePart(options: {
     names,
     portal,
     logger,
-    onQueued: () => matrix.kickOutbox(),
-    metrics,
+    onQueued: () => {
+      relayCounter.noteQueued();
+      matrix.kickOutbox();
+    },
   });
   const inbound = new BridgeEventHandler({
     chat: platform.services.chat,
@@ -88,7 +92,7 @@ export function createBridgePart(options: {
     kickOutbox: () => matrix.kickOutbox(),
     aliasWaitMs: config.bridge.aliasQueryWaitSeconds * 1000,
   });
-  platform.journal.add(relay);
+  platform.journal.add(relayCounter.wrap(relay));
   matrix.attachBridge({ portal: { portalOf: (roomId) => inbound.portalOf(roomId), handler: countInbound(inbound, store.idMapping, metrics) }, queries });
   const commands = portalCommands({
     portalOf: (roomId) => inbound.portalOf(roomId),
