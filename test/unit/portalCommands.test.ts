@@ -39,6 +39,7 @@ async function setup(options: { members: MembershipRecord[]; state: MatrixStateE
   await store.idMapping.link([{ ref: { kind: "room", id: ROOM }, roomId: PORTAL, origin: "platform" }]);
   let state = options.state;
   let kicked = 0;
+  let unreadable = false;
   const registry = new CommandRegistry();
   for (const c of coreCommands({ version: "1" })) registry.register(c);
   const commands = portalCommands({
@@ -49,7 +50,10 @@ async function setup(options: { members: MembershipRecord[]; state: MatrixStateE
     rooms: store.rooms,
     mapping: store.idMapping,
     outbox: store.outbox,
-    roomState: async () => state,
+    roomState: async () => {
+      if (unreadable) throw Object.assign(new Error("forbidden"), { statusCode: 403 });
+      return state;
+    },
     names,
     ghosts: ghostAccounts(DOMAIN),
     portal: settings,
@@ -77,7 +81,7 @@ async function setup(options: { members: MembershipRecord[]; state: MatrixStateE
     for (const entry of await store.outbox.peek(1000)) await store.outbox.remove(entry.id);
     state = [...next.values()];
   };
-  return { store, send, queued, applyQueued, kicked: () => kicked };
+  return { store, send, queued, applyQueued, kicked: () => kicked, botLeft: () => void (unreadable = true) };
 }
 
 const inLine = (room: Room) => [
@@ -117,6 +121,14 @@ describe("!mirage portal", () => {
     expect(outside).toMatchObject({ kind: "rejected" });
     expect(outside.text).toMatch(/not a Mirage portal/);
     expect((await send("!mirage portal")).text).toMatch(/^Encryption: off$/m);
+  });
+
+  it("answers, rather than failing for a retry, where the bot cannot read the room", async () => {
+    const { send, botLeft } = await setup({ members: [member("alice", "join")], state: [] });
+    botLeft();
+    const answer = await send("!mirage portal");
+    expect(answer).toMatchObject({ kind: "rejected" });
+    expect(answer.text).toMatch(/bot is not in this room/);
   });
 });
 

@@ -46,6 +46,16 @@ export function portalCommands(deps: PortalCommandDeps): Command[] {
     const room = roomId && (await deps.rooms.get(roomId));
     return room || notAPortal();
   };
+  /** The room's state; a room the bot cannot read (a DM portal it is not in) is the sender's answer, not a failure to retry. */
+  const roomState = async (matrixRoomId: string): Promise<MatrixStateEvent[]> => {
+    try {
+      return await deps.roomState(matrixRoomId);
+    } catch (error) {
+      const status = (error as { statusCode?: unknown }).statusCode;
+      if (status === 403 || status === 404) throw new MirageError(ErrorCodes.forbidden, "Mirage's bot is not in this room, so it cannot read its Matrix side.");
+      throw error;
+    }
+  };
   const enqueue = async (ops: Parameters<Outbox["enqueue"]>[0]) => {
     await deps.outbox.enqueue(ops, now());
     if (ops.length > 0) deps.kickOutbox();
@@ -58,7 +68,7 @@ export function portalCommands(deps: PortalCommandDeps): Command[] {
       permission: "anyone",
       async run(ctx) {
         const room = await portalRoom(ctx.roomId);
-        const [members, state] = await Promise.all([deps.rooms.members(room.id), deps.roomState(ctx.roomId)]);
+        const [members, state] = await Promise.all([deps.rooms.members(room.id), roomState(ctx.roomId)]);
         const matrix = indexRoomState(state);
         const encryption = matrix.content("m.room.encryption");
         const joined = [...matrix.memberships].filter(([, m]) => m === "join").map(([userId]) => userId);
@@ -81,7 +91,7 @@ export function portalCommands(deps: PortalCommandDeps): Command[] {
       permission: "admin",
       async run(ctx) {
         const room = await portalRoom(ctx.roomId);
-        const [members, state] = await Promise.all([deps.rooms.members(room.id), deps.roomState(ctx.roomId)]);
+        const [members, state] = await Promise.all([deps.rooms.members(room.id), roomState(ctx.roomId)]);
         const ops = portalResyncOps({
           room,
           members,
