@@ -21,6 +21,7 @@ export interface PortalMatrixState {
   content(type: string, stateKey?: string): Record<string, unknown> | undefined;
 }
 
+/** Indexes a room's state as `GET /rooms/{roomId}/state` lists it; malformed entries are skipped. */
 export function indexRoomState(events: readonly MatrixStateEvent[]): PortalMatrixState {
   const memberships = new Map<string, string>();
   const byKey = new Map<string, Record<string, unknown>>();
