@@ -42,7 +42,8 @@ export function indexRoomState(events: readonly MatrixStateEvent[]): PortalMatri
  *   invited; one the platform removed (a departure by someone else) is kicked; one who is in
  *   Matrix without being a member is left alone (Matrix users join and leave on their own);
  * - the room's name and topic, and the bridge-info state (`m.bridge`, `uk.half-shot.bridge`).
- * Banned users are left as they are. Computed from the current state, so running it again once
+ * - a member the platform banned is banned; someone banned in Matrix is otherwise left as they are.
+ * Computed from the current state, so running it again once
  * the operations were sent yields none.
  */
 export function portalResyncOps(input: {
@@ -63,9 +64,16 @@ export function portalResyncOps(input: {
     const isAccount = !people.isMatrixId(record.member);
     const userId = names.matrixUser(record.member);
     const has = matrix.memberships.get(userId);
+    // Widened: the platform's memberships may include `ban`.
+    const wants: string = record.membership;
+    if (isAccount) platformGhosts.add(userId);
+    if (wants === "ban") {
+      const reason = (record as { reason?: unknown }).reason;
+      if (has !== "ban") ops.push({ op: "membership", action: "ban", sender: bot, roomId, userId, ...(typeof reason === "string" && reason ? { reason: reason.slice(0, 1000) } : {}) });
+      continue;
+    }
     if (has === "ban") continue;
     if (isAccount) {
-      platformGhosts.add(userId);
       if (record.membership === "join" && has !== "join") {
         if (has !== "invite") ops.push({ op: "membership", action: "invite", sender: bot, roomId, userId });
         ops.push({ op: "membership", action: "join", sender: userId, roomId });

@@ -142,6 +142,8 @@ describe("!mirage portal resync", () => {
         member("@eve:remote", "leave", "alice"),
         member("@frank:remote", "leave"),
         member("gina", "leave"),
+        { ...member("@mallory:remote", "ban" as MembershipRecord["membership"], "alice"), reason: "spam" } as MembershipRecord,
+        member("@oscar:remote", "ban" as MembershipRecord["membership"], "alice"),
       ],
       state: [
         memberEvent(BOT, "join"),
@@ -150,12 +152,14 @@ describe("!mirage portal resync", () => {
         memberEvent("@eve:remote", "join"),
         memberEvent("@frank:remote", "join"),
         memberEvent("@visitor:remote", "join"),
+        memberEvent("@mallory:remote", "join"),
+        memberEvent("@oscar:remote", "ban"),
         { type: "m.room.name", state_key: "", content: { name: "Old name" } },
       ],
     });
     expect((await send("!mirage portal resync")).kind).toBe("rejected");
     const first = await send("!mirage portal resync", "@owner:t");
-    expect(first.text).toBe("Queued 11 change(s) to bring this portal in line: 7 membership change(s), 4 state event(s).");
+    expect(first.text).toBe("Queued 12 change(s) to bring this portal in line: 8 membership change(s), 4 state event(s).");
     expect(kicked()).toBe(1);
     const ops = await queued();
     // Platform members in the store's order (Matrix users first), then ghosts the platform does not know.
@@ -163,6 +167,8 @@ describe("!mirage portal resync", () => {
       { op: "membership", action: "invite", sender: BOT, roomId: PORTAL, userId: "@bob:remote" },
       // Removed on the platform by someone else: kicked. @frank left on his own and came back in Matrix: left alone.
       { op: "membership", action: "kick", sender: BOT, roomId: PORTAL, userId: "@eve:remote" },
+      // Banned on the platform: banned in Matrix too (@oscar is already).
+      { op: "membership", action: "ban", sender: BOT, roomId: PORTAL, userId: "@mallory:remote", reason: "spam" },
       { op: "membership", action: "invite", sender: BOT, roomId: PORTAL, userId: "@mirage_alice:t" },
       { op: "membership", action: "join", sender: "@mirage_alice:t", roomId: PORTAL },
       { op: "membership", action: "invite", sender: BOT, roomId: PORTAL, userId: "@mirage_carol:t" },
