@@ -79,6 +79,18 @@ export function createBridgePart(options: {
     isOwnUser: (userId) => matrix.appservice.isNamespacedUser(userId),
     logger,
   });
+  const commands = portalCommands({
+    portalOf: (roomId) => inbound.portalOf(roomId),
+    rooms: store.rooms,
+    mapping: store.idMapping,
+    outbox: store.outbox,
+    roomState: (roomId) => matrix.appservice.botClient.getRoomState(roomId) as Promise<MatrixStateEvent[]>,
+    names,
+    ghosts,
+    portal,
+    kickOutbox: () => matrix.kickOutbox(),
+  });
+  for (const command of commands) matrix.commands.register(command);
   const queries = new BridgeQueries({
     appservice: matrix.appservice,
     accounts: store.accounts,
@@ -94,18 +106,6 @@ export function createBridgePart(options: {
   });
   platform.journal.add(relayCounter.wrap(relay));
   matrix.attachBridge({ portal: { portalOf: (roomId) => inbound.portalOf(roomId), handler: countInbound(inbound, store.idMapping, metrics) }, queries });
-  const commands = portalCommands({
-    portalOf: (roomId) => inbound.portalOf(roomId),
-    rooms: store.rooms,
-    mapping: store.idMapping,
-    outbox: store.outbox,
-    roomState: (roomId) => matrix.appservice.botClient.getRoomState(roomId) as Promise<MatrixStateEvent[]>,
-    names,
-    ghosts,
-    portal,
-    kickOutbox: () => matrix.kickOutbox(),
-  });
-  for (const command of commands) matrix.commands.register(command);
 
   return {
     names,
