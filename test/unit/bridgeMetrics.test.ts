@@ -31,6 +31,7 @@ async function world() {
     appservice: { botUserId: `@mirage:${DOMAIN}`, isNamespacedUser: (id: string) => id.startsWith("@mirage"), botClient: {} },
     commands: new CommandRegistry(),
     kickOutbox: () => undefined,
+    countDeliveryFailure: () => undefined,
     attachBridge: (bridge: MatrixBridge) => void (attached = bridge),
   } as unknown as MatrixPart;
   createBridgePart({ config, store, platform, matrix, logger, registry });
