@@ -50,7 +50,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     createPlatformPart({ config, store, logger, overrides: options.passwordHasher ? { passwordHasher: options.passwordHasher } : {} }),
   );
   const matrix = await parts.build("matrix", () => createMatrixPart({ config, registration, store, registry, logger, onRequeued: () => platform.journal.kick() }));
-  if (config.bridge.enabled) await parts.build("bridge", () => createBridgePart({ config, store, platform, matrix, logger }));
+  if (config.bridge.enabled) await parts.build("bridge", () => createBridgePart({ config, store, platform, matrix, logger, registry }));
   const api = await parts.build("api", () =>
     createApiPart({
       config,

@@ -1,6 +1,12 @@
+import type { Registry } from "prom-client";
 import type { MirageConfig } from "../config/configSchema.js";
 import type { Logger } from "../log/createLogger.js";
 import { BridgeEventHandler } from "../bridge/BridgeEventHandler.js";
+import { createBridgeMetrics } from "../bridge/bridgeMetrics.js";
+import { portalCommands } from "../bridge/commands/portalCommands.js";
+import { countInbound } from "../bridge/countInbound.js";
+import { RelayCounter } from "../bridge/countRelayed.js";
+import type { MatrixStateEvent } from "../bridge/portalResync.js";
 import { BridgeNames } from "../bridge/bridgeNames.js";
 import { BridgeQueries } from "../bridge/BridgeQueries.js";
 import { BridgeRelay, RELAY_CONSUMER } from "../bridge/BridgeRelay.js";
@@ -27,8 +33,18 @@ export interface BridgePart extends Part {
  * rooms' events (Matrix → platform), and answers the homeserver's user and alias queries.
  * Registered with the platform and Matrix parts while they are built; they start it.
  */
-export function createBridgePart(options: { config: MirageConfig; store: Store; platform: PlatformPart; matrix: MatrixPart; logger: Logger }): BridgePart {
+export function createBridgePart(options: {
+  config: MirageConfig;
+  store: Store;
+  platform: PlatformPart;
+  matrix: MatrixPart;
+  logger: Logger;
+  /** Where the bridge's metrics are registered. */
+  registry: Registry;
+}): BridgePart {
   const { config, store, platform, matrix, logger } = options;
+  const metrics = createBridgeMetrics(options.registry, { journal: store.journal, consumer: RELAY_CONSUMER });
+  const relayCounter = new RelayCounter(metrics);
   const names = new BridgeNames(GHOST_PREFIX, config.homeserver.domain);
   const ghosts = ghostAccounts(config.homeserver.domain);
   const botUserId = matrix.appservice.botUserId;
@@ -48,7 +64,10 @@ export function createBridgePart(options: { config: MirageConfig; store: Store; 
     names,
     portal,
     logger,
-    onQueued: () => matrix.kickOutbox(),
+    onQueued: () => {
+      relayCounter.noteQueued();
+      matrix.kickOutbox();
+    },
   });
   const inbound = new BridgeEventHandler({
     chat: platform.services.chat,
@@ -64,6 +83,18 @@ export function createBridgePart(options: { config: MirageConfig; store: Store; 
     onRefused: (reason) => matrix.countDeliveryFailure("to_platform", reason),
     logger,
   });
+  const commands = portalCommands({
+    portalOf: (roomId) => inbound.portalOf(roomId),
+    rooms: store.rooms,
+    mapping: store.idMapping,
+    outbox: store.outbox,
+    roomState: (roomId) => matrix.appservice.botClient.getRoomState(roomId) as Promise<MatrixStateEvent[]>,
+    names,
+    ghosts,
+    portal,
+    kickOutbox: () => matrix.kickOutbox(),
+  });
+  for (const command of commands) matrix.commands.register(command);
   const queries = new BridgeQueries({
     appservice: matrix.appservice,
     accounts: store.accounts,
@@ -77,13 +108,17 @@ export function createBridgePart(options: { config: MirageConfig; store: Store; 
     kickOutbox: () => matrix.kickOutbox(),
     aliasWaitMs: config.bridge.aliasQueryWaitSeconds * 1000,
   });
-  platform.journal.add(relay);
+  platform.journal.add(relayCounter.wrap(relay));
   const onPermanentFailure = markUndelivered({
     chat: platform.services.chat,
     logger,
     counted: (reason) => matrix.countDeliveryFailure("to_matrix", reason),
   });
-  matrix.attachBridge({ portal: { portalOf: (roomId) => inbound.portalOf(roomId), handler: inbound }, queries, onPermanentFailure });
+  matrix.attachBridge({
+    portal: { portalOf: (roomId) => inbound.portalOf(roomId), handler: countInbound(inbound, store.idMapping, metrics) },
+    queries,
+    onPermanentFailure,
+  });
 
   return {
     names,
