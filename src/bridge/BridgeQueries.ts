@@ -8,6 +8,7 @@ import type { GhostAccounts } from "../platform/ports/GhostAccounts.js";
 import type { IdMapping } from "../platform/ports/IdMapping.js";
 import type { Outbox } from "../platform/ports/Outbox.js";
 import type { BridgeNames } from "./bridgeNames.js";
+import { ghostProfile } from "./ghostProfile.js";
 import { portalCreation, type PortalSettings } from "./portalCreation.js";
 
 export interface BridgeQueriesDeps {
@@ -52,8 +53,11 @@ export class BridgeQueries implements AppserviceQueries {
     const account = name === undefined ? undefined : await this.deps.accounts.get(name);
     if (!account) return false;
     await this.deps.appservice.getIntentForUserId(userId).ensureRegistered();
-    await this.deps.outbox.enqueue([{ op: "profile", sender: userId, displayName: (account.displayName || account.name).slice(0, 255) }], Date.now());
-    this.deps.kickOutbox();
+    const profile = ghostProfile(userId, account);
+    if (profile) {
+      await this.deps.outbox.enqueue([profile], Date.now());
+      this.deps.kickOutbox();
+    }
     this.log.info({ account: account.name }, "ghost provisioned on query");
     return true;
   }

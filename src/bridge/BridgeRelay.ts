@@ -2,10 +2,11 @@ import type { Logger } from "../log/createLogger.js";
 import type { AccountRepository } from "../platform/accounts/Account.js";
 import type { MessageRepository, Message, RoomRepository } from "../platform/chat/Room.js";
 import type { DomainEvent } from "../platform/events/DomainEvent.js";
-import { asMessageId, asReactionTargetId, asRoomId, type RoomId } from "../platform/ids.js";
+import { asMessageId, asReactionTargetId, asRoomId, type AccountName, type MatrixUserId, type RoomId } from "../platform/ids.js";
 import type { JournalHandler } from "../platform/journal/JournalConsumer.js";
 import type { OutboxRelation } from "../platform/outbox/outboxOperationSchema.js";
 import { people } from "../platform/people/people.js";
+import type { GhostAccounts } from "../platform/ports/GhostAccounts.js";
 import type { IdMapping } from "../platform/ports/IdMapping.js";
 import type { JournalEntry } from "../platform/ports/Journal.js";
 import type { MarkdownRenderer } from "../platform/ports/MarkdownRenderer.js";
@@ -13,6 +14,7 @@ import type { Outbox, OutboxEntryInput } from "../platform/ports/Outbox.js";
 import { reactionRefId } from "../platform/reactions/reactionRefId.js";
 import type { BridgeNames } from "./bridgeNames.js";
 import { messageToMatrix } from "./convert/messageToMatrix.js";
+import { ghostProfile } from "./ghostProfile.js";
 import { portalCreation, type PortalSettings } from "./portalCreation.js";
 
 export interface BridgeRelayDeps {
@@ -23,6 +25,7 @@ export interface BridgeRelayDeps {
   outbox: Outbox;
   renderer: MarkdownRenderer;
   names: BridgeNames;
+  ghosts: GhostAccounts;
   portal: PortalSettings;
   logger: Logger;
   /** Told after operations were queued, so the outbox sends them. */
@@ -47,6 +50,8 @@ export class BridgeRelay implements JournalHandler {
   private readonly now: () => number;
   /** Portals asked for in this run; a restart may ask again, which creation tolerates. */
   private readonly portalsRequested = new Set<string>();
+  /** Accounts whose ghost profile is known to be queued (durably: by its receipt). */
+  private readonly ghostsProvisioned = new Set<string>();
 
   constructor(private readonly deps: BridgeRelayDeps) {
     this.log = deps.logger.child({ component: "bridge-relay" });
@@ -58,6 +63,7 @@ export class BridgeRelay implements JournalHandler {
     const receipt = `${RELAY_CONSUMER}:${entry.position}`;
     if (await this.deps.outbox.hasReceipt(receipt)) return;
     const ops = await this.operationsFor(entry.event);
+    await this.provisionGhosts(ops);
     await this.deps.outbox.enqueue(ops, this.now(), receipt);
     if (ops.length > 0) this.deps.onQueued();
   }
@@ -81,9 +87,49 @@ export class BridgeRelay implements JournalHandler {
         return event.target.kind === "message" && event.target.roomId !== undefined
           ? this.withPortal(asRoomId(event.target.roomId), async () => this.reactionOps(event))
           : [];
+      case "profile.changed":
+        return this.profileOps(event);
       default:
         return [];
     }
+  }
+
+  /**
+   * Before a ghost first appears in Matrix (sends, joins, creates or is invited), its profile is
+   * queued, once per account: the receipt `ghost-profile:<account>` is stored with it. The outbox
+   * carries entries out in queue order, so the profile is set before what follows.
+   */
+  private async provisionGhosts(ops: readonly OutboxEntryInput[]): Promise<void> {
+    const accounts = new Set<AccountName>();
+    const consider = (userId: string | undefined) => {
+      const account = userId === undefined ? undefined : this.deps.ghosts(userId as MatrixUserId);
+      if (account !== undefined && !this.ghostsProvisioned.has(account)) accounts.add(account);
+    };
+    for (const op of ops) {
+      if (op.op === "profile") continue;
+      consider(op.sender);
+      if (op.op === "membership") consider(op.userId);
+      if (op.op === "createRoom") for (const invited of op.invite ?? []) consider(invited);
+    }
+    for (const name of accounts) {
+      const receipt = `ghost-profile:${name}`;
+      if (!(await this.deps.outbox.hasReceipt(receipt))) {
+        const account = await this.deps.accounts.get(name);
+        const op = account && ghostProfile(this.deps.names.ghost(name), account);
+        if (!op) continue;
+        await this.deps.outbox.enqueue([op], this.now(), receipt);
+      }
+      this.ghostsProvisioned.add(name);
+    }
+  }
+
+  /** A changed display name or avatar, to the account's ghost. */
+  private async profileOps(event: Extract<DomainEvent, { type: "profile.changed" }>): Promise<OutboxEntryInput[]> {
+    const change = { displayName: event.fields.includes("displayName"), avatar: event.fields.includes("avatarUrl") };
+    if (!change.displayName && !change.avatar) return [];
+    const account = await this.deps.accounts.get(event.name as AccountName);
+    const op = account && ghostProfile(this.deps.names.ghost(account.name), account, change);
+    return op ? [op] : [];
   }
 
   /**
@@ -106,28 +152,43 @@ export class BridgeRelay implements JournalHandler {
     return portalCreation(room, members, this.deps.names, this.deps.portal);
   }
 
+  /**
+   * A platform membership change as the Matrix one: an account's own join or leave moves its ghost
+   * (a joining ghost is first invited by the bot, which invite-only portals need); an invite comes
+   * from the inviter's ghost (the bot for a Matrix inviter); someone else's removal is a kick by the
+   * remover's ghost (the bot for a Matrix remover). A Matrix user's own join or leave happens in
+   * Matrix only.
+   */
   private async memberOps(event: Extract<DomainEvent, { type: "member.changed" }>): Promise<OutboxEntryInput[]> {
     const room = roomRef(event.roomId);
     const target = this.deps.names.matrixUser(event.member);
-    const actor = this.deps.names.matrixUser(event.by);
+    const actor = people.isMatrixId(event.by) ? this.deps.portal.botUserId : this.deps.names.ghost(event.by);
     const isAccount = !people.isMatrixId(event.member);
     switch (event.membership) {
       case "join":
-        // A ghost needs an invite in invite-only portals; the bot gives it (it is an admin there).
         return isAccount
           ? [
-              { op: "membership", action: "invite", sender: this.deps.portal.botUserId, room, userId: target },
+              { op: "membership", action: "invite", sender: await this.inviterFor(event.roomId, event.member), room, userId: target },
               { op: "membership", action: "join", sender: target, room },
             ]
           : [];
       case "invite":
-        return [{ op: "membership", action: "invite", sender: people.isMatrixId(event.by) ? this.deps.portal.botUserId : actor, room, userId: target }];
+        return [{ op: "membership", action: "invite", sender: actor, room, userId: target }];
       case "leave":
         if (event.by === event.member) return isAccount ? [{ op: "membership", action: "leave", sender: target, room }] : [];
-        return [{ op: "membership", action: "kick", sender: this.deps.portal.botUserId, room, userId: target }];
+        return [{ op: "membership", action: "kick", sender: actor, room, userId: target }];
       default:
         return [];
     }
+  }
+
+  /** Who invites a joining ghost: the bot in group portals; in a DM (the bot is not in it) the other member's ghost. */
+  private async inviterFor(roomId: string, joining: string): Promise<string> {
+    const room = await this.deps.rooms.get(asRoomId(roomId));
+    if (room?.kind !== "dm") return this.deps.portal.botUserId;
+    const members = await this.deps.rooms.members(room.id);
+    const other = members.find((m) => m.member !== joining && m.membership === "join" && !people.isMatrixId(m.member));
+    return other ? this.deps.names.ghost(other.member) : this.deps.portal.botUserId;
   }
 
   private async messageOps(event: Extract<DomainEvent, { type: "message.created" | "message.edited" }>): Promise<OutboxEntryInput[]> {

@@ -34,7 +34,7 @@ export function portalCreation(room: Room, members: readonly MembershipRecord[],
     ...(settings.roomUrl ? { externalUrl: settings.roomUrl(room) } : {}),
   }).map(({ eventType, stateKey, content }) => ({ type: eventType, stateKey, content }));
   if (settings.encrypt) initialState.push({ type: "m.room.encryption", stateKey: "", content: { algorithm: "m.megolm.v1.aes-sha2" } });
-  const invite = [...new Set([...(isDm ? [] : ghostsJoined), ...matrixInvited])].filter((id) => id !== sender);
+  const invite = [...new Set([...ghostsJoined, ...matrixInvited])].filter((id) => id !== sender);
   const ops: OutboxEntryInput[] = [
     {
       op: "createRoom",
@@ -51,8 +51,6 @@ export function portalCreation(room: Room, members: readonly MembershipRecord[],
       powerLevels: { users: Object.fromEntries([settings.botUserId, creatorId].filter((id) => id !== sender).map((id) => [id, 100])) },
     },
   ];
-  if (!isDm) {
-    for (const ghost of ghostsJoined) ops.push({ op: "membership", action: "join", sender: ghost, room: ref });
-  }
+  for (const ghost of ghostsJoined) if (ghost !== sender) ops.push({ op: "membership", action: "join", sender: ghost, room: ref });
   return ops;
 }

@@ -9,6 +9,7 @@ import type {
   SendOperation,
 } from "../platform/outbox/outboxOperationSchema.js";
 import type { OutboxEntry } from "../platform/ports/Outbox.js";
+import type { AvatarImporter } from "./AvatarImporter.js";
 import { membershipReached } from "./membershipReached.js";
 import { redactionContent, type ResolvedRelation, withRelation } from "./relationContent.js";
 
@@ -55,6 +56,8 @@ export class OutboxOperations {
   constructor(
     private readonly appservice: Appservice,
     private readonly mapping: IdMapping,
+    /** Resolves a profile operation's `avatarSource`; without it such operations are refused. */
+    private readonly avatars?: AvatarImporter,
   ) {}
 
   /** `roomId` is the entry's room, already resolved (undefined for operations without a room). */
@@ -172,7 +175,13 @@ export class OutboxOperations {
   private async profile(client: MatrixClient, op: ProfileOperation): Promise<void> {
     const base = `${V3}/profile/${enc(op.sender)}`;
     if (op.displayName !== undefined) await client.doRequest("PUT", `${base}/displayname`, null, { displayname: op.displayName });
-    if (op.avatarUrl !== undefined) await client.doRequest("PUT", `${base}/avatar_url`, null, { avatar_url: op.avatarUrl });
+    const avatarUrl = op.avatarSource === undefined ? op.avatarUrl : await this.importedAvatar(op.avatarSource);
+    if (avatarUrl !== undefined) await client.doRequest("PUT", `${base}/avatar_url`, null, { avatar_url: avatarUrl });
+  }
+
+  private async importedAvatar(source: string): Promise<string> {
+    if (!this.avatars) throw Object.assign(new Error("avatar import is not configured"), { statusCode: 400 });
+    return this.avatars.mxcFor(source);
   }
 
   /**

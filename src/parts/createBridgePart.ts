@@ -44,6 +44,7 @@ export function createBridgePart(options: { config: MirageConfig; store: Store; 
     outbox: store.outbox,
     renderer: platform.renderer,
     names,
+    ghosts,
     portal,
     logger,
     onQueued: () => matrix.kickOutbox(),
