@@ -149,7 +149,9 @@ export class BridgeEventHandler implements EventHandler {
   private async onMember(event: RoomEvent, roomId: RoomId, sender: Person, options: WriteOptions): Promise<void> {
     const target = event.stateKey;
     const membership = event.content.membership;
-    if (target === undefined || this.deps.isOwnUser(target) || typeof membership !== "string") return;
+    // The bot's membership is its own business; a ghost's is its account's (invited, kicked or banned by a Matrix user).
+    if (target === undefined || target === this.deps.botUserId || typeof membership !== "string") return;
+    if (this.deps.isOwnUser(target) && this.deps.ghosts(target as MatrixUserId) === undefined) return;
     const member = people.canonical(people.matrix(target as MatrixUserId), this.deps.ghosts);
     const current = (await this.deps.rooms.membership(roomId, people.id(member)))?.membership;
     switch (membership) {
