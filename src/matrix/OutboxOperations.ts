@@ -14,6 +14,8 @@ import { membershipReached } from "./membershipReached.js";
 import { redactionContent, type ResolvedRelation, withRelation } from "./relationContent.js";
 
 const enc = encodeURIComponent;
+/** Room versions whose creator is an owner by the create event and must not be listed in `users` (MSC4289). */
+const CREATOR_OWNS = new Set(["12", "org.matrix.hydra.11"]);
 const V3 = "/_matrix/client/v3";
 
 /** Raised instead of sending plaintext into an encrypted room without a crypto device. */
@@ -52,6 +54,7 @@ const isDefiniteRefusal = (error: unknown) => {
 export class OutboxOperations {
   private readonly knownEncrypted = new Set<string>();
   private readonly roomVersions = new Map<string, string>();
+  private defaultVersion: string | undefined;
 
   constructor(
     private readonly appservice: Appservice,
@@ -196,7 +199,9 @@ export class OutboxOperations {
     const existing = await this.roomByAlias(client, alias);
     if (existing) return link(existing);
     try {
-      const answer = (await client.doRequest("POST", `${V3}/createRoom`, null, createRoomBody(op))) as { room_id: string };
+      const powerLevels = await this.powerLevelsFor(client, op);
+      const body = createRoomBody(powerLevels === undefined ? op : { ...op, powerLevels });
+      const answer = (await client.doRequest("POST", `${V3}/createRoom`, null, body)) as { room_id: string };
       return link(answer.room_id);
     } catch (error) {
       if (errcodeOf(error) !== "M_ROOM_IN_USE") throw error;
@@ -204,6 +209,32 @@ export class OutboxOperations {
       if (!raced) throw error;
       return link(raced);
     }
+  }
+
+  /**
+   * The power levels to create with. The homeserver replaces its default `users` (which names the
+   * creator) with the override's: in room versions before 12 the sender is added back at 100, so the
+   * creator keeps its power; from 12 on the creator owns the room and must not be listed.
+   */
+  private async powerLevelsFor(client: MatrixClient, op: CreateRoomOperation): Promise<Record<string, unknown> | undefined> {
+    const users = op.powerLevels?.users;
+    if (typeof users !== "object" || users === null) return op.powerLevels;
+    const version = op.roomVersion ?? (await this.defaultRoomVersion(client));
+    if (version === undefined || CREATOR_OWNS.has(version)) return op.powerLevels;
+    return { ...op.powerLevels, users: { [op.sender]: 100, ...users } };
+  }
+
+  /** The homeserver's default room version (from its capabilities), or undefined when it does not say. */
+  private async defaultRoomVersion(client: MatrixClient): Promise<string | undefined> {
+    if (this.defaultVersion !== undefined) return this.defaultVersion;
+    try {
+      const answer = (await client.doRequest("GET", `${V3}/capabilities`)) as { capabilities?: { "m.room_versions"?: { default?: unknown } } };
+      const version = answer?.capabilities?.["m.room_versions"]?.default;
+      if (typeof version === "string") this.defaultVersion = version;
+    } catch (error) {
+      if (!isDefiniteRefusal(error)) throw error;
+    }
+    return this.defaultVersion;
   }
 
   private async roomByAlias(client: MatrixClient, alias: string): Promise<string | undefined> {
