@@ -14,7 +14,16 @@ const HS = "hs-token-for-query-tests";
 async function setup() {
   const w = bridgeWorld();
   const registered: string[] = [];
-  const appservice = { getIntentForUserId: (userId: string) => ({ ensureRegistered: async () => void registered.push(userId) }) } as unknown as Appservice;
+  const aliases = new Map<string, string>();
+  const appservice = {
+    getIntentForUserId: (userId: string) => ({ ensureRegistered: async () => void registered.push(userId) }),
+    botClient: {
+      createRoomAlias: async (alias: string, roomId: string) => {
+        if (aliases.has(alias)) throw Object.assign(new Error("exists"), { statusCode: 409 });
+        aliases.set(alias, roomId);
+      },
+    },
+  } as unknown as Appservice;
   // The outbox carrying out a portal's creation: what the homeserver would do when asked.
   const sent: unknown[] = [];
   const kickOutbox = vi.fn(() => {
@@ -48,7 +57,7 @@ async function setup() {
   });
   const ask = (path: string, token = HS) =>
     app.inject({ method: "GET", url: `/_matrix/app/v1/${path}`, headers: { authorization: `Bearer ${token}` } });
-  return { w, app, ask, registered, kickOutbox, sent };
+  return { w, app, ask, registered, kickOutbox, sent, aliases };
 }
 
 describe("user queries", () => {
@@ -108,6 +117,20 @@ describe("alias queries", () => {
     // Asked again: it exists, nothing is queued.
     expect((await ask(`rooms/${encodeURIComponent(`#mirage_${room.id}:${DOMAIN}`)}`)).statusCode).toBe(200);
     expect(await w.store.outbox.size()).toBe(0);
+  });
+
+  it("puts back the alias of an existing public portal (the homeserver asks only when it does not know the alias)", async () => {
+    const { w, ask, aliases } = await setup();
+    const alice = await w.p.person("alice");
+    const room = await w.p.chat.createRoom(alice, { name: "Open" });
+    await w.store.rooms.create({ ...room, joinRule: "public" }, await w.store.rooms.members(room.id));
+    await w.store.idMapping.link([{ ref: { kind: "room", id: room.id }, roomId: "!existing:test.example", origin: "platform" }]);
+    const alias = `#mirage_${room.id}:${DOMAIN}`;
+    expect((await ask(`rooms/${encodeURIComponent(alias)}`)).statusCode).toBe(200);
+    expect(aliases.get(alias)).toBe("!existing:test.example");
+    expect(await w.store.outbox.size()).toBe(0);
+    // Restored by someone else meanwhile: still there.
+    expect((await ask(`rooms/${encodeURIComponent(alias)}`)).statusCode).toBe(200);
   });
 
   it("answers 404 for invite-only rooms, DMs, unknown rooms and other aliases, creating nothing", async () => {
