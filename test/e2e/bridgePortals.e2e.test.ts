@@ -6,6 +6,7 @@ import { injectedSynapse } from './harness/context.js';
 import { requestJson } from './harness/http.js';
 import { type MirageProcess, startMirage } from './harness/mirageProcess.js';
 import { freePort } from './harness/ports.js';
+import { readRegistration } from './harness/registration.js';
 import { TcpProxy } from './harness/tcpProxy.js';
 import { createClient, registerUser, stopClient, uniqueLocalpart } from './harness/users.js';
 
@@ -108,6 +109,69 @@ describe('people and portal rooms', () => {
 
     await bob!.leave(portal);
     await expect.poll(async () => (await members(room.id, alice.auth)).map((m) => m.member), { timeout: 30_000 }).not.toContain(bobId);
+  });
+
+  it('lets a Matrix user join a public room through its alias while the portal is still to be made; an invite-only room refuses them', async () => {
+    const alice = await signUp('alice');
+    // The homeserver is out of Mirage's reach while the room is created: its portal cannot be made.
+    await proxy.stop();
+    const open = await requestJson<{ id: string }>(api('/rooms'), { body: { name: 'Open room', joinRule: 'public' }, ...alice.auth });
+    const joining = bob!.joinRoom(alias(open.id));
+    // The homeserver asked Mirage about the alias (its queries reach Mirage directly) and the portal does not exist yet.
+    await mirage.waitForOutput(new RegExp(`creating portal on alias query.*${open.id}|${open.id}.*creating portal on alias query`), 60_000);
+    await proxy.start();
+    const joined = await joining;
+    expect(joined.getMyMembership()).toBe('join');
+    expect((await bob!.getRoomIdForAlias(alias(open.id))).room_id).toBe(joined.roomId);
+    await expect.poll(() => members(open.id, alice.auth), { timeout: 30_000 }).toContainEqual({ member: bobId, membership: 'join', kind: 'matrix' });
+    await expect.poll(() => bob!.getRoom(joined.roomId)?.getMember(ghost(alice.name))?.membership, { timeout: 30_000 }).toBe('join');
+
+    // An invite-only room: its portal exists (created with the room), and Matrix refuses the stranger.
+    const closed = await requestJson<{ id: string }>(api('/rooms'), { body: { name: 'Closed room' }, ...alice.auth });
+    await expect.poll(async () => (await bob!.getRoomIdForAlias(alias(closed.id)).catch(() => undefined))?.room_id, { timeout: 30_000 }).toBeDefined();
+    await expect(bob!.joinRoom(alias(closed.id))).rejects.toMatchObject({ errcode: 'M_FORBIDDEN' });
+    expect((await members(closed.id, alice.auth)).map((m) => m.member)).not.toContain(bobId);
+    // An unknown room has no alias at all.
+    await expect(bob!.getRoomIdForAlias(alias('r_doesnotexist'))).rejects.toMatchObject({ errcode: 'M_NOT_FOUND' });
+  });
+
+  it('carries kicks and bans both ways', async () => {
+    const alice = await signUp('alice');
+    const carol = await signUp('carol');
+    const room = await requestJson<{ id: string }>(api('/rooms'), { body: { name: 'Moderated', joinRule: 'public', invite: [bobId] }, ...alice.auth });
+    const portal = await invitedBy(ghost(alice.name));
+    await bob!.joinRoom(portal);
+    const carolJoins = async () => {
+      await requestJson(api(`/rooms/${room.id}/join`), { method: 'POST', ...carol.auth });
+      await expect.poll(() => bob!.getRoom(portal)?.getMember(ghost(carol.name))?.membership, { timeout: 30_000 }).toBe('join');
+    };
+    const carolIn = async () => (await members(room.id, alice.auth)).some((m) => m.member === carol.name);
+    await carolJoins();
+
+    // Web → Matrix: the room's creator kicks Carol; Matrix shows it done by Alice's ghost, with the reason.
+    await requestJson(api(`/rooms/${room.id}/members/${carol.name}?reason=${encodeURIComponent('be nice')}`), { method: 'DELETE', ...alice.auth });
+    await expect.poll(() => bob!.getRoom(portal)?.getMember(ghost(carol.name))?.membership, { timeout: 30_000 }).toBe('leave');
+    const kick = bob!.getRoom(portal)!.getMember(ghost(carol.name))!.events.member!;
+    expect(kick.getSender()).toBe(ghost(alice.name));
+    expect(kick.getContent().reason).toBe('be nice');
+    await carolJoins();
+
+    // Matrix → web: the portal's admin (the bot) makes Bob a moderator; his kick and ban of Carol's ghost are hers on the platform.
+    const { asToken } = await readRegistration(inject('registrationPath'));
+    const levelsUrl = `${synapse.url}/_matrix/client/v3/rooms/${encodeURIComponent(portal)}/state/m.room.power_levels/`;
+    const levels = await requestJson<{ users?: Record<string, number> }>(levelsUrl, { accessToken: asToken });
+    await requestJson(levelsUrl, { method: 'PUT', body: { ...levels, users: { ...levels.users, [bobId]: 50 } }, accessToken: asToken });
+    await bob!.kick(portal, ghost(carol.name), 'cool down');
+    await expect.poll(carolIn, { timeout: 30_000 }).toBe(false);
+    await carolJoins();
+    await bob!.ban(portal, ghost(carol.name), 'enough');
+    await expect.poll(carolIn, { timeout: 30_000 }).toBe(false);
+    await expect(requestJson(api(`/rooms/${room.id}/join`), { method: 'POST', ...carol.auth })).rejects.toMatchObject({ status: 403 });
+
+    // Web → Matrix: the creator bans Bob.
+    await requestJson(api(`/rooms/${room.id}/members/${encodeURIComponent(bobId)}?ban=true`), { method: 'DELETE', ...alice.auth });
+    await expect.poll(() => bob!.getRoom(portal)?.getMyMembership(), { timeout: 30_000 }).toBe('ban');
+    expect(bob!.getRoom(portal)!.getMember(bobId)!.events.member!.getSender()).toBe(ghost(alice.name));
   });
 
   it('opens a DM from the web as an is_direct room of the web user ghost', async () => {
