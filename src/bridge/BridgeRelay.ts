@@ -154,7 +154,7 @@ export class BridgeRelay implements JournalHandler {
 
   /**
    * A platform membership change as the Matrix one: an account's own join or leave moves its ghost
-   * (a joining ghost is first invited by the bot, which invite-only portals need); an invite comes
+   * (a joining ghost is first invited, see `inviterFor`, unless the portal is public); an invite comes
    * from the inviter's ghost (the bot for a Matrix inviter); someone else's removal is a kick by the
    * remover's ghost (the bot for a Matrix remover). A Matrix user's own join or leave happens in
    * Matrix only.
@@ -165,13 +165,12 @@ export class BridgeRelay implements JournalHandler {
     const actor = people.isMatrixId(event.by) ? this.deps.portal.botUserId : this.deps.names.ghost(event.by);
     const isAccount = !people.isMatrixId(event.member);
     switch (event.membership) {
-      case "join":
-        return isAccount
-          ? [
-              { op: "membership", action: "invite", sender: await this.inviterFor(event.roomId, event.member), room, userId: target },
-              { op: "membership", action: "join", sender: target, room },
-            ]
-          : [];
+      case "join": {
+        if (!isAccount) return [];
+        const inviter = await this.inviterFor(event.roomId, event.member);
+        const join: OutboxEntryInput = { op: "membership", action: "join", sender: target, room };
+        return inviter === undefined ? [join] : [{ op: "membership", action: "invite", sender: inviter, room, userId: target }, join];
+      }
       case "invite":
         return [{ op: "membership", action: "invite", sender: actor, room, userId: target }];
       case "leave":
@@ -182,9 +181,13 @@ export class BridgeRelay implements JournalHandler {
     }
   }
 
-  /** Who invites a joining ghost: the bot in group portals; in a DM (the bot is not in it) the other member's ghost. */
-  private async inviterFor(roomId: string, joining: string): Promise<string> {
+  /**
+   * Who invites a joining ghost: nobody in a public group portal (it joins by itself), the bot in
+   * an invite-only one, in a DM (the bot is not in it) the other member's ghost.
+   */
+  private async inviterFor(roomId: string, joining: string): Promise<string | undefined> {
     const room = await this.deps.rooms.get(asRoomId(roomId));
+    if (room?.kind === "group" && room.joinRule === "public") return undefined;
     if (room?.kind !== "dm") return this.deps.portal.botUserId;
     const members = await this.deps.rooms.members(room.id);
     const other = members.find((m) => m.member !== joining && m.membership === "join" && !people.isMatrixId(m.member));

@@ -141,6 +141,19 @@ describe("memberships from the platform", () => {
     ]);
   });
 
+  it("lets a ghost join a public portal by itself, without the bot's invite", async () => {
+    const w = bridgeWorld();
+    const alice = await w.p.person("alice");
+    const carol = await w.p.person("carol");
+    const room = await w.p.chat.createRoom(alice, { name: "Open", invite: ["carol"] });
+    await w.store.rooms.create({ ...room, joinRule: "public" }, await w.store.rooms.members(room.id));
+    await w.relayAll();
+    await w.p.chat.invite(carol, room.id, "carol");
+    expect(ops(await w.relayAll()).filter((op) => op.op !== "profile")).toEqual([
+      { op: "membership", action: "join", sender: ghostOf("carol"), room: { kind: "room", id: room.id } },
+    ]);
+  });
+
   it("sends nothing back for memberships that came from Matrix", async () => {
     const w = bridgeWorld();
     const alice = await w.p.person("alice");
