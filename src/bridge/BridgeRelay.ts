@@ -2,11 +2,10 @@ import type { Logger } from "../log/createLogger.js";
 import type { AccountRepository } from "../platform/accounts/Account.js";
 import type { MessageRepository, Message, RoomRepository } from "../platform/chat/Room.js";
 import type { DomainEvent } from "../platform/events/DomainEvent.js";
-import { asMessageId, asReactionTargetId, asRoomId, type AccountName, type MatrixUserId, type RoomId } from "../platform/ids.js";
+import { asMessageId, asReactionTargetId, asRoomId, type AccountName, type RoomId } from "../platform/ids.js";
 import type { JournalHandler } from "../platform/journal/JournalConsumer.js";
 import type { OutboxRelation } from "../platform/outbox/outboxOperationSchema.js";
 import { people } from "../platform/people/people.js";
-import type { GhostAccounts } from "../platform/ports/GhostAccounts.js";
 import type { IdMapping } from "../platform/ports/IdMapping.js";
 import type { JournalEntry } from "../platform/ports/Journal.js";
 import type { MarkdownRenderer } from "../platform/ports/MarkdownRenderer.js";
@@ -25,7 +24,6 @@ export interface BridgeRelayDeps {
   outbox: Outbox;
   renderer: MarkdownRenderer;
   names: BridgeNames;
-  ghosts: GhostAccounts;
   portal: PortalSettings;
   logger: Logger;
   /** Told after operations were queued, so the outbox sends them. */
@@ -102,7 +100,7 @@ export class BridgeRelay implements JournalHandler {
   private async provisionGhosts(ops: readonly OutboxEntryInput[]): Promise<void> {
     const accounts = new Set<AccountName>();
     const consider = (userId: string | undefined) => {
-      const account = userId === undefined ? undefined : this.deps.ghosts(userId as MatrixUserId);
+      const account = userId === undefined ? undefined : this.deps.names.accountOf(userId);
       if (account !== undefined && !this.ghostsProvisioned.has(account)) accounts.add(account);
     };
     for (const op of ops) {

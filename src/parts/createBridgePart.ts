@@ -44,7 +44,6 @@ export function createBridgePart(options: { config: MirageConfig; store: Store; 
     outbox: store.outbox,
     renderer: platform.renderer,
     names,
-    ghosts,
     portal,
     logger,
     onQueued: () => matrix.kickOutbox(),

@@ -33,7 +33,6 @@ export function bridgeWorld(portal: Partial<PortalSettings> = {}) {
       outbox: store.outbox,
       renderer: { toWebHtml: async (md) => md, toMatrixHtml: async (md) => md },
       names,
-      ghosts,
       portal: settings,
       logger: createLogger("silent"),
       onQueued: () => undefined,
