@@ -188,16 +188,16 @@ export class OutboxOperations {
   }
 
   /**
-   * Creates the portal unless it exists: already mapped, or found by its alias (created by an
-   * attempt whose answer was lost, or by a concurrent creation). The room is mapped in the
-   * batch that completes the entry.
+   * Creates the portal unless it exists: already mapped, or its alias taken (`M_ROOM_IN_USE`: created
+   * by an attempt whose answer was lost, or by a concurrent creation), then the room is found by
+   * its alias. The alias is not looked up first: for an alias in Mirage's namespace that the
+   * homeserver does not know, a lookup asks Mirage's own alias query, which waits for this very
+   * creation. The room is mapped in the batch that completes the entry.
    */
   private async createRoom(client: MatrixClient, op: CreateRoomOperation): Promise<MappingLink[]> {
     if (await this.mapping.toMatrix(op.room)) return [];
     const link = (roomId: string): MappingLink[] => [{ ref: op.room, roomId, origin: "platform" }];
     const alias = this.appservice.getAlias(op.alias);
-    const existing = await this.roomByAlias(client, alias);
-    if (existing) return link(existing);
     try {
       const powerLevels = await this.powerLevelsFor(client, op);
       const body = createRoomBody(powerLevels === undefined ? op : { ...op, powerLevels });
