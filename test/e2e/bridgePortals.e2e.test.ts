@@ -127,7 +127,7 @@ describe('people and portal rooms', () => {
       await proxy.start();
     }
     const joined = await joining;
-    expect(joined.getMyMembership()).toBe('join');
+    await expect.poll(() => bob!.getRoom(joined.roomId)?.getMyMembership(), { timeout: 30_000 }).toBe('join');
     expect((await bob!.getRoomIdForAlias(alias(open.id))).room_id).toBe(joined.roomId);
     await expect.poll(() => members(open.id, alice.auth), { timeout: 30_000 }).toContainEqual({ member: bobId, membership: 'join', kind: 'matrix' });
     await expect.poll(() => bob!.getRoom(joined.roomId)?.getMember(ghost(alice.name))?.membership, { timeout: 30_000 }).toBe('join');
