@@ -7,6 +7,8 @@ export declare const available: true;
 export declare function configure(options: { passphrase?: string }): void;
 /** Resolves when the state of every open machine is durable on disk. */
 export declare function flushAll(): Promise<void>;
+/** How many durable stores are open (one per machine in use). */
+export declare function openStoreCount(): number;
 /** Closes every durable store; call after the machines are closed. */
 export declare function closeAll(): Promise<void>;
 
@@ -25,7 +27,8 @@ export declare class OlmMachine {
   flush(): Promise<void>;
   outgoingRequests(): Promise<Array<{ id: string; type: number; body: string; eventType?: string; txnId?: string }>>;
   markRequestAsSent(requestId: string, requestType: number, response: string): Promise<unknown>;
-  receiveSyncChanges(toDeviceEvents: string, changedDevices: wasm.DeviceLists, oneTimeKeyCounts: Record<string, number>, unusedFallbackKeys?: string[]): Promise<string>;
+  /** `oneTimeKeyCounts`: the server's counts for this device (a missing algorithm has zero); null or undefined when unknown. */
+  receiveSyncChanges(toDeviceEvents: string, changedDevices: wasm.DeviceLists, oneTimeKeyCounts: Record<string, number> | null | undefined, unusedFallbackKeys?: string[]): Promise<string>;
   updateTrackedUsers(users: wasm.UserId[]): Promise<void>;
   getMissingSessions(users: wasm.UserId[]): Promise<wasm.KeysClaimRequest | null>;
   shareRoomKey(roomId: wasm.RoomId, users: wasm.UserId[], settings: EncryptionSettings): Promise<Array<{ id: string; type: number; eventType: string; txnId: string; body: string }>>;
@@ -36,7 +39,16 @@ export declare class OlmMachine {
   disableBackup(): Promise<void>;
   backupRoomKeys(): Promise<wasm.KeysBackupRequest | undefined>;
   exportRoomKeysForSession(roomId: string, sessionId: string): Promise<string>;
+  crossSigningStatus(): Promise<{ hasMaster: boolean; hasSelfSigning: boolean; hasUserSigning: boolean }>;
+  bootstrapCrossSigning(reset: boolean): Promise<{
+    uploadKeysRequest: { id: string; type: number; body: string } | undefined;
+    uploadSigningKeysBody: string;
+    uploadSignaturesBody: string;
+  }>;
+  markAllTrackedUsersAsDirty(): Promise<void>;
   close(): void;
+  /** Closes the machine, then writes out and closes its durable store. */
+  shutdown(): Promise<void>;
 }
 
 export declare const UserId: typeof wasm.UserId;

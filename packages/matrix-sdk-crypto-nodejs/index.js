@@ -41,6 +41,11 @@ async function flushAll() {
   await Promise.all([...stores.values()].map(async (store) => (await store).flush()));
 }
 
+/** How many durable stores are open (one per machine in use). */
+function openStoreCount() {
+  return stores.size;
+}
+
 /** Closes every durable store (after the machines using them are closed). */
 async function closeAll() {
   const open = [...stores.values()];
@@ -119,10 +124,12 @@ class OlmMachine {
   /**
    * @param {InstanceType<typeof wasm.OlmMachine>} inner
    * @param {import("./durableIndexedDB.js").DurableIndexedDB} store
+   * @param {string} storePath
    */
-  constructor(inner, store) {
+  constructor(inner, store, storePath) {
     this.inner = inner;
     this.store = store;
+    this.storePath = storePath;
   }
 
   /**
@@ -146,7 +153,7 @@ class OlmMachine {
       /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (globalThis)).indexedDB = store.indexedDB;
       const inner = await wasm.OlmMachine.initialize(userId, deviceId, STORE_NAME, settings.passphrase || passphrase || "");
       await store.flush();
-      return new OlmMachine(inner, store);
+      return new OlmMachine(inner, store, storePath);
     });
   }
 
@@ -182,14 +189,24 @@ class OlmMachine {
   /**
    * @param {string} toDeviceEvents JSON array of to-device events
    * @param {InstanceType<typeof wasm.DeviceLists>} changedDevices
-   * @param {Record<string, number>} oneTimeKeyCounts
+   * @param {Record<string, number> | null | undefined} oneTimeKeyCounts the server's counts for this device
+   *   (an algorithm left out has zero keys, as in /sync); null or undefined when the caller has none (an
+   *   appservice transaction reports only some devices): the machine's own count then stands
    * @param {string[]} [unusedFallbackKeys]
    * @returns {Promise<string>} JSON `[decryptedToDeviceEvents, roomKeyChanges]`, as the nodejs bindings return
    */
   async receiveSyncChanges(toDeviceEvents, changedDevices, oneTimeKeyCounts, unusedFallbackKeys) {
-    const counts = new Map(Object.entries(oneTimeKeyCounts ?? {}).map(([k, v]) => [k, Number(v)]));
     const fallbacks = Array.isArray(unusedFallbackKeys) ? new Set(unusedFallbackKeys) : undefined;
-    const processed = await this.inner.receiveSyncChanges(toDeviceEvents, changedDevices, counts, fallbacks);
+    const processed =
+      oneTimeKeyCounts === null || oneTimeKeyCounts === undefined
+        ? // "A missing entry means unchanged": no counts, no needless upload of more keys.
+          await this.inner.receiveSyncChangesMsc4186(toDeviceEvents, changedDevices, new Map(), fallbacks)
+        : await this.inner.receiveSyncChanges(
+            toDeviceEvents,
+            changedDevices,
+            new Map(Object.entries(oneTimeKeyCounts).map(([k, v]) => [k, Number(v)])),
+            fallbacks,
+          );
     const events = [];
     for (const event of processed) {
       if (event.type === wasm.ProcessedToDeviceEventType.Decrypted || event.type === wasm.ProcessedToDeviceEventType.PlainText) {
@@ -276,8 +293,43 @@ class OlmMachine {
     return this.inner.exportRoomKeys((session) => session.roomId.toString() === roomId && session.sessionId === sessionId);
   }
 
+  /** Which private cross-signing keys this machine holds. */
+  async crossSigningStatus() {
+    const status = await this.inner.crossSigningStatus();
+    return { hasMaster: status.hasMaster, hasSelfSigning: status.hasSelfSigning, hasUserSigning: status.hasUserSigning };
+  }
+
+  /**
+   * The requests that publish this machine's cross-signing identity (created when it has none,
+   * or when `reset`) and sign its own device with it. The private keys are on disk before the
+   * public ones leave.
+   * @param {boolean} reset
+   */
+  async bootstrapCrossSigning(reset) {
+    const requests = await this.inner.bootstrapCrossSigning(reset);
+    await this.store.flush();
+    const keys = requests.uploadKeysRequest;
+    return {
+      uploadKeysRequest: keys ? { id: keys.id, type: keys.type, body: keys.body } : undefined,
+      uploadSigningKeysBody: requests.uploadSigningKeysRequest.body,
+      uploadSignaturesBody: requests.uploadSignaturesRequest.body,
+    };
+  }
+
+  /** Marks every tracked user's device list as outdated (e.g. after device-list changes were missed). */
+  markAllTrackedUsersAsDirty() {
+    return this.inner.markAllTrackedUsersAsDirty();
+  }
+
   close() {
     this.inner.close();
+  }
+
+  /** Closes the machine, then writes out and closes its durable store; a later initialize opens it again. */
+  async shutdown() {
+    this.inner.close();
+    stores.delete(this.storePath);
+    await this.store.close();
   }
 }
 
@@ -286,6 +338,7 @@ exports.available = true;
 exports.configure = configure;
 exports.flushAll = flushAll;
 exports.closeAll = closeAll;
+exports.openStoreCount = openStoreCount;
 exports.OlmMachine = OlmMachine;
 exports.EncryptionSettings = EncryptionSettings;
 exports.UserId = wasm.UserId;

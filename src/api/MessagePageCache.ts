@@ -90,6 +90,8 @@ export interface PageKey {
   reader: string;
   limit: number;
   before: number | undefined;
+  /** The thread listed; undefined for the main timeline. */
+  threadId?: string | undefined;
 }
 
-const pageId = (key: PageKey) => JSON.stringify([key.roomId, key.reader, key.limit, key.before ?? null]);
+const pageId = (key: PageKey) => JSON.stringify([key.roomId, key.reader, key.limit, key.before ?? null, key.threadId ?? null]);

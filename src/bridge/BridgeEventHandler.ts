@@ -13,9 +13,9 @@ import type { GhostAccounts } from "../platform/ports/GhostAccounts.js";
 import type { IdMapping, PlatformRef } from "../platform/ports/IdMapping.js";
 import type { ReactionService } from "../platform/reactions/ReactionService.js";
 import type { MatrixUserId } from "../platform/ids.js";
-import { matrixToMessage, type ImportContext } from "./convert/matrixToMessage.js";
+import { matrixEditToMessage, matrixToMessage, type ImportContext } from "./convert/matrixToMessage.js";
 import { parseRelation } from "./convert/parseRelation.js";
-import { deliveryFailure, type DeliveryFailureReason } from "./deliveryFailure.js";
+import { deliveryFailure, type DeliveryFailureReason } from "../matrix/deliveryFailure.js";
 import type { BridgeNames } from "./bridgeNames.js";
 
 export interface BridgeEventHandlerDeps {
@@ -29,16 +29,27 @@ export interface BridgeEventHandlerDeps {
   botUserId: string;
   /** Whether a Matrix user ID is one of Mirage's own (the bot or a ghost). */
   isOwnUser(userId: string): boolean;
+  /** Told of each Matrix message refused (answered with a delivery status), for metrics. */
+  onRefused?: (reason: DeliveryFailureReason) => void;
+  /** The web URL of a valid `mxc://` URI on Mirage's media route. */
+  mediaUrl(mxc: string): string;
   logger: Logger;
 }
 
-/** Matrix media as platform Markdown links: the web renderer serves `mxc://` through Mirage's media route. */
-const importContext: ImportContext = {
-  mediaUrl(mxc) {
-    const match = /^mxc:\/\/([^/]+)\/([^/]+)$/.exec(mxc);
-    return match && isServerName(match[1]!) && isMediaId(match[2]!) ? mxc : undefined;
-  },
-};
+/**
+ * How Matrix content becomes platform Markdown here: media links to Mirage's media route
+ * (`mediaRoute`), so files are links web pages keep (an `mxc://` href is not one) and images load
+ * through Mirage; a ghost's pill becomes its account's handle.
+ */
+function importContextFor(mediaRoute: (mxc: string) => string, ghosts: GhostAccounts): ImportContext {
+  return {
+    mediaUrl(mxc) {
+      const match = /^mxc:\/\/([^/]+)\/([^/]+)$/.exec(mxc);
+      return match && isServerName(match[1]!) && isMediaId(match[2]!) ? mediaRoute(mxc) : undefined;
+    },
+    ghosts,
+  };
+}
 
 /**
  * Matrix → platform, for events in portal rooms: messages (with replies and threads), edits,
@@ -49,9 +60,11 @@ const importContext: ImportContext = {
  */
 export class BridgeEventHandler implements EventHandler {
   private readonly log: Logger;
+  private readonly importContext: ImportContext;
 
   constructor(private readonly deps: BridgeEventHandlerDeps) {
     this.log = deps.logger.child({ component: "bridge-inbound" });
+    this.importContext = importContextFor(deps.mediaUrl, deps.ghosts);
   }
 
   /** The platform room `roomId` is the portal of, if any. */
@@ -63,6 +76,8 @@ export class BridgeEventHandler implements EventHandler {
   async handle(event: RoomEvent, effects: EffectSink): Promise<void> {
     const roomId = await this.portalOf(event.roomId);
     if (!roomId || this.deps.isOwnUser(event.sender)) return;
+    // A state event of a timeline type (a "message" set as room state) is not what clients show as one.
+    if (event.stateKey !== undefined && event.type !== "m.room.member") return;
     if (await this.deps.mapping.byEvent(event.eventId)) return;
     const person = people.canonical(people.matrix(event.sender as MatrixUserId), this.deps.ghosts);
     const options: WriteOptions = { origin: { roomId: event.roomId, eventId: event.eventId } };
@@ -91,20 +106,17 @@ export class BridgeEventHandler implements EventHandler {
   }
 
   private async onMessage(event: RoomEvent, roomId: RoomId, person: Person, options: WriteOptions, effects: EffectSink): Promise<void> {
-    const relation = parseRelation(event.content);
+    const relation = parseRelation(event.content, { eventId: event.eventId });
     if (relation.type === "edit") {
       const target = await this.messageOf(relation.target);
       if (!target) return;
-      const edited = matrixToMessage(relation.newContent, importContext);
-      if ("unsupported" in edited) return;
+      const edited = matrixEditToMessage(relation.newContent, this.importContext);
+      if ("unsupported" in edited) return this.refuseUnsupported(event, roomId, edited.unsupported, effects);
       await this.deps.chat.edit(person, target, edited.body, options);
       return;
     }
-    const imported = matrixToMessage(event.content, importContext);
-    if ("unsupported" in imported) {
-      await this.refuse(event, roomId, "unsupported", `this kind of message (${imported.unsupported}) is not carried to Mirage`, effects);
-      return;
-    }
+    const imported = matrixToMessage(event.content, this.importContext);
+    if ("unsupported" in imported) return this.refuseUnsupported(event, roomId, imported.unsupported, effects);
     let threadId: MessageId | undefined;
     let parentId: MessageId | undefined;
     if (relation.type === "reply") parentId = await this.messageOf(relation.to);
@@ -179,11 +191,18 @@ export class BridgeEventHandler implements EventHandler {
     return link?.ref.kind === "message" ? asMessageId(link.ref.id) : undefined;
   }
 
+  /** A message the conversion could not carry: too long is the platform's limit, anything else a kind Mirage does not take. */
+  private async refuseUnsupported(event: RoomEvent, roomId: RoomId, why: string, effects: EffectSink): Promise<void> {
+    if (why === "too long") return this.refuse(event, roomId, "invalid", "the message is longer than Mirage takes", effects);
+    return this.refuse(event, roomId, "unsupported", `this kind of message (${why}) is not carried to Mirage`, effects);
+  }
+
   private async refuse(event: RoomEvent, roomId: RoomId, reason: DeliveryFailureReason, message: string, effects: EffectSink): Promise<void> {
     const room = await this.deps.rooms.get(roomId);
     const dmGhost = room?.kind === "dm" ? (await this.deps.rooms.members(roomId)).find((m) => !people.isMatrixId(m.member) && m.membership === "join") : undefined;
     const sender = dmGhost ? this.deps.names.ghost(dmGhost.member) : this.deps.botUserId;
     for (const op of deliveryFailure(event, sender, reason, message)) effects.send(op);
+    this.deps.onRefused?.(reason);
   }
 }
 

@@ -2,7 +2,8 @@ import type { Logger } from "../log/createLogger.js";
 import type { AccountRepository } from "../platform/accounts/Account.js";
 import type { MessageRepository, Message, RoomRepository } from "../platform/chat/Room.js";
 import type { DomainEvent } from "../platform/events/DomainEvent.js";
-import { asMessageId, asReactionTargetId, asRoomId, type AccountName, type RoomId } from "../platform/ids.js";
+import { roomRules } from "../platform/chat/roomRules.js";
+import { asAccountName, asMessageId, asReactionTargetId, asRoomId, type AccountName, type MessageId, type RoomId } from "../platform/ids.js";
 import type { JournalHandler } from "../platform/journal/JournalConsumer.js";
 import type { OutboxRelation } from "../platform/outbox/outboxOperationSchema.js";
 import { people } from "../platform/people/people.js";
@@ -12,8 +13,12 @@ import type { MarkdownRenderer } from "../platform/ports/MarkdownRenderer.js";
 import type { Outbox, OutboxEntryInput } from "../platform/ports/Outbox.js";
 import { reactionRefId } from "../platform/reactions/reactionRefId.js";
 import type { BridgeNames } from "./bridgeNames.js";
+import { findMentions } from "./convert/findMentions.js";
+import { mentionTargets } from "./convert/mentionTargets.js";
 import { messageToMatrix } from "./convert/messageToMatrix.js";
 import { ghostProfile } from "./ghostProfile.js";
+import { pillifyMentions } from "./convert/pillifyMentions.js";
+import { ROOM_MENTION } from "./convert/scanMentions.js";
 import { portalCreation, type PortalSettings } from "./portalCreation.js";
 
 export interface BridgeRelayDeps {
@@ -30,6 +35,10 @@ export interface BridgeRelayDeps {
   onQueued(): void;
   now?: () => number;
 }
+
+/** How far back (in thread replies) the relay looks for a thread's latest live message, and per store read. */
+const THREAD_SCAN_LIMIT = 1000;
+const THREAD_SCAN_PAGE = 50;
 
 /** Name of the relay's journal cursor and of its outbox receipts. */
 export const RELAY_CONSUMER = "bridge";
@@ -61,9 +70,11 @@ export class BridgeRelay implements JournalHandler {
     const receipt = `${RELAY_CONSUMER}:${entry.position}`;
     if (await this.deps.outbox.hasReceipt(receipt)) return;
     const ops = await this.operationsFor(entry.event);
+    // Nothing to queue, nothing to repeat: no receipt either.
+    if (ops.length === 0) return;
     await this.provisionGhosts(ops);
     await this.deps.outbox.enqueue(ops, this.now(), receipt);
-    if (ops.length > 0) this.deps.onQueued();
+    this.deps.onQueued();
   }
 
   /** The operations that show `event` in Matrix (none for what is not bridged). */
@@ -196,13 +207,32 @@ export class BridgeRelay implements JournalHandler {
     const message = await this.deps.messages.get(asMessageId(event.messageId));
     if (!message || message.deleted || people.isMatrixId(message.sender)) return [];
     const sender = this.deps.names.ghost(message.sender);
-    const content = messageToMatrix(message, await this.deps.renderer.toMatrixHtml(message.body), []);
+    const content = await this.matrixContent(message);
     const ref = { kind: "message" as const, id: message.id };
     if (event.type === "message.edited") {
       return [{ op: "send", sender, room: roomRef(message.roomId), eventType: "m.room.message", content, relation: { type: "edit", target: ref } }];
     }
-    const relation = relationOf(message);
+    const relation = await this.relationOf(message);
     return [{ op: "send", sender, room: roomRef(message.roomId), eventType: "m.room.message", content, ref, ...(relation ? { relation } : {}) }];
+  }
+
+  /**
+   * The message's Matrix content with its mentions: each account or Matrix user it names (who
+   * exists) becomes a pill in `formatted_body` and an entry of `m.mentions`; `@room` counts only
+   * from someone who moderates the room.
+   */
+  private async matrixContent(message: Message): Promise<Record<string, unknown>> {
+    const handles = findMentions(message.body);
+    const userIds = new Map<string, string>();
+    for (const handle of handles) {
+      if (handle === ROOM_MENTION) continue;
+      if (people.isMatrixId(handle)) userIds.set(handle, handle);
+      else if (await this.deps.accounts.get(asAccountName(handle))) userIds.set(handle, this.deps.names.ghost(handle));
+    }
+    const room = handles.includes(ROOM_MENTION) ? await this.deps.rooms.get(message.roomId) : undefined;
+    const targets = mentionTargets(handles, (handle) => userIds.get(handle), room !== undefined && roomRules.moderates(room, message.sender));
+    const html = pillifyMentions(await this.deps.renderer.toMatrixHtml(message.body), targets.pills);
+    return messageToMatrix(message, html, targets.userIds, { room: targets.room });
   }
 
   private reactionOps(event: Extract<DomainEvent, { type: "reaction.added" | "reaction.removed" }>): OutboxEntryInput[] {
@@ -217,6 +247,40 @@ export class BridgeRelay implements JournalHandler {
     return [{ op: "redact", sender, room, target: ref }];
   }
 
+  /**
+   * A thread message falls back to the thread's latest message before it (or replies in-thread
+   * to its parent); a main-timeline reply quotes its parent.
+   */
+  private async relationOf(message: Message): Promise<OutboxRelation | undefined> {
+    if (message.threadId !== undefined) {
+      const root = { kind: "message" as const, id: message.threadId };
+      if (message.parentId !== undefined && message.parentId !== message.threadId) {
+        return { type: "thread", root, replyTo: { kind: "message", id: message.parentId } };
+      }
+      const latest = await this.latestInThread(message);
+      return { type: "thread", root, ...(latest ? { latest: { kind: "message" as const, id: latest } } : {}) };
+    }
+    if (message.parentId !== undefined) return { type: "reply", to: { kind: "message", id: message.parentId } };
+    return undefined;
+  }
+
+  /**
+   * The thread's latest live reply before `message`, read from the thread's index at most
+   * `THREAD_SCAN_LIMIT` replies back; undefined when there is none (the fallback names the root).
+   */
+  private async latestInThread(message: Message): Promise<MessageId | undefined> {
+    let beforeSeq = message.seq;
+    for (let scanned = 0; scanned < THREAD_SCAN_LIMIT; ) {
+      const page = await this.deps.messages.threadPage(message.threadId!, { beforeSeq, limit: THREAD_SCAN_PAGE });
+      const live = page.find((candidate) => !candidate.deleted);
+      if (live) return live.id;
+      if (page.length < THREAD_SCAN_PAGE) return undefined;
+      scanned += page.length;
+      beforeSeq = page[page.length - 1]!.seq;
+    }
+    return undefined;
+  }
+
   /** Who redacts a deleted message: its sender's ghost, or the bot for a moderator's deletion (it has the power). */
   private async redactor(by: string, messageId: string): Promise<string> {
     const message = await this.deps.messages.get(asMessageId(messageId));
@@ -225,16 +289,3 @@ export class BridgeRelay implements JournalHandler {
 }
 
 const roomRef = (id: string) => ({ kind: "room" as const, id });
-
-/** A thread message falls back to its root (or replies in-thread to its parent); a main-timeline reply quotes its parent. */
-function relationOf(message: Message): OutboxRelation | undefined {
-  if (message.threadId !== undefined) {
-    return {
-      type: "thread",
-      root: { kind: "message", id: message.threadId },
-      ...(message.parentId !== undefined && message.parentId !== message.threadId ? { replyTo: { kind: "message" as const, id: message.parentId } } : {}),
-    };
-  }
-  if (message.parentId !== undefined) return { type: "reply", to: { kind: "message", id: message.parentId } };
-  return undefined;
-}

@@ -10,6 +10,8 @@ import type {
 } from "../platform/outbox/outboxOperationSchema.js";
 import type { OutboxEntry } from "../platform/ports/Outbox.js";
 import type { AvatarImporter } from "./AvatarImporter.js";
+import type { DeviceClients } from "./crypto/GhostDevices.js";
+import { sealMediaContent } from "./crypto/sealMediaContent.js";
 import { membershipReached } from "./membershipReached.js";
 import { redactionContent, type ResolvedRelation, withRelation } from "./relationContent.js";
 
@@ -56,9 +58,11 @@ export class OutboxOperations {
   private readonly roomVersions = new Map<string, string>();
   private defaultVersion: string | undefined;
 
+  /** `devices`: each ghost's own crypto device, which encrypts what the ghost sends into encrypted rooms. */
   constructor(
     private readonly appservice: Appservice,
     private readonly mapping: IdMapping,
+    private readonly devices?: DeviceClients,
     /** Resolves a profile operation's `avatarSource`; without it such operations are refused. */
     private readonly avatars?: AvatarImporter,
   ) {}
@@ -68,8 +72,13 @@ export class OutboxOperations {
     const client = await this.clientFor(entry.sender);
     const txnId = `mirage.${entry.id}`;
     switch (entry.op) {
-      case "send":
-        return this.send(client, entry, required(roomId), txnId);
+      case "send": {
+        const room = required(roomId);
+        if (this.devices && entry.sender !== this.appservice.botUserId && (await this.isEncrypted(client, room))) {
+          return this.devices.use(entry.sender, (device) => this.send(device, entry, room, txnId));
+        }
+        return this.send(client, entry, room, txnId);
+      }
       case "state":
         await client.doRequest("PUT", `${V3}/rooms/${enc(required(roomId))}/state/${enc(entry.eventType)}/${enc(entry.stateKey)}`, null, entry.content);
         return [];
@@ -145,7 +154,8 @@ export class OutboxOperations {
 
   private async redact(client: MatrixClient, op: RedactOperation, roomId: string, txnId: string): Promise<void> {
     const eventId = "eventId" in op.target ? op.target.eventId : await this.eventIdIn(op.target, roomId);
-    if (eventId === undefined) throw new UnresolvedTargetError("redaction target");
+    // The room's operations run in order, so a target still unmapped never reached Matrix: nothing to redact.
+    if (eventId === undefined) return;
     const body = redactionContent(eventId, await this.roomVersion(client, roomId), op.reason);
     await client.doRequest("PUT", `${V3}/rooms/${enc(roomId)}/redact/${enc(eventId)}/${enc(txnId)}`, null, body);
   }
@@ -264,14 +274,17 @@ export class OutboxOperations {
   private async sealed(client: MatrixClient, roomId: string, eventType: string, content: Record<string, unknown>) {
     if (!(await this.isEncrypted(client, roomId))) return { eventType, content };
     if (!client.crypto?.isReady) throw new PlaintextRefusedError(roomId);
+    // A device that was closed may hold an outdated "not encrypted" for the room: read it again.
+    if (!(await client.crypto.isRoomEncrypted(roomId))) await client.crypto.onRoomEvent(roomId, { type: "m.room.encryption", state_key: "", content: {} });
+    const withFiles = await sealMediaContent(client, eventType, content);
     // The bindings persist the ratchet before returning the ciphertext.
-    const sealed = (await client.crypto.encryptRoomEvent(roomId, eventType, content)) as unknown as Record<string, unknown>;
+    const sealed = (await client.crypto.encryptRoomEvent(roomId, eventType, withFiles)) as unknown as Record<string, unknown>;
     return { eventType: "m.room.encrypted", content: sealed };
   }
 
   private async isEncrypted(client: MatrixClient, roomId: string): Promise<boolean> {
-    if (client.crypto?.isReady) return client.crypto.isRoomEncrypted(roomId);
     if (this.knownEncrypted.has(roomId)) return true;
+    if (client.crypto?.isReady) return client.crypto.isRoomEncrypted(roomId);
     try {
       await client.getRoomStateEvent(roomId, "m.room.encryption", "");
     } catch (error) {

@@ -7,6 +7,7 @@ import type { AppserviceMetrics } from "./appserviceMetrics.js";
 import { failureCode } from "./failureCode.js";
 import { isTransientError, isUnreachableError } from "./isTransientError.js";
 import type { AvatarImporter } from "./AvatarImporter.js";
+import type { DeviceClients } from "./crypto/GhostDevices.js";
 import { OutboxOperations, UnresolvedTargetError } from "./OutboxOperations.js";
 import { budgetSpent, retryDelay, type RetryBudget } from "../platform/work/retryDelay.js";
 import { WakeTimer } from "../platform/work/WakeTimer.js";
@@ -32,6 +33,8 @@ export interface OutboxSenderOptions {
   avatars?: AvatarImporter;
   now?: () => number;
   random?: () => number;
+  /** Ghosts' own crypto devices, for sends into encrypted rooms (absent when encryption is off). */
+  devices?: DeviceClients;
 }
 
 /**
@@ -67,7 +70,7 @@ export class OutboxSender {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.timer = new WakeTimer(options.wake, this.now);
-    this.operations = new OutboxOperations(appservice, options.mapping, options.avatars);
+    this.operations = new OutboxOperations(appservice, options.mapping, options.devices, options.avatars);
   }
 
   /** Walks the queue once, carrying out what is due; throws when the homeserver is unreachable, leaving the entry queued. */

@@ -2,6 +2,7 @@ import type { Logger } from "../log/createLogger.js";
 import type { OutboxEntryInput } from "../platform/ports/Outbox.js";
 import type { AppserviceTransaction, TransactionInbox } from "../platform/ports/TransactionInbox.js";
 import type { ParkedEvent, UndecryptableEvents } from "../platform/ports/UndecryptableEvents.js";
+import { deliveryFailure } from "./deliveryFailure.js";
 import type { AppserviceMetrics } from "./appserviceMetrics.js";
 import type { EventHandler } from "./EventHandler.js";
 import { HandlerFailedError } from "./HandlerFailedError.js";
@@ -103,6 +104,7 @@ export class TransactionProcessor {
         if (this.now() - parked.firstSeen >= (this.deps.reportUndecryptableAfterMs ?? 600_000)) {
           await undecryptable.resolve(parked.eventId, this.reportUndecryptable(parked));
           this.deps.metrics.undecryptable.inc({ outcome: "reported" });
+          if (this.deps.botUserId) this.deps.metrics.deliveryFailed.inc({ direction: "to_platform", reason: "undecryptable" });
           this.log.warn({ eventId: parked.eventId, roomId: parked.roomId, attempts: parked.attempts }, "event never decrypted; reported");
           this.deps.onEffects();
         } else {
@@ -177,20 +179,12 @@ export class TransactionProcessor {
     }
   }
 
+  /** A delivery-status event and a short notice, replying to the event that never decrypted. */
   private reportUndecryptable(parked: ParkedEvent): OutboxEntryInput[] {
     if (!this.deps.botUserId) return [];
-    const sender = typeof parked.event.sender === "string" ? parked.event.sender : "someone";
-    const body =
-      `⚠️ I could not decrypt a message from ${sender}, so it was not handled. ` +
-      "If it was a command, please send it again; your client may need to share its keys with Mirage's device.";
-    return [
-      {
-        op: "send",
-        sender: this.deps.botUserId,
-        roomId: parked.roomId,
-        eventType: "m.room.message",
-        content: { msgtype: "m.notice", body, "m.relates_to": { "m.in_reply_to": { event_id: parked.eventId } } },
-      },
-    ];
+    const text =
+      "I could not decrypt this message, so it was not handled. If it was a command, please send it again; " +
+      "your client may need to share its keys with Mirage's device.";
+    return deliveryFailure({ roomId: parked.roomId, eventId: parked.eventId, content: {} }, this.deps.botUserId, "undecryptable", text);
   }
 }

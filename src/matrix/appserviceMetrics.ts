@@ -11,6 +11,7 @@ export interface AppserviceMetrics {
   homeserverReachable: Gauge<string>;
   undecryptable: Counter<"outcome">;
   deadLettered: Counter<"source">;
+  deliveryFailed: Counter<"direction" | "reason">;
 }
 
 export function createAppserviceMetrics(registry: Registry): AppserviceMetrics {
@@ -61,6 +62,12 @@ export function createAppserviceMetrics(registry: Registry): AppserviceMetrics {
       name: "mirage_dead_letters_total",
       help: "Events set aside after their retry budget, by source (inbox: homeserver events; outbox: sends).",
       labelNames: ["source"],
+      registers,
+    }),
+    deliveryFailed: new Counter({
+      name: "mirage_bridge_delivery_failures_total",
+      help: "Messages that never reached the other side, by direction (to_matrix: marked failed on the platform; to_platform: answered with a delivery status in Matrix) and reason.",
+      labelNames: ["direction", "reason"],
       registers,
     }),
     homeserverReachable: new Gauge({

@@ -4,7 +4,9 @@ import { BridgeEventHandler } from "../bridge/BridgeEventHandler.js";
 import { BridgeNames } from "../bridge/bridgeNames.js";
 import { BridgeQueries } from "../bridge/BridgeQueries.js";
 import { BridgeRelay, RELAY_CONSUMER } from "../bridge/BridgeRelay.js";
+import { markUndelivered } from "../bridge/markUndelivered.js";
 import type { PortalSettings } from "../bridge/portalCreation.js";
+import { mediaUrlUnder } from "../platform/render/createMarkdownRenderer.js";
 import { GHOST_PREFIX, ghostAccounts } from "../matrix/registration.js";
 import type { Store } from "../store/openStore.js";
 import type { MatrixPart } from "./createMatrixPart.js";
@@ -58,6 +60,8 @@ export function createBridgePart(options: { config: MirageConfig; store: Store; 
     ghosts,
     botUserId,
     isOwnUser: (userId) => matrix.appservice.isNamespacedUser(userId),
+    mediaUrl: mediaUrlUnder(publicUrl),
+    onRefused: (reason) => matrix.countDeliveryFailure("to_platform", reason),
     logger,
   });
   const queries = new BridgeQueries({
@@ -74,7 +78,12 @@ export function createBridgePart(options: { config: MirageConfig; store: Store; 
     aliasWaitMs: config.bridge.aliasQueryWaitSeconds * 1000,
   });
   platform.journal.add(relay);
-  matrix.attachBridge({ portal: { portalOf: (roomId) => inbound.portalOf(roomId), handler: inbound }, queries });
+  const onPermanentFailure = markUndelivered({
+    chat: platform.services.chat,
+    logger,
+    counted: (reason) => matrix.countDeliveryFailure("to_matrix", reason),
+  });
+  matrix.attachBridge({ portal: { portalOf: (roomId) => inbound.portalOf(roomId), handler: inbound }, queries, onPermanentFailure });
 
   return {
     names,

@@ -12,6 +12,8 @@ import { EventRouter, type PortalRoute } from "../matrix/EventRouter.js";
 import { buildAppserviceServer, type AppserviceQueries } from "../matrix/buildAppserviceServer.js";
 import { createAppservice } from "../matrix/createAppservice.js";
 import { BridgeCrypto } from "../matrix/crypto/BridgeCrypto.js";
+import { CrossSigning } from "../matrix/crypto/CrossSigning.js";
+import { GhostDevices } from "../matrix/crypto/GhostDevices.js";
 import { DrainLoop } from "../platform/work/DrainLoop.js";
 import { HomeserverMediaSource } from "../matrix/HomeserverMediaSource.js";
 import { HomeserverMonitor, type HomeserverStatus } from "../matrix/HomeserverMonitor.js";
@@ -28,6 +30,7 @@ import { coreCommands } from "../platform/commands/coreCommands.js";
 import { deadLetterCommands } from "../platform/commands/deadLetterCommands.js";
 import { whoamiCommand } from "../platform/commands/whoamiCommand.js";
 import type { MediaSource } from "../platform/ports/MediaSource.js";
+import type { OutboxEntry, PermanentFailure } from "../platform/ports/Outbox.js";
 import type { Store } from "../store/openStore.js";
 import { VERSION } from "../version.js";
 import type { Part } from "./Part.js";
@@ -41,6 +44,8 @@ const GHOST_AVATAR_FETCH = { maxBytes: 5 * 1024 * 1024, timeoutMs: 10_000 };
 export interface MatrixBridge {
   portal: PortalRoute;
   queries: AppserviceQueries;
+  /** The outbox's report of an entry that will never be carried out (see `OutboxSenderOptions`). */
+  onPermanentFailure?: (entry: OutboxEntry, failure: PermanentFailure) => Promise<void>;
 }
 
 export interface MatrixPart extends Part {
@@ -53,11 +58,15 @@ export interface MatrixPart extends Part {
   outbox: OutboxSender;
   /** Matrix media, read through the homeserver for web pages. */
   media: MediaSource;
+  /** End-to-bridge encryption (decrypting events, encrypted media); undefined when encryption is off. */
+  crypto: BridgeCrypto | undefined;
   homeserverStatus(): HomeserverStatus;
   /** Makes the outbox send what was just queued. */
   kickOutbox(): void;
   /** Hands portal rooms' events and the homeserver's user and alias queries to the bridge (before start). */
   attachBridge(bridge: MatrixBridge): void;
+  /** Counts a message that never reached the other side. */
+  countDeliveryFailure(direction: "to_matrix" | "to_platform", reason: string): void;
   /** Lengths of the durable queues, for /health. */
   pendingWork(): Promise<{ inbox: number; roomEvents: number; outbox: number; deadLetters: number }>;
 }
@@ -81,7 +90,25 @@ export function createMatrixPart(options: {
   const metrics = createAppserviceMetrics(registry);
 
   const appservice = createAppservice(config, registration, store.kv, logger);
-  const crypto = config.encryption.enabled ? new BridgeCrypto(appservice) : undefined;
+  const homeserverUrl = config.homeserver.url.replace(/\/+$/, "");
+  const crossSigning = new CrossSigning(logger.child({ component: "crypto" }), (userId) => {
+    const client = new MatrixClient(homeserverUrl, registration.as_token);
+    if (userId !== appservice.botUserId) client.impersonateUserId(userId);
+    return client;
+  });
+  const ghostDevices = config.encryption.enabled
+    ? new GhostDevices({
+        appservice,
+        homeserverUrl,
+        asToken: registration.as_token,
+        storePath: config.encryption.storePath,
+        crossSigning,
+        idleMs: config.encryption.ghostStoreIdleSeconds * 1000,
+        maxOpen: config.encryption.maxOpenGhostStores,
+        logger,
+      })
+    : undefined;
+  const crypto = ghostDevices ? new BridgeCrypto(appservice, ghostDevices, crossSigning, logger) : undefined;
 
   const commands = new CommandRegistry();
   for (const command of coreCommands({ version: VERSION })) commands.register(command);
@@ -110,9 +137,11 @@ export function createMatrixPart(options: {
   let homeserverUsable = (): boolean => true;
   const outbox = new OutboxSender(store.outbox, appservice, logger, metrics, {
     budget,
+    onPermanentFailure: (entry, failure) => bridge?.onPermanentFailure?.(entry, failure),
     mapping: store.idMapping,
     wake: () => outboxLoop.kick(),
     homeserverUsable: () => homeserverUsable(),
+    ...(ghostDevices ? { devices: ghostDevices } : {}),
     avatars: new AvatarImporter({
       kv: store.kv,
       fetch: (url) => fetchPublicImage(url, GHOST_AVATAR_FETCH),
@@ -201,6 +230,7 @@ export function createMatrixPart(options: {
     appserviceApi,
     commands,
     outbox,
+    crypto,
     media: new HomeserverMediaSource({
       homeserverUrl: config.homeserver.url,
       accessToken: registration.as_token,
@@ -210,6 +240,7 @@ export function createMatrixPart(options: {
     }),
     homeserverStatus: () => monitor.status(),
     kickOutbox: () => outboxLoop.kick(),
+    countDeliveryFailure: (direction, reason) => metrics.deliveryFailed.inc({ direction, reason }),
     attachBridge(attached) {
       bridge = attached;
       router.attachPortals(attached.portal);
@@ -246,6 +277,7 @@ export function createMatrixPart(options: {
       await lanes.stop();
       await outboxLoop.stop();
       outbox.stop();
+      await ghostDevices?.closeAll();
       if (crypto) await closeCryptoStores();
     },
   };

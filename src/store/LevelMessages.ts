@@ -1,15 +1,17 @@
 import type { MessageId, RoomId } from "../platform/ids.js";
-import type { Message, MessageRepository } from "../platform/chat/Room.js";
+import type { Message, MessageRepository, ThreadSummary } from "../platform/chat/Room.js";
 import type { JournalRecords } from "../platform/ports/Journal.js";
 import type { LevelJournal } from "./LevelJournal.js";
 import { jsonSublevel, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
 import { compositeKey, encodeSeq, prefixRange, SUBLEVELS } from "./keys.js";
 
-/** Messages by id, a per-room timeline index by sequence, and each room's last sequence. */
+/** Messages by id, a per-room timeline index by sequence, each room's last sequence, and per thread root its replies (index) and summary. */
 export class LevelMessages implements MessageRepository {
   private readonly messages: JsonSublevel<Message>;
   private readonly timeline: JsonSublevel<string>;
   private readonly seqs: JsonSublevel<number>;
+  private readonly threads: JsonSublevel<string>;
+  private readonly summaries: JsonSublevel<ThreadSummary>;
   private readonly mutex = new Mutex();
 
   constructor(
@@ -19,20 +21,28 @@ export class LevelMessages implements MessageRepository {
     this.messages = jsonSublevel<Message>(db, SUBLEVELS.messages);
     this.timeline = jsonSublevel<string>(db, SUBLEVELS.roomTimeline);
     this.seqs = jsonSublevel<number>(db, SUBLEVELS.roomSeq);
+    this.threads = jsonSublevel<string>(db, SUBLEVELS.threadTimeline);
+    this.summaries = jsonSublevel<ThreadSummary>(db, SUBLEVELS.threadSummaries);
   }
 
   append(input: Omit<Message, "seq">, events?: JournalRecords): Promise<Message> {
     return this.mutex.run(async () => {
       const seq = ((await this.seqs.get(input.roomId)) ?? 0) + 1;
       const message: Message = { ...input, seq };
-      await this.journal.commit(
-        [
-          { type: "put", sublevel: this.messages, key: message.id, value: message },
-          { type: "put", sublevel: this.timeline, key: compositeKey(message.roomId, encodeSeq(seq)), value: message.id },
-          { type: "put", sublevel: this.seqs, key: message.roomId, value: seq },
-        ] as BatchOp[],
-        events,
-      );
+      const ops = [
+        { type: "put", sublevel: this.messages, key: message.id, value: message },
+        { type: "put", sublevel: this.timeline, key: compositeKey(message.roomId, encodeSeq(seq)), value: message.id },
+        { type: "put", sublevel: this.seqs, key: message.roomId, value: seq },
+      ] as BatchOp[];
+      if (message.threadId !== undefined) {
+        // Appends are serialized by the mutex, so the summary read here is the latest.
+        const count = ((await this.summaries.get(message.threadId))?.count ?? 0) + 1;
+        ops.push(
+          { type: "put", sublevel: this.threads, key: compositeKey(message.threadId, encodeSeq(seq)), value: message.id } as BatchOp,
+          { type: "put", sublevel: this.summaries, key: message.threadId, value: { count, latestId: message.id } } as BatchOp,
+        );
+      }
+      await this.journal.commit(ops, events);
       return message;
     });
   }
@@ -64,5 +74,17 @@ export class LevelMessages implements MessageRepository {
     }
     const messages = await this.messages.getMany(ids as string[]);
     return messages.filter((m): m is Message => m !== undefined);
+  }
+
+  async threadPage(rootId: MessageId, options: { beforeSeq?: number; limit: number }): Promise<Message[]> {
+    const range = prefixRange(rootId);
+    const lt = options.beforeSeq === undefined ? range.lt : compositeKey(rootId, encodeSeq(options.beforeSeq));
+    const ids = await this.threads.values({ gte: range.gte, lt, reverse: true, limit: options.limit }).all();
+    const messages = await this.messages.getMany(ids);
+    return messages.filter((m): m is Message => m !== undefined);
+  }
+
+  async threadSummaries(rootIds: readonly MessageId[]): Promise<Array<ThreadSummary | undefined>> {
+    return rootIds.length === 0 ? [] : this.summaries.getMany([...rootIds]);
   }
 }

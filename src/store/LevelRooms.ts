@@ -50,7 +50,7 @@ export class LevelRooms implements RoomRepository {
 
   async roomsOf(member: MemberId): Promise<MembershipRecord[]> {
     const all = await this.byMember.values(prefixRange(member)).all();
-    return all.filter((m) => m.membership !== "leave").sort((a, b) => b.at - a.at);
+    return all.filter((m) => m.membership === "join" || m.membership === "invite").sort((a, b) => b.at - a.at);
   }
 
   findDm(a: MemberId, b: MemberId): Promise<RoomId | undefined> {

@@ -148,6 +148,8 @@ export const SUBLEVELS = {
   messages: "messages",
   roomTimeline: "room-timeline",
   roomSeq: "room-seq",
+  threadTimeline: "thread-timeline",
+  threadSummaries: "thread-summaries",
   blogs: "blogs",
   blogStats: "blog-stats",
   posts: "posts",

@@ -157,5 +157,12 @@ describe('end-to-bridge encryption', () => {
     const report = await waitForEvent(alice, roomId, (e) => e.getSender() === botId && readable(e) && inReplyTo(e) === eventId, 90_000);
     expect(report.getContent().body).toContain('could not decrypt');
     expect(report.isEncrypted()).toBe(true);
+    const status = await waitForEvent(
+      alice,
+      roomId,
+      (e) => e.getSender() === botId && readable(e) && e.getType() === 'com.beeper.message_send_status' && e.getContent()['m.relates_to']?.event_id === eventId,
+      30_000,
+    );
+    expect(status.getContent()).toMatchObject({ status: 'FAIL_PERMANENT', reason: 'm.undecryptable', 'm.relates_to': { rel_type: 'm.reference' } });
   });
 });

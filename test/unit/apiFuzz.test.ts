@@ -40,6 +40,16 @@ describe("seeded fuzz over the accounts, profile, chat and sync routes", () => {
       () => ({ method: "GET", url: `/api/v1/users/${encodeURIComponent(String(r.pick(["alice", "nobody", "%", "a/b"])))}` }),
       () => ({ method: "GET", url: `/api/v1/sync?timeout=0&since=${encodeURIComponent(String(value()))}` }),
       () => ({ method: "DELETE", url: "/api/v1/sessions" }),
+      () => ({ method: "POST", url: "/api/v1/rooms", body: { name: maybe(`open ${r.int(10)}`), joinRule: maybe(r.pick(["public", "invite", "knock"])) } }),
+      () => ({ method: "POST", url: `/api/v1/rooms/${r.pick(roomIds)}/join` }),
+      () => ({ method: "DELETE", url: `/api/v1/rooms/${r.pick(roomIds)}/members/${encodeURIComponent(String(r.pick(handles)))}?ban=${r.pick(["true", "false", "x"])}` }),
+      () => ({
+        method: "POST",
+        url: `/api/v1/rooms/${r.pick(roomIds)}/messages`,
+        body: { body: maybe(`in thread ${r.int(1000)}`), threadId: maybe(r.pick(messageIds)), kind: maybe(r.pick(["text", "notice", "emote", "shout"])), ...(r.next() < 0.3 ? { parentId: maybe(r.pick(messageIds)) } : {}) },
+      }),
+      () => ({ method: "GET", url: `/api/v1/rooms/${r.pick(roomIds)}/messages?limit=${r.pick(["5", "0", "100"])}&threadId=${encodeURIComponent(String(r.pick(messageIds)))}` }),
+      () => ({ method: "DELETE", url: `/api/v1/rooms/${r.pick(roomIds)}/bans/${encodeURIComponent(String(r.pick(handles)))}` }),
     ];
 
     // Sending is where most state changes: weigh it up.

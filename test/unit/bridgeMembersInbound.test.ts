@@ -26,6 +26,7 @@ async function setup() {
     ghosts: w.ghosts,
     botUserId: BOT,
     isOwnUser: (userId) => userId === BOT || userId.startsWith("@mirage_"),
+    mediaUrl: (mxc) => `/media/${mxc.slice("mxc://".length)}`,
     logger: createLogger("silent"),
   });
   let n = 0;

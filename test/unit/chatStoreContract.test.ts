@@ -82,4 +82,26 @@ describe.each(implementations)("accounts, sessions, rooms and messages contract:
     expect((await store.messages.get(edited.id))?.body).toBe("edited");
     await store.close();
   });
+
+  it("messages: each thread indexed apart, newest first, with its root's summary; similar ids do not bleed", async () => {
+    const store = await make();
+    const base = { sender: asPersonId("alice"), body: "b", html: "h", createdAt: 1, deleted: false, roomId: asRoomId("r1") };
+    const root = await store.messages.append({ ...base, id: asMessageId("m1") });
+    const other = await store.messages.append({ ...base, id: asMessageId("m10") });
+    const replies = await Promise.all(Array.from({ length: 5 }, (_, i) => store.messages.append({ ...base, id: asMessageId(`t${i}`), threadId: root.id })));
+    await store.messages.append({ ...base, id: asMessageId("u0"), threadId: other.id });
+    const newestFirst = replies.map((m) => m.id).reverse();
+    expect((await store.messages.threadPage(root.id, { limit: 10 })).map((m) => m.id).sort()).toEqual([...newestFirst].sort());
+    const page = await store.messages.threadPage(root.id, { limit: 2 });
+    expect(page.map((m) => m.seq)).toEqual([...replies.map((m) => m.seq)].sort((a, b) => b - a).slice(0, 2));
+    const rest = await store.messages.threadPage(root.id, { limit: 10, beforeSeq: page.at(-1)!.seq });
+    expect(rest).toHaveLength(3);
+    const latest = replies.reduce((a, b) => (a.seq > b.seq ? a : b));
+    expect(await store.messages.threadSummaries([root.id, other.id, asMessageId("nothing")])).toEqual([
+      { count: 5, latestId: latest.id },
+      { count: 1, latestId: "u0" },
+      undefined,
+    ]);
+    await store.close();
+  });
 });

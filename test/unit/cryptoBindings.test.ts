@@ -57,6 +57,51 @@ describe("crypto bindings on the wasm engine", () => {
   });
 });
 
+describe("cross-signing keys", () => {
+  it("keeps the private cross-signing keys in the durable store: a machine opened again still holds them", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "mirage-olm-"));
+    const open = () => OlmMachine.initialize(new wasm.UserId("@mirage_xs:b"), new wasm.DeviceId("XS"), dir, "pw");
+    const first = await open();
+    expect(await first.crossSigningStatus()).toEqual({ hasMaster: false, hasSelfSigning: false, hasUserSigning: false });
+    const requests = await first.bootstrapCrossSigning(false);
+    const master = JSON.parse(requests.uploadSigningKeysBody).master_key.keys;
+    await first.shutdown();
+    const again = await open();
+    expect(await again.crossSigningStatus()).toEqual({ hasMaster: true, hasSelfSigning: true, hasUserSigning: true });
+    // Asked again (an upload that failed before), it offers the same identity, not a new one.
+    expect(JSON.parse((await again.bootstrapCrossSigning(false)).uploadSigningKeysBody).master_key.keys).toEqual(master);
+    await again.shutdown();
+  });
+});
+
+describe("one-time key counts", () => {
+  /** A machine whose first keys (50 one-time keys) the server took. */
+  async function publishedMachine(): Promise<OlmMachine> {
+    const dir = await mkdtemp(path.join(tmpdir(), "mirage-olm-"));
+    const machine = await OlmMachine.initialize(new wasm.UserId("@mirage_otk:b"), new wasm.DeviceId("OTK"), dir, "pw");
+    const upload = (await machine.outgoingRequests()).find((r) => r.type === wasm.RequestType.KeysUpload)!;
+    expect(Object.keys(JSON.parse(upload.body).one_time_keys)).toHaveLength(50);
+    await machine.markRequestAsSent(upload.id, upload.type, JSON.stringify({ one_time_key_counts: { signed_curve25519: 50 } }));
+    return machine;
+  }
+  const uploads = async (machine: OlmMachine) => (await machine.outgoingRequests()).filter((r) => r.type === wasm.RequestType.KeysUpload);
+
+  it("keeps the machine's own count when a transaction reports nothing for the device (no needless uploads)", async () => {
+    const machine = await publishedMachine();
+    for (let i = 0; i < 3; i++) await machine.receiveSyncChanges("[]", new wasm.DeviceLists(), null);
+    expect(await uploads(machine)).toEqual([]);
+    await machine.receiveSyncChanges("[]", new wasm.DeviceLists(), { signed_curve25519: 50 });
+    expect(await uploads(machine)).toEqual([]);
+  });
+
+  it("reads a reported device without a count as holding none, as /sync does, and tops it up", async () => {
+    const machine = await publishedMachine();
+    await machine.receiveSyncChanges("[]", new wasm.DeviceLists(), {});
+    const [upload] = await uploads(machine);
+    expect(Object.keys(JSON.parse(upload!.body).one_time_keys)).toHaveLength(50);
+  });
+});
+
 describe("durability of what the bindings return", () => {
   it("outgoingRequests() resolves only once the state it generated (keys to upload) is on disk", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "mirage-olm-"));

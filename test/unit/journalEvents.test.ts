@@ -55,6 +55,10 @@ const cases: Record<DomainEvent["type"], (w: World) => Promise<Expected[]>> = {
     await p.chat.delete(alice, message.id);
     return [row("message.deleted", { roomId: room.id, messageId: message.id, by: "alice" }, ["alice", "bob"])];
   },
+  "message.delivery_failed": async ({ p, room, message }) => {
+    await p.chat.markDeliveryFailed(message.id, "M_TOO_LARGE");
+    return [row("message.delivery_failed", { roomId: room.id, messageId: message.id, by: "alice" }, ["alice", "bob"])];
+  },
   "post.created": async ({ p }) => {
     const post = await p.blogs.createPost(people.fromId("alice"), "alice", { title: "Draft", body: "x", published: false });
     return [row("post.created", { blog: "alice", postId: post.id, by: "alice" }, ["alice"])];
@@ -102,6 +106,12 @@ const noChange: Array<[string, { before?: (w: World) => Promise<unknown>; act: (
     "a comment deleted twice",
     { before: ({ p, comment }) => p.comments.deleteComment(people.fromId("bob"), comment.id), act: ({ p, comment }) => p.comments.deleteComment(people.fromId("bob"), comment.id) },
   ],
+  [
+    "a delivery failure marked twice",
+    { before: ({ p, message }) => p.chat.markDeliveryFailed(message.id, "M_TOO_LARGE"), act: ({ p, message }) => p.chat.markDeliveryFailed(message.id, "M_FORBIDDEN") },
+  ],
+  ["a join by someone already joined", { act: ({ p, bob, room }) => p.chat.join(bob, room.id) }],
+  ["a Matrix leave of someone not in the room", { act: ({ p, alice, room }) => p.chat.recordDeparture(people.fromId("@x:example.org"), room.id, { by: alice, membership: "leave" }) }],
   ["a blog's settings (not a domain event)", { act: ({ p }) => p.blogs.updateBlog(people.fromId("alice"), "alice", { title: "Mine" }) }],
 ];
 

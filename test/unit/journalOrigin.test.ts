@@ -4,6 +4,8 @@ import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver } from "../../src/store/openStore.js";
 import { platformOverStore } from "../support/platformOverStore.js";
 import { reactionRefId } from "../../src/platform/reactions/reactionRefId.js";
+import type { MatrixUserId } from "../../src/platform/ids.js";
+import { people } from "../../src/platform/people/people.js";
 
 /* A write imported from Matrix links its event in the write's own batch, and its journal entry says where it came from. */
 
@@ -41,6 +43,21 @@ describe("writes with a Matrix origin", () => {
     const target = { kind: "message" as const, id: sent.id };
     await p.reactions.add(alice, target, "👍", { origin: { roomId: "!portal:hs", eventId: "$reaction" } });
     expect((await store.idMapping.byEvent("$reaction"))?.ref).toEqual({ kind: "reaction", id: reactionRefId(target, "alice", "👍") });
+  });
+
+  it("link a Matrix join, leave, kick or ban as an event of its own, with the origin on the membership change", async () => {
+    const { store, p, alice } = await world();
+    const bob = people.matrix("@bob:example.org" as MatrixUserId);
+    const room = await p.chat.createRoom(alice, { name: "open", joinRule: "public" });
+    const origin = (eventId: string) => ({ origin: { roomId: "!portal:hs", eventId } });
+    await p.chat.join(bob, room.id, origin("$join"));
+    await p.chat.recordDeparture(bob, room.id, { by: alice, membership: "ban", reason: "spam" }, origin("$ban"));
+    for (const eventId of ["$join", "$ban"]) expect((await store.idMapping.byEvent(eventId))?.ref).toEqual({ kind: "event", id: eventId });
+    const entries = await store.journal.read(0, 100);
+    expect(entries.slice(-2).map((entry) => [entry.event.type, entry.origin?.eventId])).toEqual([
+      ["member.changed", "$join"],
+      ["member.changed", "$ban"],
+    ]);
   });
 
   it("leave the mapping alone for writes from the web", async () => {

@@ -584,6 +584,147 @@ const TABLE: Record<string, Spec<Scenario>> = {
     conflict: "leaving twice: the room is no longer visible, so the second call is 404 (see more)",
     more: [again("leaving again", 404)],
   }),
+  "POST /api/v1/rooms/{roomId}/join": route({
+    auth: "bearer",
+    setup: async (w: World) => {
+      const room = (await w.must("POST", "/api/v1/rooms", { name: "Open room", joinRule: "public" }, w.owner)).id as string;
+      return { room, req: { url: `/api/v1/rooms/${room}/join`, token: w.outsider.token } };
+    },
+    happy: {
+      status: 200,
+      check: (res, _s, w) => {
+        expect(res.body).toMatchObject({ joinRule: "public", membership: "join" });
+        expect(res.body.members).toContainEqual({ member: w.outsider.name, membership: "join", kind: "mirage" });
+      },
+    },
+    path: [urlProbe("a roomId longer than 64 characters", () => `/api/v1/rooms/${"r".repeat(65)}/join`)],
+    notFound: urlProbe("an unknown room", () => `/api/v1/rooms/${UNKNOWN.room}/join`, 404),
+    forbidden: [
+      {
+        what: "an invite-only room one was never in (hidden)",
+        status: 404,
+        req: async (s, w) => ({ ...s.req, url: `/api/v1/rooms/${await w.room()}/join` }),
+      },
+      {
+        what: "a public room one is banned from",
+        status: 403,
+        async req(s, w) {
+          await w.must("DELETE", `/api/v1/rooms/${(s as Scenario & { room: string }).room}/members/${w.outsider.name}?ban=true`, undefined, w.owner);
+          return s.req;
+        },
+      },
+      {
+        what: "an invite-only room one left",
+        status: 403,
+        async req(_s, w) {
+          const room = await w.room();
+          await w.must("DELETE", `/api/v1/rooms/${room}/members/me`, undefined, w.member);
+          return { url: `/api/v1/rooms/${room}/join`, token: w.member.token };
+        },
+      },
+    ],
+    conflict: "joining again changes nothing: 200 (see more)",
+    more: [
+      again("joining again", 200, (res) => expect(res.body.membership).toBe("join")),
+      {
+        what: "an invite-only room one is invited to",
+        status: 200,
+        async req(_s, w) {
+          const room = (await w.must("POST", "/api/v1/rooms", { name: "Closed", invite: [w.outsider.name] }, w.owner)).id as string;
+          return { url: `/api/v1/rooms/${room}/join`, token: w.outsider.token };
+        },
+        check: (res) => expect(res.body).toMatchObject({ joinRule: "invite", membership: "join" }),
+      },
+    ],
+  }),
+  "DELETE /api/v1/rooms/{roomId}/members/{member}": route({
+    auth: "bearer",
+    setup: async (w: World) => {
+      const room = await w.room();
+      return { room, req: { url: `/api/v1/rooms/${room}/members/${w.member.name}`, token: w.owner.token } };
+    },
+    happy: {
+      status: 200,
+      check: async (res, s, w) => {
+        expect(res.body).toEqual({ member: w.member.name, membership: "leave" });
+        expect((await w.call("GET", { url: `/api/v1/rooms/${(s as Scenario & { room: string }).room}`, token: w.member.token })).status).toBe(404);
+      },
+    },
+    path: [
+      urlProbe("a roomId longer than 64 characters", (_s, w) => `/api/v1/rooms/${"r".repeat(65)}/members/${w.member.name}`),
+      urlProbe("a member handle longer than 255 characters", (s) => s.req.url.replace(/[^/]+$/, "m".repeat(256))),
+      urlProbe("a member that is not a handle", (s) => s.req.url.replace(/[^/]+$/, "%40no-server")),
+    ],
+    query: [
+      urlProbe("ban=maybe (not a boolean)", (s) => withQuery(s.req.url, { ban: "maybe" })),
+      urlProbe("an empty reason", (s) => withQuery(s.req.url, { reason: "" })),
+      urlProbe("an unknown query parameter", (s) => withQuery(s.req.url, { forever: "true" })),
+    ],
+    notFound: urlProbe("an unknown room", (_s, w) => `/api/v1/rooms/${UNKNOWN.room}/members/${w.member.name}`, 404),
+    forbidden: [
+      asProbe("a member who is not the room's creator", 403, (_s, w) => w.member),
+      asProbe("someone not in the room (hidden)", 404, (_s, w) => w.outsider),
+    ],
+    conflict: "kicking someone no longer in the room is 404, banning twice changes nothing (see more)",
+    more: [
+      again("kicking again (no longer in the room)", 404),
+      {
+        what: "kicking yourself (leave instead)",
+        status: 400,
+        req: (s, w) => ({ ...s.req, url: s.req.url.replace(/[^/]+$/, w.owner.name) }),
+      },
+      {
+        what: "a ban, with a reason: the member cannot be invited again",
+        status: 200,
+        req: (s) => ({ ...s.req, url: withQuery(s.req.url, { ban: "true", reason: "spam" }) }),
+        async check(res, s, w) {
+          expect(res.body).toEqual({ member: w.member.name, membership: "ban" });
+          const room = (s as Scenario & { room: string }).room;
+          expect((await w.call("POST", { url: `/api/v1/rooms/${room}/members`, body: { handle: w.member.name }, token: w.owner.token })).status).toBe(403);
+          expect((await w.call("POST", { url: `/api/v1/rooms/${room}/join`, token: w.member.token })).status).toBe(403);
+        },
+      },
+      {
+        what: "a ban of someone never in the room (kept)",
+        status: 200,
+        req: (s, w) => ({ ...s.req, url: withQuery(s.req.url.replace(/[^/]+$/, w.outsider.name), { ban: "true" }) }),
+        check: (res, _s, w) => expect(res.body).toEqual({ member: w.outsider.name, membership: "ban" }),
+      },
+    ],
+  }),
+  "DELETE /api/v1/rooms/{roomId}/bans/{member}": route({
+    auth: "bearer",
+    setup: async (w: World) => {
+      const room = await w.room();
+      await w.must("DELETE", `/api/v1/rooms/${room}/members/${w.member.name}?ban=true`, undefined, w.owner);
+      return { room, req: { url: `/api/v1/rooms/${room}/bans/${w.member.name}`, token: w.owner.token } };
+    },
+    happy: {
+      status: 200,
+      check: async (res, s, w) => {
+        expect(res.body).toEqual({ member: w.member.name, membership: "leave" });
+        const room = (s as Scenario & { room: string }).room;
+        expect((await w.call("POST", { url: `/api/v1/rooms/${room}/members`, body: { handle: w.member.name }, token: w.owner.token })).status).toBe(200);
+      },
+    },
+    path: [
+      urlProbe("a roomId longer than 64 characters", (_s, w) => `/api/v1/rooms/${"r".repeat(65)}/bans/${w.member.name}`),
+      urlProbe("a member that is not a handle", (s) => s.req.url.replace(/[^/]+$/, "%40no-server")),
+    ],
+    notFound: urlProbe("an unknown room", (_s, w) => `/api/v1/rooms/${UNKNOWN.room}/bans/${w.member.name}`, 404),
+    forbidden: [{
+        what: "a member who is not the room's creator",
+        status: 403,
+        async req(s, w) {
+          const other = await w.fresh();
+          await w.join((s as Scenario & { room: string }).room, other);
+          return { ...s.req, token: other.token };
+        },
+      },
+      asProbe("someone not in the room (hidden)", 404, (_s, w) => w.outsider)],
+    conflict: "lifting a ban twice: the second finds no ban, 404 (see more)",
+    more: [again("lifting it again", 404), { what: "someone who is not banned", status: 404, req: (s, w) => ({ ...s.req, url: s.req.url.replace(/[^/]+$/, w.outsider.name) }) }],
+  }),
   "POST /api/v1/dms": route({
     auth: "bearer",
     setup: async (w: World) => {
@@ -649,6 +790,7 @@ const TABLE: Record<string, Spec<Scenario>> = {
       urlProbe("limit=101", (s) => withQuery(s.req.url, { limit: "101" })),
       urlProbe("before=soon (not an integer)", (s) => withQuery(s.req.url, { before: "soon" })),
       urlProbe("an unknown query parameter", (s) => withQuery(s.req.url, { after: "1" })),
+      urlProbe("a threadId longer than 64 characters", (s) => withQuery(s.req.url, { threadId: "m".repeat(65) })),
     ],
     notFound: urlProbe("an unknown room", () => `/api/v1/rooms/${UNKNOWN.room}/messages`, 404),
     forbidden: [
@@ -656,6 +798,26 @@ const TABLE: Record<string, Spec<Scenario>> = {
       inviteeProbe("an invitee who has not joined yet (the room is visible to them, its messages are not)"),
     ],
     conflict: "read-only",
+    more: [
+      urlProbe("a thread whose root is unknown", (s) => withQuery(s.req.url, { threadId: UNKNOWN.message }), 404),
+      {
+        what: "a thread: its replies, then its root; the main timeline leaves the replies out",
+        status: 200,
+        async req(s, w) {
+          const root = (s as Scenario & { message: string }).message;
+          await w.must("POST", s.req.url, { body: "in thread", threadId: root }, w.member);
+          return { ...s.req, url: withQuery(s.req.url, { threadId: root }) };
+        },
+        async check(res, s, w) {
+          expect(res.body.messages.map((m: { body: string; threadId?: string }) => [m.body, m.threadId ?? null])).toEqual([
+            ["in thread", (s as Scenario & { message: string }).message],
+            ["fixture message", null],
+          ]);
+          const main = await w.call("GET", s.req);
+          expect(main.body.messages).toEqual([expect.objectContaining({ body: "fixture message", threadSummary: { count: 1, latestId: res.body.messages[0].id } })]);
+        },
+      },
+    ],
   }),
   "POST /api/v1/rooms/{roomId}/messages": route({
     auth: "bearer",
@@ -676,7 +838,13 @@ const TABLE: Record<string, Spec<Scenario>> = {
       inviteeProbe("an invitee who has not joined yet"),
     ],
     conflict: "messages are not unique; sending never conflicts",
-    more: [bodyProbe("a blank body", () => ({ body: "   " })), bodyProbe("a parentId that is not in this room", () => ({ body: "re", parentId: UNKNOWN.message }))],
+    more: [
+      bodyProbe("a blank body", () => ({ body: "   " })),
+      bodyProbe("a parentId that is not in this room", () => ({ body: "re", parentId: UNKNOWN.message })),
+      bodyProbe("a threadId that is not in this room", () => ({ body: "re", threadId: UNKNOWN.message })),
+      bodyProbe("an unknown kind", () => ({ body: "re", kind: "shout" })),
+      bodyProbe("a notice", () => ({ body: "automated", kind: "notice" }), 201),
+    ],
   }),
   "PATCH /api/v1/messages/{messageId}": route({
     auth: "bearer",

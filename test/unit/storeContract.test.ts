@@ -182,6 +182,22 @@ describe.each(implementations)("store contract: %s", (_name, make) => {
     await store.close();
   });
 
+  it("outbox receipts are stored with their entries in one batch and pruned by age", async () => {
+    const { store } = await make();
+    expect(await store.outbox.hasReceipt("bridge:1")).toBe(false);
+    await store.outbox.enqueue([reply("a")], 100, "bridge:1");
+    await store.outbox.enqueue([reply("b")], 200, "bridge:2");
+    expect(await store.outbox.hasReceipt("bridge:1")).toBe(true);
+    expect(await store.outbox.size()).toBe(2);
+    // An invalid operation stores nothing, its receipt included.
+    await expect(store.outbox.enqueue([{ ...reply("c"), roomId: "not a room" }], 300, "bridge:3")).rejects.toThrow();
+    expect(await store.outbox.hasReceipt("bridge:3")).toBe(false);
+    expect(await store.outbox.pruneReceipts(150, 10)).toBe(1);
+    expect(await store.outbox.hasReceipt("bridge:1")).toBe(false);
+    expect(await store.outbox.hasReceipt("bridge:2")).toBe(true);
+    await store.close();
+  });
+
   it("key-value values round-trip and delete", async () => {
     const { store } = await make();
     await store.kv.put("k", "v");

@@ -400,12 +400,17 @@ describe("TransactionProcessor with encryption", () => {
     now.t = 1500;
     processor.markParkedRetryDue();
     await run();
-    const [report] = await store.outbox.peek(5);
-    expect(report).toMatchObject({ roomId: "!r:t", content: { msgtype: "m.notice", "m.relates_to": { "m.in_reply_to": { event_id: "$never" } } } });
+    const [status, report] = await store.outbox.peek(5);
+    expect(status).toMatchObject({
+      roomId: "!r:t",
+      eventType: "com.beeper.message_send_status",
+      content: { "m.relates_to": { rel_type: "m.reference", event_id: "$never" }, status: "FAIL_PERMANENT", reason: "m.undecryptable" },
+    });
+    expect(report).toMatchObject({ roomId: "!r:t", content: { msgtype: "m.notice", body: expect.stringContaining("could not decrypt"), "m.relates_to": { "m.in_reply_to": { event_id: "$never" } } } });
     expect(await store.undecryptable.count()).toBe(0);
     processor.markParkedRetryDue();
     await run();
-    expect(await store.outbox.size()).toBe(1);
+    expect(await store.outbox.size()).toBe(2);
   });
 
   it("does not hand device data to the crypto layer twice when a transaction is replayed", async () => {

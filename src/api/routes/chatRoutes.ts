@@ -9,7 +9,7 @@ import type { WriteThrottle } from "../../platform/accounts/WriteThrottle.js";
 import { authenticate } from "../authenticate.js";
 import type { MessagePageCache } from "../MessagePageCache.js";
 import { authenticateWriter } from "../authenticateWriter.js";
-import type { CreateRoomBodyT, EditBodyT, HandleBodyT, MessageBodyT } from "../schemas/chatSchemas.js";
+import { RemoveMemberQuery, type CreateRoomBodyT, type EditBodyT, type HandleBodyT, type MessageBodyT } from "../schemas/chatSchemas.js";
 import { errorResponses } from "../schemas/common.js";
 import { asMessageId, asRoomId } from "../../platform/ids.js";
 
@@ -35,6 +35,7 @@ export function roomView(room: Room, membership: MembershipRecord, members?: Mem
     createdBy: room.createdBy,
     createdAt: iso(room.createdAt),
     membership: membership.membership,
+    joinRule: room.joinRule ?? "invite",
     ...(members
       ? { members: members.map((m) => ({ member: m.member, membership: m.membership, kind: people.isMatrixId(m.member) ? ("matrix" as const) : ("mirage" as const) })) }
       : {}),
@@ -50,9 +51,13 @@ export function messageView(m: MessageView) {
     body: m.body,
     html: m.html,
     ...(m.parentId !== undefined ? { parentId: m.parentId } : {}),
+    ...(m.threadId !== undefined ? { threadId: m.threadId } : {}),
+    ...(m.threadSummary !== undefined ? { threadSummary: m.threadSummary } : {}),
+    kind: m.kind ?? "text",
     createdAt: iso(m.createdAt),
     ...(m.editedAt !== undefined ? { editedAt: iso(m.editedAt) } : {}),
     deleted: m.deleted,
+    ...(m.delivery !== undefined ? { delivery: { state: m.delivery.state, reason: m.delivery.reason, at: iso(m.delivery.at) } } : {}),
     reactions: m.reactions,
     myReactions: m.myReactions,
   };
@@ -60,10 +65,14 @@ export function messageView(m: MessageView) {
 
 const RoomParams = Type.Object({ roomId: Type.String({ minLength: 1, maxLength: 64 }) });
 const MessageParams = Type.Object({ messageId: Type.String({ minLength: 1, maxLength: 64 }) });
+const MemberParams = Type.Object({ roomId: Type.String({ minLength: 1, maxLength: 64 }), member: Type.String({ minLength: 1, maxLength: 255, description: "A handle: account name or Matrix user ID." }) });
 const PageQuery = Type.Object(
   {
     before: Type.Optional(Type.Integer({ minimum: 1, description: "Return messages older than this seq." })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+    threadId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: "List this thread instead: its replies newest first, then its root last, on the page that reaches the thread's start." }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -130,6 +139,70 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
     },
   );
 
+  app.post<{ Params: { roomId: string } }>(
+    "/api/v1/rooms/:roomId/join",
+    {
+      ...write,
+      schema: {
+        summary: "Join a public room, or one you are invited to",
+        description: "Joining again changes nothing. 403 when banned, or for an invite-only room you were in before; 404 for an invite-only room you never had a part in.",
+        tags,
+        security,
+        params: RoomParams,
+        response: { 200: { $ref: "Room#" }, ...errorResponses(401, 403, 404, 429) },
+      },
+    },
+    async (request) => {
+      const account = actor(request);
+      await chat.join(account, asRoomId(request.params.roomId));
+      const { room, membership, members } = await chat.getRoom(account, asRoomId(request.params.roomId));
+      return roomView(room, membership, members);
+    },
+  );
+
+  app.delete<{ Params: { roomId: string; member: string }; Querystring: { ban?: boolean; reason?: string } }>(
+    "/api/v1/rooms/:roomId/members/:member",
+    {
+      ...write,
+      schema: {
+        summary: "Remove a member (kick), or ban with ?ban=true (the group room's creator)",
+        description: "A kicked member may be invited again; a banned one cannot rejoin or be invited. Banning someone already banned changes nothing.",
+        tags,
+        security,
+        params: MemberParams,
+        querystring: RemoveMemberQuery,
+        response: { 200: Type.Object({ member: Type.String(), membership: Type.Union([Type.Literal("leave"), Type.Literal("ban")]) }), ...errorResponses(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request) => {
+      const { ban, reason } = request.query;
+      const record = await chat.removeMember(actor(request), asRoomId(request.params.roomId), request.params.member, {
+        ...(ban !== undefined ? { ban } : {}),
+        ...(reason !== undefined ? { reason } : {}),
+      });
+      return { member: record.member, membership: record.membership };
+    },
+  );
+
+  app.delete<{ Params: { roomId: string; member: string } }>(
+    "/api/v1/rooms/:roomId/bans/:member",
+    {
+      ...write,
+      schema: {
+        summary: "Lift a ban (the group room's creator)",
+        description: "The person may then be invited again, or join a public room. 404 when they are not banned.",
+        tags,
+        security,
+        params: MemberParams,
+        response: { 200: Type.Object({ member: Type.String(), membership: Type.Literal("leave") }), ...errorResponses(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request) => {
+      const record = await chat.unban(actor(request), asRoomId(request.params.roomId), request.params.member);
+      return { member: record.member, membership: "leave" as const };
+    },
+  );
+
   app.post<{ Body: HandleBodyT }>(
     "/api/v1/dms",
     {
@@ -150,12 +223,14 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
     },
   );
 
-  app.get<{ Params: { roomId: string }; Querystring: { before?: number; limit?: number } }>(
+  app.get<{ Params: { roomId: string }; Querystring: { before?: number; limit?: number; threadId?: string } }>(
     "/api/v1/rooms/:roomId/messages",
     {
       ...auth,
       schema: {
-        summary: "Messages, newest first; page with ?before=<seq of the oldest you have>",
+        summary: "Messages, newest first; page with ?before=<nextBefore>",
+        description:
+          "The main timeline leaves thread replies out and gives each thread root its threadSummary; ?threadId=<root> lists that thread instead. A page may hold fewer than limit messages; nextBefore null means there is nothing older.",
         tags,
         security,
         params: RoomParams,
@@ -167,7 +242,8 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
       const account = request.auth!.account;
       const { roomId } = request.params;
       const limit = request.query.limit ?? 50;
-      const key = { roomId, reader: account.name, limit, before: request.query.before };
+      const { threadId } = request.query;
+      const key = { roomId, reader: account.name, limit, before: request.query.before, threadId };
       // The version first: a change committing while the page is read leaves it stale, not current.
       const at = opts.pageCache?.version(roomId);
       if (opts.pageCache && at) {
@@ -175,12 +251,12 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
         const cached = opts.pageCache.get(key, at);
         if (cached !== undefined) return reply.type("application/json; charset=utf-8").send(cached);
       }
-      const page = await chat.messages(actor(request), asRoomId(roomId), {
+      const page = await chat.page(actor(request), asRoomId(roomId), {
         limit,
         ...(request.query.before !== undefined ? { beforeSeq: request.query.before } : {}),
+        ...(threadId !== undefined ? { threadId: asMessageId(threadId) } : {}),
       });
-      const oldest = page.at(-1);
-      const result = { messages: page.map(messageView), nextBefore: page.length === limit && oldest && oldest.seq > 1 ? oldest.seq : null };
+      const result = { messages: page.messages.map(messageView), nextBefore: page.nextBefore ?? null };
       if (!opts.pageCache || !at) return result;
       const body = String(reply.serialize(result));
       opts.pageCache.put(key, at, body);
@@ -192,11 +268,23 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
     "/api/v1/rooms/:roomId/messages",
     {
       ...write,
-      schema: { summary: "Send a message (Markdown); parentId makes it a reply", tags, security, params: RoomParams, body: { $ref: "MessageBody#" }, response: { 201: { $ref: "Message#" }, ...errorResponses(400, 401, 403, 404, 422, 429, 503) } },
+      schema: {
+        summary: "Send a message (Markdown); parentId makes it a reply, threadId puts it in a thread",
+        tags,
+        security,
+        params: RoomParams,
+        body: { $ref: "MessageBody#" },
+        response: { 201: { $ref: "Message#" }, ...errorResponses(400, 401, 403, 404, 422, 429, 503) },
+      },
     },
     async (request, reply) => {
-      const { body, parentId } = request.body;
-      const message = await chat.send(actor(request), asRoomId(request.params.roomId), { body, ...(parentId !== undefined ? { parentId: asMessageId(parentId) } : {}) });
+      const { body, parentId, threadId, kind } = request.body;
+      const message = await chat.send(actor(request), asRoomId(request.params.roomId), {
+        body,
+        ...(parentId !== undefined ? { parentId: asMessageId(parentId) } : {}),
+        ...(threadId !== undefined ? { threadId: asMessageId(threadId) } : {}),
+        ...(kind !== undefined ? { kind } : {}),
+      });
       return reply.code(201).send(messageView(message));
     },
   );

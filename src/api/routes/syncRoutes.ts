@@ -25,10 +25,16 @@ const reactionEvent = <T extends string>(type: T) => eventVariant(type, { target
 /** One variant per domain event: the wire form of `DomainEvent` plus when it happened. */
 export const SyncEventData = Type.Union([
   eventVariant("room.created", { roomId: Id }),
-  eventVariant("member.changed", { roomId: Id, member: Id, membership: Type.Union([Type.Literal("join"), Type.Literal("invite"), Type.Literal("leave")]) }),
+  eventVariant("member.changed", {
+    roomId: Id,
+    member: Id,
+    membership: Type.Union([Type.Literal("join"), Type.Literal("invite"), Type.Literal("leave"), Type.Literal("ban")]),
+    reason: Type.Optional(Type.String({ description: "Why a kick or ban happened, as its author gave it." })),
+  }),
   roomEvent("message.created"),
   roomEvent("message.edited"),
   roomEvent("message.deleted"),
+  roomEvent("message.delivery_failed"),
   postEvent("post.created"),
   postEvent("post.edited"),
   postEvent("post.deleted"),

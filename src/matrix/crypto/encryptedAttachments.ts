@@ -1,6 +1,10 @@
 import { Attachment, EncryptedAttachment } from "@matrix-org/matrix-sdk-crypto-nodejs";
+import { Readable } from "node:stream";
+import { buffer } from "node:stream/consumers";
 import type { MatrixClient } from "@vector-im/matrix-bot-sdk";
 import { ErrorCodes, MirageError } from "../../platform/errors/MirageError.js";
+import { parseMediaRef } from "../../platform/media/MediaRef.js";
+import type { MediaDownload, MediaSource } from "../../platform/ports/MediaSource.js";
 
 /** An `EncryptedFile` as in `m.image`'s `file` (AES-256-CTR, version 2). */
 export interface EncryptedFile {
@@ -24,8 +28,29 @@ export async function uploadEncrypted(client: MatrixClient, data: Uint8Array): P
 export async function downloadDecrypted(client: MatrixClient, file: unknown): Promise<Buffer> {
   const checked = checkEncryptedFile(file);
   const { data } = await client.downloadContent(checked.url);
+  return decryptChecked(data, checked);
+}
+
+/**
+ * An `EncryptedFile` (the `file` of an `m.image`, `m.file`, …, or `info.thumbnail_file`) as
+ * plaintext, for the web side to serve: the ciphertext comes through `source` (authenticated
+ * media, with its size cap and timeout), its `hashes.sha256` is checked, then it is decrypted;
+ * no byte is handed out before the check. Rejects with `INVALID_INPUT` for a malformed file or
+ * one that does not match its hash or key, and with `source`'s errors (`NOT_FOUND`,
+ * `MEDIA_TOO_LARGE`, `HOMESERVER_UNAVAILABLE`) otherwise. The content type is the caller's to
+ * give (from the event's `info.mimetype`); the ciphertext's is meaningless.
+ */
+export async function fetchEncryptedFile(source: MediaSource, file: unknown, options: { signal?: AbortSignal } = {}): Promise<MediaDownload> {
+  const checked = checkEncryptedFile(file);
+  const [server = "", mediaId = ""] = checked.url.slice("mxc://".length).split("/");
+  const download = await source.fetch(parseMediaRef(server, mediaId), options);
+  const clear = decryptChecked(await buffer(download.body), checked);
+  return { contentType: undefined, contentLength: clear.length, body: Readable.from([clear]) };
+}
+
+function decryptChecked(data: Uint8Array, file: EncryptedFile): Buffer {
   try {
-    return Buffer.from(Attachment.decrypt(new EncryptedAttachment(new Uint8Array(data), JSON.stringify(checked))));
+    return Buffer.from(Attachment.decrypt(new EncryptedAttachment(new Uint8Array(data), JSON.stringify(file))));
   } catch (error) {
     throw new MirageError(ErrorCodes.invalidInput, "the encrypted file does not match its hash or key", { cause: error });
   }

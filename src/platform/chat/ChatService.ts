@@ -10,10 +10,14 @@ import type { Person, PersonId } from "../people/Person.js";
 import { people } from "../people/people.js";
 import type { GhostAccounts } from "../ports/GhostAccounts.js";
 import type { Membership, Message, MembershipRecord, MessageKind, MessageRepository, MessageView, Room, RoomRepository } from "./Room.js";
+import { threadPlacement } from "./threadPlacement.js";
+import { mainTimelinePage, threadTimelinePage } from "./timelinePages.js";
 import type { PlatformRef } from "../ports/IdMapping.js";
 import { roomRules } from "./roomRules.js";
 
 export const MESSAGE_MAX_LENGTH = 20_000;
+/** Longest delivery-failure code and kick/ban reason kept. */
+export const REASON_MAX_LENGTH = 200;
 
 export interface ChatServiceDeps {
   rooms: RoomRepository;
@@ -44,10 +48,12 @@ export class ChatService {
     this.now = deps.now ?? Date.now;
   }
 
-  async createRoom(actor: Person, input: { name: string; topic?: string; invite?: readonly string[] }): Promise<Room> {
+  async createRoom(actor: Person, input: { name: string; topic?: string; invite?: readonly string[]; joinRule?: Room["joinRule"] }): Promise<Room> {
     const creator = this.idOf(actor);
     const now = this.now();
-    const room: Room = { id: newRoomId(), kind: "group", name: input.name.trim(), topic: input.topic?.trim() ?? "", createdBy: creator, createdAt: now };
+    const joinRule = input.joinRule ?? "invite";
+    if (joinRule !== "invite" && joinRule !== "public") throw new MirageError(ErrorCodes.invalidInput, "joinRule must be invite or public");
+    const room: Room = { id: newRoomId(), kind: "group", name: input.name.trim(), topic: input.topic?.trim() ?? "", createdBy: creator, createdAt: now, joinRule };
     if (room.name === "") throw new MirageError(ErrorCodes.invalidInput, "room name must not be empty");
     const invited = await this.resolveAll(input.invite ?? [], creator);
     const memberships: MembershipRecord[] = [
@@ -71,9 +77,11 @@ export class ChatService {
     const existing = await this.deps.rooms.findDm(self, other);
     const found = existing === undefined ? undefined : await this.deps.rooms.get(existing);
     if (found) {
-      // One DM per pair, for good: whoever left it comes back (the other side as an invite).
-      if ((await this.deps.rooms.membership(found.id, self))?.membership !== "join") await this.changeMembership(found.id, self, "join", self);
-      if ((await this.deps.rooms.membership(found.id, other))?.membership === "leave") await this.changeMembership(found.id, other, "invite", self);
+      // One DM per pair, for good: whoever left it comes back (the other side as an invite), unless banned from it in Matrix.
+      const [mine, theirs] = [await this.deps.rooms.membership(found.id, self), await this.deps.rooms.membership(found.id, other)];
+      if (mine?.membership === "ban" || theirs?.membership === "ban") throw new MirageError(ErrorCodes.forbidden, "this DM was closed by a ban");
+      if (mine?.membership !== "join") await this.changeMembership(found.id, self, "join", self);
+      if (theirs?.membership === "leave") await this.changeMembership(found.id, other, "invite", self);
       return { room: found, created: false };
     }
     const now = this.now();
@@ -105,7 +113,7 @@ export class ChatService {
   /** A room its joined or invited members may see, with its members. */
   async getRoom(actor: Person, roomId: RoomId): Promise<{ room: Room; membership: MembershipRecord; members: MembershipRecord[] }> {
     const { room, membership } = await this.requireVisible(this.idOf(actor), roomId);
-    const members = (await this.deps.rooms.members(roomId)).filter((m) => m.membership !== "leave");
+    const members = (await this.deps.rooms.members(roomId)).filter((m) => roomRules.maySeeRoom(m.membership));
     return { room, membership, members };
   }
 
@@ -125,6 +133,7 @@ export class ChatService {
     if (room.kind === "dm") throw new MirageError(ErrorCodes.invalidInput, "DMs are for two; create a room to talk with more people");
     const [member] = await this.resolveAll([handle], self);
     const current = await this.deps.rooms.membership(roomId, member!);
+    if (current?.membership === "ban") throw new MirageError(ErrorCodes.forbidden, `${member} is banned from this room`);
     if (current && current.membership !== "leave") throw new MirageError(ErrorCodes.conflict, `${member} is already ${current.membership === "join" ? "in" : "invited to"} this room`);
     return this.changeMembership(roomId, member!, "invite", self, options);
   }
@@ -133,6 +142,78 @@ export class ChatService {
     const self = this.idOf(actor);
     await this.requireVisible(self, roomId);
     await this.changeMembership(roomId, self, "leave", self, options);
+  }
+
+  /**
+   * Joins when invited or when the room is public (a Matrix user joining a portal comes through
+   * here too); joining again changes nothing. FORBIDDEN when banned, or for an invite-only room the
+   * actor was in before; NOT_FOUND for an invite-only room the actor never had a part in.
+   */
+  async join(actor: Person, roomId: RoomId, options: WriteOptions = {}): Promise<MembershipRecord> {
+    const self = this.idOf(actor);
+    const room = await this.deps.rooms.get(roomId);
+    if (!room) throw notFound("room");
+    const current = await this.deps.rooms.membership(roomId, self);
+    if (current?.membership === "join") return current;
+    if (roomRules.mayJoin(room, current?.membership)) return this.changeMembership(roomId, self, "join", self, options);
+    if (current?.membership === "ban") throw new MirageError(ErrorCodes.forbidden, "you are banned from this room");
+    if (current) throw new MirageError(ErrorCodes.forbidden, "this room is invite-only; ask a member to invite you");
+    throw notFound("room");
+  }
+
+  /**
+   * Reflects a departure decided in Matrix: `member` left, was kicked (`by` someone else) or banned
+   * (`membership: "ban"`; a lifted ban arrives as `leave`). Matrix already applied its own power
+   * rules, so the web-side moderation rules are not applied again. A departure that changes nothing
+   * is not recorded; resolves the membership as it now stands.
+   */
+  async recordDeparture(
+    member: Person,
+    roomId: RoomId,
+    departure: { by: Person; membership: "leave" | "ban"; reason?: string },
+    options: WriteOptions = {},
+  ): Promise<MembershipRecord | undefined> {
+    const memberId = this.idOf(member);
+    if (!(await this.deps.rooms.get(roomId))) throw notFound("room");
+    const current = await this.deps.rooms.membership(roomId, memberId);
+    if ((current?.membership ?? "leave") === departure.membership) return current;
+    return this.changeMembership(roomId, memberId, departure.membership, this.idOf(departure.by), options, departure.reason);
+  }
+
+  /**
+   * The room's moderator (see roomRules) removes a member: a kick for a joined or invited member, or
+   * a ban, which also keeps them from rejoining or being invited until lifted (a ban of someone not
+   * in the room is kept too). Banning the banned again changes nothing.
+   */
+  async removeMember(
+    actor: Person,
+    roomId: RoomId,
+    handle: string,
+    input: { ban?: boolean; reason?: string },
+    options: WriteOptions = {},
+  ): Promise<MembershipRecord> {
+    const self = this.idOf(actor);
+    const { room, membership } = await this.requireVisible(self, roomId);
+    if (membership.membership !== "join" || !roomRules.moderates(room, self)) throw new MirageError(ErrorCodes.forbidden, "only a group room's creator removes members");
+    const target = people.id(people.resolve(handle, this.deps.ghosts));
+    if (target === self) throw new MirageError(ErrorCodes.invalidInput, "leave the room instead of removing yourself");
+    const current = await this.deps.rooms.membership(roomId, target);
+    if (input.ban) {
+      if (current?.membership === "ban") return current;
+      return this.changeMembership(roomId, target, "ban", self, options, input.reason);
+    }
+    if (!current || !roomRules.maySeeRoom(current.membership)) throw new MirageError(ErrorCodes.notFound, `${target} is not in this room`);
+    return this.changeMembership(roomId, target, "leave", self, options, input.reason);
+  }
+
+  /** The room's moderator lifts a ban: the person may be invited again (or join a public room). NOT_FOUND when they are not banned. */
+  async unban(actor: Person, roomId: RoomId, handle: string, options: WriteOptions = {}): Promise<MembershipRecord> {
+    const self = this.idOf(actor);
+    const { room, membership } = await this.requireVisible(self, roomId);
+    if (membership.membership !== "join" || !roomRules.moderates(room, self)) throw new MirageError(ErrorCodes.forbidden, "only a group room's creator lifts bans");
+    const target = people.id(people.resolve(handle, this.deps.ghosts));
+    if ((await this.deps.rooms.membership(roomId, target))?.membership !== "ban") throw new MirageError(ErrorCodes.notFound, `${target} is not banned from this room`);
+    return this.changeMembership(roomId, target, "leave", self, options);
   }
 
   async send(
@@ -144,14 +225,9 @@ export class ChatService {
     const self = this.idOf(actor);
     await this.requireReader(self, roomId);
     checkBody(input.body);
-    if (input.parentId !== undefined) {
-      const parent = await this.deps.messages.get(input.parentId);
-      if (!parent || parent.roomId !== roomId) throw new MirageError(ErrorCodes.invalidInput, "parentId must be a message in the same room");
-    }
-    if (input.threadId !== undefined) {
-      const root = await this.deps.messages.get(input.threadId);
-      if (!root || root.roomId !== roomId) throw new MirageError(ErrorCodes.invalidInput, "threadId must be a message in the same room");
-    }
+    const kind = input.kind ?? "text";
+    if (kind !== "text" && kind !== "notice" && kind !== "emote") throw new MirageError(ErrorCodes.invalidInput, "kind must be text, notice or emote");
+    const placement = await threadPlacement(roomId, input, (id) => this.deps.messages.get(id));
     const id = newMessageId();
     const events = await this.toReaders({ type: "message.created", roomId, messageId: id, by: self }, withRef(options, { kind: "message", id }));
     const message = await this.deps.messages.append(
@@ -161,9 +237,8 @@ export class ChatService {
         sender: self,
         body: input.body,
         html: await this.deps.renderer.toWebHtml(input.body),
-        ...(input.parentId !== undefined ? { parentId: input.parentId } : {}),
-        ...(input.threadId !== undefined ? { threadId: input.threadId } : {}),
-        ...(input.kind !== undefined && input.kind !== "text" ? { kind: input.kind } : {}),
+        ...placement,
+        ...(kind !== "text" ? { kind } : {}),
         createdAt: this.now(),
         deleted: false,
       },
@@ -173,11 +248,28 @@ export class ChatService {
     return { ...message, reactions: {}, myReactions: [] };
   }
 
-  /** Newest first, each with its reactions as `actor` sees them. */
+  /** The main timeline's newest messages (see {@link page}). */
   async messages(actor: Person, roomId: RoomId, options: { beforeSeq?: number; limit: number }): Promise<MessageView[]> {
+    return (await this.page(actor, roomId, options)).messages;
+  }
+
+  /**
+   * Newest first, each with its reactions as `actor` sees them and, on a thread root, its summary.
+   * Without `threadId`: the main timeline, thread replies left out (a page may hold fewer than
+   * `limit` when many were skipped). With `threadId`: that thread's replies, and the root last once
+   * the page reaches the thread's start. `nextBefore` is the `beforeSeq` of the next page; undefined
+   * when there is none.
+   */
+  async page(
+    actor: Person,
+    roomId: RoomId,
+    options: { beforeSeq?: number; limit: number; threadId?: MessageId },
+  ): Promise<{ messages: MessageView[]; nextBefore?: number }> {
     const self = this.idOf(actor);
     await this.requireReader(self, roomId);
-    return this.views(await this.deps.messages.page(roomId, options), self);
+    const { messages, nextBefore } =
+      options.threadId === undefined ? await mainTimelinePage(this.deps.messages, roomId, options) : await threadTimelinePage(this.deps.messages, roomId, options.threadId, options);
+    return { messages: await this.views(messages, self), ...(nextBefore !== undefined && nextBefore > 1 ? { nextBefore } : {}) };
   }
 
   /** Throws exactly as `messages` would when `actor` may not read the room's messages. */
@@ -222,12 +314,35 @@ export class ChatService {
     this.deps.events.publish(events);
   }
 
-  /** Tombstones carry no reactions: what was said and how people reacted to it both go. */
+  /**
+   * Called by the bridge when Matrix refused the message for good: marks it `delivery: failed` with
+   * `reason` (a short code, never content) and tells its readers. Marking it again changes nothing.
+   */
+  async markDeliveryFailed(messageId: MessageId, reason: string, options: WriteOptions = {}): Promise<Message> {
+    const message = await this.deps.messages.get(messageId);
+    if (!message) throw notFound("message");
+    if (message.delivery?.state === "failed") return message;
+    const code = reason.trim().slice(0, REASON_MAX_LENGTH);
+    if (code === "") throw new MirageError(ErrorCodes.invalidInput, "a delivery failure needs a reason");
+    const failed: Message = { ...message, delivery: { state: "failed", reason: code, at: this.now() } };
+    const events = await this.toReaders({ type: "message.delivery_failed", roomId: message.roomId, messageId, by: message.sender }, options);
+    await this.deps.messages.update(failed, events);
+    this.deps.events.publish(events);
+    return failed;
+  }
+
+  /** Tombstones carry no reactions: what was said and how people reacted to it both go. A tombstoned root keeps its thread. */
   private async views(messages: Message[], reader: PersonId): Promise<MessageView[]> {
     const live = messages.filter((message) => !message.deleted);
     const summaries = await reactionSummaries(this.deps.reactions, live.map((message) => ({ kind: "message" as const, id: message.id })), reader);
     const byId = new Map(live.map((message, i) => [message.id, summaries[i]!]));
-    return messages.map((message) => ({ ...message, ...(byId.get(message.id) ?? { reactions: {}, myReactions: [] }) }));
+    const roots = messages.filter((message) => message.threadId === undefined);
+    const threads = await this.deps.messages.threadSummaries(roots.map((message) => message.id));
+    const threadOf = new Map(roots.map((message, i) => [message.id, threads[i]]));
+    return messages.map((message) => {
+      const thread = threadOf.get(message.id);
+      return { ...message, ...(byId.get(message.id) ?? { reactions: {}, myReactions: [] }), ...(thread ? { threadSummary: thread } : {}) };
+    });
   }
 
   /** The Mirage accounts who may read the room's messages now: the live audience of messages and their reactions. */
@@ -245,18 +360,21 @@ export class ChatService {
     return (await this.deps.rooms.members(roomId)).filter((m) => rule(m.membership) && !people.isMatrixId(m.member)).map((m) => m.member);
   }
 
-  /** Told to everyone who may see the room before or after the change, so the member who leaves hears of it too. */
+  /** Told to everyone who may see the room before or after the change: the member who leaves hears of it, a stranger banned does not. */
   private async changeMembership(
     roomId: RoomId,
     member: PersonId,
     membership: MembershipRecord["membership"],
     by: PersonId,
     options: WriteOptions = {},
+    reason?: string,
   ): Promise<MembershipRecord> {
     const audienceBefore = await this.membersWhere(roomId, roomRules.maySeeRoom);
-    const record: MembershipRecord = { roomId, member, membership, by, at: this.now() };
-    const audience = new Set([...audienceBefore, ...(people.isMatrixId(member) ? [] : [member])]);
-    const events = [this.record({ type: "member.changed", roomId, member, membership, by }, [...audience], options)];
+    const why = reason?.trim().slice(0, REASON_MAX_LENGTH);
+    const because = why ? { reason: why } : {};
+    const record: MembershipRecord = { roomId, member, membership, by, at: this.now(), ...because };
+    const audience = new Set([...audienceBefore, ...(people.isMatrixId(member) || !roomRules.maySeeRoom(membership) ? [] : [member])]);
+    const events = [this.record({ type: "member.changed", roomId, member, membership, by, ...because }, [...audience], options)];
     await this.deps.rooms.setMembership(record, events);
     this.deps.events.publish(events);
     return record;

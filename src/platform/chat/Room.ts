@@ -5,7 +5,8 @@ import type { JournalRecords } from "../ports/Journal.js";
 
 /** A member of a room: a Mirage account name (`alice`) or a Matrix user ID (`@bob:example.org`); never a ghost's Matrix ID. */
 export type MemberId = PersonId;
-export type Membership = "join" | "invite" | "leave";
+/** `ban`: out, and neither rejoins nor is invited again until unbanned (a ban lifted is `leave`). */
+export type Membership = "join" | "invite" | "leave" | "ban";
 
 export interface Room {
   id: RoomId;
@@ -23,9 +24,11 @@ export interface MembershipRecord {
   roomId: RoomId;
   member: MemberId;
   membership: Membership;
-  /** Who made the change (the member for join/leave, the inviter for invite). */
+  /** Who made the change (the member for join/leave, the inviter for invite, the moderator for a kick or ban). */
   by: MemberId;
   at: number;
+  /** Why a kick or ban happened, as its author gave it. */
+  reason?: string;
 }
 
 export interface Message {
@@ -56,8 +59,16 @@ export interface Message {
 
 export type MessageKind = "text" | "notice" | "emote";
 
-/** A message as one reader gets it: with its reactions (none on tombstones). */
-export interface MessageView extends Message, ReactionSummary {}
+/** A thread at a glance, on its root: replies so far (tombstones included) and the newest of them. */
+export interface ThreadSummary {
+  count: number;
+  latestId: MessageId;
+}
+
+/** A message as one reader gets it: with its reactions (none on tombstones), and on a thread root its summary. */
+export interface MessageView extends Message, ReactionSummary {
+  threadSummary?: ThreadSummary;
+}
 
 /** Rooms and memberships; a DM index finds the one DM between two members. `events` are journaled in the write's batch. */
 export interface RoomRepository {
@@ -72,11 +83,19 @@ export interface RoomRepository {
   findDm(a: MemberId, b: MemberId): Promise<RoomId | undefined>;
 }
 
-/** A room's timeline. `append` assigns the next sequence number atomically; `events` are journaled in the write's batch. */
+/**
+ * A room's timeline. `append` assigns the next sequence number atomically and, for a message with
+ * `threadId`, indexes it in its thread and updates the root's summary in the same batch; `events`
+ * are journaled in the write's batch.
+ */
 export interface MessageRepository {
   append(message: Omit<Message, "seq">, events?: JournalRecords): Promise<Message>;
   get(id: MessageId): Promise<Message | undefined>;
   update(message: Message, events?: JournalRecords): Promise<void>;
   /** Newest first, strictly before `beforeSeq` when given. */
   page(roomId: RoomId, options: { beforeSeq?: number; limit: number }): Promise<Message[]>;
+  /** The replies in the thread of `rootId` (the root itself not among them), newest first, strictly before `beforeSeq` when given. */
+  threadPage(rootId: MessageId, options: { beforeSeq?: number; limit: number }): Promise<Message[]>;
+  /** Each root's thread summary, in the order asked; undefined for a message without replies. */
+  threadSummaries(rootIds: readonly MessageId[]): Promise<Array<ThreadSummary | undefined>>;
 }

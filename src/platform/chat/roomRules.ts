@@ -17,8 +17,17 @@ export const roomRules = {
   },
 
   /**
+   * Whether someone with `membership` may join without anyone's help: when invited, or when the
+   * room is public and they are not banned.
+   */
+  mayJoin(room: Room, membership: Membership | undefined): boolean {
+    return membership === "invite" || (room.joinRule === "public" && room.kind === "group" && membership !== "ban");
+  },
+
+  /**
    * Whether `person` may delete other people's messages: the creator of a group room. In a DM
    * nobody moderates the other, whoever opened it: each deletes and edits only their own.
+   * The same person kicks and bans members on the web side.
    */
   moderates(room: Room, person: MemberId): boolean {
     return room.kind === "group" && room.createdBy === person;

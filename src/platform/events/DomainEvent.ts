@@ -9,10 +9,12 @@ import type { PlatformRef } from "../ports/IdMapping.js";
  */
 export type DomainEvent =
   | { type: "room.created"; roomId: string; by: string }
-  | { type: "member.changed"; roomId: string; member: string; membership: "join" | "invite" | "leave"; by: string }
+  | { type: "member.changed"; roomId: string; member: string; membership: "join" | "invite" | "leave" | "ban"; by: string; reason?: string }
   | { type: "message.created"; roomId: string; messageId: string; by: string }
   | { type: "message.edited"; roomId: string; messageId: string; by: string }
   | { type: "message.deleted"; roomId: string; messageId: string; by: string }
+  /** Matrix refused the message for good (`by` is the sender); a fact for web clients, nothing to send to Matrix. */
+  | { type: "message.delivery_failed"; roomId: string; messageId: string; by: string }
   | { type: "post.created"; blog: string; postId: string; by: string }
   | { type: "post.edited"; blog: string; postId: string; by: string }
   | { type: "post.deleted"; blog: string; postId: string; by: string }

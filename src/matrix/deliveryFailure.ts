@@ -1,4 +1,4 @@
-import type { RoomEvent } from "../matrix/matrixEvent.js";
+import type { RoomEvent } from "./matrixEvent.js";
 import type { OutboxEntryInput } from "../platform/ports/Outbox.js";
 
 /** Why a Matrix message did not reach the platform, as `com.beeper.message_send_status` reasons. */
