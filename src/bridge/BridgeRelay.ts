@@ -164,9 +164,9 @@ export class BridgeRelay implements JournalHandler {
   /**
    * A platform membership change as the Matrix one: an account's own join or leave moves its ghost
    * (a joining ghost is first invited, see `inviterFor`, unless the portal is public); an invite comes
-   * from the inviter's ghost (the bot for a Matrix inviter); someone else's removal is a kick by the
-   * remover's ghost (the bot for a Matrix remover). A Matrix user's own join or leave happens in
-   * Matrix only.
+   * from the inviter's ghost (the bot for a Matrix inviter); someone else's removal is a kick, and a
+   * ban a ban, by the remover's ghost (the bot for a Matrix remover), with its reason. A Matrix
+   * user's own join or leave happens in Matrix only.
    */
   private async memberOps(event: Extract<DomainEvent, { type: "member.changed" }>): Promise<OutboxEntryInput[]> {
     const room = roomRef(event.roomId);
@@ -184,7 +184,9 @@ export class BridgeRelay implements JournalHandler {
         return [{ op: "membership", action: "invite", sender: actor, room, userId: target }];
       case "leave":
         if (event.by === event.member) return isAccount ? [{ op: "membership", action: "leave", sender: target, room }] : [];
-        return [{ op: "membership", action: "kick", sender: actor, room, userId: target }];
+        return [{ op: "membership", action: "kick", sender: actor, room, userId: target, ...reasonOf(event) }];
+      case "ban":
+        return [{ op: "membership", action: "ban", sender: actor, room, userId: target, ...reasonOf(event) }];
       default:
         return [];
     }
@@ -289,3 +291,6 @@ export class BridgeRelay implements JournalHandler {
 }
 
 const roomRef = (id: string) => ({ kind: "room" as const, id });
+
+/** A kick's or ban's reason, within what a membership operation carries. */
+const reasonOf = (event: { reason?: string }) => (event.reason ? { reason: event.reason.slice(0, 1000) } : {});

@@ -85,9 +85,8 @@ describe("portal creation", () => {
   it("creates a public room's portal with the public_chat preset", async () => {
     const w = bridgeWorld();
     const alice = await w.p.person("alice");
-    const room = await w.p.chat.createRoom(alice, { name: "Open" });
-    const { portalCreation } = await import("../../src/bridge/portalCreation.js");
-    const [create] = portalCreation({ ...room, joinRule: "public" }, await w.store.rooms.members(room.id), w.names, w.settings);
+    await w.p.chat.createRoom(alice, { name: "Open", joinRule: "public" });
+    const [create] = ops(await w.relayAll()).filter((op) => op.op !== "profile");
     expect(create).toMatchObject({ op: "createRoom", preset: "public_chat", visibility: "private" });
   });
 
@@ -145,12 +144,27 @@ describe("memberships from the platform", () => {
     const w = bridgeWorld();
     const alice = await w.p.person("alice");
     const carol = await w.p.person("carol");
-    const room = await w.p.chat.createRoom(alice, { name: "Open", invite: ["carol"] });
-    await w.store.rooms.create({ ...room, joinRule: "public" }, await w.store.rooms.members(room.id));
+    const room = await w.p.chat.createRoom(alice, { name: "Open", joinRule: "public" });
     await w.relayAll();
-    await w.p.chat.invite(carol, room.id, "carol");
+    await w.p.chat.join(carol, room.id);
     expect(ops(await w.relayAll()).filter((op) => op.op !== "profile")).toEqual([
       { op: "membership", action: "join", sender: ghostOf("carol"), room: { kind: "room", id: room.id } },
+    ]);
+  });
+
+  it("kicks and bans in Matrix as the room's creator does on the web: by the creator's ghost, with the reason", async () => {
+    const w = bridgeWorld();
+    const alice = await w.p.person("alice");
+    const carol = await w.p.person("carol");
+    const room = await w.p.chat.createRoom(alice, { name: "Team", invite: ["carol", bob] });
+    await w.p.chat.join(carol, room.id);
+    await w.relayAll();
+    const ref = { kind: "room", id: room.id };
+    await w.p.chat.removeMember(alice, room.id, "carol", { reason: "be nice" });
+    await w.p.chat.removeMember(alice, room.id, bob, { ban: true, reason: "spam" });
+    expect(ops(await w.relayAll())).toEqual([
+      { op: "membership", action: "kick", sender: ghostOf("alice"), room: ref, userId: ghostOf("carol"), reason: "be nice" },
+      { op: "membership", action: "ban", sender: ghostOf("alice"), room: ref, userId: bob, reason: "spam" },
     ]);
   });
 

@@ -106,8 +106,7 @@ describe("alias queries", () => {
   it("creates the portal of an existing public room and answers {} once it exists", async () => {
     const { w, ask, kickOutbox, sent } = await setup();
     const alice = await w.p.person("alice");
-    const room = await w.p.chat.createRoom(alice, { name: "Open" });
-    await w.store.rooms.create({ ...room, joinRule: "public" }, await w.store.rooms.members(room.id));
+    const room = await w.p.chat.createRoom(alice, { name: "Open", joinRule: "public" });
     const res = await ask(`rooms/${encodeURIComponent(`#mirage_${room.id}:${DOMAIN}`)}`);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({});
@@ -122,8 +121,7 @@ describe("alias queries", () => {
   it("puts back the alias of an existing public portal (the homeserver asks only when it does not know the alias)", async () => {
     const { w, ask, aliases } = await setup();
     const alice = await w.p.person("alice");
-    const room = await w.p.chat.createRoom(alice, { name: "Open" });
-    await w.store.rooms.create({ ...room, joinRule: "public" }, await w.store.rooms.members(room.id));
+    const room = await w.p.chat.createRoom(alice, { name: "Open", joinRule: "public" });
     await w.store.idMapping.link([{ ref: { kind: "room", id: room.id }, roomId: "!existing:test.example", origin: "platform" }]);
     const alias = `#mirage_${room.id}:${DOMAIN}`;
     expect((await ask(`rooms/${encodeURIComponent(alias)}`)).statusCode).toBe(200);
