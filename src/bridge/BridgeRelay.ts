@@ -184,7 +184,12 @@ export class BridgeRelay implements JournalHandler {
         return [{ op: "membership", action: "invite", sender: actor, room, userId: target }];
       case "leave":
         if (event.by === event.member) return isAccount ? [{ op: "membership", action: "leave", sender: target, room }] : [];
-        return [{ op: "membership", action: "kick", sender: actor, room, userId: target, ...reasonOf(event) }];
+        // Someone else's removal, or a ban lifted (the event does not say which): an unban of someone
+        // not banned, and a kick of someone already out, are done already.
+        return [
+          { op: "membership", action: "unban", sender: actor, room, userId: target },
+          { op: "membership", action: "kick", sender: actor, room, userId: target, ...reasonOf(event) },
+        ];
       case "ban":
         return [{ op: "membership", action: "ban", sender: actor, room, userId: target, ...reasonOf(event) }];
       default:

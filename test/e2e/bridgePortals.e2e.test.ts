@@ -178,6 +178,11 @@ describe('people and portal rooms', () => {
     await requestJson(api(`/rooms/${room.id}/members/${encodeURIComponent(bobId)}?ban=true`), { method: 'DELETE', ...alice.auth });
     await expect.poll(() => bob!.getRoom(portal)?.getMyMembership(), { timeout: 30_000 }).toBe('ban');
     expect(bob!.getRoom(portal)!.getMember(bobId)!.events.member!.getSender()).toBe(ghost(alice.name));
+    // The ban lifted on the web is lifted in Matrix: Bob joins the public room again from Element.
+    await requestJson(api(`/rooms/${room.id}/bans/${encodeURIComponent(bobId)}`), { method: 'DELETE', ...alice.auth });
+    await expect.poll(() => bob!.getRoom(portal)?.getMember(bobId)?.membership, { timeout: 30_000 }).toBe('leave');
+    await bob!.joinRoom(portal);
+    await expect.poll(() => members(room.id, alice.auth), { timeout: 30_000 }).toContainEqual({ member: bobId, membership: 'join', kind: 'matrix' });
   }, 180_000);
 
   it('opens a DM from the web as an is_direct room of the web user ghost', async () => {

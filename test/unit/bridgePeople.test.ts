@@ -162,9 +162,14 @@ describe("memberships from the platform", () => {
     const ref = { kind: "room", id: room.id };
     await w.p.chat.removeMember(alice, room.id, "carol", { reason: "be nice" });
     await w.p.chat.removeMember(alice, room.id, bob, { ban: true, reason: "spam" });
+    await w.p.chat.unban(alice, room.id, bob);
     expect(ops(await w.relayAll())).toEqual([
+      // A removal may be a lifted ban (the event does not say): unbanning someone not banned is done already.
+      { op: "membership", action: "unban", sender: ghostOf("alice"), room: ref, userId: ghostOf("carol") },
       { op: "membership", action: "kick", sender: ghostOf("alice"), room: ref, userId: ghostOf("carol"), reason: "be nice" },
       { op: "membership", action: "ban", sender: ghostOf("alice"), room: ref, userId: bob, reason: "spam" },
+      { op: "membership", action: "unban", sender: ghostOf("alice"), room: ref, userId: bob },
+      { op: "membership", action: "kick", sender: ghostOf("alice"), room: ref, userId: bob },
     ]);
   });
 

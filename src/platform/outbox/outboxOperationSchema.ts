@@ -82,7 +82,7 @@ const Redact = Type.Object(
 const Membership = Type.Object(
   {
     op: Type.Literal("membership"),
-    action: literals("invite", "join", "leave", "kick", "ban"),
+    action: literals("invite", "join", "leave", "kick", "ban", "unban"),
     ...Address,
     /** Whom it concerns: required for invite, kick and ban; for join and leave, the sender. */
     userId: Type.Optional(UserId),

@@ -6,7 +6,7 @@ const check = TypeCompiler.Compile(OutboxOperationSchema);
 
 /** Operations addressed to a room: they name it by Matrix ID or by platform reference, exactly one. */
 const ADDRESSED = new Set(["send", "state", "redact", "membership"]);
-const NEEDS_TARGET_USER = new Set(["invite", "kick", "ban"]);
+const NEEDS_TARGET_USER = new Set(["invite", "kick", "ban", "unban"]);
 
 /** Why `value` is not a valid outbox operation (a field path, never content), or undefined when it is. */
 export function outboxOperationProblem(value: unknown): string | undefined {
