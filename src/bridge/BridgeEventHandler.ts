@@ -161,23 +161,28 @@ export class BridgeEventHandler implements EventHandler {
   private async onMember(event: RoomEvent, roomId: RoomId, sender: Person, options: WriteOptions): Promise<void> {
     const target = event.stateKey;
     const membership = event.content.membership;
-    if (target === undefined || this.deps.isOwnUser(target) || typeof membership !== "string") return;
+    // The bot's membership is its own business; a ghost's is its account's (invited, kicked or banned by a Matrix user).
+    if (target === undefined || target === this.deps.botUserId || typeof membership !== "string") return;
+    if (this.deps.isOwnUser(target) && this.deps.ghosts(target as MatrixUserId) === undefined) return;
     const member = people.canonical(people.matrix(target as MatrixUserId), this.deps.ghosts);
-    const current = (await this.deps.rooms.membership(roomId, people.id(member)))?.membership;
     switch (membership) {
       case "join":
-        if (current === "join") return;
-        await this.deps.chat.invite(member, roomId, people.id(member), options);
+        // Accepting an invite, or joining a public room (through its alias); joining again changes nothing.
+        await this.deps.chat.join(member, roomId, options);
         return;
-      case "invite":
+      case "invite": {
+        const current = (await this.deps.rooms.membership(roomId, people.id(member)))?.membership;
         if (current === "join" || current === "invite") return;
         await this.deps.chat.invite(sender, roomId, people.id(member), options);
         return;
+      }
       case "leave":
-      case "ban":
-        if (current === undefined || current === "leave") return;
-        await this.deps.chat.leave(member, roomId, options);
+      case "ban": {
+        // A leave, a kick (`sender` is someone else) or a ban, as Matrix decided it; a leave after a ban lifts it.
+        const reason = typeof event.content.reason === "string" ? event.content.reason : undefined;
+        await this.deps.chat.recordDeparture(member, roomId, { by: sender, membership, ...(reason ? { reason } : {}) }, options);
         return;
+      }
       default:
         return;
     }

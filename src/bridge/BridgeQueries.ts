@@ -8,6 +8,7 @@ import type { GhostAccounts } from "../platform/ports/GhostAccounts.js";
 import type { IdMapping } from "../platform/ports/IdMapping.js";
 import type { Outbox } from "../platform/ports/Outbox.js";
 import type { BridgeNames } from "./bridgeNames.js";
+import { ghostProfile } from "./ghostProfile.js";
 import { portalCreation, type PortalSettings } from "./portalCreation.js";
 
 export interface BridgeQueriesDeps {
@@ -34,8 +35,8 @@ export interface BridgeQueriesDeps {
  * account: asked about it, Mirage registers it and queues its profile. A portal alias exists for
  * every public Mirage room: asked about it, Mirage creates the portal through the outbox (the
  * same creation the relay queues, found again by its alias if both run) and answers once the room
- * exists. Invite-only rooms are not created on a stranger's lookup: their portals come from the
- * platform side.
+ * exists; a public portal whose alias was deleted gets it back. Invite-only rooms are not
+ * created on a stranger's lookup: their portals come from the platform side.
  */
 export class BridgeQueries implements AppserviceQueries {
   private readonly log: Logger;
@@ -52,8 +53,11 @@ export class BridgeQueries implements AppserviceQueries {
     const account = name === undefined ? undefined : await this.deps.accounts.get(name);
     if (!account) return false;
     await this.deps.appservice.getIntentForUserId(userId).ensureRegistered();
-    await this.deps.outbox.enqueue([{ op: "profile", sender: userId, displayName: (account.displayName || account.name).slice(0, 255) }], Date.now());
-    this.deps.kickOutbox();
+    const profile = ghostProfile(userId, account);
+    if (profile) {
+      await this.deps.outbox.enqueue([profile], Date.now());
+      this.deps.kickOutbox();
+    }
     this.log.info({ account: account.name }, "ghost provisioned on query");
     return true;
   }
@@ -63,7 +67,8 @@ export class BridgeQueries implements AppserviceQueries {
     const room = roomId === undefined ? undefined : await this.deps.rooms.get(roomId);
     if (!room || room.kind !== "group" || room.joinRule !== "public") return false;
     const ref = { kind: "room" as const, id: room.id };
-    if (await this.deps.mapping.toMatrix(ref)) return true;
+    const portal = await this.deps.mapping.toMatrix(ref);
+    if (portal) return this.restoreAlias(alias, portal.roomId);
     if (this.waiting >= (this.deps.maxWaiting ?? 32)) return false;
     this.waiting++;
     try {
@@ -78,5 +83,21 @@ export class BridgeQueries implements AppserviceQueries {
     } finally {
       this.waiting--;
     }
+  }
+
+  /** The portal exists but its alias was removed (the homeserver only asks about aliases it does not know): put it back. */
+  private async restoreAlias(alias: string, roomId: string): Promise<boolean> {
+    try {
+      await this.deps.appservice.botClient.createRoomAlias(alias, roomId);
+    } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode;
+      // 409: someone else restored it meanwhile.
+      if (status !== 409) {
+        this.log.warn({ roomId, status }, "could not restore a portal's alias");
+        return false;
+      }
+    }
+    this.log.info({ roomId }, "restored a portal's alias");
+    return true;
   }
 }

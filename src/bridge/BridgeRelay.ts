@@ -3,7 +3,7 @@ import type { AccountRepository } from "../platform/accounts/Account.js";
 import type { MessageRepository, Message, RoomRepository } from "../platform/chat/Room.js";
 import type { DomainEvent } from "../platform/events/DomainEvent.js";
 import { roomRules } from "../platform/chat/roomRules.js";
-import { asAccountName, asMessageId, asReactionTargetId, asRoomId, type MessageId, type RoomId } from "../platform/ids.js";
+import { asAccountName, asMessageId, asReactionTargetId, asRoomId, type AccountName, type MessageId, type RoomId } from "../platform/ids.js";
 import type { JournalHandler } from "../platform/journal/JournalConsumer.js";
 import type { OutboxRelation } from "../platform/outbox/outboxOperationSchema.js";
 import { people } from "../platform/people/people.js";
@@ -16,6 +16,7 @@ import type { BridgeNames } from "./bridgeNames.js";
 import { findMentions } from "./convert/findMentions.js";
 import { mentionTargets } from "./convert/mentionTargets.js";
 import { messageToMatrix } from "./convert/messageToMatrix.js";
+import { ghostProfile } from "./ghostProfile.js";
 import { pillifyMentions } from "./convert/pillifyMentions.js";
 import { ROOM_MENTION } from "./convert/scanMentions.js";
 import { portalCreation, type PortalSettings } from "./portalCreation.js";
@@ -56,6 +57,8 @@ export class BridgeRelay implements JournalHandler {
   private readonly now: () => number;
   /** Portals asked for in this run; a restart may ask again, which creation tolerates. */
   private readonly portalsRequested = new Set<string>();
+  /** Accounts whose ghost profile is known to be queued (durably: by its receipt). */
+  private readonly ghostsProvisioned = new Set<string>();
 
   constructor(private readonly deps: BridgeRelayDeps) {
     this.log = deps.logger.child({ component: "bridge-relay" });
@@ -69,6 +72,7 @@ export class BridgeRelay implements JournalHandler {
     const ops = await this.operationsFor(entry.event);
     // Nothing to queue, nothing to repeat: no receipt either.
     if (ops.length === 0) return;
+    await this.provisionGhosts(ops);
     await this.deps.outbox.enqueue(ops, this.now(), receipt);
     this.deps.onQueued();
   }
@@ -92,9 +96,49 @@ export class BridgeRelay implements JournalHandler {
         return event.target.kind === "message" && event.target.roomId !== undefined
           ? this.withPortal(asRoomId(event.target.roomId), async () => this.reactionOps(event))
           : [];
+      case "profile.changed":
+        return this.profileOps(event);
       default:
         return [];
     }
+  }
+
+  /**
+   * Before a ghost first appears in Matrix (sends, joins, creates or is invited), its profile is
+   * queued, once per account: the receipt `ghost-profile:<account>` is stored with it. The outbox
+   * carries entries out in queue order, so the profile is set before what follows.
+   */
+  private async provisionGhosts(ops: readonly OutboxEntryInput[]): Promise<void> {
+    const accounts = new Set<AccountName>();
+    const consider = (userId: string | undefined) => {
+      const account = userId === undefined ? undefined : this.deps.names.accountOf(userId);
+      if (account !== undefined && !this.ghostsProvisioned.has(account)) accounts.add(account);
+    };
+    for (const op of ops) {
+      if (op.op === "profile") continue;
+      consider(op.sender);
+      if (op.op === "membership") consider(op.userId);
+      if (op.op === "createRoom") for (const invited of op.invite ?? []) consider(invited);
+    }
+    for (const name of accounts) {
+      const receipt = `ghost-profile:${name}`;
+      if (!(await this.deps.outbox.hasReceipt(receipt))) {
+        const account = await this.deps.accounts.get(name);
+        const op = account && ghostProfile(this.deps.names.ghost(name), account);
+        if (!op) continue;
+        await this.deps.outbox.enqueue([op], this.now(), receipt);
+      }
+      this.ghostsProvisioned.add(name);
+    }
+  }
+
+  /** A changed display name or avatar, to the account's ghost. */
+  private async profileOps(event: Extract<DomainEvent, { type: "profile.changed" }>): Promise<OutboxEntryInput[]> {
+    const change = { displayName: event.fields.includes("displayName"), avatar: event.fields.includes("avatarUrl") };
+    if (!change.displayName && !change.avatar) return [];
+    const account = await this.deps.accounts.get(event.name as AccountName);
+    const op = account && ghostProfile(this.deps.names.ghost(account.name), account, change);
+    return op ? [op] : [];
   }
 
   /**
@@ -117,28 +161,53 @@ export class BridgeRelay implements JournalHandler {
     return portalCreation(room, members, this.deps.names, this.deps.portal);
   }
 
+  /**
+   * A platform membership change as the Matrix one: an account's own join or leave moves its ghost
+   * (a joining ghost is first invited, see `inviterFor`, unless the portal is public); an invite comes
+   * from the inviter's ghost (the bot for a Matrix inviter); someone else's removal is a kick, and a
+   * ban a ban, by the remover's ghost (the bot for a Matrix remover), with its reason. A Matrix
+   * user's own join or leave happens in Matrix only.
+   */
   private async memberOps(event: Extract<DomainEvent, { type: "member.changed" }>): Promise<OutboxEntryInput[]> {
     const room = roomRef(event.roomId);
     const target = this.deps.names.matrixUser(event.member);
-    const actor = this.deps.names.matrixUser(event.by);
+    const actor = people.isMatrixId(event.by) ? this.deps.portal.botUserId : this.deps.names.ghost(event.by);
     const isAccount = !people.isMatrixId(event.member);
     switch (event.membership) {
-      case "join":
-        // A ghost needs an invite in invite-only portals; the bot gives it (it is an admin there).
-        return isAccount
-          ? [
-              { op: "membership", action: "invite", sender: this.deps.portal.botUserId, room, userId: target },
-              { op: "membership", action: "join", sender: target, room },
-            ]
-          : [];
+      case "join": {
+        if (!isAccount) return [];
+        const inviter = await this.inviterFor(event.roomId, event.member);
+        const join: OutboxEntryInput = { op: "membership", action: "join", sender: target, room };
+        return inviter === undefined ? [join] : [{ op: "membership", action: "invite", sender: inviter, room, userId: target }, join];
+      }
       case "invite":
-        return [{ op: "membership", action: "invite", sender: people.isMatrixId(event.by) ? this.deps.portal.botUserId : actor, room, userId: target }];
+        return [{ op: "membership", action: "invite", sender: actor, room, userId: target }];
       case "leave":
         if (event.by === event.member) return isAccount ? [{ op: "membership", action: "leave", sender: target, room }] : [];
-        return [{ op: "membership", action: "kick", sender: this.deps.portal.botUserId, room, userId: target }];
+        // Someone else's removal, or a ban lifted (the event does not say which): an unban of someone
+        // not banned, and a kick of someone already out, are done already.
+        return [
+          { op: "membership", action: "unban", sender: actor, room, userId: target },
+          { op: "membership", action: "kick", sender: actor, room, userId: target, ...reasonOf(event) },
+        ];
+      case "ban":
+        return [{ op: "membership", action: "ban", sender: actor, room, userId: target, ...reasonOf(event) }];
       default:
         return [];
     }
+  }
+
+  /**
+   * Who invites a joining ghost: nobody in a public group portal (it joins by itself), the bot in
+   * an invite-only one, in a DM (the bot is not in it) the other member's ghost.
+   */
+  private async inviterFor(roomId: string, joining: string): Promise<string | undefined> {
+    const room = await this.deps.rooms.get(asRoomId(roomId));
+    if (room?.kind === "group" && room.joinRule === "public") return undefined;
+    if (room?.kind !== "dm") return this.deps.portal.botUserId;
+    const members = await this.deps.rooms.members(room.id);
+    const other = members.find((m) => m.member !== joining && m.membership === "join" && !people.isMatrixId(m.member));
+    return other ? this.deps.names.ghost(other.member) : this.deps.portal.botUserId;
   }
 
   private async messageOps(event: Extract<DomainEvent, { type: "message.created" | "message.edited" }>): Promise<OutboxEntryInput[]> {
@@ -227,3 +296,6 @@ export class BridgeRelay implements JournalHandler {
 }
 
 const roomRef = (id: string) => ({ kind: "room" as const, id });
+
+/** A kick's or ban's reason, within what a membership operation carries. */
+const reasonOf = (event: { reason?: string }) => (event.reason ? { reason: event.reason.slice(0, 1000) } : {});

@@ -1,6 +1,7 @@
 import type { PersonId } from "../platform/people/Person.js";
 import { people } from "../platform/people/people.js";
-import { asRoomId, type RoomId } from "../platform/ids.js";
+import { asRoomId, type AccountName, type MatrixUserId, type RoomId } from "../platform/ids.js";
+import type { GhostAccounts } from "../platform/ports/GhostAccounts.js";
 
 /** Room IDs as the platform makes them (`r_` + base64url): the only ones a portal alias may name. */
 const PLATFORM_ROOM_ID = /^r_[A-Za-z0-9_-]{1,64}$/;
@@ -11,13 +12,22 @@ const PLATFORM_ROOM_ID = /^r_[A-Za-z0-9_-]{1,64}$/;
  * and the homeserver's domain, the same values the registration and `ghostAccounts` use.
  */
 export class BridgeNames {
+  private readonly ghosts: GhostAccounts;
+
   constructor(
     private readonly prefix: string,
     readonly domain: string,
-  ) {}
+  ) {
+    this.ghosts = people.ghostAccounts(prefix, domain);
+  }
 
   ghost(account: string): string {
     return `@${this.prefix}${account}:${this.domain}`;
+  }
+
+  /** The account whose ghost `userId` is, or undefined for any other Matrix ID. */
+  accountOf(userId: string): AccountName | undefined {
+    return this.ghosts(userId as MatrixUserId);
   }
 
   /** The Matrix user a member is: a ghost for an account, the Matrix user itself otherwise. */

@@ -15,16 +15,19 @@ export interface PortalSettings {
 /**
  * The operations that create a room's portal and bring its members in: the room itself (with its
  * alias, bridge-info state, join rule, encryption and power levels: the room's creator and the bot
- * are admins), then the bot's join and every joined Mirage member's ghost's join. A group portal is
- * created by the bot; a DM by its Mirage member's ghost, as an `is_direct` invite of the other side,
- * so Element shows it as a direct chat. Safe to enqueue twice: creation finds the room by its alias,
- * and joins that took effect count as done.
+ * are admins), every joined Mirage member's ghost invited and joined, invited accounts' ghosts
+ * invited, then invited Matrix users invited by their inviter's ghost (the bot when the inviter is
+ * not a joined account). A group portal is created by the bot; a DM by its Mirage member's ghost,
+ * with the other side invited in the creation itself as an `is_direct` invite, so Element shows a
+ * direct chat. Safe to enqueue twice: creation finds the room by its alias, and membership changes
+ * that took effect count as done.
  */
 export function portalCreation(room: Room, members: readonly MembershipRecord[], names: BridgeNames, settings: PortalSettings): OutboxEntryInput[] {
   const ref = { kind: "room" as const, id: room.id };
-  const joined = members.filter((m) => m.membership === "join");
-  const ghostsJoined = joined.filter((m) => !people.isMatrixId(m.member)).map((m) => names.ghost(m.member));
-  const matrixInvited = members.filter((m) => m.membership !== "leave" && people.isMatrixId(m.member)).map((m) => m.member);
+  const accounts = members.filter((m) => !people.isMatrixId(m.member));
+  const ghostsJoined = accounts.filter((m) => m.membership === "join").map((m) => names.ghost(m.member));
+  const ghostsInvited = accounts.filter((m) => m.membership === "invite").map((m) => names.ghost(m.member));
+  const matrixInvited = members.filter((m) => (m.membership === "join" || m.membership === "invite") && people.isMatrixId(m.member));
   const creatorId = names.matrixUser(room.createdBy);
   const isDm = room.kind === "dm";
   const sender = isDm ? (ghostsJoined[0] ?? settings.botUserId) : settings.botUserId;
@@ -34,7 +37,7 @@ export function portalCreation(room: Room, members: readonly MembershipRecord[],
     ...(settings.roomUrl ? { externalUrl: settings.roomUrl(room) } : {}),
   }).map(({ eventType, stateKey, content }) => ({ type: eventType, stateKey, content }));
   if (settings.encrypt) initialState.push({ type: "m.room.encryption", stateKey: "", content: { algorithm: "m.megolm.v1.aes-sha2" } });
-  const invite = [...new Set([...(isDm ? [] : ghostsJoined), ...matrixInvited])].filter((id) => id !== sender);
+  const invite = [...new Set([...ghostsJoined, ...ghostsInvited, ...(isDm ? matrixInvited.map((m) => m.member) : [])])].filter((id) => id !== sender);
   const ops: OutboxEntryInput[] = [
     {
       op: "createRoom",
@@ -51,8 +54,12 @@ export function portalCreation(room: Room, members: readonly MembershipRecord[],
       powerLevels: { users: Object.fromEntries([settings.botUserId, creatorId].filter((id) => id !== sender).map((id) => [id, 100])) },
     },
   ];
+  for (const ghost of ghostsJoined) if (ghost !== sender) ops.push({ op: "membership", action: "join", sender: ghost, room: ref });
   if (!isDm) {
-    for (const ghost of ghostsJoined) ops.push({ op: "membership", action: "join", sender: ghost, room: ref });
+    for (const m of matrixInvited) {
+      const inviter = !people.isMatrixId(m.by) && ghostsJoined.includes(names.ghost(m.by)) ? names.ghost(m.by) : settings.botUserId;
+      ops.push({ op: "membership", action: "invite", sender: inviter, room: ref, userId: m.member });
+    }
   }
   return ops;
 }

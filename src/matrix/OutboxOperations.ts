@@ -9,12 +9,15 @@ import type {
   SendOperation,
 } from "../platform/outbox/outboxOperationSchema.js";
 import type { OutboxEntry } from "../platform/ports/Outbox.js";
+import type { AvatarImporter } from "./AvatarImporter.js";
 import type { DeviceClients } from "./crypto/GhostDevices.js";
 import { sealMediaContent } from "./crypto/sealMediaContent.js";
 import { membershipReached } from "./membershipReached.js";
 import { redactionContent, type ResolvedRelation, withRelation } from "./relationContent.js";
 
 const enc = encodeURIComponent;
+/** Room versions whose creator is an owner by the create event and must not be listed in `users` (MSC4289). */
+const CREATOR_OWNS = new Set(["12", "org.matrix.hydra.11"]);
 const V3 = "/_matrix/client/v3";
 
 /** Raised instead of sending plaintext into an encrypted room without a crypto device. */
@@ -53,12 +56,15 @@ const isDefiniteRefusal = (error: unknown) => {
 export class OutboxOperations {
   private readonly knownEncrypted = new Set<string>();
   private readonly roomVersions = new Map<string, string>();
+  private defaultVersion: string | undefined;
 
   /** `devices`: each ghost's own crypto device, which encrypts what the ghost sends into encrypted rooms. */
   constructor(
     private readonly appservice: Appservice,
     private readonly mapping: IdMapping,
     private readonly devices?: DeviceClients,
+    /** Resolves a profile operation's `avatarSource`; without it such operations are refused. */
+    private readonly avatars?: AvatarImporter,
   ) {}
 
   /** `roomId` is the entry's room, already resolved (undefined for operations without a room). */
@@ -182,22 +188,30 @@ export class OutboxOperations {
   private async profile(client: MatrixClient, op: ProfileOperation): Promise<void> {
     const base = `${V3}/profile/${enc(op.sender)}`;
     if (op.displayName !== undefined) await client.doRequest("PUT", `${base}/displayname`, null, { displayname: op.displayName });
-    if (op.avatarUrl !== undefined) await client.doRequest("PUT", `${base}/avatar_url`, null, { avatar_url: op.avatarUrl });
+    const avatarUrl = op.avatarSource === undefined ? op.avatarUrl : await this.importedAvatar(op.avatarSource);
+    if (avatarUrl !== undefined) await client.doRequest("PUT", `${base}/avatar_url`, null, { avatar_url: avatarUrl });
+  }
+
+  private async importedAvatar(source: string): Promise<string> {
+    if (!this.avatars) throw Object.assign(new Error("avatar import is not configured"), { statusCode: 400 });
+    return this.avatars.mxcFor(source);
   }
 
   /**
-   * Creates the portal unless it exists: already mapped, or found by its alias (created by an
-   * attempt whose answer was lost, or by a concurrent creation). The room is mapped in the
-   * batch that completes the entry.
+   * Creates the portal unless it exists: already mapped, or its alias taken (`M_ROOM_IN_USE`: created
+   * by an attempt whose answer was lost, or by a concurrent creation), then the room is found by
+   * its alias. The alias is not looked up first: for an alias in Mirage's namespace that the
+   * homeserver does not know, a lookup asks Mirage's own alias query, which waits for this very
+   * creation. The room is mapped in the batch that completes the entry.
    */
   private async createRoom(client: MatrixClient, op: CreateRoomOperation): Promise<MappingLink[]> {
     if (await this.mapping.toMatrix(op.room)) return [];
     const link = (roomId: string): MappingLink[] => [{ ref: op.room, roomId, origin: "platform" }];
     const alias = this.appservice.getAlias(op.alias);
-    const existing = await this.roomByAlias(client, alias);
-    if (existing) return link(existing);
     try {
-      const answer = (await client.doRequest("POST", `${V3}/createRoom`, null, createRoomBody(op))) as { room_id: string };
+      const powerLevels = await this.powerLevelsFor(client, op);
+      const body = createRoomBody(powerLevels === undefined ? op : { ...op, powerLevels });
+      const answer = (await client.doRequest("POST", `${V3}/createRoom`, null, body)) as { room_id: string };
       return link(answer.room_id);
     } catch (error) {
       if (errcodeOf(error) !== "M_ROOM_IN_USE") throw error;
@@ -205,6 +219,32 @@ export class OutboxOperations {
       if (!raced) throw error;
       return link(raced);
     }
+  }
+
+  /**
+   * The power levels to create with. The homeserver replaces its default `users` (which names the
+   * creator) with the override's: in room versions before 12 the sender is added back at 100, so the
+   * creator keeps its power; from 12 on the creator owns the room and must not be listed.
+   */
+  private async powerLevelsFor(client: MatrixClient, op: CreateRoomOperation): Promise<Record<string, unknown> | undefined> {
+    const users = op.powerLevels?.users;
+    if (typeof users !== "object" || users === null) return op.powerLevels;
+    const version = op.roomVersion ?? (await this.defaultRoomVersion(client));
+    if (version === undefined || CREATOR_OWNS.has(version)) return op.powerLevels;
+    return { ...op.powerLevels, users: { [op.sender]: 100, ...users } };
+  }
+
+  /** The homeserver's default room version (from its capabilities), or undefined when it does not say. */
+  private async defaultRoomVersion(client: MatrixClient): Promise<string | undefined> {
+    if (this.defaultVersion !== undefined) return this.defaultVersion;
+    try {
+      const answer = (await client.doRequest("GET", `${V3}/capabilities`)) as { capabilities?: { "m.room_versions"?: { default?: unknown } } };
+      const version = answer?.capabilities?.["m.room_versions"]?.default;
+      if (typeof version === "string") this.defaultVersion = version;
+    } catch (error) {
+      if (!isDefiniteRefusal(error)) throw error;
+    }
+    return this.defaultVersion;
   }
 
   private async roomByAlias(client: MatrixClient, alias: string): Promise<string | undefined> {

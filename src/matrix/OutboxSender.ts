@@ -6,6 +6,7 @@ import type { Outbox, OutboxEntry, PermanentFailure, PermanentFailureReason } fr
 import type { AppserviceMetrics } from "./appserviceMetrics.js";
 import { failureCode } from "./failureCode.js";
 import { isTransientError, isUnreachableError } from "./isTransientError.js";
+import type { AvatarImporter } from "./AvatarImporter.js";
 import type { DeviceClients } from "./crypto/GhostDevices.js";
 import { OutboxOperations, UnresolvedTargetError } from "./OutboxOperations.js";
 import { budgetSpent, retryDelay, type RetryBudget } from "../platform/work/retryDelay.js";
@@ -28,6 +29,8 @@ export interface OutboxSenderOptions {
    * not acknowledged before a crash (or whose hook threw) is made again on a later drain.
    */
   onPermanentFailure?: (entry: OutboxEntry, failure: PermanentFailure) => Promise<void> | void;
+  /** Ghost avatars from https URLs (profile operations with `avatarSource`). */
+  avatars?: AvatarImporter;
   now?: () => number;
   random?: () => number;
   /** Ghosts' own crypto devices, for sends into encrypted rooms (absent when encryption is off). */
@@ -67,7 +70,7 @@ export class OutboxSender {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.timer = new WakeTimer(options.wake, this.now);
-    this.operations = new OutboxOperations(appservice, options.mapping, options.devices);
+    this.operations = new OutboxOperations(appservice, options.mapping, options.devices, options.avatars);
   }
 
   /** Walks the queue once, carrying out what is due; throws when the homeserver is unreachable, leaving the entry queued. */

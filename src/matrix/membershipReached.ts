@@ -1,4 +1,4 @@
-export type MembershipAction = "invite" | "join" | "leave" | "kick" | "ban";
+export type MembershipAction = "invite" | "join" | "leave" | "kick" | "ban" | "unban";
 
 /**
  * Whether a member in `membership` (undefined: none) already is where `action` would put
@@ -15,5 +15,7 @@ export function membershipReached(action: MembershipAction, membership: string |
       return membership === undefined || membership === "leave" || membership === "ban";
     case "ban":
       return membership === "ban";
+    case "unban":
+      return membership !== "ban" && membership !== "unknown";
   }
 }

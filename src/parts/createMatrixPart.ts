@@ -4,7 +4,9 @@ import type { FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 import type { MirageConfig } from "../config/configSchema.js";
 import type { Logger } from "../log/createLogger.js";
+import { fetchPublicImage } from "../http/fetchPublicImage.js";
 import { createAppserviceMetrics } from "../matrix/appserviceMetrics.js";
+import { AvatarImporter } from "../matrix/AvatarImporter.js";
 import { BotEventHandler } from "../matrix/BotEventHandler.js";
 import { EventRouter, type PortalRoute } from "../matrix/EventRouter.js";
 import { buildAppserviceServer, type AppserviceQueries } from "../matrix/buildAppserviceServer.js";
@@ -35,6 +37,8 @@ import type { Part } from "./Part.js";
 
 /** Completed transaction ids are kept this long; homeservers retry for far less. */
 const INBOX_RETENTION_MS = 7 * 24 * 3600 * 1000;
+/** Ghost avatars fetched from profile URLs: small images, quickly, or not at all (the outbox waits meanwhile). */
+const GHOST_AVATAR_FETCH = { maxBytes: 5 * 1024 * 1024, timeoutMs: 10_000 };
 
 /** What the bridge part gives the Matrix side. */
 export interface MatrixBridge {
@@ -138,6 +142,11 @@ export function createMatrixPart(options: {
     wake: () => outboxLoop.kick(),
     homeserverUsable: () => homeserverUsable(),
     ...(ghostDevices ? { devices: ghostDevices } : {}),
+    avatars: new AvatarImporter({
+      kv: store.kv,
+      fetch: (url) => fetchPublicImage(url, GHOST_AVATAR_FETCH),
+      upload: (bytes, contentType) => appservice.botClient.uploadContent(bytes, contentType),
+    }),
   });
   // Set once the monitor exists; loop failures make it re-check the homeserver at once.
   let recheck = (): void => undefined;

@@ -40,6 +40,8 @@ export class FakeHomeserver {
   readonly profiles = new Map<string, Record<string, string>>();
   /** Decides a failure for a request before it takes effect. */
   failWith: (request: FakeRequest) => Error | undefined = () => undefined;
+  /** Answered as `m.room_versions.default` by `/capabilities`; unset, the endpoint is unknown. */
+  defaultRoomVersion: string | undefined;
   /** When set, every client has a ready crypto device that "encrypts" by wrapping the event as JSON. */
   withCrypto = false;
   private readonly txns = new Map<string, string>();
@@ -122,6 +124,9 @@ export class FakeHomeserver {
   private handle({ sender, method, path, body = {} }: FakeRequest): unknown {
     const parts = path.split("/").slice(4).map(decodeURIComponent);
     if (method === "POST" && parts[0] === "createRoom") return this.createRoom(sender, body);
+    if (method === "GET" && parts[0] === "capabilities" && this.defaultRoomVersion !== undefined) {
+      return { capabilities: { "m.room_versions": { default: this.defaultRoomVersion, available: {} } } };
+    }
     if (method === "GET" && parts[0] === "directory") {
       const roomId = this.aliases.get(parts[2]!);
       if (!roomId) throw httpError(404, "M_NOT_FOUND");

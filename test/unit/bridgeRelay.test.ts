@@ -48,10 +48,14 @@ describe("BridgeRelay", () => {
     const { p, relayNew } = await world();
     const alice = await p.person("alice");
     const room = await p.chat.createRoom(alice, { name: "Talk", invite: ["@bob:elsewhere"] });
-    const ops = await relayNew();
+    // The ghost's profile goes first (it first appears in Matrix here).
+    const [profile, ...ops] = await relayNew();
+    expect(profile).toMatchObject({ op: "profile", sender: "@mirage_alice:test.example", displayName: "alice" });
     const create = ops[0]!;
     expect(create).toMatchObject({ op: "createRoom", sender: BOT, room: { kind: "room", id: room.id }, alias: `mirage_${room.id}`, name: "Talk", preset: "private_chat" });
-    expect(create.op === "createRoom" && create.invite).toEqual(["@mirage_alice:test.example", "@bob:elsewhere"]);
+    expect(create.op === "createRoom" && create.invite).toEqual(["@mirage_alice:test.example"]);
+    // The Matrix invitee is invited by the inviter's ghost once it has joined.
+    expect(ops).toContainEqual(expect.objectContaining({ op: "membership", action: "invite", sender: "@mirage_alice:test.example", userId: "@bob:elsewhere" }));
     expect(create.op === "createRoom" && create.powerLevels).toEqual({ users: { "@mirage_alice:test.example": 100 } });
     expect(create.op === "createRoom" && create.initialState?.map((s) => s.type)).toEqual(["m.bridge", "uk.half-shot.bridge"]);
     expect(ops).toContainEqual(expect.objectContaining({ op: "membership", action: "join", sender: "@mirage_alice:test.example", room: { kind: "room", id: room.id } }));

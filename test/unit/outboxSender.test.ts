@@ -457,10 +457,20 @@ describe("OutboxSender: idempotent on retry after a crash between the homeserver
     expect(hs.rooms.size).toBe(1);
     await restart().drain();
     expect(hs.rooms.size).toBe(1);
-    expect(hs.requests.filter((r) => r.path.endsWith("/createRoom"))).toHaveLength(1);
+    // The retry's creation is refused (its alias is in use) and takes the first room.
+    expect(hs.requests.filter((r) => r.path.endsWith("/createRoom"))).toHaveLength(2);
     const roomId = [...hs.rooms.keys()][0]!;
     expect(await storeOver(db).idMapping.toMatrix(portal("r1"))).toEqual({ roomId });
     expect(hs.eventsIn(roomId).map((e) => e.content.body)).toEqual(["hello"]);
+  });
+
+  it("creates a portal without looking its alias up first (that lookup would ask Mirage's own alias query, which waits for this creation)", async () => {
+    const { store, hs, sender, queue } = setup();
+    // The homeserver asking the appservice about an alias it does not know, and timing out.
+    hs.failWith = (r) => (r.method === "GET" && r.path.includes("/directory/room/") ? Object.assign(new Error("timeout"), { statusCode: 504 }) : undefined);
+    await queue(createPortal("r1"));
+    await sender.drain();
+    expect(await store.idMapping.toMatrix(portal("r1"))).toEqual({ roomId: hs.aliases.get("#mirage_r1:t") });
   });
 
   it("takes a room created concurrently under the alias (M_ROOM_IN_USE) instead of failing", async () => {

@@ -86,6 +86,11 @@ describe("membershipReached", () => {
     ["kick", "invite", false],
     ["ban", "ban", true],
     ["ban", "join", false],
+    ["unban", "leave", true],
+    ["unban", undefined, true],
+    ["unban", "join", true],
+    ["unban", "ban", false],
+    ["unban", "unknown", false],
   ] as const)("%s when %s: %s", (action, membership, reached) => {
     expect(membershipReached(action, membership)).toBe(reached);
   });

@@ -82,7 +82,7 @@ const Redact = Type.Object(
 const Membership = Type.Object(
   {
     op: Type.Literal("membership"),
-    action: literals("invite", "join", "leave", "kick", "ban"),
+    action: literals("invite", "join", "leave", "kick", "ban", "unban"),
     ...Address,
     /** Whom it concerns: required for invite, kick and ban; for join and leave, the sender. */
     userId: Type.Optional(UserId),
@@ -96,7 +96,10 @@ const Profile = Type.Object(
     op: Type.Literal("profile"),
     sender: UserId,
     displayName: Type.Optional(Type.String({ maxLength: 255 })),
-    avatarUrl: Type.Optional(Type.String({ pattern: "^mxc://[^/\\s]+/[^/\\s]+$", maxLength: 255 })),
+    /** The avatar as an `mxc://` URI, or "" for none. */
+    avatarUrl: Type.Optional(Type.String({ pattern: "^(mxc://[^/\\s]+/[^/\\s]+)?$", maxLength: 255 })),
+    /** An https image to fetch (safely) and upload once per URL as the avatar; instead of `avatarUrl`. */
+    avatarSource: Type.Optional(Type.String({ pattern: "^https://\\S+$", maxLength: 2048 })),
   },
   { additionalProperties: false },
 );

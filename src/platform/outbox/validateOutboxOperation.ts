@@ -6,7 +6,7 @@ const check = TypeCompiler.Compile(OutboxOperationSchema);
 
 /** Operations addressed to a room: they name it by Matrix ID or by platform reference, exactly one. */
 const ADDRESSED = new Set(["send", "state", "redact", "membership"]);
-const NEEDS_TARGET_USER = new Set(["invite", "kick", "ban"]);
+const NEEDS_TARGET_USER = new Set(["invite", "kick", "ban", "unban"]);
 
 /** Why `value` is not a valid outbox operation (a field path, never content), or undefined when it is. */
 export function outboxOperationProblem(value: unknown): string | undefined {
@@ -21,7 +21,8 @@ export function outboxOperationProblem(value: unknown): string | undefined {
   }
   if (op.op === "membership" && NEEDS_TARGET_USER.has(op.action) && op.userId === undefined) return `${op.action} needs userId`;
   if (op.op === "send" && op.relation?.type === "reaction" && op.eventType !== "m.reaction") return "a reaction is sent as m.reaction";
-  if (op.op === "profile" && op.displayName === undefined && op.avatarUrl === undefined) return "profile needs displayName or avatarUrl";
+  if (op.op === "profile" && op.displayName === undefined && op.avatarUrl === undefined && op.avatarSource === undefined) return "profile needs displayName or an avatar";
+  if (op.op === "profile" && op.avatarUrl !== undefined && op.avatarSource !== undefined) return "profile takes avatarUrl or avatarSource, not both";
   return undefined;
 }
 
