@@ -74,7 +74,7 @@ async function setup(options: { members: MembershipRecord[]; state: MatrixStateE
       if (op.op === "state") next.set(`${op.eventType}|${op.stateKey}`, { type: op.eventType, state_key: op.stateKey, content: op.content });
       if (op.op === "membership") {
         const userId = op.userId ?? op.sender;
-        const membership = { invite: "invite", join: "join", leave: "leave", kick: "leave", ban: "ban" }[op.action];
+        const membership = { invite: "invite", join: "join", leave: "leave", kick: "leave", ban: "ban", unban: "leave" }[op.action];
         next.set(`m.room.member|${userId}`, memberEvent(userId, membership));
       }
     }
