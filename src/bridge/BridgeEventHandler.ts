@@ -33,6 +33,12 @@ export interface BridgeEventHandlerDeps {
   onRefused?: (reason: DeliveryFailureReason) => void;
   /** The web URL of a valid `mxc://` URI on Mirage's media route. */
   mediaUrl(mxc: string): string;
+  /**
+   * A ghost's membership in a room as the homeserver holds it now (read as the ghost; after it
+   * left, the state at its departure), or undefined when unreadable. Without it, departures of
+   * ghosts that others made are not applied.
+   */
+  ghostMembership?: (roomId: string, ghostUserId: string) => Promise<string | undefined>;
   logger: Logger;
 }
 
@@ -178,6 +184,15 @@ export class BridgeEventHandler implements EventHandler {
       }
       case "leave":
       case "ban": {
+        // A ghost removed by someone else costs its account the room: only once the homeserver's own state says so,
+        // so a forged event in a transaction cannot take a web user out.
+        if (people.id(member) !== target && people.id(sender) !== people.id(member)) {
+          const now = await this.deps.ghostMembership?.(event.roomId, target);
+          if (now !== membership) {
+            this.log.warn({ roomId: event.roomId, eventId: event.eventId, membership, current: now ?? null }, "ignoring a ghost's departure the homeserver does not show");
+            return;
+          }
+        }
         // A leave, a kick (`sender` is someone else) or a ban, as Matrix decided it; a leave after a ban lifts it.
         const reason = typeof event.content.reason === "string" ? event.content.reason : undefined;
         await this.deps.chat.recordDeparture(member, roomId, { by: sender, membership, ...(reason ? { reason } : {}) }, options);

@@ -15,6 +15,7 @@ import type { PortalSettings } from "../bridge/portalCreation.js";
 import { mediaUrlUnder } from "../platform/render/createMarkdownRenderer.js";
 import { GHOST_PREFIX, ghostAccounts } from "../matrix/registration.js";
 import type { Store } from "../store/openStore.js";
+import { isTransientError } from "../matrix/isTransientError.js";
 import type { MatrixPart } from "./createMatrixPart.js";
 import type { Part } from "./Part.js";
 import type { PlatformPart } from "./createPlatformPart.js";
@@ -80,6 +81,18 @@ export function createBridgePart(options: {
     botUserId,
     isOwnUser: (userId) => matrix.appservice.isNamespacedUser(userId),
     mediaUrl: mediaUrlUnder(publicUrl),
+    // Read by the bot (in every group portal); in a DM without it, by the ghost itself (the state at its departure).
+    ghostMembership: async (roomId, ghostUserId) => {
+      for (const client of [matrix.appservice.botClient, matrix.appservice.getIntentForUserId(ghostUserId).underlyingClient]) {
+        try {
+          const content = await client.getRoomStateEvent(roomId, "m.room.member", ghostUserId);
+          if (typeof content?.membership === "string") return content.membership;
+        } catch (error) {
+          if (isTransientError(error)) throw error;
+        }
+      }
+      return undefined;
+    },
     onRefused: (reason) => matrix.countDeliveryFailure("to_platform", reason),
     logger,
   });

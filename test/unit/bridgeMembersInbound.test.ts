@@ -27,17 +27,21 @@ async function setup(joinRule: "invite" | "public" = "invite") {
     botUserId: BOT,
     isOwnUser: (userId) => userId === BOT || userId.startsWith("@mirage_"),
     mediaUrl: (mxc) => `/media/${mxc.slice("mxc://".length)}`,
+    ghostMembership: async (_roomId, ghost) => homeserver.get(ghost),
     logger: createLogger("silent"),
   });
+  /** Memberships as the homeserver holds them: what each event made them, unless a test forges one. */
+  const homeserver = new Map<string, string>();
   let n = 0;
-  const member = async (sender: string, target: string, membership: string, reason?: string) => {
+  const member = async (sender: string, target: string, membership: string, reason?: string, options: { forged?: boolean } = {}) => {
+    if (!options.forged) homeserver.set(target, membership);
     const content = { membership, ...(reason ? { reason } : {}) };
     const event: RoomEvent = { type: "m.room.member", roomId: PORTAL, sender, eventId: `$m${++n}`, originServerTs: n, stateKey: target, content };
     await handler.handle(event, { send: () => undefined });
   };
   const state = async () => Object.fromEntries((await w.store.rooms.members(room.id)).map((m) => [m.member, m.membership]));
   const record = async (who: string) => (await w.store.rooms.members(room.id)).find((m) => m.member === who);
-  return { w, room, member, state, record };
+  return { w, room, member, state, record, homeserver };
 }
 
 describe("memberships from Matrix", () => {
@@ -82,6 +86,15 @@ describe("memberships from Matrix", () => {
     expect(await record("carol")).toMatchObject({ membership: "ban", by: bob, reason: "spam" });
     await member(bob, ghostOf("carol"), "leave");
     expect((await state())["carol"]).toBe("leave");
+  });
+
+  it("ignores a ghost's departure made by someone else that the homeserver does not show (a forged event)", async () => {
+    const { member, state, homeserver } = await setup();
+    await member(bob, bob, "join");
+    homeserver.set(ghostOf("alice"), "join");
+    await member(bob, ghostOf("alice"), "leave", undefined, { forged: true });
+    await member(bob, ghostOf("alice"), "ban", undefined, { forged: true });
+    expect((await state())["alice"]).toBe("join");
   });
 
   it("turns a ghost invited by a Matrix member into a platform invite of its account", async () => {
