@@ -59,15 +59,18 @@ export class LevelIdMapping implements IdMapping {
       if (previous?.eventId !== undefined && previous.eventId !== link.eventId) {
         ops.push({ type: "del", sublevel: this.events, key: previous.eventId } as BatchOp);
       }
-      if (previous && link.ref.kind === "room" && previous.roomId !== link.roomId) {
+      if (previous && isRoomKind(link.ref.kind) && previous.roomId !== link.roomId) {
         ops.push({ type: "del", sublevel: this.rooms, key: previous.roomId } as BatchOp);
       }
       const side: MatrixSide = { roomId: link.roomId, origin: link.origin, ...(link.eventId === undefined ? {} : { eventId: link.eventId }) };
       written.set(key, side);
       ops.push({ type: "put", sublevel: this.refs, key, value: side } as BatchOp);
       if (link.eventId !== undefined) ops.push({ type: "put", sublevel: this.events, key: link.eventId, value: link } as BatchOp);
-      if (link.ref.kind === "room") ops.push({ type: "put", sublevel: this.rooms, key: link.roomId, value: link.ref } as BatchOp);
+      if (isRoomKind(link.ref.kind)) ops.push({ type: "put", sublevel: this.rooms, key: link.roomId, value: link.ref } as BatchOp);
     }
     return ops;
   }
 }
+
+/** References whose Matrix side is a whole room, found again by `byRoom`. */
+const isRoomKind = (kind: string) => kind === "room" || kind === "blog";

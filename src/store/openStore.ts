@@ -63,7 +63,7 @@ export function storeOver(db: RootLevel): Store {
     sessions: new LevelSessions(db),
     rooms: new LevelRooms(db, journal),
     messages: new LevelMessages(db, journal),
-    blogs: new LevelBlogs(db),
+    blogs: new LevelBlogs(db, journal),
     posts: new LevelPosts(db, journal),
     comments: new LevelComments(db, journal),
     reactions: new LevelReactions(db, journal),

@@ -35,6 +35,10 @@ export const SyncEventData = Type.Union([
   roomEvent("message.edited"),
   roomEvent("message.deleted"),
   roomEvent("message.delivery_failed"),
+  eventVariant("blog.updated", {
+    blog: Id,
+    fields: Type.Array(Type.Union(["title", "description", "blockedCommenters"].map((field) => Type.Literal(field)))),
+  }),
   postEvent("post.created"),
   postEvent("post.edited"),
   postEvent("post.deleted"),

@@ -1,3 +1,4 @@
+import type { JournalRecords } from "../ports/Journal.js";
 import type { PersonId } from "../people/Person.js";
 
 /**
@@ -38,5 +39,6 @@ export interface BlogView {
 /** Blog settings by owner. */
 export interface BlogRepository {
   get(owner: PersonId): Promise<Blog | undefined>;
-  put(blog: Blog): Promise<void>;
+  /** Stores the settings, with the `events` describing the change journaled in the same batch. */
+  put(blog: Blog, events?: JournalRecords): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { AccountRepository } from "../accounts/Account.js";
 import { ErrorCodes, isMirageError, MirageError } from "../errors/MirageError.js";
-import type { DomainEvent, DomainEventBus, PublishedEvent } from "../events/DomainEvent.js";
+import type { DomainEvent, DomainEventBus, PublishedEvent, WriteOptions } from "../events/DomainEvent.js";
 import type { GhostAccounts } from "../ports/GhostAccounts.js";
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
 import type { Person, PersonId } from "../people/Person.js";
@@ -14,6 +14,7 @@ import type { CommentRepository } from "./Comment.js";
 import { BLOG_LIMITS, checkLine, checkText, normalizeTags } from "./contentRules.js";
 import { postReaders, postVisibleTo, type Post, type PostRepository, type PostView } from "./Post.js";
 import { checkSlug, freeSlug, slugify } from "./slugify.js";
+import { withRef } from "../events/withRef.js";
 
 export interface BlogServiceDeps {
   accounts: Pick<AccountRepository, "get">;
@@ -93,7 +94,7 @@ export class BlogService {
     };
   }
 
-  async updateBlog(actor: Person, rawOwner: string, patch: BlogPatch): Promise<BlogView> {
+  async updateBlog(actor: Person, rawOwner: string, patch: BlogPatch, options: WriteOptions = {}): Promise<BlogView> {
     const owner = await this.ownBlog(actor, rawOwner);
     const current = await this.deps.blogs.get(owner);
     const blog: Blog = { owner, description: current?.description ?? "", updatedAt: this.now() };
@@ -102,7 +103,10 @@ export class BlogService {
     if (patch.description !== undefined) blog.description = checkText(patch.description, "description", BLOG_LIMITS.descriptionChars, true).trim();
     const blocked = patch.blockedCommenters !== undefined ? this.blockList(owner, patch.blockedCommenters) : current?.blockedCommenters;
     if (blocked !== undefined && blocked.length > 0) blog.blockedCommenters = blocked;
-    await this.deps.blogs.put(blog);
+    const fields = (["title", "description", "blockedCommenters"] as const).filter((field) => patch[field] !== undefined);
+    const events = [this.record({ type: "blog.updated", blog: owner, fields: [...fields], by: owner }, [owner], options)];
+    await this.deps.blogs.put(blog, events);
+    this.deps.events.publish(events);
     return this.blogView(owner, owner);
   }
 
@@ -114,7 +118,7 @@ export class BlogService {
     return { posts: await this.views(found.posts, reader), ...(found.next !== undefined ? { next: found.next } : {}) };
   }
 
-  async createPost(actor: Person, rawOwner: string, input: PostInput): Promise<PostView> {
+  async createPost(actor: Person, rawOwner: string, input: PostInput, options: WriteOptions = {}): Promise<PostView> {
     const owner = await this.ownBlog(actor, rawOwner);
     const now = this.now();
     const body = checkText(input.body, "body", BLOG_LIMITS.postBodyChars);
@@ -135,7 +139,7 @@ export class BlogService {
       ...(published ? { publishedAt: now } : {}),
       deleted: false,
     };
-    const events = [this.record({ type: "post.created", blog: owner, postId: post.id, by: owner }, [owner])];
+    const events = [this.record({ type: "post.created", blog: owner, postId: post.id, by: owner }, [owner], withRef(options, { kind: "post", id: post.id }))];
     const stored = input.slug !== undefined ? await this.insert({ ...post, slug: checkSlug(input.slug) }, events) : await this.insertWithFreeSlug(post, events);
     this.deps.events.publish(events);
     return (await this.views([stored], owner))[0]!;
@@ -154,7 +158,7 @@ export class BlogService {
     return (await this.views([post], reader))[0]!;
   }
 
-  async editPost(person: Person, id: PostId, patch: PostPatch): Promise<PostView> {
+  async editPost(person: Person, id: PostId, patch: PostPatch, options: WriteOptions = {}): Promise<PostView> {
     const actor = this.idOf(person);
     const post = await this.authoredPost(actor, id, "edit");
     const now = this.now();
@@ -171,14 +175,14 @@ export class BlogService {
       next.published = patch.published;
       if (patch.published) next.publishedAt ??= now;
     }
-    const events = [this.record({ type: "post.edited", blog: next.blog, postId: id, by: actor }, await this.audience(post, next))];
+    const events = [this.record({ type: "post.edited", blog: next.blog, postId: id, by: actor }, await this.audience(post, next), options)];
     await this.deps.posts.update(next, events);
     this.deps.events.publish(events);
     return (await this.views([next], actor))[0]!;
   }
 
   /** Leaves a tombstone: the post is gone from every read (NOT_FOUND), its slug is free again. */
-  async deletePost(person: Person, id: PostId): Promise<void> {
+  async deletePost(person: Person, id: PostId, options: WriteOptions = {}): Promise<void> {
     const actor = this.idOf(person);
     const post = await this.authoredPost(actor, id, "delete");
     const now = this.now();
@@ -197,7 +201,7 @@ export class BlogService {
       deleted: true,
       deletedAt: now,
     };
-    const events = [this.record({ type: "post.deleted", blog: post.blog, postId: id, by: actor }, await this.audience(post, tombstone))];
+    const events = [this.record({ type: "post.deleted", blog: post.blog, postId: id, by: actor }, await this.audience(post, tombstone), options)];
     await this.deps.posts.update(tombstone, events);
     this.deps.events.publish(events);
   }
@@ -276,8 +280,9 @@ export class BlogService {
     return [...postReaders(before, people), ...postReaders(after, people)];
   }
 
-  private record(event: DomainEvent, audience: readonly string[]): PublishedEvent {
+  private record(event: DomainEvent, audience: readonly string[], options: WriteOptions = {}): PublishedEvent {
     // Matrix users have no sync stream; the bridge tells them.
-    return { event, audience: [...new Set(audience)].filter((id) => !people.isMatrixId(id)), at: this.now() };
+    const published: PublishedEvent = { event, audience: [...new Set(audience)].filter((id) => !people.isMatrixId(id)), at: this.now() };
+    return options.origin ? { ...published, origin: options.origin } : published;
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { ErrorCodes, MirageError } from "../errors/MirageError.js";
-import type { DomainEvent, DomainEventBus, PublishedEvent } from "../events/DomainEvent.js";
+import type { DomainEvent, DomainEventBus, PublishedEvent, WriteOptions } from "../events/DomainEvent.js";
+import { withRef } from "../events/withRef.js";
 import type { Person, PersonId } from "../people/Person.js";
 import { people } from "../people/people.js";
 import type { GhostAccounts } from "../ports/GhostAccounts.js";
@@ -56,7 +57,7 @@ export class CommentService {
     return { comments: await this.views(found.comments, reader), ...(found.next !== undefined ? { next: found.next } : {}) };
   }
 
-  async addComment(person: Person, postId: PostId, input: CommentInput): Promise<CommentView> {
+  async addComment(person: Person, postId: PostId, input: CommentInput, options: WriteOptions = {}): Promise<CommentView> {
     const actor = this.idOf(person);
     const post = await this.visiblePost(postId, actor);
     if (post.commentsOpen === false) throw new MirageError(ErrorCodes.forbidden, "comments are closed on this post");
@@ -82,13 +83,15 @@ export class CommentService {
       createdAt: this.now(),
       deleted: false,
     };
-    const events = [this.record({ type: "comment.created", postId, commentId: comment.id, by: actor }, await this.audience(post, actor))];
+    const events = [
+      this.record({ type: "comment.created", postId, commentId: comment.id, by: actor }, await this.audience(post, actor), withRef(options, { kind: "comment", id: comment.id })),
+    ];
     await this.deps.comments.create(comment, events);
     this.deps.events.publish(events);
     return (await this.views([comment], actor))[0]!;
   }
 
-  async editComment(person: Person, id: CommentId, rawBody: string): Promise<CommentView> {
+  async editComment(person: Person, id: CommentId, rawBody: string, options: WriteOptions = {}): Promise<CommentView> {
     const actor = this.idOf(person);
     const { comment, post } = await this.visibleComment(actor, id);
     if (comment.author !== actor) throw new MirageError(ErrorCodes.forbidden, "only the author may edit a comment");
@@ -96,14 +99,14 @@ export class CommentService {
     await this.refuseBlocked(actor, post);
     const body = checkText(rawBody, "comment", BLOG_LIMITS.commentBodyChars);
     const edited: Comment = { ...comment, body, html: await this.deps.renderer.toWebHtml(body), editedAt: this.now() };
-    const events = [this.record({ type: "comment.edited", postId: post.id, commentId: id, by: actor }, await this.audience(post))];
+    const events = [this.record({ type: "comment.edited", postId: post.id, commentId: id, by: actor }, await this.audience(post), options)];
     await this.deps.comments.update(edited, events);
     this.deps.events.publish(events);
     return (await this.views([edited], actor))[0]!;
   }
 
   /** By its author, or by the blog's owner moderating (the tombstone says which). */
-  async deleteComment(person: Person, id: CommentId): Promise<void> {
+  async deleteComment(person: Person, id: CommentId, options: WriteOptions = {}): Promise<void> {
     const actor = this.idOf(person);
     const { comment, post } = await this.visibleComment(actor, id);
     let by: CommentDeleter;
@@ -112,7 +115,7 @@ export class CommentService {
     else throw new MirageError(ErrorCodes.forbidden, "only the author or the blog's owner may delete a comment");
     // Already deleted (now or by a concurrent request): the outcome is the same, and that delete journaled the event.
     if (comment.deleted) return;
-    const events = [this.record({ type: "comment.deleted", postId: post.id, commentId: id, by: actor }, await this.audience(post))];
+    const events = [this.record({ type: "comment.deleted", postId: post.id, commentId: id, by: actor }, await this.audience(post), options)];
     if (await this.deps.comments.remove(id, this.now(), by, events)) this.deps.events.publish(events);
   }
 
@@ -160,7 +163,8 @@ export class CommentService {
     return postReaders(post, [post.author, ...participants, ...(joins ? [newCommenter] : [])]);
   }
 
-  private record(event: DomainEvent, audience: readonly string[]): PublishedEvent {
-    return { event, audience: [...new Set(audience)].filter((id) => !people.isMatrixId(id)), at: this.now() };
+  private record(event: DomainEvent, audience: readonly string[], options: WriteOptions = {}): PublishedEvent {
+    const published: PublishedEvent = { event, audience: [...new Set(audience)].filter((id) => !people.isMatrixId(id)), at: this.now() };
+    return options.origin ? { ...published, origin: options.origin } : published;
   }
 }

@@ -12,7 +12,7 @@ import type { GhostAccounts } from "../ports/GhostAccounts.js";
 import type { Membership, Message, MembershipRecord, MessageKind, MessageRepository, MessageView, Room, RoomRepository } from "./Room.js";
 import { threadPlacement } from "./threadPlacement.js";
 import { mainTimelinePage, threadTimelinePage } from "./timelinePages.js";
-import type { PlatformRef } from "../ports/IdMapping.js";
+import { withRef } from "../events/withRef.js";
 import { roomRules } from "./roomRules.js";
 
 export const MESSAGE_MAX_LENGTH = 20_000;
@@ -429,7 +429,3 @@ function checkBody(body: string): void {
   if (body.length > MESSAGE_MAX_LENGTH) throw new MirageError(ErrorCodes.invalidInput, `message body must be at most ${MESSAGE_MAX_LENGTH} characters`);
 }
 
-/** The options with the created object named as what the imported Matrix event stands for. */
-function withRef(options: WriteOptions, ref: PlatformRef): WriteOptions {
-  return options.origin ? { origin: { ...options.origin, ref } } : options;
-}

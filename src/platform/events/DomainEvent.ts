@@ -15,6 +15,8 @@ export type DomainEvent =
   | { type: "message.deleted"; roomId: string; messageId: string; by: string }
   /** Matrix refused the message for good (`by` is the sender); a fact for web clients, nothing to send to Matrix. */
   | { type: "message.delivery_failed"; roomId: string; messageId: string; by: string }
+  /** A blog's title or description changed (its settings record written). */
+  | { type: "blog.updated"; blog: string; fields: Array<"title" | "description" | "blockedCommenters">; by: string }
   | { type: "post.created"; blog: string; postId: string; by: string }
   | { type: "post.edited"; blog: string; postId: string; by: string }
   | { type: "post.deleted"; blog: string; postId: string; by: string }

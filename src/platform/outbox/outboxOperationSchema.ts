@@ -14,13 +14,14 @@ const Reason = Type.String({ maxLength: 1000 });
 
 export const PlatformRefSchema = Type.Object(
   {
-    kind: literals("room", "message", "post", "comment", "reaction", "member", "event"),
+    kind: literals("room", "blog", "message", "post", "comment", "reaction", "member", "event"),
     id: Id(),
   },
   { additionalProperties: false },
 );
 const Ref = PlatformRefSchema;
-const RoomRef = Type.Object({ kind: Type.Literal("room"), id: Id() }, { additionalProperties: false });
+/** A platform room, or a blog (`id`: its owner) whose Matrix room the operation addresses. */
+const RoomRef = Type.Object({ kind: literals("room", "blog"), id: Id() }, { additionalProperties: false });
 
 /**
  * Where an operation goes: `roomId` (a Matrix room) or `room` (a platform room, resolved

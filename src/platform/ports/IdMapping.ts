@@ -3,9 +3,12 @@
  * without an object of its own (an edit, a redaction, a membership change): its ID is the event ID,
  * linked so that importing it again is a no-op.
  */
-export type PlatformRefKind = "room" | "message" | "post" | "comment" | "reaction" | "member" | "event";
+export type PlatformRefKind = "room" | "blog" | "message" | "post" | "comment" | "reaction" | "member" | "event";
 
-/** A platform object: a room, a message, a post, a comment, a reaction, a membership. */
+/**
+ * A platform object: a room, a blog (its Matrix room; `id` is the owner's person ID), a message,
+ * a post, a comment, a reaction, a membership.
+ */
 export interface PlatformRef {
   kind: PlatformRefKind;
   id: string;
@@ -14,7 +17,7 @@ export interface PlatformRef {
 /** Which side created the Matrix copy: `platform` (sent by Mirage's outbox) or `matrix` (imported from the homeserver). */
 export type LinkOrigin = "platform" | "matrix";
 
-/** One platform object and its Matrix counterpart: a room (room refs) or an event in a room. */
+/** One platform object and its Matrix counterpart: a room (room and blog refs) or an event in a room. */
 export interface MappingLink {
   ref: PlatformRef;
   roomId: string;
@@ -40,7 +43,7 @@ export interface IdMapping {
   toMatrix(ref: PlatformRef): Promise<{ roomId: string; eventId?: string } | undefined>;
   /** The platform object a Matrix event stands for, with where it came from. */
   byEvent(eventId: string): Promise<MappingLink | undefined>;
-  /** The platform room a Matrix room is the portal of. */
+  /** The platform room (kind `room`) or blog (kind `blog`) a Matrix room stands for. */
   byRoom(roomId: string): Promise<PlatformRef | undefined>;
   /** Records links on their own (the outbox and the inbound side use their store's batch instead). */
   link(links: readonly MappingLink[]): Promise<void>;
