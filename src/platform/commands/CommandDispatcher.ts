@@ -176,7 +176,8 @@ function bindArgs(
       if (spec.required) return `Missing ${spec.name}.`;
       break;
     }
-    values[spec.name] = spec.rest ? line.slice(offsets[at]).trim() : words[at]!;
+    // A rest argument is the line as typed, unless it is one (possibly quoted) word.
+    values[spec.name] = spec.rest && at < words.length - 1 ? line.slice(offsets[at]).trim() : words[at]!;
     if (spec.rest) return { values, flags };
   }
   if (words.length - first > specs.length) return `Too many arguments (unexpected "${words[first + specs.length]}").`;
