@@ -104,10 +104,17 @@ describe('!blog from Element', () => {
     expect((await requestJson<ApiPost>(api(`${blogPath()}/posts/not-yet`))).published).toBe(true);
   });
 
-  it('closes comments, and an empty body is a clear error', async () => {
+  it('closes comments, reads a command sent as a reply without its fallback, and an empty body is a clear error', async () => {
     expect(await command(bobClient, bobDm, '!blog close hello')).toBe('Comments on "Hello" are closed.');
     expect((await requestJson<ApiPost>(api(`${blogPath()}/posts/hello`))).commentsOpen).toBe(false);
     expect(await command(bobClient, bobDm, '!blog post Empty')).toContain('Missing body: write it on the lines after the command.');
+    // A command sent as a reply by an older client, its body opening with the quoted fallback.
+    const { event_id: quoted } = await bobClient.sendTextMessage(bobDm, 'earlier message');
+    const reply = { msgtype: 'm.text', body: '> <@someone:example.org> earlier message\n\n!blog open hello', 'm.relates_to': { 'm.in_reply_to': { event_id: quoted } } };
+    const { event_id: replyId } = await bobClient.sendMessage(bobDm, reply as never);
+    const answer = await waitForEvent(bobClient, bobDm, (e) => e.getSender() === botId && inReplyTo(e) === replyId, 30_000);
+    expect(answer.getContent().body).toBe('Comments on "Hello" are open.');
+    expect(await command(bobClient, bobDm, '!blog close hello')).toBe('Comments on "Hello" are closed.');
   });
 
   it("refuses someone else's attempt on the blog: outside a DM or their own blog room, and their commands never touch it", async () => {

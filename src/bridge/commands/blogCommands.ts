@@ -31,10 +31,6 @@ export const BLOG_LIST_LIMIT = 20;
  */
 export function blogCommands(deps: BlogCommandDeps): Command[] {
   const { blogs } = deps;
-  const owner = (ctx: CommandContext): { person: Person; id: PersonId } => {
-    const person = people.fromId(ctx.sender);
-    return { person, id: people.id(person) };
-  };
   /** The sender's live post with that slug (their drafts included). */
   const postBySlug = async (ctx: CommandContext, slug: string): Promise<PostView> => {
     const me = owner(ctx);
@@ -186,8 +182,7 @@ function blockCommand(deps: BlogCommandDeps, verb: "block" | "unblock"): Command
     permission: "blogOwner",
     args: [{ name: "user", description: "alice, @bob:example.org or bob@example.org", required: true }],
     async run(ctx) {
-      const person = people.fromId(ctx.sender);
-      const me = people.id(person);
+      const { person, id: me } = owner(ctx);
       const target = people.id(people.resolve(ctx.args.user!, deps.ghosts));
       if (target === me) throw new MirageError(ErrorCodes.invalidInput, "You cannot block yourself: the owner may always comment on their blog.");
       const blog = await existingBlog(deps.blogs, { person, id: me });
@@ -203,6 +198,12 @@ function blockCommand(deps: BlogCommandDeps, verb: "block" | "unblock"): Command
       ctx.reply(verb === "block" ? `Blocked ${target}: they can no longer comment on your blog.` : `Unblocked ${target}: they may comment again.`);
     },
   };
+}
+
+/** The sender, who acts on their own blog (a Matrix user: ghosts never run commands). */
+function owner(ctx: CommandContext): { person: Person; id: PersonId } {
+  const person = people.fromId(ctx.sender);
+  return { person, id: people.id(person) };
 }
 
 /** The sender's blog as its owner sees it, or undefined when they have none yet. */
