@@ -1,3 +1,4 @@
+import { commandBody } from "./commandBody.js";
 import type { EffectSink, EventHandler } from "./EventHandler.js";
 import type { RoomEvent } from "./matrixEvent.js";
 
@@ -35,19 +36,9 @@ export class EventRouter implements EventHandler {
     const { deps } = this;
     if (event.type === "m.room.member" && event.stateKey === deps.botUserId) return deps.bot.handle(event, effects);
     if (deps.isOwnUser(event.sender)) return;
-    if (isCommandMessage(event) && deps.isCommand(event.content.body as string)) return deps.bot.handle(event, effects);
+    const body = commandBody(event.type, event.content);
+    if (body !== undefined && deps.isCommand(body)) return deps.bot.handle(event, effects);
     if (deps.portal && (await deps.portal.portalOf(event.roomId))) return deps.portal.handler.handle(event, effects);
     return deps.bot.handle(event, effects);
   }
-}
-
-function isCommandMessage(event: RoomEvent): boolean {
-  const { content } = event;
-  const relation = content["m.relates_to"] as { rel_type?: unknown } | undefined;
-  return (
-    event.type === "m.room.message" &&
-    content.msgtype === "m.text" &&
-    typeof content.body === "string" &&
-    !(typeof relation === "object" && relation !== null && relation.rel_type === "m.replace")
-  );
 }

@@ -117,7 +117,7 @@ export function createMatrixPart(options: {
   let onRequeued = (): void => undefined;
   for (const command of deadLetterCommands({ deadLetters: store.deadLetters, onRequeued: () => onRequeued() })) commands.register(command);
 
-  const dispatcher = new CommandDispatcher(commands, new MatrixRoomFacts(appservice, config.permissions.admins));
+  const dispatcher = new CommandDispatcher(commands, new MatrixRoomFacts(appservice, config.permissions.admins, store.idMapping));
   const router = new EventRouter({
     botUserId: appservice.botUserId,
     isOwnUser: (userId) => appservice.isNamespacedUser(userId),
