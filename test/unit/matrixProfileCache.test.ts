@@ -22,7 +22,7 @@ interface Call {
   reject(error: unknown): void;
 }
 
-function world(options: { concurrency?: number; maxQueued?: number } = {}) {
+function world(options: { concurrency?: number; maxQueued?: number; maxPendingNotes?: number } = {}) {
   let now = 10_000;
   const timers = new Set<{ ms: number; fn: () => void }>();
   const after: After = (ms, fn) => {
@@ -56,6 +56,7 @@ function world(options: { concurrency?: number; maxQueued?: number } = {}) {
     fetchTimeoutMs: FETCH_TIMEOUT,
     concurrency: options.concurrency ?? 4,
     ...(options.maxQueued !== undefined ? { maxQueued: options.maxQueued } : {}),
+    ...(options.maxPendingNotes !== undefined ? { maxPendingNotes: options.maxPendingNotes } : {}),
   });
   cache.attachFetcher(fetch);
   const changes: string[] = [];
@@ -230,6 +231,20 @@ describe("CachedMatrixProfiles", () => {
     await w.settle();
     expect(w.calls).toHaveLength(0);
     expect(w.changes).toEqual([bob, bob]);
+  });
+
+  it("drops member updates beyond its bound of pending writes instead of queueing without end", async () => {
+    const w = world({ maxPendingNotes: 2 });
+    await Promise.all([
+      w.cache.noteMember(bob, "Bob 1", undefined, w.now()),
+      w.cache.noteMember(carol, "Carol 1", undefined, w.now()),
+      w.cache.noteMember(bob, "Bob 2", undefined, w.now()),
+    ]);
+    const known = await w.cache.get([bob, carol]);
+    expect([known.get(bob)?.displayName, known.get(carol)?.displayName]).toEqual(["Bob 1", "Carol 1"]);
+    // Once written, the next update is taken again.
+    await w.cache.noteMember(bob, "Bob 3", undefined, w.now());
+    expect((await w.cache.get([bob])).get(bob)?.displayName).toBe("Bob 3");
   });
 
   it("survives a restart: the records are durable", async () => {
