@@ -142,6 +142,49 @@ describe('a blog in Matrix', () => {
     expect(JSON.stringify(await matrixTimeline(synapse, bobUser, roomId))).not.toContain('never-in-matrix');
   });
 
+  it('shows web comments as thread replies under the post, nested replies in-thread, reactions as annotations, all removable', async () => {
+    const alice = await signUp(mirage, 'alice');
+    const carol = await signUp(mirage, 'carol');
+    const aliceGhost = `@mirage_${alice.name}:${synapse.serverName}`;
+    const carolGhost = `@mirage_${carol.name}:${synapse.serverName}`;
+    const post = await requestJson<ApiPost>(api(`/blogs/${alice.name}/posts`), { body: { title: 'Discuss', body: 'What do you think?' }, ...as(alice) });
+    const roomId = await joinBlog(alice.name);
+    const root = await eventIn(roomId, 'the post', postEventOf(post.id, aliceGhost));
+    const commentEvent = (body: string, sender: string) => (e: RawEvent) => e.type === 'm.room.message' && e.sender === sender && e.content.body === body;
+
+    // A web comment: a thread reply from the commenter's ghost, falling back to the root.
+    const first = await requestJson<{ id: string }>(api(`/posts/${post.id}/comments`), { body: { body: 'First **comment**' }, ...as(carol) });
+    const firstEvent = await eventIn(roomId, 'the first comment', commentEvent('First **comment**', carolGhost));
+    expect(firstEvent.content['m.relates_to']).toEqual({ rel_type: 'm.thread', event_id: root.event_id, is_falling_back: true, 'm.in_reply_to': { event_id: root.event_id } });
+    expect(firstEvent.content).toMatchObject({ msgtype: 'm.text', format: 'org.matrix.custom.html', formatted_body: expect.stringContaining('<strong>comment</strong>') });
+
+    // The next one falls back to the latest; the owner's nested reply points at its parent.
+    await requestJson(api(`/posts/${post.id}/comments`), { body: { body: 'Second' }, ...as(alice) });
+    const secondEvent = await eventIn(roomId, 'the second comment', commentEvent('Second', aliceGhost));
+    expect(secondEvent.content['m.relates_to']).toEqual({ rel_type: 'm.thread', event_id: root.event_id, is_falling_back: true, 'm.in_reply_to': { event_id: firstEvent.event_id } });
+    const reply = await requestJson<{ id: string }>(api(`/posts/${post.id}/comments`), { body: { body: 'A reply', parentId: first.id }, ...as(alice) });
+    const replyEvent = await eventIn(roomId, 'the nested reply', commentEvent('A reply', aliceGhost));
+    expect(replyEvent.content['m.relates_to']).toEqual({ rel_type: 'm.thread', event_id: root.event_id, is_falling_back: false, 'm.in_reply_to': { event_id: firstEvent.event_id } });
+    expect(replyEvent.content['m.mentions']).toEqual({ user_ids: [carolGhost] });
+
+    // An edit replaces the comment; its author's deletion and the owner's moderation redact.
+    await requestJson(api(`/comments/${first.id}`), { method: 'PATCH', body: { body: 'First, edited' }, ...as(carol) });
+    const edit = await eventIn(roomId, 'the comment edit', (e) => (e.content['m.relates_to'] as { rel_type?: string; event_id?: string } | undefined)?.event_id === firstEvent.event_id && e.content['m.new_content'] !== undefined);
+    expect(edit.sender).toBe(carolGhost);
+    expect(edit.content).toMatchObject({ body: '* First, edited', 'm.new_content': { body: 'First, edited' }, 'm.relates_to': { rel_type: 'm.replace', event_id: firstEvent.event_id } });
+    await requestJson(api(`/comments/${reply.id}`), { method: 'DELETE', ...as(alice) });
+    expect((await eventIn(roomId, 'the reply redacted', redactionOf(replyEvent.event_id))).sender).toBe(aliceGhost);
+    await requestJson(api(`/comments/${first.id}`), { method: 'DELETE', ...as(alice) });
+    expect((await eventIn(roomId, 'the moderated comment redacted', redactionOf(firstEvent.event_id))).sender).toBe(aliceGhost);
+
+    // A web reaction on the post: an annotation from the reactor's ghost; its removal a redaction.
+    await requestJson(api(`/posts/${post.id}/reactions/${encodeURIComponent('👍')}`), { method: 'PUT', ...as(carol) });
+    const reaction = await eventIn(roomId, 'the reaction', (e) => e.type === 'm.reaction' && e.sender === carolGhost);
+    expect(reaction.content).toEqual({ 'm.relates_to': { rel_type: 'm.annotation', event_id: root.event_id, key: '👍' } });
+    await requestJson(api(`/posts/${post.id}/reactions/${encodeURIComponent('👍')}`), { method: 'DELETE', ...as(carol) });
+    expect((await eventIn(roomId, 'the reaction redacted', redactionOf(reaction.event_id))).sender).toBe(carolGhost);
+  });
+
   it('creates an existing blog room on an alias query; an alias of no blog is unknown', async () => {
     const carol = await signUp(mirage, 'carol');
     const resolved = await requestJson<{ room_id: string }>(`${synapse.url}/_matrix/client/v3/directory/room/${encodeURIComponent(blogAlias(carol.name))}`, as(bobUser));
