@@ -1,11 +1,11 @@
 import type { Logger } from "../log/createLogger.js";
 import type { AccountRepository } from "../platform/accounts/Account.js";
 import type { BlogView } from "../platform/blogs/Blog.js";
-import type { Comment, CommentRepository } from "../platform/blogs/Comment.js";
+import type { CommentRepository } from "../platform/blogs/Comment.js";
 import type { Post, PostRepository } from "../platform/blogs/Post.js";
 import { isMirageError, ErrorCodes } from "../platform/errors/MirageError.js";
 import type { DomainEvent } from "../platform/events/DomainEvent.js";
-import { asCommentId, asPostId, asReactionTargetId, type CommentId } from "../platform/ids.js";
+import { asCommentId, asPostId, asReactionTargetId } from "../platform/ids.js";
 import type { JournalHandler } from "../platform/journal/JournalConsumer.js";
 import type { PersonId } from "../platform/people/Person.js";
 import { people } from "../platform/people/people.js";
@@ -19,6 +19,7 @@ import type { BridgeNames } from "./bridgeNames.js";
 import { commentToMatrix } from "./convert/commentToMatrix.js";
 import { postToMatrix, postUrl } from "./convert/postToMatrix.js";
 import { GhostProvisioner } from "./GhostProvisioner.js";
+import { latestCommentBefore } from "./latestCommentBefore.js";
 
 export interface BlogRelayDeps {
   /** A blog as readers see it; NOT_FOUND when the owner has none (see `BlogService.getBlog`). */
@@ -38,10 +39,6 @@ export interface BlogRelayDeps {
   onQueued(): void;
   now?: () => number;
 }
-
-/** How many comments of a post the relay reads (per store read, and at most) to find a thread's latest one. */
-const THREAD_SCAN_PAGE = 100;
-const THREAD_SCAN_LIMIT = 2000;
 
 /** Name of the blog relay's journal cursor and of its outbox receipts. */
 export const BLOG_RELAY_CONSUMER = "blog-bridge";
@@ -200,32 +197,8 @@ export class BlogRelay implements JournalHandler {
     if (comment.parentId !== undefined) {
       return this.inBlogRoom(post.blog, [{ ...send, ref, relation: { type: "thread", root, replyTo: { kind: "comment", id: comment.parentId } } }]);
     }
-    const latest = await this.latestBefore(comment);
+    const latest = await latestCommentBefore(this.deps.comments, comment);
     return this.inBlogRoom(post.blog, [{ ...send, ref, relation: { type: "thread", root, ...(latest ? { latest: { kind: "comment" as const, id: latest } } : {}) } }]);
-  }
-
-  /**
-   * The post's latest live comment written before `comment` (the thread's latest event for the
-   * reply fallback), read from the post's thread at most `THREAD_SCAN_LIMIT` comments far;
-   * undefined when there is none (the fallback names the root).
-   */
-  private async latestBefore(comment: Comment): Promise<CommentId | undefined> {
-    let latest: Comment | undefined;
-    let cursor: string | undefined;
-    // Comments written in the same millisecond count as earlier when they come first in the thread.
-    let passed = false;
-    for (let scanned = 0; scanned < THREAD_SCAN_LIMIT; ) {
-      const page = await this.deps.comments.thread(comment.postId, { limit: THREAD_SCAN_PAGE, ...(cursor !== undefined ? { cursor } : {}) });
-      for (const candidate of page.comments) {
-        if (candidate.id === comment.id) passed = true;
-        if (candidate.deleted || candidate.id === comment.id || candidate.createdAt > comment.createdAt || (passed && candidate.createdAt === comment.createdAt)) continue;
-        if (!latest || candidate.createdAt >= latest.createdAt) latest = candidate;
-      }
-      scanned += page.comments.length;
-      if (page.next === undefined) break;
-      cursor = page.next;
-    }
-    return latest?.id;
   }
 
   /**
