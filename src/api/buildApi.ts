@@ -34,6 +34,7 @@ import { mediaRoutes, type MediaRoutesOptions } from "./routes/mediaRoutes.js";
 import { documentFrameworkErrors, sharedSchemas } from "./schemas/common.js";
 import { identifierSchemas } from "./schemas/identifierSchemas.js";
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../platform/jsonDepth.js";
+import { pluginRoutes, type PluginRouteSet } from "./pluginRoutes.js";
 
 export interface ApiDeps {
   logger: Logger;
@@ -63,6 +64,8 @@ export interface ApiDeps {
   /** `GET /media/{server}/{mediaId}`: Matrix media for web pages. */
   media?: MediaRoutesOptions;
   version?: string;
+  /** Plugins' routes (`/api/v1/plugins/<id>/…`, room routes under `/api/v1/rooms/:roomId/…`); need `accounts` and `chat`. */
+  plugins?: readonly PluginRouteSet[];
   /** Who sees /health's details and /metrics; default: nobody gets details, /metrics served openly. */
   operations?: OperationsAccess;
 }
@@ -102,6 +105,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const schemas = [...sharedSchemas, ...identifierSchemas, ...chatSchemas, ...profileSchemas, ...reactionSchemas, ...blogSchemas];
   app.setValidatorCompiler(validatorCompiler(schemas));
   app.decorateRequest("auth", null);
+  app.decorateRequest("mirage", null);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler((path) => allowed.for(path)));
   for (const schema of schemas) app.addSchema(schema);
@@ -138,6 +142,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     if (deps.chat) {
       const pageCache = deps.events ? { pageCache: new MessagePageCache(deps.events) } : {};
       await app.register(chatRoutes, { accounts: deps.accounts.service, chat: deps.chat, ...writes, ...pageCache });
+      if (deps.plugins && deps.plugins.length > 0) await pluginRoutes(app, { plugins: deps.plugins, accounts: deps.accounts.service, chat: deps.chat });
     }
     if (deps.profiles) {
       await app.register(profileRoutes, { accounts: deps.accounts.service, profiles: deps.profiles, matrixIdFor: deps.accounts.matrixIdFor, ...writes });
