@@ -1,13 +1,11 @@
-import { ConfigError, type ConfigIssue } from "../config/ConfigError.js";
 import type { MirageConfig } from "../config/configSchema.js";
 import type { Logger } from "../log/createLogger.js";
 import type { Command } from "../platform/commands/Command.js";
 import type { JournalConsumers } from "../platform/journal/JournalConsumers.js";
-import { loadPluginDefinition } from "./loadPluginDefinition.js";
 import type { PluginDefinition, PluginInstance, PluginMatrixEvent } from "./pluginApi.js";
 import { PluginRuntime, type PluginRoutes, type RuntimeShared } from "./PluginRuntime.js";
 import type { PluginStorages } from "./PluginStorage.js";
-import { validatePluginConfig } from "./validatePluginConfig.js";
+import { preparePlugins, type PreparedPlugin } from "./preparePlugins.js";
 
 export interface PluginHostDeps extends RuntimeShared {
   entries: MirageConfig["plugins"];
@@ -29,11 +27,6 @@ export interface PluginHostDeps extends RuntimeShared {
 /** A plugin's state as `/health` reports it. */
 export type PluginStatus = "running" | `disabled: ${string}`;
 
-interface Prepared {
-  definition: PluginDefinition;
-  config: unknown;
-}
-
 /**
  * Loads, starts and stops the configured plugins. `load()` runs while Mirage is being built
  * (before any part starts): it imports every enabled plugin, validates all their configs (one
@@ -54,26 +47,15 @@ export class PluginHost {
   }
 
   async load(): Promise<void> {
-    const prepared: Prepared[] = [];
-    const issues: ConfigIssue[] = [];
-    for (const [index, entry] of this.deps.entries.entries()) {
-      if (entry.enabled === false) continue;
-      const loaded = await loadPluginDefinition(entry, index);
-      if ("issues" in loaded) {
-        issues.push(...loaded.issues);
-        continue;
-      }
-      const config = validatePluginConfig(loaded.definition.configSchema, entry.config ?? {}, { index, id: entry.id, env: this.deps.env ?? process.env });
-      if ("issues" in config) issues.push(...config.issues);
-      else prepared.push({ definition: loaded.definition, config: config.value });
-    }
-    if (issues.length > 0) throw new ConfigError("configuration", issues);
+    await this.startAll(await preparePlugins(this.deps.entries, this.deps.env ?? process.env));
+  }
+
+  /** Starts already prepared plugins (what `load` does once they are imported and validated). */
+  async startAll(prepared: readonly PreparedPlugin[]): Promise<void> {
     for (const { definition, config } of prepared) await this.startPlugin(definition, config);
-    if (this.running.some((plugin) => plugin.observers.size > 0)) {
-      this.unobserve = this.deps.observeMatrixEvents((event) => {
-        for (const plugin of this.running) plugin.observers.push(event);
-      });
-    }
+    this.unobserve ??= this.deps.observeMatrixEvents((event) => {
+      for (const plugin of this.running) plugin.observers.push(event);
+    });
   }
 
   /** Each started plugin's routes (the API mounts them under their own prefixes). */
