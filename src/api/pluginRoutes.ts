@@ -1,3 +1,4 @@
+import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, RouteOptions } from "fastify";
 import type { AccountService } from "../platform/accounts/AccountService.js";
 import type { ChatService } from "../platform/chat/ChatService.js";
@@ -23,8 +24,9 @@ export interface PluginRoutesOptions {
 /**
  * Mounts each plugin's `routes` under `/api/v1/plugins/<id>/` and its `roomRoutes` under
  * `/api/v1/rooms/:roomId/`, each in its own encapsulated context (a plugin's hooks and
- * decorators stay its own). Room routes are authenticated and limited to joined members before
- * their handler runs (`request.mirage`); their documented answers gain 401, 403 and 404.
+ * decorators stay its own). Room routes are authenticated (before validation, so an anonymous
+ * caller hears 401 first) and limited to joined members after it, before their handler runs
+ * (`request.mirage`); their documented answers gain 400, 401, 403 and 404.
  */
 export async function pluginRoutes(app: FastifyInstance, opts: PluginRoutesOptions): Promise<void> {
   for (const plugin of opts.plugins) {
@@ -33,7 +35,10 @@ export async function pluginRoutes(app: FastifyInstance, opts: PluginRoutesOptio
       const routes = plugin.routes;
       await app.register(
         async (scope) => {
-          scope.addHook("onRoute", (route) => tagRoute(route, tag, []));
+          scope.addHook("onRoute", (route) => {
+            const authenticated = [route.preValidation].flat().some((hook) => (hook as { authenticates?: boolean } | undefined)?.authenticates === true);
+            tagRoute(route, tag, authenticated ? [401] : [], authenticated);
+          });
           await scope.register(routes);
         },
         { prefix: `/api/v1/plugins/${plugin.id}` },
@@ -43,9 +48,14 @@ export async function pluginRoutes(app: FastifyInstance, opts: PluginRoutesOptio
       const routes = plugin.roomRoutes;
       await app.register(
         async (scope) => {
-          scope.addHook("onRoute", (route) => tagRoute(route, tag, [401, 403, 404], true));
+          scope.addHook("onRoute", (route) => {
+            const schema = (route.schema ??= {}) as Record<string, unknown>;
+            // The room's id is checked like every room route's: 400 when malformed, after authentication.
+            schema.params ??= RoomParams;
+            tagRoute(route, tag, [400, 401, 403, 404], true);
+          });
           scope.addHook("preValidation", authenticate(opts.accounts));
-          scope.addHook("preValidation", async (request) => {
+          scope.addHook("preHandler", async (request) => {
             request.mirage = await roomMember(opts.chat, request);
           });
           await scope.register(routes);
@@ -55,6 +65,8 @@ export async function pluginRoutes(app: FastifyInstance, opts: PluginRoutesOptio
     }
   }
 }
+
+const RoomParams = Type.Object({ roomId: Type.String({ minLength: 1, maxLength: 64 }) });
 
 /** The caller must be a joined member of the room: 404 when they cannot see it, 403 when not joined. */
 async function roomMember(chat: ChatService, request: FastifyRequest) {
@@ -75,4 +87,9 @@ function tagRoute(route: RouteOptions, tag: string, statuses: number[], bearer =
     const response = schema.response as Record<string, unknown>;
     for (const [status, body] of Object.entries(errorResponses(...statuses))) if (!(status in response)) response[status] = body;
   }
+}
+
+/** `authenticate` for plugins' own routes, marked so the host documents their 401 and bearer security. */
+export function pluginAuthenticate(accounts: AccountService): ReturnType<typeof authenticate> {
+  return Object.assign(authenticate(accounts), { authenticates: true });
 }

@@ -1,6 +1,7 @@
 import type { MirageConfig } from "../config/configSchema.js";
 import type { Logger } from "../log/createLogger.js";
-import { authenticate } from "../api/authenticate.js";
+import { pluginAuthenticate } from "../api/pluginRoutes.js";
+import { errorResponses } from "../api/schemas/common.js";
 import { GHOST_PREFIX } from "../matrix/registration.js";
 import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
 import { people } from "../platform/people/people.js";
@@ -50,9 +51,9 @@ export async function createPluginsPart(options: {
       }
     },
   };
-  const checkAuth = authenticate(platform.accounts);
   const web: PluginWeb = {
-    authenticate: checkAuth,
+    authenticate: pluginAuthenticate(platform.accounts),
+    errors: (...statuses) => errorResponses(...statuses),
     personOf(request) {
       if (!request.auth) throw new MirageError(ErrorCodes.unauthenticated, "sign in first");
       return people.account(request.auth.account.name);

@@ -173,6 +173,12 @@ export interface PluginWeb {
   authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void>;
   /** The signed-in caller of a route that ran `authenticate`; throws otherwise. */
   personOf(request: FastifyRequest): Person;
+  /**
+   * Response schemas of Mirage's error body (`{"error": {"code", "message"}}`) for these statuses,
+   * to spread into a route's `schema.response` (e.g. `...ctx.web.errors(404)`). A route with
+   * `preValidation: ctx.web.authenticate` gets 401 and its bearer security documented by the host.
+   */
+  errors(...statuses: number[]): Record<number, unknown>;
 }
 
 export interface PluginDefinition<S extends TSchema = TSchema> {

@@ -40,7 +40,7 @@ function world(store: Store = storeOver(new MemoryLevel<string, unknown>() as un
       kickOutbox: () => undefined,
     }),
     platform,
-    web: { authenticate: async () => undefined, personOf: () => ({ kind: "account", name: "x" }) as never },
+    web: { authenticate: async () => undefined, personOf: () => ({ kind: "account", name: "x" }) as never, errors: () => ({}) },
     publicUrl: "https://mirage.test",
     homeserverDomain: "test.example",
     logger,

@@ -44,13 +44,14 @@ export default definePlugin({
             schema: {
               summary: "How many messages the hello plugin counted in a room",
               params: Type.Object({ roomId: Type.String({ minLength: 1, maxLength: 64 }) }),
-              response: { 200: Counted },
+              // 401 is documented by the host (the route authenticates); 404 is this route's own answer.
+              response: { 200: Counted, ...ctx.web.errors(404) },
             },
           },
           async (request) => {
             const { roomId } = request.params as { roomId: string };
             // Only members may ask: the platform's own visibility check decides.
-            await ctx.platform.chat.getRoom(ctx.web.personOf(request), roomId as never);
+            await ctx.platform.chat.getRoom(ctx.web.personOf(request), roomId as Parameters<typeof ctx.platform.chat.getRoom>[1]);
             return { roomId, messages: await countOf(roomId) };
           },
         );
