@@ -58,7 +58,7 @@ describe("plugins in the composed app", { timeout: 60_000 }, () => {
     const bob = await signUp(mirage, "bob");
     expect((await mirage.api.inject({ method: "GET", url: `/api/v1/rooms/${room.id}/hello`, headers: { authorization: `Bearer ${bob}` } })).statusCode).toBe(404);
     const openapi = (await mirage.api.inject({ method: "GET", url: "/api/v1/openapi.json" })).json() as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
-    expect(Object.keys(openapi.paths["/api/v1/rooms/{roomId}/hello"]!.get!.responses).sort()).toEqual(["200", "401", "403", "404"]);
+    expect(Object.keys(openapi.paths["/api/v1/rooms/{roomId}/hello"]!.get!.responses).sort()).toEqual(["200", "400", "401", "403", "404"]);
     expect(openapi.paths["/api/v1/plugins/hello/rooms/{roomId}/count"]?.get).toBeDefined();
     const health = (await mirage.api.inject({ method: "GET", url: "/health", headers: { authorization: `Bearer ${TOKEN}` } })).json();
     expect(health.plugins).toEqual({ hello: "running" });
