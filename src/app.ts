@@ -50,7 +50,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     createPlatformPart({ config, store, logger, overrides: options.passwordHasher ? { passwordHasher: options.passwordHasher } : {} }),
   );
   const matrix = await parts.build("matrix", () => createMatrixPart({ config, registration, store, registry, logger, onRequeued: () => platform.journal.kick() }));
-  if (config.bridge.enabled) await parts.build("bridge", () => createBridgePart({ config, store, platform, matrix, logger, registry }));
+  const bridge = config.bridge.enabled ? await parts.build("bridge", () => createBridgePart({ config, store, platform, matrix, logger, registry })) : undefined;
   const api = await parts.build("api", () =>
     createApiPart({
       config,
@@ -59,6 +59,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       platform,
       health: { version: VERSION, homeserver: () => matrix.homeserverStatus(), pendingWork: () => matrix.pendingWork() },
       mediaSource: matrix.media,
+      ...(bridge ? { encryptedMedia: bridge.encryptedMedia } : {}),
       version: VERSION,
     }),
   );

@@ -31,6 +31,7 @@ import { syncRoutes } from "./routes/syncRoutes.js";
 import { registerSyncMetrics } from "./syncMetrics.js";
 import { healthRoutes, type HealthSource, type OperationsAccess } from "./routes/healthRoutes.js";
 import { mediaRoutes, type MediaRoutesOptions } from "./routes/mediaRoutes.js";
+import { encryptedMediaRoutes, type EncryptedMediaRoutesOptions } from "./routes/encryptedMediaRoutes.js";
 import { documentFrameworkErrors, sharedSchemas } from "./schemas/common.js";
 import { identifierSchemas } from "./schemas/identifierSchemas.js";
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../platform/jsonDepth.js";
@@ -62,6 +63,8 @@ export interface ApiDeps {
   blogs?: { blogs: BlogService; comments: CommentService; reactions: ReactionService };
   /** `GET /media/{server}/{mediaId}`: Matrix media for web pages. */
   media?: MediaRoutesOptions;
+  /** `GET /api/v1/media/encrypted/{mediaId}`: encrypted Matrix attachments for their messages' readers; needs `accounts`. */
+  encryptedMedia?: Omit<EncryptedMediaRoutesOptions, "accounts">;
   version?: string;
   /** Who sees /health's details and /metrics; default: nobody gets details, /metrics served openly. */
   operations?: OperationsAccess;
@@ -135,6 +138,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       limits: deps.accounts.limits,
     });
     const writes = deps.accounts.writes ? { writes: deps.accounts.writes } : {};
+    if (deps.encryptedMedia) await app.register(encryptedMediaRoutes, { accounts: deps.accounts.service, ...deps.encryptedMedia });
     if (deps.chat) {
       const pageCache = deps.events ? { pageCache: new MessagePageCache(deps.events) } : {};
       await app.register(chatRoutes, { accounts: deps.accounts.service, chat: deps.chat, ...writes, ...pageCache });

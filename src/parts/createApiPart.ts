@@ -9,6 +9,7 @@ import type { Logger } from "../log/createLogger.js";
 import { GHOST_PREFIX } from "../matrix/registration.js";
 import { mediaServerPolicy } from "../platform/media/mediaServerPolicy.js";
 import type { MediaSource } from "../platform/ports/MediaSource.js";
+import type { EncryptedMediaReader } from "../platform/ports/EncryptedMedia.js";
 import type { Part } from "./Part.js";
 import type { PlatformPart } from "./createPlatformPart.js";
 
@@ -30,6 +31,8 @@ export async function createApiPart(options: {
   mediaSource?: MediaSource;
   /** Instead of the media routes built from `mediaSource` and `api.media` (tests). */
   media?: MediaRoutesOptions;
+  /** Encrypted Matrix attachments (from the bridge); absent: no such route. */
+  encryptedMedia?: EncryptedMediaReader;
   version?: string;
 }): Promise<ApiPart> {
   const { config, logger, registry, platform, health } = options;
@@ -60,6 +63,15 @@ export async function createApiPart(options: {
     sync: platform.hub,
     blogs: { blogs, comments, reactions },
     ...(media ? { media } : {}),
+    ...(options.encryptedMedia
+      ? {
+          encryptedMedia: {
+            reader: options.encryptedMedia,
+            perMinutePerIp: config.api.rateLimits.mediaPerMinutePerIp,
+            cacheMaxAgeSeconds: config.api.media.cacheMaxAgeSeconds,
+          },
+        }
+      : {}),
     accounts: {
       service: platform.accounts,
       matrixIdFor: (name) => `@${GHOST_PREFIX}${name}:${config.homeserver.domain}`,

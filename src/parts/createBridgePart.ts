@@ -2,6 +2,7 @@ import type { Registry } from "prom-client";
 import type { MirageConfig } from "../config/configSchema.js";
 import type { Logger } from "../log/createLogger.js";
 import { BridgeEventHandler } from "../bridge/BridgeEventHandler.js";
+import { EncryptedMediaAccess } from "../bridge/EncryptedMediaAccess.js";
 import { createBridgeMetrics } from "../bridge/bridgeMetrics.js";
 import { portalCommands } from "../bridge/commands/portalCommands.js";
 import { countInbound } from "../bridge/countInbound.js";
@@ -27,6 +28,8 @@ export interface BridgePart extends Part {
   names: BridgeNames;
   relay: BridgeRelay;
   inbound: BridgeEventHandler;
+  /** Attachments of encrypted Matrix messages, decrypted for their readers on the web. */
+  encryptedMedia: EncryptedMediaAccess;
 }
 
 /**
@@ -81,6 +84,7 @@ export function createBridgePart(options: {
     botUserId,
     isOwnUser: (userId) => matrix.appservice.isNamespacedUser(userId),
     mediaUrl: mediaUrlUnder(publicUrl),
+    encryptedMedia: { store: store.encryptedMedia, url: (id) => `${publicUrl}/api/v1/media/encrypted/${id}` },
     // Read by the bot (in every group portal); in a DM without it, by the ghost itself (the state at its departure).
     ghostMembership: async (roomId, ghostUserId) => {
       for (const client of [matrix.appservice.botClient, matrix.appservice.getIntentForUserId(ghostUserId).underlyingClient]) {
@@ -133,10 +137,13 @@ export function createBridgePart(options: {
     onPermanentFailure,
   });
 
+  const encryptedMedia = new EncryptedMediaAccess({ store: store.encryptedMedia, mapping: store.idMapping, chat: platform.services.chat, source: matrix.media });
+
   return {
     names,
     relay,
     inbound,
+    encryptedMedia,
     async start() {
       const pruned = await store.outbox.pruneReceipts(Date.now() - RECEIPT_RETENTION_MS, 10_000);
       if (pruned > 0) logger.debug({ pruned, consumer: RELAY_CONSUMER }, "pruned old relay receipts");

@@ -137,6 +137,7 @@ export const SUBLEVELS = {
   meta: "meta",
   kv: "kv",
   undecryptable: "undecryptable",
+  encryptedMedia: "encrypted-media",
   accounts: "accounts",
   accountNameSkeletons: "account-name-skeletons",
   sessions: "sessions",

@@ -12,7 +12,9 @@ import type { MarkdownRenderer } from "../../src/platform/ports/MarkdownRenderer
 import type { ProfileSanitizer } from "../../src/platform/accounts/ProfileService.js";
 import type { SyncHubOptions } from "../../src/platform/sync/SyncHubOptions.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
-import { storeOver } from "../../src/store/openStore.js";
+import { storeOver, type Store } from "../../src/store/openStore.js";
+import type { ChatService } from "../../src/platform/chat/ChatService.js";
+import type { EncryptedMediaReader } from "../../src/platform/ports/EncryptedMedia.js";
 
 /** Test stand-in for the Markdown renderer: escapes everything (the real one is tested on its own). */
 export const escapingRenderer: MarkdownRenderer = {
@@ -40,6 +42,8 @@ export async function apiHarness(
     sanitizer?: ProfileSanitizer;
     /** Serves `/media/…` from this source. */
     media?: MediaRoutesOptions;
+    /** Serves `/api/v1/media/encrypted/…` through the reader this builds over the harness's store and chat. */
+    encryptedMedia?: (deps: { store: Store; chat: ChatService }) => EncryptedMediaReader;
     /** Default: silent. */
     logger?: Logger;
     renderer?: MarkdownRenderer;
@@ -101,6 +105,7 @@ export async function apiHarness(
       pendingWork: async () => ({ inbox: 0, outbox: 0 }),
     },
     ...(options.media ? { media: options.media } : {}),
+    ...(options.encryptedMedia ? { encryptedMedia: options.encryptedMedia({ store, chat: platform.services.chat }) } : {}),
   });
   const { events, hub, accounts: service, tokens } = platform;
   const { chat, profiles, blogs, comments, reactions } = platform.services;
