@@ -228,8 +228,11 @@ export class BridgeEventHandler implements EventHandler {
       ...this.importContext,
       encryptedMediaUrl: (file: EncryptedFile) => {
         const id = encryptedMediaId(event.roomId, event.eventId);
+        // Only the fields decryption reads: whatever else the sender put there is not kept.
         const { url, key, iv, hashes, v } = file;
-        files.push({ id, roomId: event.roomId, eventId: event.eventId, messageEventId, file: { url, key, iv, hashes: { sha256: hashes.sha256 }, v }, ...(mimetype ? { mimetype } : {}) });
+        const keyOps = key.key_ops.filter((op): op is string => typeof op === "string" && op.length <= 16).slice(0, 4);
+        const keys = { url, key: { kty: key.kty, alg: key.alg, k: key.k, key_ops: keyOps, ext: key.ext }, iv, hashes: { sha256: hashes.sha256 }, v };
+        files.push({ id, roomId: event.roomId, eventId: event.eventId, messageEventId, file: keys, ...(mimetype ? { mimetype } : {}) });
         return encrypted.url(id);
       },
     };
