@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { BridgeEventHandler } from "../../src/bridge/BridgeEventHandler.js";
 import { BridgeNames } from "../../src/bridge/bridgeNames.js";
 import { EncryptedMediaAccess } from "../../src/bridge/EncryptedMediaAccess.js";
+import { encryptedMediaId } from "../../src/bridge/encryptedMediaId.js";
 import { parseRoomEvent } from "../../src/matrix/matrixEvent.js";
 import { ErrorCodes, MirageError } from "../../src/platform/errors/MirageError.js";
 import type { MatrixUserId } from "../../src/platform/ids.js";
@@ -86,7 +87,7 @@ const PNG = Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), randomBytes(3
 
 describe("encrypted attachments from Matrix on the web", () => {
   it("become a normal message linking a Mirage media reference, served decrypted to the room's readers", async () => {
-    const { h, alice, deliver, upload, messages, linkOf, get } = await world();
+    const { alice, deliver, upload, messages, linkOf, get } = await world();
     const file = upload(PNG);
     const { refused } = await deliver("m.room.message", { msgtype: "m.image", body: "cat.png", file, info: { mimetype: "image/png", size: PNG.length } });
     expect(refused).toBe(false);
@@ -113,7 +114,6 @@ describe("encrypted attachments from Matrix on the web", () => {
     expect(range.headers["content-range"]).toBe(`bytes 8-15/${PNG.length}`);
     expect(range.rawPayload.equals(PNG.subarray(8, 16))).toBe(true);
     expect((await get(path!, alice, { range: `bytes=${PNG.length}-` })).statusCode).toBe(416);
-    void h;
   });
 
   it("answers 404 to anyone who may not read the message, 401 without a session, and 404 once the message is deleted", async () => {
@@ -145,11 +145,10 @@ describe("encrypted attachments from Matrix on the web", () => {
   });
 
   it("keeps nothing servable for an event the platform refused, and an unknown reference is 404", async () => {
-    const { h, alice, deliver, upload, get } = await world();
+    const { alice, deliver, upload, get } = await world();
     // A Matrix user who is not in the room: the platform refuses the message.
     const { refused, eventId } = await deliver("m.room.message", { msgtype: "m.image", body: "x.png", file: upload(PNG) }, "@stranger:remote.example");
     expect(refused).toBe(true);
-    const { encryptedMediaId } = await import("../../src/bridge/encryptedMediaId.js");
     const id = encryptedMediaId(PORTAL, eventId);
     expect((await get(`/api/v1/media/encrypted/${id}`, alice)).statusCode).toBe(404);
     // Someone else's edit of Bob's message is refused: its attachment is not served under Bob's message.
@@ -168,7 +167,6 @@ describe("encrypted attachments from Matrix on the web", () => {
     expect((await get(`/api/v1/media/encrypted/${encryptedMediaId(PORTAL, edit.eventId)}`, alice)).statusCode).toBe(404);
     expect((await get(`/api/v1/media/encrypted/${"A".repeat(32)}`, alice)).statusCode).toBe(404);
     expect((await get(`/api/v1/media/encrypted/not-a-reference`, alice)).statusCode).toBe(400);
-    void h;
   });
 
   it("an edit that swaps the attachment links the new one, under the edited message's rule", async () => {
