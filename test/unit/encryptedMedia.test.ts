@@ -185,4 +185,14 @@ describe("encrypted attachments from Matrix on the web", () => {
     const res = await get(linkOf(message!.body)!, alice);
     expect([res.statusCode, res.rawPayload.equals(other)]).toEqual([200, true]);
   });
+
+  it("is documented in OpenAPI with every status it answers, behind bearer auth", async () => {
+    const { h } = await world();
+    const doc = (await h.app.inject({ method: "GET", url: "/api/v1/openapi.json" })).json() as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown[] }>>;
+    };
+    const op = doc.paths["/api/v1/media/encrypted/{mediaId}"]?.get;
+    expect(Object.keys(op?.responses ?? {}).sort()).toEqual(["200", "206", "400", "401", "404", "416", "429", "502", "503"]);
+    expect(op?.security).toEqual([{ bearer: [] }]);
+  });
 });
