@@ -14,6 +14,7 @@ import type { DeviceClients } from "./crypto/GhostDevices.js";
 import { sealMediaContent } from "./crypto/sealMediaContent.js";
 import { membershipReached } from "./membershipReached.js";
 import { redactionContent, type ResolvedRelation, withRelation } from "./relationContent.js";
+import { RoomEncryptionCache } from "./RoomEncryptionCache.js";
 
 const enc = encodeURIComponent;
 /** Room versions whose creator is an owner by the create event and must not be listed in `users` (MSC4289). */
@@ -54,7 +55,6 @@ const isDefiniteRefusal = (error: unknown) => {
  * by its alias. Returns the Matrix IDs to record in the mapping.
  */
 export class OutboxOperations {
-  private readonly knownEncrypted = new Set<string>();
   private readonly roomVersions = new Map<string, string>();
   private defaultVersion: string | undefined;
 
@@ -65,6 +65,8 @@ export class OutboxOperations {
     private readonly devices?: DeviceClients,
     /** Resolves a profile operation's `avatarSource`; without it such operations are refused. */
     private readonly avatars?: AvatarImporter,
+    /** Which rooms are encrypted, kept between sends (shared with the transaction intake, which invalidates it). */
+    private readonly encryption: RoomEncryptionCache = new RoomEncryptionCache(),
   ) {}
 
   /** `roomId` is the entry's room, already resolved (undefined for operations without a room). */
@@ -282,18 +284,17 @@ export class OutboxOperations {
     return { eventType: "m.room.encrypted", content: sealed };
   }
 
-  private async isEncrypted(client: MatrixClient, roomId: string): Promise<boolean> {
-    if (this.knownEncrypted.has(roomId)) return true;
-    if (client.crypto?.isReady) return client.crypto.isRoomEncrypted(roomId);
-    try {
-      await client.getRoomStateEvent(roomId, "m.room.encryption", "");
-    } catch (error) {
-      if (statusOf(error) === 404) return false;
-      throw error;
-    }
-    // Encryption cannot be turned off in a room: remember it for good.
-    this.knownEncrypted.add(roomId);
-    return true;
+  private isEncrypted(client: MatrixClient, roomId: string): Promise<boolean> {
+    return this.encryption.resolve(roomId, async () => {
+      if (client.crypto?.isReady) return client.crypto.isRoomEncrypted(roomId);
+      try {
+        await client.getRoomStateEvent(roomId, "m.room.encryption", "");
+        return true;
+      } catch (error) {
+        if (statusOf(error) === 404) return false;
+        throw error;
+      }
+    });
   }
 
   private async clientFor(userId: string): Promise<MatrixClient> {

@@ -9,6 +9,7 @@ import { isTransientError, isUnreachableError } from "./isTransientError.js";
 import type { AvatarImporter } from "./AvatarImporter.js";
 import type { DeviceClients } from "./crypto/GhostDevices.js";
 import { OutboxOperations, UnresolvedTargetError } from "./OutboxOperations.js";
+import type { RoomEncryptionCache } from "./RoomEncryptionCache.js";
 import { budgetSpent, retryDelay, type RetryBudget } from "../platform/work/retryDelay.js";
 import { WakeTimer } from "../platform/work/WakeTimer.js";
 
@@ -35,6 +36,8 @@ export interface OutboxSenderOptions {
   random?: () => number;
   /** Ghosts' own crypto devices, for sends into encrypted rooms (absent when encryption is off). */
   devices?: DeviceClients;
+  /** Which rooms are encrypted; pass the one the transaction intake updates (default: a private one, negatives kept until their TTL). */
+  encryption?: RoomEncryptionCache;
 }
 
 /**
@@ -70,7 +73,7 @@ export class OutboxSender {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.timer = new WakeTimer(options.wake, this.now);
-    this.operations = new OutboxOperations(appservice, options.mapping, options.devices, options.avatars);
+    this.operations = new OutboxOperations(appservice, options.mapping, options.devices, options.avatars, options.encryption);
   }
 
   /** Walks the queue once, carrying out what is due; throws when the homeserver is unreachable, leaving the entry queued. */

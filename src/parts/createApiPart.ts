@@ -10,6 +10,7 @@ import type { Logger } from "../log/createLogger.js";
 import { GHOST_PREFIX } from "../matrix/registration.js";
 import { mediaServerPolicy } from "../platform/media/mediaServerPolicy.js";
 import type { MediaSource } from "../platform/ports/MediaSource.js";
+import type { EncryptedMediaReader } from "../platform/ports/EncryptedMedia.js";
 import type { Part } from "./Part.js";
 import type { PlatformPart } from "./createPlatformPart.js";
 
@@ -31,6 +32,8 @@ export async function createApiPart(options: {
   mediaSource?: MediaSource;
   /** Instead of the media routes built from `mediaSource` and `api.media` (tests). */
   media?: MediaRoutesOptions;
+  /** Encrypted Matrix attachments (from the bridge); absent: no such route. */
+  encryptedMedia?: EncryptedMediaReader;
   version?: string;
   /** Plugins' routes, mounted before the API listens. */
   plugins?: readonly PluginRouteSet[];
@@ -66,6 +69,15 @@ export async function createApiPart(options: {
     blogs: { blogs, comments, reactions },
     ...(media ? { media } : {}),
     ...(options.plugins ? { plugins: options.plugins } : {}),
+    ...(options.encryptedMedia
+      ? {
+          encryptedMedia: {
+            reader: options.encryptedMedia,
+            perMinutePerIp: config.api.rateLimits.mediaPerMinutePerIp,
+            cacheMaxAgeSeconds: config.api.media.cacheMaxAgeSeconds,
+          },
+        }
+      : {}),
     accounts: {
       service: platform.accounts,
       matrixIdFor: (name) => `@${GHOST_PREFIX}${name}:${config.homeserver.domain}`,

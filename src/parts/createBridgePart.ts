@@ -4,6 +4,7 @@ import type { Logger } from "../log/createLogger.js";
 import { BlogRelay } from "../bridge/BlogRelay.js";
 import type { BlogRoomSettings } from "../bridge/blogRoomCreation.js";
 import { BridgeEventHandler } from "../bridge/BridgeEventHandler.js";
+import { EncryptedMediaAccess } from "../bridge/EncryptedMediaAccess.js";
 import { createBridgeMetrics } from "../bridge/bridgeMetrics.js";
 import { blogCommands } from "../bridge/commands/blogCommands.js";
 import { blogWebUrls } from "../bridge/blogWebUrls.js";
@@ -33,6 +34,8 @@ export interface BridgePart extends Part {
   relay: BridgeRelay;
   blogRelay: BlogRelay;
   inbound: BridgeEventHandler;
+  /** Attachments of encrypted Matrix messages, decrypted for their readers on the web. */
+  encryptedMedia: EncryptedMediaAccess;
 }
 
 /**
@@ -102,6 +105,7 @@ export function createBridgePart(options: {
     botUserId,
     isOwnUser: (userId) => matrix.appservice.isNamespacedUser(userId),
     mediaUrl: mediaUrlUnder(publicUrl),
+    encryptedMedia: { store: store.encryptedMedia, url: (id) => `${publicUrl}/api/v1/media/encrypted/${id}` },
     // Read by the bot (in every group portal); in a DM without it, by the ghost itself (the state at its departure).
     ghostMembership: async (roomId, ghostUserId) => {
       for (const client of [matrix.appservice.botClient, matrix.appservice.getIntentForUserId(ghostUserId).underlyingClient]) {
@@ -175,11 +179,14 @@ export function createBridgePart(options: {
     onPermanentFailure,
   });
 
+  const encryptedMedia = new EncryptedMediaAccess({ store: store.encryptedMedia, mapping: store.idMapping, chat: platform.services.chat, source: matrix.media });
+
   return {
     names,
     relay,
     blogRelay,
     inbound,
+    encryptedMedia,
     async start() {
       const pruned = await store.outbox.pruneReceipts(Date.now() - RECEIPT_RETENTION_MS, 10_000);
       if (pruned > 0) logger.debug({ pruned, consumer: RELAY_CONSUMER }, "pruned old relay receipts");

@@ -24,6 +24,7 @@ import { HomeserverMonitor, type HomeserverStatus } from "../matrix/HomeserverMo
 import { LaneScheduler } from "../matrix/LaneScheduler.js";
 import { MatrixRoomFacts } from "../matrix/MatrixRoomFacts.js";
 import { OutboxSender } from "../matrix/OutboxSender.js";
+import { RoomEncryptionCache } from "../matrix/RoomEncryptionCache.js";
 import { registerQueueGauges } from "../matrix/registerQueueGauges.js";
 import type { Registration } from "../matrix/registration.js";
 import { syncBotProfile } from "../matrix/syncBotProfile.js";
@@ -148,8 +149,10 @@ export function createMatrixPart(options: {
   };
   // Set once the monitor exists: queues spend no retry budget while the homeserver is known to be down.
   let homeserverUsable = (): boolean => true;
+  const encryption = new RoomEncryptionCache();
   const outbox = new OutboxSender(store.outbox, appservice, logger, metrics, {
     budget,
+    encryption,
     onPermanentFailure: (entry, failure) => bridge?.onPermanentFailure?.(entry, failure),
     mapping: store.idMapping,
     wake: () => outboxLoop.kick(),
@@ -223,7 +226,11 @@ export function createMatrixPart(options: {
     inbox: store.inbox,
     logger: logger.child({ component: "appservice-api" }),
     metrics,
-    onTransactionAccepted: () => processorLoop.kick(),
+    onTransactionAccepted: (body) => {
+      // Before anything else runs: the next send into a room that just turned encrypted is encrypted.
+      encryption.observeEvents(body.events);
+      processorLoop.kick();
+    },
     onPing: (id) => monitor.notePing(id),
     queries: {
       user: (userId) => bridge?.queries.user(userId) ?? Promise.resolve(false),

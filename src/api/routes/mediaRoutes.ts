@@ -3,8 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { MEDIA_ID_MAX_LENGTH, MEDIA_ID_PATTERN, parseMediaRef, SERVER_NAME_MAX_LENGTH, SERVER_NAME_PATTERN } from "../../platform/media/MediaRef.js";
 import { ErrorCodes, MirageError } from "../../platform/errors/MirageError.js";
 import type { MediaSource } from "../../platform/ports/MediaSource.js";
-import { parseByteRange, sliceStream } from "../byteRange.js";
-import { errorHandler } from "../errorHandler.js";
+import { mediaErrorHandler, serveMedia } from "../serveMedia.js";
 import { MEDIA_SAFETY_HEADERS, mediaResponseHeaders } from "../mediaResponseHeaders.js";
 import { errorResponses } from "../schemas/common.js";
 
@@ -45,11 +44,7 @@ export async function mediaRoutes(app: FastifyInstance, opts: MediaRoutesOptions
     "/media/:server/:mediaId",
     {
       exposeHeadRoute: false,
-      // A body that fails before its first byte is answered as an error: without the media's headers.
-      errorHandler: (error, request, reply) => {
-        for (const name of ["cache-control", "content-disposition", "cross-origin-resource-policy"]) reply.removeHeader(name);
-        return errorHandler(error, request, reply);
-      },
+      errorHandler: mediaErrorHandler,
       config: { rateLimit: { max: opts.perMinutePerIp ?? DEFAULT_MEDIA_PER_MINUTE_PER_IP, timeWindow: "1 minute" } },
       schema: {
         summary: "Matrix media (mxc://server/mediaId), downloaded from the homeserver",
@@ -71,33 +66,12 @@ export async function mediaRoutes(app: FastifyInstance, opts: MediaRoutesOptions
       reply.headers(MEDIA_SAFETY_HEADERS);
       const ref = parseMediaRef(request.params.server, request.params.mediaId);
       if (opts.serves && !opts.serves(ref.server)) throw new MirageError(ErrorCodes.forbidden, "Media from that server is not served here.");
-      const controller = new AbortController();
-      const onClose = () => controller.abort();
-      reply.raw.once("close", onClose);
-      try {
-        const download = await opts.source.fetch(ref, { signal: controller.signal });
-        const total = download.contentLength;
-        reply.headers(mediaResponseHeaders(download.contentType, total, cacheMaxAge));
-        const range = request.headers["if-range"] === undefined ? parseByteRange(request.headers.range, total) : undefined;
-        if (range === "unsatisfiable") {
-          download.body.destroy();
-          return reply.code(416).header("content-range", `bytes */${total}`).header("content-length", "0").send();
-        }
-        if (range === undefined) return reply.send(download.body);
-        return reply
-          .code(206)
-          .header("content-range", `bytes ${range.start}-${range.end}/${total}`)
-          .header("content-length", String(range.end - range.start + 1))
-          .send(sliceStream(download.body, range));
-      } catch (error) {
-        // The reader left (closed the tab, scrolled past): nobody to answer, nothing went wrong.
-        if (!controller.signal.aborted) throw error;
-        request.log.debug("media download dropped: the client went away");
-        for (const name of ["cache-control", "content-disposition", "cross-origin-resource-policy"]) reply.removeHeader(name);
-        return reply.code(503).send({ error: { code: ErrorCodes.homeserverUnavailable, message: "The client went away." } });
-      } finally {
-        reply.raw.off("close", onClose);
-      }
+      return serveMedia(
+        request,
+        reply,
+        (signal) => opts.source.fetch(ref, { signal }),
+        (download) => mediaResponseHeaders(download.contentType, download.contentLength, cacheMaxAge),
+      );
     },
   );
 }
