@@ -59,6 +59,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       platform,
       health: { version: VERSION, homeserver: () => matrix.homeserverStatus(), pendingWork: () => matrix.pendingWork() },
       mediaSource: matrix.media,
+      images: matrix.images,
       version: VERSION,
     }),
   );

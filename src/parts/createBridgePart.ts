@@ -65,6 +65,7 @@ export function createBridgePart(options: {
     names,
     portal,
     logger,
+    maxImagesPerMessage: config.images.maxPerMessage,
     onQueued: () => {
       relayCounter.noteQueued();
       matrix.kickOutbox();

@@ -12,6 +12,7 @@ import { createPlatformServices, type PlatformServices } from "../platform/creat
 import { DomainEventBus } from "../platform/events/DomainEvent.js";
 import type { MarkdownRenderer } from "../platform/ports/MarkdownRenderer.js";
 import { createMarkdownRenderer, createProfileSanitizer, type RunRenderTask } from "../platform/render/createMarkdownRenderer.js";
+import { externalImageKey } from "../platform/media/externalImageKey.js";
 import { publishDomainEvents } from "../platform/sync/publishDomainEvents.js";
 import { SyncHub } from "../platform/sync/SyncHub.js";
 import type { SyncHubOptions } from "../platform/sync/SyncHubOptions.js";
@@ -54,6 +55,8 @@ export interface PlatformPart extends Part {
   journal: JournalConsumers;
   /** Markdown rendering (off the event loop for large documents), for the bridge's Matrix HTML. */
   renderer: MarkdownRenderer;
+  /** The key signing external image links in web HTML (the media route checks it). */
+  externalImageKey: string;
 }
 
 /** The domain: services over the store, accounts and tokens, throttles, Markdown rendering, the sync hub. */
@@ -99,7 +102,10 @@ export async function createPlatformPart(options: {
 
   // The pool's threads start with it: built only when something renders through it.
   const pooled = !o.runRenderTask && !(o.renderer && o.profileSanitizer);
-  const renderPool = pooled ? new RenderPool({ ...config.render, publicUrl: config.api.publicUrl, logger: logger.child({ component: "render" }) }) : undefined;
+  const imageKey = await externalImageKey(store.kv);
+  const renderPool = pooled
+    ? new RenderPool({ ...config.render, publicUrl: config.api.publicUrl, externalImageKey: imageKey, logger: logger.child({ component: "render" }) })
+    : undefined;
   const run: RunRenderTask = o.runRenderTask ?? renderPool?.run ?? unreachableRender;
   const renderer = o.renderer ?? createMarkdownRenderer(run);
   const services = createPlatformServices({
@@ -120,6 +126,7 @@ export async function createPlatformPart(options: {
     hub,
     journal,
     renderer,
+    externalImageKey: imageKey,
     async start() {
       journal.start();
     },
