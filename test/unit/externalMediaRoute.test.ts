@@ -11,6 +11,7 @@ import { apiHarness } from "../support/apiHarness.js";
 const KEY = "route-test-key";
 const PNG = Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), Buffer.alloc(100, 1)]);
 const GOOD = "https://img.example/cat.png";
+const UPLOAD_FAILS = "https://img.example/upload-fails.png";
 const BAD = "https://127.0.0.1/cat.png";
 
 let api: Awaited<ReturnType<typeof apiHarness>>;
@@ -26,6 +27,7 @@ const source: MediaSource = {
 const images = {
   async imported(url: string): Promise<ImageImport> {
     imported.push(url);
+    if (url === UPLOAD_FAILS) throw Object.assign(new Error("M_LIMIT_EXCEEDED"), { statusCode: 429 });
     return url === GOOD ? { image: { mxc: "mxc://hs.example/uploaded1", mimetype: "image/png", size: PNG.length, width: 1, height: 1 } } : { refused: "PRIVATE_ADDRESS" };
   },
 };
@@ -65,6 +67,12 @@ describe("GET /media/external/{signature}", () => {
     const res = await api.app.inject({ method: "GET", url: path(BAD) });
     expect(res.statusCode).toBe(404);
     expect(res.headers["cache-control"]).toBeUndefined();
+  });
+
+  it("answers 503 when the image cannot be uploaded or stored now", async () => {
+    const res = await api.app.inject({ method: "GET", url: path(UPLOAD_FAILS) });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().error.code).toBe("HOMESERVER_UNAVAILABLE");
   });
 
   it("validates its parameters", async () => {

@@ -116,7 +116,11 @@ export async function mediaRoutes(app: FastifyInstance, opts: MediaRoutesOptions
       reply.headers(MEDIA_SAFETY_HEADERS);
       const { url } = request.query;
       if (!externalImageSignatureMatches(external.key, url, request.params.signature)) throw new MirageError(ErrorCodes.notFound, "No such image.");
-      const outcome = await external.images.imported(url);
+      const outcome = await external.images.imported(url).catch((error: unknown) => {
+        // The image was fetched but the homeserver did not take the upload (or the store failed): try later.
+        request.log.warn({ err: error }, "image import failed");
+        throw new MirageError(ErrorCodes.homeserverUnavailable, "The image cannot be served right now.");
+      });
       if ("refused" in outcome) throw new MirageError(ErrorCodes.notFound, "The image is not available.");
       const mxc = outcome.image.mxc.slice("mxc://".length);
       const slash = mxc.indexOf("/");
