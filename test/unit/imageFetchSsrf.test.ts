@@ -27,7 +27,7 @@ const LITERAL_CORPUS: Record<string, string[]> = {
   "this network 0/8": ["0.0.0.0", "0", "0.1.2.3", "0x0"],
   multicast: ["224.0.0.1", "239.255.255.250", "[ff02::1]", "[ff05::1:3]"],
   broadcast: ["255.255.255.255", "4294967295", "0xffffffff"],
-  "documentation / benchmark / reserved": ["192.0.2.1", "198.51.100.7", "203.0.113.9", "198.18.0.1", "198.19.255.254", "192.0.0.8", "240.0.0.1", "[2001:db8::1]", "[::]"],
+  "documentation / benchmark / reserved": ["192.0.2.1", "198.51.100.7", "203.0.113.9", "198.18.0.1", "198.19.255.254", "192.0.0.8", "240.0.0.1", "[2001:db8::1]", "[3fff:0fff::1]", "[::]"],
 };
 
 /** The same classes as a resolver answers them (what `dns.lookup` returns for a name). */
