@@ -1,8 +1,12 @@
 import type { Registry } from "prom-client";
 import type { MirageConfig } from "../config/configSchema.js";
 import type { Logger } from "../log/createLogger.js";
+import { BlogRelay } from "../bridge/BlogRelay.js";
+import type { BlogRoomSettings } from "../bridge/blogRoomCreation.js";
 import { BridgeEventHandler } from "../bridge/BridgeEventHandler.js";
 import { createBridgeMetrics } from "../bridge/bridgeMetrics.js";
+import { blogCommands } from "../bridge/commands/blogCommands.js";
+import { blogWebUrls } from "../bridge/blogWebUrls.js";
 import { portalCommands } from "../bridge/commands/portalCommands.js";
 import { countInbound } from "../bridge/countInbound.js";
 import { RelayCounter } from "../bridge/countRelayed.js";
@@ -11,6 +15,7 @@ import { BridgeNames } from "../bridge/bridgeNames.js";
 import { BridgeQueries } from "../bridge/BridgeQueries.js";
 import { BridgeRelay, RELAY_CONSUMER } from "../bridge/BridgeRelay.js";
 import { markUndelivered } from "../bridge/markUndelivered.js";
+import { blogUrl } from "../bridge/convert/postToMatrix.js";
 import type { PortalSettings } from "../bridge/portalCreation.js";
 import { mediaUrlUnder } from "../platform/render/createMarkdownRenderer.js";
 import { GHOST_PREFIX, ghostAccounts } from "../matrix/registration.js";
@@ -26,6 +31,7 @@ const RECEIPT_RETENTION_MS = 7 * 24 * 3600 * 1000;
 export interface BridgePart extends Part {
   names: BridgeNames;
   relay: BridgeRelay;
+  blogRelay: BlogRelay;
   inbound: BridgeEventHandler;
 }
 
@@ -71,6 +77,21 @@ export function createBridgePart(options: {
       matrix.kickOutbox();
     },
   });
+  const blogRoom: BlogRoomSettings = { botUserId, blogUrl: (owner) => blogUrl(publicUrl, owner) };
+  const blogRelay = new BlogRelay({
+    blogs: platform.services.blogs,
+    posts: store.posts,
+    comments: store.comments,
+    accounts: store.accounts,
+    mapping: store.idMapping,
+    outbox: store.outbox,
+    renderer: platform.renderer,
+    names,
+    room: blogRoom,
+    publicUrl,
+    logger,
+    onQueued: () => matrix.kickOutbox(),
+  });
   const inbound = new BridgeEventHandler({
     chat: platform.services.chat,
     reactions: platform.services.reactions,
@@ -109,6 +130,24 @@ export function createBridgePart(options: {
     kickOutbox: () => matrix.kickOutbox(),
   });
   for (const command of commands) matrix.commands.register(command);
+  const blogUrls = blogWebUrls(publicUrl);
+  const blogCommandSet = blogCommands({
+    blogs: platform.services.blogs,
+    blogAlias: (owner) => names.blogAlias(owner),
+    blogUrl: blogUrls.blog,
+    postUrl: blogUrls.post,
+    displayName: async (userId) => {
+      try {
+        const profile = (await matrix.appservice.botClient.getUserProfile(userId)) as { displayname?: unknown };
+        return typeof profile.displayname === "string" ? profile.displayname : undefined;
+      } catch (error) {
+        if (isTransientError(error)) throw error;
+        return undefined;
+      }
+    },
+    ghosts,
+  });
+  for (const command of blogCommandSet) matrix.commands.register(command);
   const queries = new BridgeQueries({
     appservice: matrix.appservice,
     accounts: store.accounts,
@@ -118,11 +157,14 @@ export function createBridgePart(options: {
     names,
     ghosts,
     portal,
+    blogs: platform.services.blogs,
+    blogRoom,
     logger,
     kickOutbox: () => matrix.kickOutbox(),
     aliasWaitMs: config.bridge.aliasQueryWaitSeconds * 1000,
   });
   platform.journal.add(relayCounter.wrap(relay));
+  platform.journal.add(blogRelay);
   const onPermanentFailure = markUndelivered({
     chat: platform.services.chat,
     logger,
@@ -137,6 +179,7 @@ export function createBridgePart(options: {
   return {
     names,
     relay,
+    blogRelay,
     inbound,
     async start() {
       const pruned = await store.outbox.pruneReceipts(Date.now() - RECEIPT_RETENTION_MS, 10_000);

@@ -19,6 +19,7 @@ import type { SyncHubOptions } from "../platform/sync/SyncHubOptions.js";
 import type { Store } from "../store/openStore.js";
 import { RenderPool } from "../workers/RenderPool.js";
 import { JournalConsumers } from "../platform/journal/JournalConsumers.js";
+import { CachedMatrixProfiles } from "../platform/people/CachedMatrixProfiles.js";
 import type { Part } from "./Part.js";
 
 /** Replacements for tests and benchmarks; the app passes none. */
@@ -57,6 +58,8 @@ export interface PlatformPart extends Part {
   renderer: MarkdownRenderer;
   /** The key signing external image links in web HTML (the media route checks it). */
   externalImageKey: string;
+  /** Matrix users' profiles: the Matrix side attaches the fetcher and feeds member events. */
+  matrixProfiles: CachedMatrixProfiles;
 }
 
 /** The domain: services over the store, accounts and tokens, throttles, Markdown rendering, the sync hub. */
@@ -108,7 +111,9 @@ export async function createPlatformPart(options: {
     : undefined;
   const run: RunRenderTask = o.runRenderTask ?? renderPool?.run ?? unreachableRender;
   const renderer = o.renderer ?? createMarkdownRenderer(run);
+  const matrixProfiles = new CachedMatrixProfiles({ records: store.matrixProfiles, logger, ...clock });
   const services = createPlatformServices({
+    matrixProfiles,
     repositories: store,
     renderer,
     profileSanitizer: o.profileSanitizer ?? createProfileSanitizer(run),
@@ -127,6 +132,7 @@ export async function createPlatformPart(options: {
     journal,
     renderer,
     externalImageKey: imageKey,
+    matrixProfiles,
     async start() {
       journal.start();
     },
