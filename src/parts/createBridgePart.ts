@@ -90,6 +90,7 @@ export function createBridgePart(options: {
     room: blogRoom,
     publicUrl,
     logger,
+    maxImages: config.images.maxPerMessage,
     onQueued: () => matrix.kickOutbox(),
   });
   const inbound = new BridgeEventHandler({
