@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import type { MatrixClient, MatrixEvent } from 'matrix-js-sdk';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type ApiMessage, matrixTimeline, platformMessages, sharedRoom, signUp, type WebUser } from './harness/bridgeRoom.js';
+import { type ApiMessage, matrixTimeline, platformMessages, type RawEvent, sharedRoom, signUp, waitFor, type WebUser } from './harness/bridgeRoom.js';
 import { injectedSynapse } from './harness/context.js';
 import { requestJson } from './harness/http.js';
 import { type MirageProcess, startMirage } from './harness/mirageProcess.js';
@@ -166,6 +166,37 @@ describe('images by URL in a plain portal', () => {
     const refusedSrc = /<img src="([^"]+)"/.exec(refusedOnWeb.html)![1]!.replace(/&amp;/g, '&');
     expect((await fetch(refusedSrc)).status).toBe(404);
     expect(hits.denied).toBe(0);
+  });
+  it('sends a blog post image after the post and a comment image in the post thread; the post page shows Mirage copy', async () => {
+    const alice = await signUp(mirage, 'blogger');
+    const carol = await signUp(mirage, 'carol');
+    const ghost = `@mirage_${alice.name}:${synapse.serverName}`;
+    const imageUrl = `http://127.0.0.1:${allowedPort}/blog/view.png`;
+    const post = await requestJson<{ id: string; html: string }>(`${mirage.apiUrl}/api/v1/blogs/${alice.name}/posts`, {
+      body: { title: 'A view', body: `From the hill:\n\n![the view](${imageUrl})` },
+      accessToken: alice.accessToken,
+    });
+    expect(post.html).toContain(`src="${mirage.apiUrl}/media/external/`);
+    expect(post.html).not.toContain(`src="${imageUrl}`);
+    const roomId = await waitFor('the blog room joined', async () => {
+      try {
+        return (await bob!.joinRoom(`#mirage_blog_${alice.name}:${synapse.serverName}`)).roomId;
+      } catch {
+        return undefined;
+      }
+    });
+    const inRoom = (what: string, match: (e: RawEvent) => boolean) => waitFor(what, async () => (await matrixTimeline(synapse, bobUser, roomId)).find(match));
+    const postEvent = await inRoom('the post', (e) => e.sender === ghost && (e.content['org.mirage.post'] as { id?: string } | undefined)?.id === post.id);
+    const postImage = await inRoom('the post image', (e) => e.content.msgtype === 'm.image' && e.content.body === 'the view');
+    expect(postImage.sender).toBe(ghost);
+    expect(postImage.content.info).toEqual({ w: 5, h: 3, mimetype: 'image/png', size: IMAGE.length });
+    const timeline = await matrixTimeline(synapse, bobUser, roomId);
+    expect(timeline.findIndex((e) => e.event_id === postImage.event_id)).toBeGreaterThan(timeline.findIndex((e) => e.event_id === postEvent.event_id));
+
+    await requestJson(`${mirage.apiUrl}/api/v1/posts/${post.id}/comments`, { body: { body: `me too ![my view](${imageUrl.replace('view', 'mine')})` }, accessToken: carol.accessToken });
+    const commentImage = await inRoom('the comment image', (e) => e.content.msgtype === 'm.image' && e.content.body === 'my view');
+    expect(commentImage.sender).toBe(`@mirage_${carol.name}:${synapse.serverName}`);
+    expect(commentImage.content['m.relates_to']).toMatchObject({ rel_type: 'm.thread', event_id: postEvent.event_id });
   });
 });
 
