@@ -65,6 +65,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       plugins: plugins.routes,
       mediaSource: matrix.media,
       ...(bridge ? { encryptedMedia: bridge.encryptedMedia } : {}),
+      images: matrix.images,
       version: VERSION,
     }),
   );

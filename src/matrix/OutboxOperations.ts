@@ -6,8 +6,10 @@ import type {
   OutboxRelation,
   ProfileOperation,
   RedactOperation,
+  SendImageOperation,
   SendOperation,
 } from "../platform/outbox/outboxOperationSchema.js";
+import type { ImageImports, ImportedImage } from "../platform/ports/ImageImports.js";
 import type { OutboxEntry } from "../platform/ports/Outbox.js";
 import type { AvatarImporter } from "./AvatarImporter.js";
 import type { DeviceClients } from "./crypto/GhostDevices.js";
@@ -67,6 +69,8 @@ export class OutboxOperations {
     private readonly avatars?: AvatarImporter,
     /** Which rooms are encrypted, kept between sends (shared with the transaction intake, which invalidates it). */
     private readonly encryption: RoomEncryptionCache = new RoomEncryptionCache(),
+    /** Imports the images of `sendImage` operations; without it such images are skipped. */
+    private readonly images?: ImageImports,
   ) {}
 
   /** `roomId` is the entry's room, already resolved (undefined for operations without a room). */
@@ -74,12 +78,12 @@ export class OutboxOperations {
     const client = await this.clientFor(entry.sender);
     const txnId = `mirage.${entry.id}`;
     switch (entry.op) {
-      case "send": {
+      case "send":
+        return this.sendAs(client, entry, required(roomId), txnId);
+      case "sendImage": {
         const room = required(roomId);
-        if (this.devices && entry.sender !== this.appservice.botUserId && (await this.isEncrypted(client, room))) {
-          return this.devices.use(entry.sender, (device) => this.send(device, entry, room, txnId));
-        }
-        return this.send(client, entry, room, txnId);
+        const send = await this.imageSend(entry);
+        return send === undefined ? [] : this.sendAs(client, send, room, txnId);
       }
       case "state":
         await client.doRequest("PUT", `${V3}/rooms/${enc(required(roomId))}/state/${enc(entry.eventType)}/${enc(entry.stateKey)}`, null, entry.content);
@@ -96,6 +100,26 @@ export class OutboxOperations {
       case "createRoom":
         return this.createRoom(client, entry);
     }
+  }
+
+  /** Sends as the sender's own crypto device in an encrypted room (a ghost's), else as its client. */
+  private async sendAs(client: MatrixClient, op: SendOperation, room: string, txnId: string): Promise<MappingLink[]> {
+    if (this.devices && op.sender !== this.appservice.botUserId && (await this.isEncrypted(client, room))) {
+      return this.devices.use(op.sender, (device) => this.send(device, op, room, txnId));
+    }
+    return this.send(client, op, room, txnId);
+  }
+
+  /**
+   * The `m.image` for an image URL, once imported (the upload is plaintext: the image was public;
+   * `sealed` then sends an encrypted copy into an encrypted room). Undefined when the image cannot
+   * be had: it is skipped (the importer counts and logs it), and the room's later events go on.
+   */
+  private async imageSend(op: SendImageOperation): Promise<SendOperation | undefined> {
+    const outcome = this.images ? await this.images.imported(op.url) : { refused: "NOT_CONFIGURED" };
+    if ("refused" in outcome) return undefined;
+    const { url: _url, body, op: _op, ...address } = op;
+    return { ...address, op: "send", eventType: "m.room.message", content: imageContent(body, outcome.image) };
   }
 
   private async send(client: MatrixClient, op: SendOperation, roomId: string, txnId: string): Promise<MappingLink[]> {
@@ -303,6 +327,10 @@ export class OutboxOperations {
     await intent.ensureRegistered();
     return intent.underlyingClient;
   }
+}
+
+function imageContent(body: string, image: ImportedImage): Record<string, unknown> {
+  return { msgtype: "m.image", body, url: image.mxc, info: { w: image.width, h: image.height, mimetype: image.mimetype, size: image.size } };
 }
 
 function createRoomBody(op: CreateRoomOperation): Record<string, unknown> {

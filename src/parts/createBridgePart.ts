@@ -74,6 +74,7 @@ export function createBridgePart(options: {
     names,
     portal,
     logger,
+    maxImagesPerMessage: config.images.maxPerMessage,
     onQueued: () => {
       relayCounter.noteQueued();
       matrix.kickOutbox();
@@ -92,6 +93,7 @@ export function createBridgePart(options: {
     room: blogRoom,
     publicUrl,
     logger,
+    maxImages: config.images.maxPerMessage,
     onQueued: () => matrix.kickOutbox(),
   });
   const inbound = new BridgeEventHandler({
