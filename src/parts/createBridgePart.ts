@@ -1,7 +1,9 @@
 import type { Registry } from "prom-client";
 import type { MirageConfig } from "../config/configSchema.js";
 import type { Logger } from "../log/createLogger.js";
+import { BlogEventHandler } from "../bridge/BlogEventHandler.js";
 import { BridgeEventHandler } from "../bridge/BridgeEventHandler.js";
+import { bridgedRoomRoute } from "../bridge/bridgedRoomRoute.js";
 import { createBridgeMetrics } from "../bridge/bridgeMetrics.js";
 import { portalCommands } from "../bridge/commands/portalCommands.js";
 import { countInbound } from "../bridge/countInbound.js";
@@ -96,6 +98,20 @@ export function createBridgePart(options: {
     onRefused: (reason) => matrix.countDeliveryFailure("to_platform", reason),
     logger,
   });
+  // Blog rooms' events; `m.room.member` there reaches `onMember` (none yet: blog rooms keep no membership).
+  const blogInbound = new BlogEventHandler({
+    blogs: platform.services.blogs,
+    comments: platform.services.comments,
+    reactions: platform.services.reactions,
+    commentRecords: store.comments,
+    mapping: store.idMapping,
+    ghosts,
+    botUserId,
+    isOwnUser: (userId) => matrix.appservice.isNamespacedUser(userId),
+    mediaUrl: mediaUrlUnder(publicUrl),
+    onRefused: (reason) => matrix.countDeliveryFailure("to_platform", reason),
+    logger,
+  });
   const commands = portalCommands({
     portalOf: (roomId) => inbound.portalOf(roomId),
     rooms: store.rooms,
@@ -128,7 +144,10 @@ export function createBridgePart(options: {
     counted: (reason) => matrix.countDeliveryFailure("to_matrix", reason),
   });
   matrix.attachBridge({
-    portal: { portalOf: (roomId) => inbound.portalOf(roomId), handler: countInbound(inbound, store.idMapping, metrics) },
+    portal: bridgedRoomRoute(store.idMapping, {
+      room: countInbound(inbound, store.idMapping, metrics),
+      blog: countInbound(blogInbound, store.idMapping, metrics),
+    }),
     queries,
     onPermanentFailure,
   });
