@@ -1,0 +1,175 @@
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EventType, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { matrixTimeline, signUp, waitFor, type WebUser } from './harness/bridgeRoom.js';
+import { injectedSynapse } from './harness/context.js';
+import { requestJson } from './harness/http.js';
+import { type MirageProcess, startMirage } from './harness/mirageProcess.js';
+import { createClient, registerUser, stopClient, type TestUser, uniqueLocalpart, waitForEvent } from './harness/users.js';
+
+/*
+ * Matrix users in a web user's blog room (matrix-js-sdk): their thread replies under a post,
+ * in-thread replies and reactions reach the post's comments and counts through the API, their
+ * redactions take them back; a blocked commenter and closed comments are refused with a delivery
+ * status and a notice and never reach the API; someone else's top-level message is taken back.
+ */
+
+const synapse = injectedSynapse();
+let mirage: MirageProcess;
+let alice: WebUser;
+let aliceGhost: string;
+let bobUser: TestUser;
+let daveUser: TestUser;
+let bob: MatrixClient | undefined;
+let dave: MatrixClient | undefined;
+let blogRoom: string;
+
+interface ApiComment {
+  id: string;
+  author: string;
+  body: string;
+  parentId?: string;
+  depth: number;
+  deleted: boolean;
+  deletedBy?: string;
+}
+
+interface ApiPost {
+  id: string;
+  title: string;
+  commentsOpen: boolean;
+  reactions: Record<string, number>;
+  commentCount: number;
+}
+
+const api = (path: string) => `${mirage.apiUrl}/api/v1${path}`;
+const comments = async (postId: string) => (await requestJson<{ comments: ApiComment[] }>(api(`/posts/${postId}/comments?limit=100`))).comments;
+const getPost = (postId: string) => requestJson<ApiPost>(api(`/posts/${postId}`));
+const threadTo = (root: string, replyTo?: string) =>
+  replyTo === undefined
+    ? { rel_type: 'm.thread', event_id: root, is_falling_back: true, 'm.in_reply_to': { event_id: root } }
+    : { rel_type: 'm.thread', event_id: root, is_falling_back: false, 'm.in_reply_to': { event_id: replyTo } };
+
+beforeAll(async () => {
+  mirage = await startMirage({
+    dir: await mkdtemp(join(inject('workDir'), 'mirage-blog-inbound-')),
+    homeserverUrl: synapse.url,
+    serverName: synapse.serverName,
+    registrationPath: inject('registrationPath'),
+    appservicePort: inject('appservicePort'),
+    extra: { encryption: { enabled: false } },
+  });
+  await mirage.waitForHealth((h) => h.status === 'ok', 60_000);
+  alice = await signUp(mirage, 'alice');
+  aliceGhost = `@mirage_${alice.name}:${synapse.serverName}`;
+  bobUser = await registerUser(synapse, uniqueLocalpart('bob'));
+  daveUser = await registerUser(synapse, uniqueLocalpart('dave'));
+  bob = await createClient(synapse, bobUser);
+  dave = await createClient(synapse, daveUser);
+});
+
+afterAll(async () => {
+  for (const client of [bob, dave]) if (client) stopClient(client);
+  await mirage?.stop();
+});
+
+/** Publishes a post on the web and resolves with it and its event in the blog room, as Bob sees it. */
+async function publish(title: string, body: string): Promise<{ post: ApiPost; event: MatrixEvent }> {
+  const post = await requestJson<ApiPost>(api(`/blogs/${alice.name}/posts`), { body: { title, body }, accessToken: alice.accessToken });
+  const event = await waitForEvent(bob!, blogRoom, (e) => e.getType() === EventType.RoomMessage && e.getSender() === aliceGhost && String(e.getContent().body).includes(title), 60_000);
+  return { post, event };
+}
+
+/** The bot's delivery status and notice about `eventId`, as `user` reads the room. */
+async function refusalOf(user: TestUser, eventId: string): Promise<{ status: Record<string, unknown>; notice: Record<string, unknown> }> {
+  return waitFor(`the refusal of ${eventId}`, async () => {
+    const timeline = await matrixTimeline(synapse, user, blogRoom);
+    const status = timeline.find((e) => e.type === 'com.beeper.message_send_status' && (e.content['m.relates_to'] as { event_id?: string } | undefined)?.event_id === eventId);
+    const notice = timeline.find(
+      (e) => e.type === 'm.room.message' && e.content.msgtype === 'm.notice' && (e.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined)?.['m.in_reply_to']?.event_id === eventId,
+    );
+    return status && notice ? { status: { sender: status.sender, ...status.content }, notice: { sender: notice.sender, ...notice.content } } : undefined;
+  });
+}
+
+/** The redaction of `eventId` in the blog room, once `user` can read it. */
+function redactionOf(user: TestUser, eventId: string): Promise<{ sender: string }> {
+  return waitFor(`the redaction of ${eventId}`, async () =>
+    (await matrixTimeline(synapse, user, blogRoom)).find((e) => e.type === 'm.room.redaction' && (e.redacts === eventId || e.content.redacts === eventId)),
+  );
+}
+
+describe("Matrix users in a web user's blog room", () => {
+  it('join the blog room by its alias and see a post published on the web', async () => {
+    const alias = `#mirage_blog_${alice.name}:${synapse.serverName}`;
+    // Publishing creates the room; joining by alias works once it is there.
+    await requestJson(api(`/blogs/${alice.name}/posts`), { body: { title: 'Welcome', body: 'The first post.' }, accessToken: alice.accessToken });
+    blogRoom = await waitFor('the blog room joined', async () => {
+      try {
+        return (await bob!.joinRoom(alias)).roomId;
+      } catch {
+        return undefined;
+      }
+    });
+    await dave!.joinRoom(alias);
+    await waitForEvent(bob!, blogRoom, (e) => e.getType() === EventType.RoomMessage && e.getSender() === aliceGhost && String(e.getContent().body).includes('Welcome'), 60_000);
+  });
+
+  it("turns a thread reply and a reaction into a comment and a count, an in-thread reply into a nested reply, and redactions take them back", async () => {
+    const { post, event } = await publish('Threads are comments', 'Reply in the thread.');
+    const root = event.getId()!;
+    const { event_id: commentEvent } = await bob!.sendMessage(blogRoom, { msgtype: 'm.text', body: 'Great **post**', format: 'org.matrix.custom.html', formatted_body: 'Great <strong>post</strong>', 'm.relates_to': threadTo(root) } as never);
+    const { event_id: reaction } = await bob!.sendEvent(blogRoom, EventType.Reaction, { 'm.relates_to': { rel_type: 'm.annotation', event_id: root, key: '👍' } } as never);
+
+    await expect.poll(async () => (await comments(post.id)).map((c) => [c.author, c.body, c.depth]), { timeout: 60_000 }).toEqual([[bobUser.userId, 'Great **post**', 0]]);
+    await expect.poll(async () => (await getPost(post.id)).reactions, { timeout: 60_000 }).toEqual({ '👍': 1 });
+    const [comment] = await comments(post.id);
+
+    const { event_id: replyEvent } = await dave!.sendMessage(blogRoom, { msgtype: 'm.text', body: 'Agreed', 'm.relates_to': threadTo(root, commentEvent) } as never);
+    await expect.poll(async () => (await comments(post.id)).find((c) => c.body === 'Agreed'), { timeout: 60_000 }).toMatchObject({ author: daveUser.userId, parentId: comment!.id, depth: 1 });
+
+    await dave!.redactEvent(blogRoom, replyEvent);
+    await bob!.redactEvent(blogRoom, reaction);
+    await expect.poll(async () => (await comments(post.id)).map((c) => c.body), { timeout: 60_000 }).toEqual(['Great **post**']);
+    await expect.poll(async () => (await getPost(post.id)).reactions, { timeout: 60_000 }).toEqual({});
+    await bob!.redactEvent(blogRoom, commentEvent);
+    await expect.poll(async () => (await comments(post.id)).length, { timeout: 60_000 }).toBe(0);
+  });
+
+  it("refuses a blocked Matrix user's thread reply and replies on closed comments with a status and a notice, and they never reach the API", async () => {
+    const { post, event } = await publish('Moderated', 'Careful here.');
+    const root = event.getId()!;
+    await requestJson(api(`/blogs/${alice.name}`), { method: 'PATCH', body: { blockedCommenters: [daveUser.userId] }, accessToken: alice.accessToken });
+    const { event_id: blocked } = await dave!.sendMessage(blogRoom, { msgtype: 'm.text', body: 'let me in', 'm.relates_to': threadTo(root) } as never);
+    const refusal = await refusalOf(daveUser, blocked);
+    expect(refusal.status).toMatchObject({ status: 'FAIL_PERMANENT', reason: 'm.no_permission', 'm.relates_to': { rel_type: 'm.reference', event_id: blocked } });
+    expect(refusal.notice).toMatchObject({ sender: refusal.status.sender, 'm.relates_to': { rel_type: 'm.thread', event_id: root } });
+    expect(String(refusal.notice.body)).toContain('does not take comments from you');
+
+    await requestJson(api(`/posts/${post.id}`), { method: 'PATCH', body: { commentsOpen: false }, accessToken: alice.accessToken });
+    const { event_id: closed } = await bob!.sendMessage(blogRoom, { msgtype: 'm.text', body: 'too late?', 'm.relates_to': threadTo(root) } as never);
+    expect(String((await refusalOf(bobUser, closed)).notice.body)).toContain('comments are closed');
+
+    // Bob's comment after reopening arrives: the refused ones were never applied, not even late.
+    await requestJson(api(`/posts/${post.id}`), { method: 'PATCH', body: { commentsOpen: true }, accessToken: alice.accessToken });
+    await bob!.sendMessage(blogRoom, { msgtype: 'm.text', body: 'open again', 'm.relates_to': threadTo(root) } as never);
+    await expect.poll(async () => (await comments(post.id)).map((c) => c.body), { timeout: 60_000 }).toEqual(['open again']);
+  });
+
+  it("takes back someone else's top-level message with a notice; the owner's moderation from the web redacts the Matrix comment", async () => {
+    const { post, event } = await publish('Main timeline', 'Only the owner writes here.');
+    const { event_id: stray } = await bob!.sendMessage(blogRoom, { msgtype: 'm.text', body: 'A post of my own\nin her blog' } as never);
+    const refusal = await refusalOf(bobUser, stray);
+    expect(String(refusal.notice.body)).toContain("reply in a post's thread");
+    expect((await redactionOf(bobUser, stray)).sender).toBe(refusal.status.sender);
+    const posts = await requestJson<{ posts: ApiPost[] }>(api(`/blogs/${alice.name}/posts`));
+    expect(posts.posts.map((p) => p.title)).not.toContain('A post of my own');
+
+    const { event_id: commentEvent } = await bob!.sendMessage(blogRoom, { msgtype: 'm.text', body: 'to be moderated', 'm.relates_to': threadTo(event.getId()!) } as never);
+    let comment: ApiComment | undefined;
+    await expect.poll(async () => (comment = (await comments(post.id))[0]), { timeout: 60_000 }).toBeDefined();
+    await requestJson(api(`/comments/${comment!.id}`), { method: 'DELETE', accessToken: alice.accessToken });
+    await redactionOf(bobUser, commentEvent);
+  });
+});
