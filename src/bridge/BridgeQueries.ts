@@ -2,13 +2,19 @@ import type { Appservice } from "@vector-im/matrix-bot-sdk";
 import type { Logger } from "../log/createLogger.js";
 import type { AppserviceQueries } from "../matrix/buildAppserviceServer.js";
 import type { AccountRepository } from "../platform/accounts/Account.js";
+import type { BlogView } from "../platform/blogs/Blog.js";
+import { ErrorCodes, isMirageError } from "../platform/errors/MirageError.js";
 import type { RoomRepository } from "../platform/chat/Room.js";
 import type { MatrixUserId } from "../platform/ids.js";
 import type { GhostAccounts } from "../platform/ports/GhostAccounts.js";
-import type { IdMapping } from "../platform/ports/IdMapping.js";
-import type { Outbox } from "../platform/ports/Outbox.js";
+import type { PersonId } from "../platform/people/Person.js";
+import { people } from "../platform/people/people.js";
+import type { IdMapping, PlatformRef } from "../platform/ports/IdMapping.js";
+import type { Outbox, OutboxEntryInput } from "../platform/ports/Outbox.js";
+import { blogRoomCreation, blogRoomReceipt, type BlogRoomSettings } from "./blogRoomCreation.js";
 import type { BridgeNames } from "./bridgeNames.js";
 import { ghostProfile } from "./ghostProfile.js";
+import { GhostProvisioner } from "./GhostProvisioner.js";
 import { portalCreation, type PortalSettings } from "./portalCreation.js";
 
 export interface BridgeQueriesDeps {
@@ -20,6 +26,10 @@ export interface BridgeQueriesDeps {
   names: BridgeNames;
   ghosts: GhostAccounts;
   portal: PortalSettings;
+  /** Blogs, for blog aliases: a blog as readers see it, NOT_FOUND when the owner has none. Without it, blog aliases do not exist. */
+  blogs?: { getBlog(owner: string): Promise<BlogView> };
+  /** How blog rooms are created (defaults: the portal's bot). */
+  blogRoom?: BlogRoomSettings;
   logger: Logger;
   /** Makes the outbox send what was just queued. */
   kickOutbox(): void;
@@ -36,16 +46,20 @@ export interface BridgeQueriesDeps {
  * every public Mirage room: asked about it, Mirage creates the portal through the outbox (the
  * same creation the relay queues, found again by its alias if both run) and answers once the room
  * exists; a public portal whose alias was deleted gets it back. Invite-only rooms are not
- * created on a stranger's lookup: their portals come from the platform side.
+ * created on a stranger's lookup: their portals come from the platform side. A blog alias exists
+ * for every blog (a ghost's spelling of the owner meaning its account): asked about it, Mirage
+ * creates the blog's room the same way (the relay's creation, found by its alias if both run).
  */
 export class BridgeQueries implements AppserviceQueries {
   private readonly log: Logger;
   private waiting = 0;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly provisioner: GhostProvisioner;
 
   constructor(private readonly deps: BridgeQueriesDeps) {
     this.log = deps.logger.child({ component: "bridge-queries" });
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.provisioner = new GhostProvisioner({ accounts: deps.accounts, outbox: deps.outbox, names: deps.names, now: Date.now });
   }
 
   async user(userId: string): Promise<boolean> {
@@ -63,23 +77,70 @@ export class BridgeQueries implements AppserviceQueries {
   }
 
   async alias(alias: string): Promise<boolean> {
+    const owner = this.deps.names.blogOwnerOfAlias(alias);
+    if (owner !== undefined) return this.blogAlias(alias, owner);
     const roomId = this.deps.names.roomOfAlias(alias);
     const room = roomId === undefined ? undefined : await this.deps.rooms.get(roomId);
     if (!room || room.kind !== "group" || room.joinRule !== "public") return false;
     const ref = { kind: "room" as const, id: room.id };
     const portal = await this.deps.mapping.toMatrix(ref);
     if (portal) return this.restoreAlias(alias, portal.roomId);
-    if (this.waiting >= (this.deps.maxWaiting ?? 32)) return false;
+    const created = await this.create(ref, async () => ({ ops: portalCreation(room, await this.deps.rooms.members(room.id), this.deps.names, this.deps.portal) }));
+    if (created) this.log.info({ roomId: room.id }, "created portal on alias query");
+    return created !== undefined;
+  }
+
+  /**
+   * A blog's alias: its room once it exists (created now if need be). An alias naming a ghost
+   * (the owner's account spelled as its Matrix ID) is added to the account's blog room.
+   */
+  private async blogAlias(alias: string, spelled: PersonId): Promise<boolean> {
+    if (!this.deps.blogs) return false;
+    const owner = people.id(people.canonical(people.fromId(spelled), this.deps.ghosts));
+    const blog = await this.blogOf(owner);
+    if (!blog) return false;
+    const ref = { kind: "blog" as const, id: owner };
+    const canonical = alias === this.deps.names.blogAlias(owner);
+    const existing = await this.deps.mapping.toMatrix(ref);
+    if (existing) return this.restoreAlias(alias, existing.roomId);
+    const settings = this.deps.blogRoom ?? { botUserId: this.deps.portal.botUserId };
+    const roomId = await this.create(ref, async () => {
+      const ops = blogRoomCreation({ owner, title: blog.title, description: blog.description }, this.deps.names, settings);
+      // The owner's ghost creates an account's blog room: its profile first.
+      await this.provisioner.before(ops);
+      return { ops, receipt: blogRoomReceipt(owner) };
+    });
+    if (roomId === undefined) return false;
+    this.log.info({ owner }, "created blog room on alias query");
+    return canonical || this.restoreAlias(alias, roomId);
+  }
+
+  private async blogOf(owner: string): Promise<BlogView | undefined> {
+    try {
+      return await this.deps.blogs!.getBlog(owner);
+    } catch (error) {
+      if (isMirageError(error) && error.code === ErrorCodes.notFound) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Queues a room's creation and waits (at most `aliasWaitMs`) until the outbox has carried it out;
+   * resolves its Matrix room ID, or undefined when it is not there in time or too many wait already.
+   */
+  private async create(ref: PlatformRef, creation: () => Promise<{ ops: OutboxEntryInput[]; receipt?: string }>): Promise<string | undefined> {
+    if (this.waiting >= (this.deps.maxWaiting ?? 32)) return undefined;
     this.waiting++;
     try {
-      await this.deps.outbox.enqueue(portalCreation(room, await this.deps.rooms.members(room.id), this.deps.names, this.deps.portal), Date.now());
+      const { ops, receipt } = await creation();
+      await this.deps.outbox.enqueue(ops, Date.now(), receipt);
       this.deps.kickOutbox();
-      this.log.info({ roomId: room.id }, "creating portal on alias query");
       for (const deadline = Date.now() + this.deps.aliasWaitMs; Date.now() < deadline; ) {
-        if (await this.deps.mapping.toMatrix(ref)) return true;
+        const room = await this.deps.mapping.toMatrix(ref);
+        if (room) return room.roomId;
         await this.sleep(100);
       }
-      return false;
+      return undefined;
     } finally {
       this.waiting--;
     }

@@ -17,6 +17,7 @@ import { findMentions } from "./convert/findMentions.js";
 import { mentionTargets } from "./convert/mentionTargets.js";
 import { messageToMatrix } from "./convert/messageToMatrix.js";
 import { ghostProfile } from "./ghostProfile.js";
+import { GhostProvisioner } from "./GhostProvisioner.js";
 import { pillifyMentions } from "./convert/pillifyMentions.js";
 import { ROOM_MENTION } from "./convert/scanMentions.js";
 import { portalCreation, type PortalSettings } from "./portalCreation.js";
@@ -57,12 +58,12 @@ export class BridgeRelay implements JournalHandler {
   private readonly now: () => number;
   /** Portals asked for in this run; a restart may ask again, which creation tolerates. */
   private readonly portalsRequested = new Set<string>();
-  /** Accounts whose ghost profile is known to be queued (durably: by its receipt). */
-  private readonly ghostsProvisioned = new Set<string>();
+  private readonly ghosts: GhostProvisioner;
 
   constructor(private readonly deps: BridgeRelayDeps) {
     this.log = deps.logger.child({ component: "bridge-relay" });
     this.now = deps.now ?? Date.now;
+    this.ghosts = new GhostProvisioner({ accounts: deps.accounts, outbox: deps.outbox, names: deps.names, now: this.now });
   }
 
   async handle(entry: JournalEntry): Promise<void> {
@@ -72,7 +73,7 @@ export class BridgeRelay implements JournalHandler {
     const ops = await this.operationsFor(entry.event);
     // Nothing to queue, nothing to repeat: no receipt either.
     if (ops.length === 0) return;
-    await this.provisionGhosts(ops);
+    await this.ghosts.before(ops);
     await this.deps.outbox.enqueue(ops, this.now(), receipt);
     this.deps.onQueued();
   }
@@ -100,35 +101,6 @@ export class BridgeRelay implements JournalHandler {
         return this.profileOps(event);
       default:
         return [];
-    }
-  }
-
-  /**
-   * Before a ghost first appears in Matrix (sends, joins, creates or is invited), its profile is
-   * queued, once per account: the receipt `ghost-profile:<account>` is stored with it. The outbox
-   * carries entries out in queue order, so the profile is set before what follows.
-   */
-  private async provisionGhosts(ops: readonly OutboxEntryInput[]): Promise<void> {
-    const accounts = new Set<AccountName>();
-    const consider = (userId: string | undefined) => {
-      const account = userId === undefined ? undefined : this.deps.names.accountOf(userId);
-      if (account !== undefined && !this.ghostsProvisioned.has(account)) accounts.add(account);
-    };
-    for (const op of ops) {
-      if (op.op === "profile") continue;
-      consider(op.sender);
-      if (op.op === "membership") consider(op.userId);
-      if (op.op === "createRoom") for (const invited of op.invite ?? []) consider(invited);
-    }
-    for (const name of accounts) {
-      const receipt = `ghost-profile:${name}`;
-      if (!(await this.deps.outbox.hasReceipt(receipt))) {
-        const account = await this.deps.accounts.get(name);
-        const op = account && ghostProfile(this.deps.names.ghost(name), account);
-        if (!op) continue;
-        await this.deps.outbox.enqueue([op], this.now(), receipt);
-      }
-      this.ghostsProvisioned.add(name);
     }
   }
 

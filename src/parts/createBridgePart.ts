@@ -2,6 +2,8 @@ import type { Registry } from "prom-client";
 import type { MirageConfig } from "../config/configSchema.js";
 import type { Logger } from "../log/createLogger.js";
 import { BlogEventHandler } from "../bridge/BlogEventHandler.js";
+import { BlogRelay } from "../bridge/BlogRelay.js";
+import type { BlogRoomSettings } from "../bridge/blogRoomCreation.js";
 import { BridgeEventHandler } from "../bridge/BridgeEventHandler.js";
 import { bridgedRoomRoute } from "../bridge/bridgedRoomRoute.js";
 import { createBridgeMetrics } from "../bridge/bridgeMetrics.js";
@@ -13,6 +15,7 @@ import { BridgeNames } from "../bridge/bridgeNames.js";
 import { BridgeQueries } from "../bridge/BridgeQueries.js";
 import { BridgeRelay, RELAY_CONSUMER } from "../bridge/BridgeRelay.js";
 import { markUndelivered } from "../bridge/markUndelivered.js";
+import { blogUrl } from "../bridge/convert/postToMatrix.js";
 import type { PortalSettings } from "../bridge/portalCreation.js";
 import { mediaUrlUnder } from "../platform/render/createMarkdownRenderer.js";
 import { GHOST_PREFIX, ghostAccounts } from "../matrix/registration.js";
@@ -28,6 +31,7 @@ const RECEIPT_RETENTION_MS = 7 * 24 * 3600 * 1000;
 export interface BridgePart extends Part {
   names: BridgeNames;
   relay: BridgeRelay;
+  blogRelay: BlogRelay;
   inbound: BridgeEventHandler;
 }
 
@@ -71,6 +75,20 @@ export function createBridgePart(options: {
       relayCounter.noteQueued();
       matrix.kickOutbox();
     },
+  });
+  const blogRoom: BlogRoomSettings = { botUserId, blogUrl: (owner) => blogUrl(publicUrl, owner) };
+  const blogRelay = new BlogRelay({
+    blogs: platform.services.blogs,
+    posts: store.posts,
+    accounts: store.accounts,
+    mapping: store.idMapping,
+    outbox: store.outbox,
+    renderer: platform.renderer,
+    names,
+    room: blogRoom,
+    publicUrl,
+    logger,
+    onQueued: () => matrix.kickOutbox(),
   });
   const inbound = new BridgeEventHandler({
     chat: platform.services.chat,
@@ -133,11 +151,14 @@ export function createBridgePart(options: {
     names,
     ghosts,
     portal,
+    blogs: platform.services.blogs,
+    blogRoom,
     logger,
     kickOutbox: () => matrix.kickOutbox(),
     aliasWaitMs: config.bridge.aliasQueryWaitSeconds * 1000,
   });
   platform.journal.add(relayCounter.wrap(relay));
+  platform.journal.add(blogRelay);
   const onPermanentFailure = markUndelivered({
     chat: platform.services.chat,
     logger,
@@ -155,6 +176,7 @@ export function createBridgePart(options: {
   return {
     names,
     relay,
+    blogRelay,
     inbound,
     async start() {
       const pruned = await store.outbox.pruneReceipts(Date.now() - RECEIPT_RETENTION_MS, 10_000);

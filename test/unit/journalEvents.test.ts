@@ -65,7 +65,7 @@ const cases: Record<DomainEvent["type"], (w: World) => Promise<Expected[]>> = {
   },
   "post.created": async ({ p }) => {
     const post = await p.blogs.createPost(people.fromId("alice"), "alice", { title: "Draft", body: "x", published: false });
-    return [row("post.created", { blog: "alice", postId: post.id, by: "alice" }, ["alice"])];
+    return [row("post.created", { blog: "alice", postId: post.id, by: "alice", published: false }, ["alice"])];
   },
   "post.edited": async ({ p, post }) => {
     await p.blogs.editPost(people.fromId("alice"), post.id, { title: "Renamed" });

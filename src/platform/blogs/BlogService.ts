@@ -139,7 +139,7 @@ export class BlogService {
       ...(published ? { publishedAt: now } : {}),
       deleted: false,
     };
-    const events = [this.record({ type: "post.created", blog: owner, postId: post.id, by: owner }, [owner], withRef(options, { kind: "post", id: post.id }))];
+    const events = [this.record({ type: "post.created", blog: owner, postId: post.id, by: owner, ...(published ? {} : { published: false as const }) }, [owner], withRef(options, { kind: "post", id: post.id }))];
     const stored = input.slug !== undefined ? await this.insert({ ...post, slug: checkSlug(input.slug) }, events) : await this.insertWithFreeSlug(post, events);
     this.deps.events.publish(events);
     return (await this.views([stored], owner))[0]!;
@@ -175,7 +175,9 @@ export class BlogService {
       next.published = patch.published;
       if (patch.published) next.publishedAt ??= now;
     }
-    const events = [this.record({ type: "post.edited", blog: next.blog, postId: id, by: actor }, await this.audience(post, next), options)];
+    // Whether the edit changed the publication: what the bridge shows (a new event, a redaction) follows it.
+    const publication = next.published !== post.published ? { published: next.published } : {};
+    const events = [this.record({ type: "post.edited", blog: next.blog, postId: id, by: actor, ...publication }, await this.audience(post, next), options)];
     await this.deps.posts.update(next, events);
     this.deps.events.publish(events);
     return (await this.views([next], actor))[0]!;

@@ -17,8 +17,10 @@ export type DomainEvent =
   | { type: "message.delivery_failed"; roomId: string; messageId: string; by: string }
   /** A blog's title or description changed (its settings record written). */
   | { type: "blog.updated"; blog: string; fields: Array<"title" | "description" | "blockedCommenters">; by: string }
-  | { type: "post.created"; blog: string; postId: string; by: string }
-  | { type: "post.edited"; blog: string; postId: string; by: string }
+  /** `published: false`: created as a draft (absent: published). */
+  | { type: "post.created"; blog: string; postId: string; by: string; published?: false }
+  /** `published`: present when the edit published (true) or unpublished (false) the post. */
+  | { type: "post.edited"; blog: string; postId: string; by: string; published?: boolean }
   | { type: "post.deleted"; blog: string; postId: string; by: string }
   | { type: "comment.created"; postId: string; commentId: string; by: string }
   | { type: "comment.edited"; postId: string; commentId: string; by: string }
