@@ -144,9 +144,18 @@ export class BlogEventHandler implements EventHandler {
     return undefined;
   }
 
-  /** An edit of a comment's event is the comment's edit; of a post's event, the post's (title and body again). */
+  /**
+   * An edit of a comment's event is the comment's edit; of a post's event, the post's (title and
+   * body again). Only an event a Matrix user sent can be theirs to edit: one Mirage sent (a ghost's,
+   * the bot's) is ignored, as clients ignore an edit by anyone but the sender.
+   */
   private async onEdit(event: RoomEvent, relation: Extract<InboundRelation, { type: "edit" }>, person: Person, options: WriteOptions, effects: EffectSink): Promise<void> {
-    const target = (await this.deps.mapping.byEvent(relation.target))?.ref;
+    const link = await this.deps.mapping.byEvent(relation.target);
+    if (link?.origin === "platform") {
+      this.log.info({ roomId: event.roomId, eventId: event.eventId, targetKind: link.ref.kind }, "ignoring an edit of an event Mirage sent");
+      return;
+    }
+    const target = link?.ref;
     if (target?.kind === "comment") {
       const edited = matrixEditToMessage(relation.newContent, { ...this.importContext, maxBodyChars: BLOG_LIMITS.commentBodyChars });
       if ("unsupported" in edited) return this.refuseUnsupported(event, edited, effects);

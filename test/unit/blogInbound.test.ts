@@ -3,6 +3,7 @@ import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { BlogEventHandler } from "../../src/bridge/BlogEventHandler.js";
 import { parseRoomEvent, type RoomEvent } from "../../src/matrix/matrixEvent.js";
+import type { MatrixUserId } from "../../src/platform/ids.js";
 import type { PersonId } from "../../src/platform/people/Person.js";
 import { people } from "../../src/platform/people/people.js";
 import type { OutboxEntryInput } from "../../src/platform/ports/Outbox.js";
@@ -134,7 +135,7 @@ describe("blog room events into the platform", () => {
   });
 
   it("applies a comment's edit by its author and refuses anyone else's; edits of the owner's post by the owner", async () => {
-    const { deliver, comments, p } = await world();
+    const { deliver, comments, p, store } = await world();
     const c = await deliver("m.room.message", { msgtype: "m.text", body: "typo", "m.relates_to": thread("$post") });
     await deliver("m.room.message", { msgtype: "m.text", body: "* fixed", "m.new_content": { msgtype: "m.text", body: "fixed" }, "m.relates_to": { rel_type: "m.replace", event_id: c.eventId } });
     const notHis = await deliver("m.room.message", { msgtype: "m.text", body: "* dave's", "m.new_content": { msgtype: "m.text", body: "dave's" }, "m.relates_to": { rel_type: "m.replace", event_id: c.eventId } }, { sender: DAVE });
@@ -152,6 +153,13 @@ describe("blog room events into the platform", () => {
     const bobs = await deliver("m.room.message", { msgtype: "m.text", body: "* x", "m.new_content": { msgtype: "m.text", body: "Mine\nnow" }, "m.relates_to": { rel_type: "m.replace", event_id: carolPost.eventId } }, { room_id: CAROL_ROOM });
     expect(bobs.effects[0]).toMatchObject({ content: { message: "only the author may edit a post" } });
     expect((await p.blogs.getPost(created!.id, undefined)).title).toBe("My trip (2)");
+
+    // A post Mirage sent for her (from the web or a command, by the bot) is not hers to edit in Matrix: clients would not show it.
+    const webPost = await p.blogs.createPost(people.matrix(CAROL as MatrixUserId), CAROL, { title: "From the web", body: "body" });
+    await store.idMapping.link([{ ref: { kind: "post", id: webPost.id }, roomId: CAROL_ROOM, eventId: "$botsPost", origin: "platform" }]);
+    const ignored = await deliver("m.room.message", { msgtype: "m.text", body: "* x", "m.new_content": { msgtype: "m.text", body: "Changed\nin Matrix" }, "m.relates_to": { rel_type: "m.replace", event_id: "$botsPost" } }, { sender: CAROL, room_id: CAROL_ROOM });
+    expect(ignored.effects).toEqual([]);
+    expect(await p.blogs.getPost(webPost.id, undefined)).toMatchObject({ title: "From the web", body: "body" });
   });
 
   it("makes the owner's top-level messages posts and takes back anyone else's with a notice", async () => {
