@@ -49,7 +49,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   const platform = await parts.build("platform", () =>
     createPlatformPart({ config, store, logger, overrides: options.passwordHasher ? { passwordHasher: options.passwordHasher } : {} }),
   );
-  const matrix = await parts.build("matrix", () => createMatrixPart({ config, registration, store, registry, logger, onRequeued: () => platform.journal.kick() }));
+  const matrix = await parts.build("matrix", () => createMatrixPart({ config, registration, store, registry, logger, onRequeued: () => platform.journal.kick(), profiles: platform.matrixProfiles }));
   if (config.bridge.enabled) await parts.build("bridge", () => createBridgePart({ config, store, platform, matrix, logger, registry }));
   const api = await parts.build("api", () =>
     createApiPart({

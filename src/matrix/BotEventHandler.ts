@@ -1,6 +1,7 @@
 import type { Appservice } from "@vector-im/matrix-bot-sdk";
 import type { Logger } from "../log/createLogger.js";
 import type { CommandDispatcher, Reply } from "../platform/commands/CommandDispatcher.js";
+import { commandBody } from "./commandBody.js";
 import type { EffectSink, EventHandler } from "./EventHandler.js";
 import { isTransientError } from "./isTransientError.js";
 import type { RoomEvent } from "./matrixEvent.js";
@@ -38,14 +39,13 @@ export class BotEventHandler implements EventHandler {
   }
 
   private async onMessage(event: RoomEvent, effects: EffectSink): Promise<void> {
-    const { content } = event;
     if (this.appservice.isNamespacedUser(event.sender)) return;
-    if (content.msgtype !== "m.text" || typeof content.body !== "string") return;
-    if (relation(content)?.rel_type === "m.replace") return;
+    const body = commandBody(event.type, event.content);
+    if (body === undefined) return;
     let replies: Reply[];
     try {
       const result = await this.dispatcher.dispatch({
-        body: content.body,
+        body,
         sender: event.sender,
         roomId: event.roomId,
         eventId: event.eventId,

@@ -1,3 +1,4 @@
+import { commandBody } from "./commandBody.js";
 import type { EffectSink, EventHandler } from "./EventHandler.js";
 import type { RoomEvent } from "./matrixEvent.js";
 
@@ -17,6 +18,11 @@ export interface EventRouterDeps {
   bot: EventHandler;
   /** Attached by the bridge before start; without it every room is the bot's. */
   portal?: PortalRoute;
+  /**
+   * Told of each join or profile change a Matrix user (not Mirage's own) makes in any room, before
+   * the event is routed; must not block (its result is not awaited) and its failure is ignored.
+   */
+  onMemberProfile?: (userId: string, content: Record<string, unknown>, at: number) => void;
 }
 
 /**
@@ -33,21 +39,23 @@ export class EventRouter implements EventHandler {
 
   async handle(event: RoomEvent, effects: EffectSink): Promise<void> {
     const { deps } = this;
+    if (event.type === "m.room.member") this.noteMemberProfile(event);
     if (event.type === "m.room.member" && event.stateKey === deps.botUserId) return deps.bot.handle(event, effects);
     if (deps.isOwnUser(event.sender)) return;
-    if (isCommandMessage(event) && deps.isCommand(event.content.body as string)) return deps.bot.handle(event, effects);
+    const body = commandBody(event.type, event.content);
+    if (body !== undefined && deps.isCommand(body)) return deps.bot.handle(event, effects);
     if (deps.portal && (await deps.portal.portalOf(event.roomId))) return deps.portal.handler.handle(event, effects);
     return deps.bot.handle(event, effects);
   }
-}
 
-function isCommandMessage(event: RoomEvent): boolean {
-  const { content } = event;
-  const relation = content["m.relates_to"] as { rel_type?: unknown } | undefined;
-  return (
-    event.type === "m.room.message" &&
-    content.msgtype === "m.text" &&
-    typeof content.body === "string" &&
-    !(typeof relation === "object" && relation !== null && relation.rel_type === "m.replace")
-  );
+  /** Only a user's own join carries their profile: an invite or a kick is written by someone else. */
+  private noteMemberProfile(event: RoomEvent): void {
+    const { deps } = this;
+    if (!deps.onMemberProfile || event.stateKey !== event.sender || event.content.membership !== "join" || deps.isOwnUser(event.sender)) return;
+    try {
+      deps.onMemberProfile(event.sender, event.content, event.originServerTs);
+    } catch {
+      // A profile is a nicety: the event is handled regardless.
+    }
+  }
 }

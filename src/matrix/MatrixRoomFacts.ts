@@ -1,13 +1,16 @@
 import type { Appservice } from "@vector-im/matrix-bot-sdk";
 import type { RoomFacts } from "../platform/commands/CommandDispatcher.js";
+import type { CommandPlace } from "../platform/commands/checkPermission.js";
+import type { IdMapping } from "../platform/ports/IdMapping.js";
 
-/** Room facts read from the homeserver as the bot. */
+/** Room facts read from the homeserver as the bot, and from the ID mapping (which rooms are bridged). */
 export class MatrixRoomFacts implements RoomFacts {
   private readonly admins: ReadonlySet<string>;
 
   constructor(
     private readonly appservice: Appservice,
     admins: readonly string[],
+    private readonly mapping: Pick<IdMapping, "byRoom">,
   ) {
     this.admins = new Set(admins);
   }
@@ -29,6 +32,14 @@ export class MatrixRoomFacts implements RoomFacts {
   async isDirectWithBot(roomId: string): Promise<boolean> {
     const members = await this.appservice.botClient.getJoinedRoomMembers(roomId);
     return members.length <= 2;
+  }
+
+  /** The mapping first: a bridged DM portal has two members too, but it is not a conversation with the bot. */
+  async place(roomId: string): Promise<CommandPlace> {
+    const ref = await this.mapping.byRoom(roomId);
+    if (ref?.kind === "blog") return { kind: "blog", owner: ref.id };
+    if (ref) return { kind: "portal" };
+    return (await this.isDirectWithBot(roomId)) ? { kind: "dm" } : { kind: "room" };
   }
 
   isBridgeAdmin(userId: string): boolean {

@@ -57,6 +57,8 @@ export async function createApiPart(options: {
     chat,
     events: platform.events,
     profiles,
+    personProfiles: platform.services.personProfiles,
+    publicUrl: config.api.publicUrl,
     sync: platform.hub,
     blogs: { blogs, comments, reactions },
     ...(media ? { media } : {}),

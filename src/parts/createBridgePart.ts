@@ -7,6 +7,8 @@ import type { BlogRoomSettings } from "../bridge/blogRoomCreation.js";
 import { BridgeEventHandler } from "../bridge/BridgeEventHandler.js";
 import { bridgedRoomRoute } from "../bridge/bridgedRoomRoute.js";
 import { createBridgeMetrics } from "../bridge/bridgeMetrics.js";
+import { blogCommands } from "../bridge/commands/blogCommands.js";
+import { blogWebUrls } from "../bridge/blogWebUrls.js";
 import { portalCommands } from "../bridge/commands/portalCommands.js";
 import { countInbound } from "../bridge/countInbound.js";
 import { RelayCounter } from "../bridge/countRelayed.js";
@@ -142,6 +144,24 @@ export function createBridgePart(options: {
     kickOutbox: () => matrix.kickOutbox(),
   });
   for (const command of commands) matrix.commands.register(command);
+  const blogUrls = blogWebUrls(publicUrl);
+  const blogCommandSet = blogCommands({
+    blogs: platform.services.blogs,
+    blogAlias: (owner) => names.blogAlias(owner),
+    blogUrl: blogUrls.blog,
+    postUrl: blogUrls.post,
+    displayName: async (userId) => {
+      try {
+        const profile = (await matrix.appservice.botClient.getUserProfile(userId)) as { displayname?: unknown };
+        return typeof profile.displayname === "string" ? profile.displayname : undefined;
+      } catch (error) {
+        if (isTransientError(error)) throw error;
+        return undefined;
+      }
+    },
+    ghosts,
+  });
+  for (const command of blogCommandSet) matrix.commands.register(command);
   const queries = new BridgeQueries({
     appservice: matrix.appservice,
     accounts: store.accounts,

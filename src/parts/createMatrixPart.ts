@@ -16,6 +16,10 @@ import { CrossSigning } from "../matrix/crypto/CrossSigning.js";
 import { GhostDevices } from "../matrix/crypto/GhostDevices.js";
 import { DrainLoop } from "../platform/work/DrainLoop.js";
 import { HomeserverMediaSource } from "../matrix/HomeserverMediaSource.js";
+import { homeserverProfileFetch } from "../matrix/homeserverProfileFetch.js";
+import type { CachedMatrixProfiles } from "../platform/people/CachedMatrixProfiles.js";
+import { MATRIX_ID } from "../platform/people/people.js";
+import type { MatrixUserId } from "../platform/ids.js";
 import { HomeserverMonitor, type HomeserverStatus } from "../matrix/HomeserverMonitor.js";
 import { LaneScheduler } from "../matrix/LaneScheduler.js";
 import { MatrixRoomFacts } from "../matrix/MatrixRoomFacts.js";
@@ -84,6 +88,8 @@ export function createMatrixPart(options: {
   logger: Logger;
   /** Told when an admin puts dead letters back, so the other queues that hold them run again. */
   onRequeued?: () => void;
+  /** Matrix users' profiles: fetched through the homeserver, refreshed by the member events seen. */
+  profiles?: Pick<CachedMatrixProfiles, "attachFetcher" | "noteMember">;
 }): MatrixPart {
   const { config, registration, store, registry, logger } = options;
   if (config.encryption.enabled) configureCrypto({ passphrase: config.encryption.passphrase });
@@ -117,13 +123,18 @@ export function createMatrixPart(options: {
   let onRequeued = (): void => undefined;
   for (const command of deadLetterCommands({ deadLetters: store.deadLetters, onRequeued: () => onRequeued() })) commands.register(command);
 
-  const dispatcher = new CommandDispatcher(commands, new MatrixRoomFacts(appservice, config.permissions.admins));
+  const dispatcher = new CommandDispatcher(commands, new MatrixRoomFacts(appservice, config.permissions.admins, store.idMapping));
   const router = new EventRouter({
     botUserId: appservice.botUserId,
     isOwnUser: (userId) => appservice.isNamespacedUser(userId),
     isCommand: (body) => dispatcher.addresses(body),
     bot: new BotEventHandler(appservice, dispatcher, logger),
+    onMemberProfile: (userId, content, at) => {
+      if (!options.profiles || !MATRIX_ID.test(userId)) return;
+      options.profiles.noteMember(userId as MatrixUserId, content.displayname, content.avatar_url, at).catch((error: unknown) => logger.warn({ err: error }, "could not note a Matrix profile"));
+    },
   });
+  options.profiles?.attachFetcher(homeserverProfileFetch({ homeserverUrl, accessToken: registration.as_token }));
   const maxDelayMs = config.homeserver.retryMaxDelaySeconds * 1000;
 
   const retry = config.appservice.eventRetry;

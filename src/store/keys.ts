@@ -136,6 +136,7 @@ export const SUBLEVELS = {
   deadLetters: "dead-letters",
   meta: "meta",
   kv: "kv",
+  matrixProfiles: "matrix-profiles",
   undecryptable: "undecryptable",
   accounts: "accounts",
   accountNameSkeletons: "account-name-skeletons",

@@ -12,6 +12,8 @@ import { LevelComments } from "./LevelComments.js";
 import { LevelPosts } from "./LevelPosts.js";
 import { LevelReactions } from "./LevelReactions.js";
 import { LevelKeyValueStore } from "./LevelKeyValueStore.js";
+import { LevelMatrixProfiles } from "./LevelMatrixProfiles.js";
+import type { MatrixProfileRecords } from "../platform/ports/MatrixProfileRecords.js";
 import { LevelMessages } from "./LevelMessages.js";
 import { LevelRooms } from "./LevelRooms.js";
 import { LevelSessions } from "./LevelSessions.js";
@@ -37,6 +39,8 @@ export interface Store extends PlatformRepositories {
   outbox: Outbox;
   idMapping: IdMapping;
   kv: KeyValueStore;
+  /** The cache of Matrix users' profiles. */
+  matrixProfiles: MatrixProfileRecords;
   undecryptable: UndecryptableEvents;
   sessions: SessionRepository;
   /** Domain events, each committed in the batch of its change. */
@@ -57,6 +61,7 @@ export function storeOver(db: RootLevel): Store {
     outbox,
     idMapping,
     kv: new LevelKeyValueStore(db),
+    matrixProfiles: new LevelMatrixProfiles(db),
     undecryptable: new LevelUndecryptableEvents(db, outbox),
     journal,
     accounts: new LevelAccounts(db, journal),

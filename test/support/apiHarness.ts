@@ -115,5 +115,5 @@ export async function apiHarness(
   };
   /** Signs up and returns the access token. */
   const signUp = async (name: string) => (await json("POST", "/api/v1/accounts", { username: name, password: "correct horse battery" })).body.accessToken as string;
-  return { app, store, service, tokens, json, signUp, events, published, chat, hub, profiles, db, blogs, comments, reactions };
+  return { app, store, service, tokens, json, signUp, events, published, chat, hub, profiles, db, blogs, comments, reactions, matrixProfiles: platform.matrixProfiles };
 }

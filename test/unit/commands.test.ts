@@ -11,6 +11,7 @@ function facts(overrides: Partial<RoomFacts> = {}): RoomFacts {
     powerLevel: async () => 0,
     isDirectWithBot: async () => false,
     isBridgeAdmin: () => false,
+    place: async () => ({ kind: "room" }),
     ...overrides,
   };
 }

@@ -17,7 +17,7 @@ async function setup() {
   const registry = new CommandRegistry();
   for (const c of coreCommands({ version: "1" })) registry.register(c);
   for (const c of deadLetterCommands({ deadLetters: store.deadLetters, onRequeued: () => void (requeued += 1) })) registry.register(c);
-  const facts: RoomFacts = { powerLevel: async () => 100, isDirectWithBot: async () => false, isBridgeAdmin: (id) => id === ADMIN };
+  const facts: RoomFacts = { powerLevel: async () => 100, isDirectWithBot: async () => false, isBridgeAdmin: (id) => id === ADMIN, place: async () => ({ kind: "room" }) };
   const dispatcher = new CommandDispatcher(registry, facts);
   const send = async (body: string, sender = ADMIN) => {
     const result = await dispatcher.dispatch({ body, sender, roomId: "!admin:t", eventId: "$cmd", sentAt: 0 });

@@ -60,7 +60,7 @@ async function setup(options: { members: MembershipRecord[]; state: MatrixStateE
     kickOutbox: () => void (kicked += 1),
   });
   for (const c of commands) registry.register(c);
-  const facts: RoomFacts = { powerLevel: async (_room, userId) => (userId === "@owner:t" ? 100 : 0), isDirectWithBot: async () => false, isBridgeAdmin: (id) => id === ADMIN };
+  const facts: RoomFacts = { powerLevel: async (_room, userId) => (userId === "@owner:t" ? 100 : 0), isDirectWithBot: async () => false, isBridgeAdmin: (id) => id === ADMIN, place: async () => ({ kind: "room" }) };
   const dispatcher = new CommandDispatcher(registry, facts);
   const send = async (body: string, sender = "@someone:t", roomId = PORTAL) => {
     const result = await dispatcher.dispatch({ body, sender, roomId, eventId: "$cmd", sentAt: 0 });

@@ -1,7 +1,8 @@
 import { isMirageError } from "../errors/MirageError.js";
 import type { Command, CommandContext } from "./Command.js";
-import { CommandRegistry, permissionLabels, usage } from "./CommandRegistry.js";
-import { checkPermission } from "./checkPermission.js";
+import { CommandRegistry, usage } from "./CommandRegistry.js";
+import { permissionRefusal, type CommandPlace, type SenderStanding } from "./checkPermission.js";
+import { splitCommandMessage } from "./splitCommandMessage.js";
 import { tokenizeCommand } from "./tokenizeCommand.js";
 
 /** A message that may hold a command. */
@@ -20,6 +21,8 @@ export interface RoomFacts {
   /** True when the room is a one-to-one conversation with the bot. */
   isDirectWithBot(roomId: string): Promise<boolean>;
   isBridgeAdmin(userId: string): boolean;
+  /** What the room is to the bridge (a DM with the bot, a blog's room, a portal, another room). */
+  place(roomId: string): Promise<CommandPlace>;
 }
 
 export interface Reply {
@@ -52,7 +55,7 @@ export class CommandDispatcher {
   addresses(body: string): boolean {
     let parsed: ReturnType<typeof tokenizeCommand>;
     try {
-      parsed = tokenizeCommand(body);
+      parsed = tokenizeCommand(splitCommandMessage(body).line);
     } catch {
       parsed = undefined;
     }
@@ -62,9 +65,11 @@ export class CommandDispatcher {
 
   async dispatch(message: IncomingCommandMessage): Promise<DispatchResult> {
     const replies: Reply[] = [];
+    // Only the first line holds the command and its arguments; the lines after are its text.
+    const { line, text } = splitCommandMessage(message.body);
     let parsed: ReturnType<typeof tokenizeCommand>;
     try {
-      parsed = tokenizeCommand(message.body);
+      parsed = tokenizeCommand(line);
     } catch (error) {
       if (!isMirageError(error)) throw error;
       return { kind: "rejected", reason: "usage", replies: [{ text: `⚠️ ${error.message}` }] };
@@ -79,20 +84,11 @@ export class CommandDispatcher {
 
     const { command } = match;
     if (command.permission !== "anyone") {
-      const standing = {
-        isBridgeAdmin: this.facts.isBridgeAdmin(message.sender),
-        powerLevel: await this.facts.powerLevel(message.roomId, message.sender),
-      };
-      if (!checkPermission(command.permission, standing)) {
-        return {
-          kind: "rejected",
-          reason: "permission",
-          replies: [{ text: `⛔ Only ${permissionLabels[command.permission]} may run !${command.name}.` }],
-        };
-      }
+      const refusal = permissionRefusal(command.permission, await this.standing(command, message), command.name);
+      if (refusal !== undefined) return { kind: "rejected", reason: "permission", replies: [{ text: refusal }] };
     }
 
-    const args = bindArgs(command, tokens.slice(match.argStart), offsets.slice(match.argStart), message.body);
+    const args = bindArgs(command, tokens.slice(match.argStart), offsets.slice(match.argStart), line, text);
     if (typeof args === "string") {
       return { kind: "rejected", reason: "usage", replies: [{ text: `⚠️ ${args}\nUsage: ${usage(command)}` }] };
     }
@@ -101,7 +97,9 @@ export class CommandDispatcher {
       sender: message.sender,
       roomId: message.roomId,
       eventId: message.eventId,
-      args,
+      args: args.values,
+      flags: args.flags,
+      text,
       invocation: `!${match.invokedAs}`,
       commands: this.registry.all(),
       reply: (text, html) => replies.push(html === undefined ? { text } : { text, html }),
@@ -115,6 +113,13 @@ export class CommandDispatcher {
       return { kind: "rejected", reason: "failed", replies };
     }
     return { kind: "ran", command, replies };
+  }
+
+  /** Only the facts the command's permission needs are read from the homeserver. */
+  private async standing(command: Command, message: IncomingCommandMessage): Promise<SenderStanding> {
+    const base = { sender: message.sender, isBridgeAdmin: this.facts.isBridgeAdmin(message.sender) };
+    if (command.permission === "blogOwner") return { ...base, powerLevel: 0, place: await this.facts.place(message.roomId) };
+    return { ...base, powerLevel: await this.facts.powerLevel(message.roomId, message.sender) };
   }
 
   private async unknown(message: IncomingCommandMessage, tokens: string[]): Promise<DispatchResult> {
@@ -139,22 +144,42 @@ export class CommandDispatcher {
   }
 }
 
+/** Binds leading `--flags`, then positional words, then the text on the lines below; a string is a usage error. */
 function bindArgs(
   command: Command,
   words: string[],
   offsets: number[],
-  body: string,
-): Record<string, string> | string {
+  line: string,
+  text: string,
+): { values: Record<string, string>; flags: Set<string> } | string {
+  const flags = new Set<string>();
+  const declared = new Set((command.flags ?? []).map((f) => f.name.toLowerCase()));
+  let first = 0;
+  if (declared.size > 0) {
+    for (; first < words.length && words[first]!.startsWith("--"); first++) {
+      const name = words[first]!.slice(2).toLowerCase();
+      if (name === "") {
+        first++;
+        break;
+      }
+      if (!declared.has(name)) return `Unknown option --${name}.`;
+      flags.add(name);
+    }
+  }
+  if (text !== "" && !command.text) return `!${command.name} takes nothing on the lines after its command.`;
+  if (text === "" && command.text?.required) return `Missing ${command.text.name}: write it on the lines after the command.`;
   const specs = command.args ?? [];
-  const out: Record<string, string> = {};
+  const values: Record<string, string> = {};
   for (const [i, spec] of specs.entries()) {
-    if (i >= words.length) {
+    const at = first + i;
+    if (at >= words.length) {
       if (spec.required) return `Missing ${spec.name}.`;
       break;
     }
-    out[spec.name] = spec.rest ? body.slice(offsets[i]).trim() : words[i]!;
-    if (spec.rest) return out;
+    // A rest argument is the line as typed, unless it is one (possibly quoted) word.
+    values[spec.name] = spec.rest && at < words.length - 1 ? line.slice(offsets[at]).trim() : words[at]!;
+    if (spec.rest) return { values, flags };
   }
-  if (words.length > specs.length) return `Too many arguments (unexpected "${words[specs.length]}").`;
-  return out;
+  if (words.length - first > specs.length) return `Too many arguments (unexpected "${words[first + specs.length]}").`;
+  return { values, flags };
 }

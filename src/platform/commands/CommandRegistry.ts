@@ -61,7 +61,9 @@ export function usage(command: Command): string {
     const label = a.rest ? `${a.name}…` : a.name;
     return a.required ? `<${label}>` : `[${label}]`;
   });
-  return ["!" + command.name, ...args].join(" ");
+  const flags = (command.flags ?? []).map((f) => `[--${f.name}]`);
+  const text = command.text ? ` + ${command.text.required ? `<${command.text.name}>` : `[${command.text.name}]`} on the lines below` : "";
+  return ["!" + command.name, ...flags, ...args].join(" ") + text;
 }
 
 export const permissionLabels: Record<Permission, string> = {
@@ -69,6 +71,7 @@ export const permissionLabels: Record<Permission, string> = {
   moderator: "room moderators",
   admin: "room admins",
   bridgeAdmin: "bridge admins",
+  blogOwner: "on your own blog, in a DM with the bot or your blog room",
 };
 
 function normalize(name: string): string {

@@ -1,8 +1,8 @@
 import { ErrorCodes, MirageError } from "../errors/MirageError.js";
 
 /**
- * Splits `!blog post "My title" rest` into words, honouring double and single quotes
- * and backslash escapes. Returns undefined when the text is not a command (no leading `!`).
+ * Splits `!blog post "My title" rest` into words, honouring double and single quotes that
+ * open a word (inside one, as in `Bob's`, they are plain characters) and backslash escapes. Returns undefined when the text is not a command (no leading `!`).
  */
 export function tokenizeCommand(text: string): { tokens: string[]; offsets: number[] } | undefined {
   const trimmed = text.trimStart();
@@ -23,8 +23,8 @@ export function tokenizeCommand(text: string): { tokens: string[]; offsets: numb
     } else if (quote) {
       if (ch === quote) quote = undefined;
       else current += ch;
-    } else if (ch === '"' || ch === "'") {
-      if (!inToken) offsets.push(base + i);
+    } else if ((ch === '"' || ch === "'") && !inToken) {
+      offsets.push(base + i);
       quote = ch;
       inToken = true;
     } else if (/\s/.test(ch)) {
