@@ -36,8 +36,8 @@ export interface BlogEventHandlerDeps {
   /** The web URL of a valid `mxc://` URI on Mirage's media route. */
   mediaUrl(mxc: string): string;
   /**
-   * Called with each `m.room.member` event in a blog room (joins, display names, avatars of Matrix
-   * users); blog rooms have no platform membership, so without it they are ignored.
+   * Called with each `m.room.member` event in a blog room; blog rooms have no platform membership,
+   * so without it they are ignored (Matrix users' profiles are noted by the router, for every room).
    */
   onMember?: (event: RoomEvent, owner: PersonId) => Promise<void>;
   logger: Logger;

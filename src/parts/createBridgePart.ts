@@ -118,7 +118,8 @@ export function createBridgePart(options: {
     onRefused: (reason) => matrix.countDeliveryFailure("to_platform", reason),
     logger,
   });
-  // Blog rooms' events; `m.room.member` there reaches `onMember` (none yet: blog rooms keep no membership).
+  // Blog rooms' events. Their `m.room.member` events need no `onMember`: blog rooms keep no platform
+  // membership, and the router already notes Matrix users' profiles from every room (`onMemberProfile`).
   const blogInbound = new BlogEventHandler({
     blogs: platform.services.blogs,
     comments: platform.services.comments,
