@@ -28,6 +28,7 @@ let blogRoom: string;
 interface ApiComment {
   id: string;
   author: string;
+  authorProfile: { displayName: string };
   body: string;
   parentId?: string;
   depth: number;
@@ -66,6 +67,7 @@ beforeAll(async () => {
   bobUser = await registerUser(synapse, uniqueLocalpart('bob'));
   daveUser = await registerUser(synapse, uniqueLocalpart('dave'));
   bob = await createClient(synapse, bobUser);
+  await bob.setDisplayName('Bob in Matrix');
   dave = await createClient(synapse, daveUser);
 });
 
@@ -125,6 +127,8 @@ describe("Matrix users in a web user's blog room", () => {
     await expect.poll(async () => (await comments(post.id)).map((c) => [c.author, c.body, c.depth]), { timeout: 60_000 }).toEqual([[bobUser.userId, 'Great **post**', 0]]);
     await expect.poll(async () => (await getPost(post.id)).reactions, { timeout: 60_000 }).toEqual({ '👍': 1 });
     const [comment] = await comments(post.id);
+    // Shown on the web with his Matrix display name.
+    await expect.poll(async () => (await comments(post.id))[0]?.authorProfile.displayName, { timeout: 60_000 }).toBe('Bob in Matrix');
 
     const { event_id: replyEvent } = await dave!.sendMessage(blogRoom, { msgtype: 'm.text', body: 'Agreed', 'm.relates_to': threadTo(root, commentEvent) } as never);
     await expect.poll(async () => (await comments(post.id)).find((c) => c.body === 'Agreed'), { timeout: 60_000 }).toMatchObject({ author: daveUser.userId, parentId: comment!.id, depth: 1 });
