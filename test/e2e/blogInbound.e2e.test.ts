@@ -177,4 +177,19 @@ describe("Matrix users in a web user's blog room", () => {
     await bob!.sendMessage(blogRoom, { msgtype: 'm.text', body: 'in the thread', 'm.relates_to': threadTo(event.getId()!) } as never);
     await expect.poll(async () => (await comments(post.id)).map((c) => c.body), { timeout: 60_000 }).toEqual(['in the thread']);
   });
+
+  it("nest an in-thread reply under a web comment; the owner's moderation from the web redacts a Matrix user's reply", async () => {
+    const { post, event } = await publish('Both sides', 'Web and Matrix comments.');
+    const webComment = await requestJson<ApiComment>(api(`/posts/${post.id}/comments`), { body: { body: 'from the web' }, accessToken: alice.accessToken });
+    const webEvent = await waitForEvent(bob!, blogRoom, (e) => e.getSender() === aliceGhost && e.getContent().body === 'from the web', 60_000);
+    expect(webEvent.getContent()['m.relates_to']).toMatchObject({ rel_type: 'm.thread', event_id: event.getId() });
+
+    const { event_id: replyEvent } = await bob!.sendMessage(blogRoom, { msgtype: 'm.text', body: 'answering the web', 'm.relates_to': threadTo(event.getId()!, webEvent.getId()!) } as never);
+    let reply: ApiComment | undefined;
+    await expect.poll(async () => (reply = (await comments(post.id)).find((c) => c.body === 'answering the web')), { timeout: 60_000 }).toMatchObject({ parentId: webComment.id, depth: 1 });
+
+    await requestJson(api(`/comments/${reply!.id}`), { method: 'DELETE', accessToken: alice.accessToken });
+    expect((await redactionOf(bobUser, replyEvent)).sender).toBe(aliceGhost);
+    expect((await comments(post.id)).map((c) => c.body)).toEqual(['from the web']);
+  });
 });
