@@ -13,6 +13,8 @@ import { createClient, registerUser, stopClient, type TestUser, uniqueLocalpart,
  * in-thread replies and reactions reach the post's comments and counts through the API, their
  * redactions take them back; a blocked commenter and closed comments are refused with a delivery
  * status and a notice and never reach the API; someone else's top-level message is taken back.
+ * A Matrix owner writes posts as top-level messages in their blog room, edits and deletes them
+ * there, and moderates comments by redacting them.
  */
 
 const synapse = injectedSynapse();
@@ -21,8 +23,10 @@ let alice: WebUser;
 let aliceGhost: string;
 let bobUser: TestUser;
 let daveUser: TestUser;
+let carolUser: TestUser;
 let bob: MatrixClient | undefined;
 let dave: MatrixClient | undefined;
+let carol: MatrixClient | undefined;
 let blogRoom: string;
 
 interface ApiComment {
@@ -66,13 +70,15 @@ beforeAll(async () => {
   aliceGhost = `@mirage_${alice.name}:${synapse.serverName}`;
   bobUser = await registerUser(synapse, uniqueLocalpart('bob'));
   daveUser = await registerUser(synapse, uniqueLocalpart('dave'));
+  carolUser = await registerUser(synapse, uniqueLocalpart('carol'));
   bob = await createClient(synapse, bobUser);
+  carol = await createClient(synapse, carolUser);
   await bob.setDisplayName('Bob in Matrix');
   dave = await createClient(synapse, daveUser);
 });
 
 afterAll(async () => {
-  for (const client of [bob, dave]) if (client) stopClient(client);
+  for (const client of [bob, dave, carol]) if (client) stopClient(client);
   await mirage?.stop();
 });
 
@@ -191,5 +197,39 @@ describe("Matrix users in a web user's blog room", () => {
     await requestJson(api(`/comments/${reply!.id}`), { method: 'DELETE', accessToken: alice.accessToken });
     expect((await redactionOf(bobUser, replyEvent)).sender).toBe(aliceGhost);
     expect((await comments(post.id)).map((c) => c.body)).toEqual(['from the web']);
+  });
+});
+
+describe('a Matrix user who owns a blog, in its room', () => {
+  it('posts with a top-level message, edits and deletes it there, and moderates a comment by redacting it', async () => {
+    const botId = `@mirage:${synapse.serverName}`;
+    const { room_id: dm } = await carol!.createRoom({ is_direct: true, invite: [botId], preset: 'trusted_private_chat' as never });
+    await waitForEvent(carol!, dm, (e) => e.getSender() === botId && e.getType() === EventType.RoomMessage, 60_000);
+    await carol!.sendMessage(dm, { msgtype: 'm.text', body: "!blog create Carol's notes" } as never);
+    const alias = `#mirage_blog_${carolUser.userId.slice(1).replace(/:/g, '=3a')}:${synapse.serverName}`;
+    const room = await waitFor("Carol's blog room joined", async () => {
+      try {
+        return (await carol!.joinRoom(alias)).roomId;
+      } catch {
+        return undefined;
+      }
+    });
+    await bob!.joinRoom(alias);
+    const blogPosts = async () => (await requestJson<{ posts: Array<ApiPost & { body: string }> }>(api(`/blogs/${encodeURIComponent(carolUser.userId)}/posts`))).posts;
+
+    const { event_id: postEvent } = await carol!.sendMessage(room, { msgtype: 'm.text', body: '# From Element\n\nWritten **here**.', format: 'org.matrix.custom.html', formatted_body: '<h1>From Element</h1>\n<p>Written <strong>here</strong>.</p>' } as never);
+    await expect.poll(async () => (await blogPosts()).map((p) => [p.title, p.body]), { timeout: 60_000 }).toEqual([['From Element', 'Written **here**.']]);
+    const [post] = await blogPosts();
+
+    await carol!.sendMessage(room, { msgtype: 'm.text', body: '* From Element, edited\nWritten here, then edited.', 'm.new_content': { msgtype: 'm.text', body: 'From Element, edited\nWritten here, then edited.' }, 'm.relates_to': { rel_type: 'm.replace', event_id: postEvent } } as never);
+    await expect.poll(async () => (await getPost(post!.id)).title, { timeout: 60_000 }).toBe('From Element, edited');
+
+    const { event_id: commentEvent } = await bob!.sendMessage(room, { msgtype: 'm.text', body: 'off topic', 'm.relates_to': threadTo(postEvent) } as never);
+    await expect.poll(async () => (await comments(post!.id)).map((c) => c.body), { timeout: 60_000 }).toEqual(['off topic']);
+    await carol!.redactEvent(room, commentEvent);
+    await expect.poll(async () => (await comments(post!.id)).length, { timeout: 60_000 }).toBe(0);
+
+    await carol!.redactEvent(room, postEvent);
+    await expect.poll(async () => (await blogPosts()).length, { timeout: 60_000 }).toBe(0);
   });
 });
