@@ -37,6 +37,7 @@ import { personSchemas } from "./schemas/personSchemas.js";
 import { profileLookup } from "./profileLookup.js";
 import type { PersonProfiles } from "../platform/people/PersonProfiles.js";
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../platform/jsonDepth.js";
+import { pluginRoutes, type PluginRouteSet } from "./pluginRoutes.js";
 
 export interface ApiDeps {
   logger: Logger;
@@ -70,6 +71,8 @@ export interface ApiDeps {
   /** `GET /media/{server}/{mediaId}`: Matrix media for web pages. */
   media?: MediaRoutesOptions;
   version?: string;
+  /** Plugins' routes (`/api/v1/plugins/<id>/…`, room routes under `/api/v1/rooms/:roomId/…`); need `accounts` and `chat`. */
+  plugins?: readonly PluginRouteSet[];
   /** Who sees /health's details and /metrics; default: nobody gets details, /metrics served openly. */
   operations?: OperationsAccess;
 }
@@ -109,6 +112,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const schemas = [...sharedSchemas, ...identifierSchemas, ...personSchemas, ...chatSchemas, ...profileSchemas, ...reactionSchemas, ...blogSchemas];
   app.setValidatorCompiler(validatorCompiler(schemas));
   app.decorateRequest("auth", null);
+  app.decorateRequest("mirage", null);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler((path) => allowed.for(path)));
   for (const schema of schemas) app.addSchema(schema);
@@ -148,6 +152,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       // Cached pages carry senders' profiles: a Matrix user's profile change makes them stale.
       if (pageCache) deps.personProfiles?.onMatrixChange(() => pageCache.invalidateAll());
       await app.register(chatRoutes, { accounts: deps.accounts.service, chat: deps.chat, profiles, ...writes, ...(pageCache ? { pageCache } : {}) });
+      if (deps.plugins && deps.plugins.length > 0) await pluginRoutes(app, { plugins: deps.plugins, accounts: deps.accounts.service, chat: deps.chat });
     }
     if (deps.profiles) {
       await app.register(profileRoutes, { accounts: deps.accounts.service, profiles: deps.profiles, matrixIdFor: deps.accounts.matrixIdFor, ...writes });

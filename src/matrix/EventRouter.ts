@@ -25,19 +25,43 @@ export interface EventRouterDeps {
   onMemberProfile?: (userId: string, content: Record<string, unknown>, at: number) => void;
 }
 
+/** Told about each room event once its handler finished with it; must not throw or wait. */
+export type EventObserver = (event: RoomEvent, fromOwnUser: boolean) => void;
+
 /**
  * Sends each room event to exactly one handler: the bot's own invites to the bot; anything sent
  * by Mirage's own users (the bot, ghosts) nowhere (it is an echo); commands to the bot; events in
  * portal rooms to the bridge; the rest to the bot.
  */
 export class EventRouter implements EventHandler {
+  private readonly observers = new Set<EventObserver>();
+
   constructor(private readonly deps: EventRouterDeps) {}
+
+  /** Observers (plugins) see every event after its exclusive handler succeeded; never before, never instead. */
+  observe(observer: EventObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
 
   attachPortals(portal: PortalRoute): void {
     this.deps.portal = portal;
   }
 
   async handle(event: RoomEvent, effects: EffectSink): Promise<void> {
+    await this.route(event, effects);
+    if (this.observers.size === 0) return;
+    const own = this.deps.isOwnUser(event.sender);
+    for (const observer of this.observers) {
+      try {
+        observer(event, own);
+      } catch {
+        // An observer's failure is its own; the event was handled.
+      }
+    }
+  }
+
+  private async route(event: RoomEvent, effects: EffectSink): Promise<void> {
     const { deps } = this;
     if (event.type === "m.room.member") this.noteMemberProfile(event);
     if (event.type === "m.room.member" && event.stateKey === deps.botUserId) return deps.bot.handle(event, effects);

@@ -8,7 +8,7 @@ import { fetchPublicImage } from "../http/fetchPublicImage.js";
 import { createAppserviceMetrics } from "../matrix/appserviceMetrics.js";
 import { AvatarImporter } from "../matrix/AvatarImporter.js";
 import { BotEventHandler } from "../matrix/BotEventHandler.js";
-import { EventRouter, type PortalRoute } from "../matrix/EventRouter.js";
+import { EventRouter, type EventObserver, type PortalRoute } from "../matrix/EventRouter.js";
 import { buildAppserviceServer, type AppserviceQueries } from "../matrix/buildAppserviceServer.js";
 import { createAppservice } from "../matrix/createAppservice.js";
 import { BridgeCrypto } from "../matrix/crypto/BridgeCrypto.js";
@@ -67,6 +67,8 @@ export interface MatrixPart extends Part {
   homeserverStatus(): HomeserverStatus;
   /** Makes the outbox send what was just queued. */
   kickOutbox(): void;
+  /** Sees every room event after its handler finished with it (plugins); returns the removal. */
+  observeEvents(observer: EventObserver): () => void;
   /** Hands portal rooms' events and the homeserver's user and alias queries to the bridge (before start). */
   attachBridge(bridge: MatrixBridge): void;
   /** Counts a message that never reached the other side. */
@@ -252,6 +254,7 @@ export function createMatrixPart(options: {
     homeserverStatus: () => monitor.status(),
     kickOutbox: () => outboxLoop.kick(),
     countDeliveryFailure: (direction, reason) => metrics.deliveryFailed.inc({ direction, reason }),
+    observeEvents: (observer) => router.observe(observer),
     attachBridge(attached) {
       bridge = attached;
       router.attachPortals(attached.portal);

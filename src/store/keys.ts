@@ -166,6 +166,8 @@ export const SUBLEVELS = {
   journal: "journal",
   journalCursors: "journal-cursors",
   journalRetries: "journal-retries",
+  /** One nested sublevel per plugin (`plugins/<id>/data|jobs|due`). */
+  plugins: "plugins",
 } as const;
 
 export const META_KEYS = {

@@ -30,6 +30,8 @@ import { LevelTransactionInbox } from "./LevelTransactionInbox.js";
 import { LevelUndecryptableEvents } from "./LevelUndecryptableEvents.js";
 import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
 import type { PlatformRepositories } from "../platform/createPlatformServices.js";
+import type { PluginStorages } from "../plugins/PluginStorage.js";
+import { LevelPluginStorages } from "./LevelPluginStorages.js";
 
 /** Every repository Mirage uses, over one database. */
 export interface Store extends PlatformRepositories {
@@ -45,6 +47,8 @@ export interface Store extends PlatformRepositories {
   sessions: SessionRepository;
   /** Domain events, each committed in the batch of its change. */
   journal: Journal;
+  /** Each plugin's own data and persisted jobs. */
+  plugins: PluginStorages;
   close(): Promise<void>;
 }
 
@@ -72,6 +76,7 @@ export function storeOver(db: RootLevel): Store {
     posts: new LevelPosts(db, journal),
     comments: new LevelComments(db, journal),
     reactions: new LevelReactions(db, journal),
+    plugins: new LevelPluginStorages(db),
     close: () => db.close(),
   };
 }
