@@ -55,7 +55,7 @@ export interface BridgeEventHandlerDeps {
  * (`mediaRoute`), so files are links web pages keep (an `mxc://` href is not one) and images load
  * through Mirage; a ghost's pill becomes its account's handle.
  */
-function importContextFor(mediaRoute: (mxc: string) => string, ghosts: GhostAccounts): ImportContext {
+export function importContextFor(mediaRoute: (mxc: string) => string, ghosts: GhostAccounts): ImportContext {
   return {
     mediaUrl(mxc) {
       const match = /^mxc:\/\/([^/]+)\/([^/]+)$/.exec(mxc);

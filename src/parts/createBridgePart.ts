@@ -1,10 +1,12 @@
 import type { Registry } from "prom-client";
 import type { MirageConfig } from "../config/configSchema.js";
 import type { Logger } from "../log/createLogger.js";
+import { BlogEventHandler } from "../bridge/BlogEventHandler.js";
 import { BlogRelay } from "../bridge/BlogRelay.js";
 import type { BlogRoomSettings } from "../bridge/blogRoomCreation.js";
 import { BridgeEventHandler } from "../bridge/BridgeEventHandler.js";
 import { EncryptedMediaAccess } from "../bridge/EncryptedMediaAccess.js";
+import { bridgedRoomRoute } from "../bridge/bridgedRoomRoute.js";
 import { createBridgeMetrics } from "../bridge/bridgeMetrics.js";
 import { blogCommands } from "../bridge/commands/blogCommands.js";
 import { blogWebUrls } from "../bridge/blogWebUrls.js";
@@ -123,6 +125,21 @@ export function createBridgePart(options: {
     onRefused: (reason) => matrix.countDeliveryFailure("to_platform", reason),
     logger,
   });
+  // Blog rooms' events. Their `m.room.member` events need no `onMember`: blog rooms keep no platform
+  // membership, and the router already notes Matrix users' profiles from every room (`onMemberProfile`).
+  const blogInbound = new BlogEventHandler({
+    blogs: platform.services.blogs,
+    comments: platform.services.comments,
+    reactions: platform.services.reactions,
+    commentRecords: store.comments,
+    mapping: store.idMapping,
+    ghosts,
+    botUserId,
+    isOwnUser: (userId) => matrix.appservice.isNamespacedUser(userId),
+    mediaUrl: mediaUrlUnder(publicUrl),
+    onRefused: (reason) => matrix.countDeliveryFailure("to_platform", reason),
+    logger,
+  });
   const commands = portalCommands({
     portalOf: (roomId) => inbound.portalOf(roomId),
     rooms: store.rooms,
@@ -176,7 +193,10 @@ export function createBridgePart(options: {
     counted: (reason) => matrix.countDeliveryFailure("to_matrix", reason),
   });
   matrix.attachBridge({
-    portal: { portalOf: (roomId) => inbound.portalOf(roomId), handler: countInbound(inbound, store.idMapping, metrics) },
+    portal: bridgedRoomRoute(store.idMapping, {
+      room: countInbound(inbound, store.idMapping, metrics),
+      blog: countInbound(blogInbound, store.idMapping, metrics),
+    }),
     queries,
     onPermanentFailure,
   });
