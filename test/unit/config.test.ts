@@ -127,3 +127,56 @@ describe("config", () => {
     expect(config.homeserver).toEqual(parseConfig({}).homeserver);
   });
 });
+
+describe("plugins config", () => {
+  const HELLO = new URL("../../plugins/examples/hello/index.ts", import.meta.url).pathname;
+
+  it("resolves a plugin module given as a path against the config file's directory; a package name stays as it is", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "mirage-config-"));
+    const file = path.join(dir, "config.yaml");
+    await writeFile(file, "plugins:\n  - id: hello\n    module: ./my-plugins/hello/index.js\n  - id: polls\n    module: \"@acme/mirage-polls\"\n    enabled: false\n");
+    const { config } = await loadConfig({ file, env: {} });
+    expect(config.plugins).toEqual([
+      { id: "hello", module: path.join(dir, "my-plugins/hello/index.js") },
+      { id: "polls", module: "@acme/mirage-polls", enabled: false },
+    ]);
+  });
+
+  it("reports a bad id and an id configured twice by path", () => {
+    const error = (() => {
+      try {
+        parseConfig({ plugins: [{ id: "Hello World" }, { id: "x" }, { id: "x" }] });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(error?.issues).toEqual([{ path: "plugins[0].id", problem: "must be 1-32 of a-z, 0-9 and -" }]);
+    expect(() => parseConfig({ plugins: [{ id: "x" }, { id: "x" }] })).toThrow(/plugins\[1\]\.id: "x" is configured twice/);
+  });
+
+  it("validates each plugin's config against its schema, by path, with defaults and MIRAGE_PLUGINS_<ID>_<KEY> variables", async () => {
+    const { preparePlugins } = await import("../../src/plugins/preparePlugins.js");
+    const [prepared] = await preparePlugins([{ id: "hello", module: HELLO }], {});
+    expect(prepared?.config).toEqual({ greeting: "Hello" });
+    const [fromEnv] = await preparePlugins([{ id: "hello", module: HELLO, config: { greeting: "Hi" } }], { MIRAGE_PLUGINS_HELLO_GREETING: "Howdy" });
+    expect(fromEnv?.config).toEqual({ greeting: "Howdy" });
+    const failure = await preparePlugins(
+      [
+        { id: "hello", module: HELLO, config: { greeting: 3, extra: true } },
+        { id: "nothing-here" },
+        { id: "elsewhere", module: "/nonexistent/plugin.js" },
+        { id: "other", module: HELLO },
+        { id: "off", module: "/nonexistent/too.js", enabled: false },
+      ],
+      {},
+    ).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ConfigError);
+    expect((failure as ConfigError).issues).toEqual([
+      { path: "plugins[0].config.extra", problem: "unknown key" },
+      { path: "plugins[0].config.greeting", problem: "expected string" },
+      { path: "plugins[1].id", problem: expect.stringMatching(/^no built-in plugin "nothing-here" \(built-ins: .*\); set module for a third-party plugin$/) },
+      { path: "plugins[2].module", problem: "not found" },
+      { path: "plugins[3].id", problem: 'the module is plugin "hello", not "other"' },
+    ]);
+  });
+});
