@@ -156,7 +156,7 @@ describe("the plugin host", { timeout: 120_000 }, () => {
     await until(() => expect(events).toEqual(expect.arrayContaining(["matrix:$1", "ephemeral:m.receipt"])));
     await until(() => expect(ticks.length).toBeGreaterThan(0));
     const schedulers = schedulersOf(host);
-    expect(armedTimers(schedulers)).toBe(2); // the interval, and the sleep until the job
+    await until(() => expect(armedTimers(schedulers)).toBe(2)); // the interval, and the sleep until the job
 
     await host.stop();
     expect(signal?.aborted).toBe(true);
