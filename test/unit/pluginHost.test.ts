@@ -50,7 +50,8 @@ function world(store: Store = storeOver(new MemoryLevel<string, unknown>() as un
     homeserverDomain: "test.example",
     logger,
     now: () => clock,
-    startTimeoutMs: 1_000,
+    // A hang guard only; the timeout test sets its own.
+    startTimeoutMs: 60_000,
     env: {},
   };
   return {
