@@ -24,10 +24,6 @@ export class ObserverQueue<E extends { type: string }> {
     this.observers.push(observer);
   }
 
-  get size(): number {
-    return this.observers.length;
-  }
-
   push(event: E): void {
     if (this.stopped || this.observers.length === 0) return;
     if (this.queue.length >= MAX_QUEUED) {
@@ -44,11 +40,6 @@ export class ObserverQueue<E extends { type: string }> {
   async stop(): Promise<void> {
     this.stopped = true;
     this.queue.length = 0;
-    while (this.running) await this.running;
-  }
-
-  /** Resolves once everything queued was observed (tests). */
-  async idle(): Promise<void> {
     while (this.running) await this.running;
   }
 
