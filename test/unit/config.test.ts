@@ -180,3 +180,39 @@ describe("plugins config", () => {
     ]);
   });
 });
+
+describe("config.sample.yaml's built-in plugins", () => {
+  it("shows each built-in as a commented-out entry with its settings from its schema, leaving the sample's value the default", async () => {
+    const { Type } = await import("@sinclair/typebox");
+    const { parse } = await import("yaml");
+    const sample = renderConfigSample([
+      {
+        id: "demo",
+        description: "A demo plugin.",
+        configSchema: Type.Object({
+          domain: Type.String({ description: "Server to use.", default: "meet.example" }),
+          appSecret: Type.String({ description: "Signing secret.", default: "", secret: true }),
+        }),
+      },
+    ]);
+    expect(sample).toContain(
+      [
+        "# Built-in plugins (uncomment an entry to run it):",
+        "#   # demo: A demo plugin.",
+        "#   - id: demo",
+        "#     enabled: true",
+        "#     config:",
+        "#       # Server to use.",
+        "#       domain: meet.example",
+        "#       # Signing secret.",
+        "#       # Secret: prefer the environment variable MIRAGE_PLUGINS_DEMO_APP_SECRET.",
+        '#       appSecret: ""',
+        "plugins: []",
+      ].join("\n"),
+    );
+    expect(parse(sample).plugins).toEqual([]);
+    // Uncommented, the entry is a valid plugins list.
+    const entry = sample.split("\n").filter((line) => line.startsWith("#   ") && !line.startsWith("#   #")).map((line) => line.slice(3).replace(/^#\s*(.*)$/, ""));
+    expect(parse(`plugins:\n${entry.join("\n")}`).plugins).toEqual([{ id: "demo", enabled: true, config: { domain: "meet.example", appSecret: "" } }]);
+  });
+});
