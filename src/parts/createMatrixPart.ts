@@ -74,6 +74,8 @@ export interface MatrixPart extends Part {
   kickOutbox(): void;
   /** Sees every room event after its handler finished with it (plugins); returns the removal. */
   observeEvents(observer: EventObserver): () => void;
+  /** Sees the ephemeral events (receipts, typing) of each transaction, best effort (plugins); returns the removal. */
+  observeEphemeral(observer: (event: Record<string, unknown>) => void): () => void;
   /** Hands portal rooms' events and the homeserver's user and alias queries to the bridge (before start). */
   attachBridge(bridge: MatrixBridge): void;
   /** Counts a message that never reached the other side. */
@@ -188,8 +190,20 @@ export function createMatrixPart(options: {
   let recheck = (): void => undefined;
   const onFailure = () => recheck();
   const outboxLoop = new DrainLoop(() => outbox.drain(), { name: "outbox", logger, maxDelayMs, onFailure });
+  const ephemeralObservers = new Set<(event: Record<string, unknown>) => void>();
   const processor = new TransactionProcessor({
     inbox: store.inbox,
+    onEphemeral: (events) => {
+      for (const event of events) {
+        for (const observer of ephemeralObservers) {
+          try {
+            observer(event);
+          } catch {
+            // An observer's failure is its own.
+          }
+        }
+      }
+    },
     handlers: [router],
     logger,
     metrics,
@@ -283,6 +297,10 @@ export function createMatrixPart(options: {
     kickOutbox: () => outboxLoop.kick(),
     countDeliveryFailure: (direction, reason) => metrics.deliveryFailed.inc({ direction, reason }),
     observeEvents: (observer) => router.observe(observer),
+    observeEphemeral: (observer) => {
+      ephemeralObservers.add(observer);
+      return () => ephemeralObservers.delete(observer);
+    },
     attachBridge(attached) {
       bridge = attached;
       router.attachPortals(attached.portal);
