@@ -1,0 +1,42 @@
+import { type Static, Type } from "@sinclair/typebox";
+
+/** The `jitsi` plugin's config (`plugins: [{id: jitsi, config: …}]`). */
+export const jitsiConfigSchema = Type.Object(
+  {
+    domain: Type.String({
+      default: "meet.jit.si",
+      minLength: 1,
+      pattern: "^[A-Za-z0-9.-]+(:[0-9]{1,5})?$",
+      description: "The Jitsi Meet server calls take place on (host name, optionally with a port).",
+    }),
+    widgetWrapperUrl: Type.String({
+      default: "https://app.element.io/jitsi.html",
+      pattern: "^https://",
+      description:
+        "The page Matrix clients load as the call widget: Element's Jitsi wrapper (it reads the conference from the URL fragment). Element Web and Desktop render Jitsi widgets with their own copy of it.",
+    }),
+    jwt: Type.Optional(
+      Type.Object(
+        {
+          appId: Type.String({ minLength: 1, description: "The Jitsi server's `app_id`: the tokens' `iss`." }),
+          secret: Type.String({ minLength: 16, description: "The Jitsi server's `app_secret` (HS256 key). Keep it out of logs." }),
+          audience: Type.String({ default: "jitsi", minLength: 1, description: "The tokens' `aud`, as the Jitsi server's accepted audiences say." }),
+          tokenSeconds: Type.Integer({
+            default: 600,
+            minimum: 30,
+            maximum: 86_400,
+            description: "How long a minted token lets its member enter the call.",
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "JWT-authenticated rooms (a Jitsi server with token authentication): each member gets their own short-lived token, so only room members can enter.",
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type JitsiConfig = Static<typeof jitsiConfigSchema>;
