@@ -61,17 +61,17 @@ export class JitsiCalls {
    * Adds the widget, pins it on top and posts the meeting link; when a call already runs, changes
    * nothing and answers it. Permission is the caller's business (power levels or membership).
    */
-  async start(room: PluginRoom, input: { creatorUserId: string; audioOnly: boolean }): Promise<{ call: JitsiCall; created: boolean }> {
+  async start(room: PluginRoom, input: { creatorUserId: string; audioOnly: boolean; roomName?: string }): Promise<{ call: JitsiCall; created: boolean }> {
     const running = await this.current(room);
     if (running) return { call: running, created: false };
-    const roomName = await this.ctx.matrix.getState(room, "m.room.name", "");
+    const roomName = input.roomName ?? (await this.ctx.matrix.getState(room, "m.room.name", ""))?.name;
     const call: JitsiCall = {
       widgetId: `mirage_jitsi_${this.randomId(16)}`,
       conferenceId: `mirage${this.randomId(24)}`,
       domain: this.ctx.config.domain,
       audioOnly: input.audioOnly,
       creatorUserId: input.creatorUserId,
-      roomName: typeof roomName?.name === "string" ? roomName.name : "",
+      roomName: typeof roomName === "string" ? roomName : "",
     };
     await this.ctx.store.put(recordKey(room), { call, startedAt: this.now() } satisfies CallRecord);
     await this.ctx.matrix.setState(room, WIDGET_EVENT, call.widgetId, jitsiWidgetContent(call, this.ctx.config.widgetWrapperUrl));

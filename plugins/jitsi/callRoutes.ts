@@ -66,9 +66,10 @@ export function callRoutes(calls: JitsiCalls, options: { homeserverDomain: strin
         },
       },
       async (request, reply) => {
-        const { caller, roomId } = callerOf(request);
+        const { caller, roomId, roomName } = callerOf(request);
         const body = (request.body ?? {}) as { audioOnly?: boolean };
-        const { call, created } = await calls.start({ roomId }, { creatorUserId: matrixIdOf(caller, options.homeserverDomain), audioOnly: body.audioOnly === true });
+        const creatorUserId = matrixIdOf(caller, options.homeserverDomain);
+        const { call, created } = await calls.start({ roomId }, { creatorUserId, audioOnly: body.audioOnly === true, roomName });
         return reply.code(created ? 201 : 200).send(view(call, caller));
       },
     );
@@ -93,10 +94,10 @@ export function callRoutes(calls: JitsiCalls, options: { homeserverDomain: strin
 
 const noCall = { error: { code: "NOT_FOUND", message: "There is no call in this room." } };
 
-function callerOf(request: FastifyRequest): { caller: Caller; roomId: string } {
-  const mirage = (request as unknown as { mirage?: { person: Caller; room: { id: string } } | null }).mirage;
+function callerOf(request: FastifyRequest): { caller: Caller; roomId: string; roomName: string } {
+  const mirage = (request as unknown as { mirage?: { person: Caller; room: { id: string; name: string } } | null }).mirage;
   if (!mirage) throw new Error("call routes run only as room routes");
-  return { caller: mirage.person, roomId: mirage.room.id };
+  return { caller: mirage.person, roomId: mirage.room.id, roomName: mirage.room.name };
 }
 
 /** A Mirage account acts in Matrix as its ghost, `@mirage_<name>:<domain>`. */

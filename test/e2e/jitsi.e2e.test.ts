@@ -188,7 +188,7 @@ describe('a web user starts and ends a call', () => {
       type: 'jitsi',
       id: started.widgetId,
       creatorUserId: `@mirage_${alice.name}:${synapse.serverName}`,
-      data: { conferenceId: started.conferenceId, isAudioOnly: true, isVideoChannel: false, domain: 'meet.example.org' },
+      data: { conferenceId: started.conferenceId, roomName: 'Bridge test', isAudioOnly: true, isVideoChannel: false, domain: 'meet.example.org' },
     });
     expect(parseWidget(widget)?.id).toBe(started.widgetId);
     await waitFor('the layout', async () => (((await layout(carol))?.widgets as Record<string, unknown> | undefined)?.[started.widgetId] ? true : undefined));

@@ -312,7 +312,7 @@ describe("jitsi plugin: room routes", () => {
     server.addHook("onRequest", async (request) => {
       (request as unknown as { mirage: unknown }).mirage = {
         person: { kind: "account", name: "alice" },
-        room: { id: (request.params as { roomId?: string }).roomId ?? request.url.split("/")[2] },
+        room: { id: request.url.split("/")[2], name: "Web room" },
       };
     });
     await server.register(world.instance.roomRoutes!, { prefix: "/rooms/:roomId" });
@@ -328,7 +328,7 @@ describe("jitsi plugin: room routes", () => {
     const call = started.json();
     const [widget] = widgetsIn(world, { roomId: "r1" });
     expect(call).toMatchObject({ conferenceId: expect.stringMatching(/^mirage/), domain: "meet.jit.si", audioOnly: true, widgetId: widget!.id, creatorUserId: "@mirage_alice:hs.test" });
-    expect(widget!.content).toMatchObject({ type: "jitsi", creatorUserId: "@mirage_alice:hs.test", data: { isAudioOnly: true, conferenceId: call.conferenceId } });
+    expect(widget!.content).toMatchObject({ type: "jitsi", creatorUserId: "@mirage_alice:hs.test", data: { isAudioOnly: true, conferenceId: call.conferenceId, roomName: "Web room" } });
     const { payload } = await jwtVerify(new URL(call.url).searchParams.get("jwt")!, new TextEncoder().encode(SECRET), { issuer: "mirage-app", audience: "jitsi" });
     expect(payload).toMatchObject({ room: call.conferenceId, context: { user: { id: "alice" } } });
 
