@@ -12,6 +12,8 @@ import type { MessageRepository, RoomRepository } from "./chat/Room.js";
 import type { DomainEventBus } from "./events/DomainEvent.js";
 import type { GhostAccounts } from "./ports/GhostAccounts.js";
 import type { MarkdownRenderer } from "./ports/MarkdownRenderer.js";
+import type { MatrixProfiles } from "./ports/MatrixProfiles.js";
+import { PersonProfiles } from "./people/PersonProfiles.js";
 import type { ReactionRepository } from "./reactions/Reaction.js";
 import { ReactionService } from "./reactions/ReactionService.js";
 
@@ -31,6 +33,8 @@ export interface PlatformServices {
   blogs: BlogService;
   comments: CommentService;
   reactions: ReactionService;
+  /** Display names and avatars of the people pages name. */
+  personProfiles: PersonProfiles;
 }
 
 /**
@@ -44,6 +48,8 @@ export function createPlatformServices(deps: {
   events: DomainEventBus;
   /** Ghosts' Matrix IDs to their accounts: a ghost acting is its account, never a second person. */
   ghosts?: GhostAccounts;
+  /** Matrix users' profiles; without it they are shown by their IDs. */
+  matrixProfiles?: MatrixProfiles;
   now?: () => number;
 }): PlatformServices {
   const { repositories: r, renderer, events } = deps;
@@ -54,8 +60,9 @@ export function createPlatformServices(deps: {
   return {
     chat,
     profiles: new ProfileService(r.accounts, deps.profileSanitizer, events, deps.now, deps.ghosts),
-    blogs: new BlogService({ ...blogDeps, accounts: r.accounts, blogs: r.blogs, posts: r.posts, comments: r.comments }),
+    blogs: new BlogService({ ...blogDeps, accounts: r.accounts, blogs: r.blogs, posts: r.posts, comments: r.comments, ...(deps.matrixProfiles ? { matrixProfiles: deps.matrixProfiles } : {}) }),
     comments: new CommentService({ ...blogDeps, blogs: r.blogs, posts: r.posts, comments: r.comments }),
+    personProfiles: new PersonProfiles({ accounts: r.accounts, ...people, ...(deps.matrixProfiles ? { matrix: deps.matrixProfiles } : {}) }),
     reactions: new ReactionService({
       reactions: r.reactions,
       events,

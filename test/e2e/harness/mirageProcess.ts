@@ -28,6 +28,8 @@ export interface HealthBody {
   status: 'ok' | 'degraded';
   homeserver: { reachable: boolean; ready: boolean; appservicePing: { ok: boolean; durationMs?: number; problem?: string } | null; problem: string | null };
   queues: { inbox: number; roomEvents: number; outbox: number; deadLetters: number };
+  /** Each configured plugin: `running` or `disabled: <reason>`. */
+  plugins: Record<string, string>;
 }
 
 /** A Mirage started as its own process, exactly as `mirage start` runs in production. */
