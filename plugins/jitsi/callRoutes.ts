@@ -1,10 +1,10 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync } from "fastify";
+import { type PluginRoomRequest, roomRequest } from "../../src/plugins/pluginApi.js";
 import type { JitsiCalls } from "./JitsiCalls.js";
 import { type JitsiCall, jitsiWidgetUrl, meetingUrl } from "./jitsiWidget.js";
 
-/** The signed-in caller as the host describes them on a room route. */
-type Caller = { kind: "account"; name: string } | { kind: "matrix"; userId: string };
+type Caller = PluginRoomRequest["person"];
 
 const CallView = Type.Object(
   {
@@ -16,16 +16,17 @@ const CallView = Type.Object(
     widgetUrl: Type.String({ description: "The widget URL Matrix clients load (template variables unfilled)." }),
     creatorUserId: Type.String({ description: "Matrix user ID of whoever started the call." }),
   },
-  { $id: "JitsiCall" },
+  { description: "A room's Jitsi call." },
 );
-const ErrorBody = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
-const Params = Type.Object({ roomId: Type.String() });
 
 /**
  * `GET|POST|DELETE /api/v1/rooms/{roomId}/call`, mounted by the host as room routes: it has checked
  * the caller is a joined member. The same widget, layout and notice as `!call` appear in Matrix.
  */
-export function callRoutes(calls: JitsiCalls, options: { homeserverDomain: string; wrapperUrl: string }): FastifyPluginAsync {
+export function callRoutes(
+  calls: JitsiCalls,
+  options: { homeserverDomain: string; wrapperUrl: string; errors(...statuses: number[]): Record<number, unknown> },
+): FastifyPluginAsync {
   const view = (call: JitsiCall, caller: Caller) => ({
     url: meetingUrl(call, calls.tokenFor(call, tokenUser(caller))),
     conferenceId: call.conferenceId,
@@ -41,16 +42,14 @@ export function callRoutes(calls: JitsiCalls, options: { homeserverDomain: strin
       {
         schema: {
           summary: "The room's Jitsi call, with the caller's own link",
-          tags: ["calls"],
-          params: Params,
-          response: { 200: CallView, 404: ErrorBody },
+          response: { 200: CallView, ...options.errors(404) } as Record<number, unknown>,
         },
       },
       async (request, reply) => {
-        const { caller, roomId } = callerOf(request);
-        const call = await calls.current({ roomId });
+        const { person, room } = roomRequest(request);
+        const call = await calls.current({ roomId: room.id });
         if (!call) return reply.code(404).send(noCall);
-        return view(call, caller);
+        return view(call, person);
       },
     );
     app.post(
@@ -59,18 +58,16 @@ export function callRoutes(calls: JitsiCalls, options: { homeserverDomain: strin
         schema: {
           summary: "Start a Jitsi call in the room (or get the running one)",
           description: "Adds Element's Jitsi widget to the room's portal, pins it and posts the meeting link. 201 when started, 200 when a call was already running.",
-          tags: ["calls"],
-          params: Params,
           body: Type.Object({ audioOnly: Type.Optional(Type.Boolean({ default: false })) }, { additionalProperties: false }),
           response: { 200: CallView, 201: CallView },
         },
       },
       async (request, reply) => {
-        const { caller, roomId, roomName } = callerOf(request);
+        const { person, room } = roomRequest(request);
         const body = (request.body ?? {}) as { audioOnly?: boolean };
-        const creatorUserId = matrixIdOf(caller, options.homeserverDomain);
-        const { call, created } = await calls.start({ roomId }, { creatorUserId, audioOnly: body.audioOnly === true, roomName });
-        return reply.code(created ? 201 : 200).send(view(call, caller));
+        const creatorUserId = matrixIdOf(person, options.homeserverDomain);
+        const { call, created } = await calls.start({ roomId: room.id }, { creatorUserId, audioOnly: body.audioOnly === true, roomName: room.name });
+        return reply.code(created ? 201 : 200).send(view(call, person));
       },
     );
     app.delete(
@@ -78,14 +75,11 @@ export function callRoutes(calls: JitsiCalls, options: { homeserverDomain: strin
       {
         schema: {
           summary: "End the room's Jitsi call",
-          tags: ["calls"],
-          params: Params,
-          response: { 204: Type.Null({ description: "Ended: the widget is emptied and unpinned." }), 404: ErrorBody },
+          response: { 204: Type.Null({ description: "Ended: the widget is emptied and unpinned." }), ...options.errors(404) } as Record<number, unknown>,
         },
       },
       async (request, reply) => {
-        const { roomId } = callerOf(request);
-        if (!(await calls.end({ roomId }))) return reply.code(404).send(noCall);
+        if (!(await calls.end({ roomId: roomRequest(request).room.id }))) return reply.code(404).send(noCall);
         return reply.code(204).send();
       },
     );
@@ -93,12 +87,6 @@ export function callRoutes(calls: JitsiCalls, options: { homeserverDomain: strin
 }
 
 const noCall = { error: { code: "NOT_FOUND", message: "There is no call in this room." } };
-
-function callerOf(request: FastifyRequest): { caller: Caller; roomId: string; roomName: string } {
-  const mirage = (request as unknown as { mirage?: { person: Caller; room: { id: string; name: string } } | null }).mirage;
-  if (!mirage) throw new Error("call routes run only as room routes");
-  return { caller: mirage.person, roomId: mirage.room.id, roomName: mirage.room.name };
-}
 
 /** A Mirage account acts in Matrix as its ghost, `@mirage_<name>:<domain>`. */
 function matrixIdOf(caller: Caller, homeserverDomain: string): string {

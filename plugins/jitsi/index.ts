@@ -13,7 +13,7 @@ export default definePlugin({
     ctx.onMatrixEvent((event) => calls.observe(event));
     return {
       commands: callCommands(calls, { jwt: ctx.config.jwt !== undefined }),
-      roomRoutes: callRoutes(calls, { homeserverDomain: ctx.homeserverDomain, wrapperUrl: ctx.config.widgetWrapperUrl }),
+      roomRoutes: callRoutes(calls, { homeserverDomain: ctx.homeserverDomain, wrapperUrl: ctx.config.widgetWrapperUrl, errors: ctx.web.errors }),
     };
   },
 });

@@ -79,6 +79,7 @@ function fakeWorld(config: Partial<JitsiConfig> = {}, powers: Record<string, num
     hooks: { on() {} },
     scheduler: {},
     signal: new AbortController().signal,
+    web: { errors: (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, { type: "object" }])) },
     publicUrl: "https://mirage.test",
     homeserverDomain: "hs.test",
   } as unknown as PluginContext<JitsiConfig>;
