@@ -164,6 +164,21 @@ describe('!call in a portal', () => {
     expect(payload).toMatchObject({ room: call.conferenceId, context: { user: { id: alice.name } } });
   });
 
+  it('a Matrix member gets their own token from the bot in a DM; in the call room the bot sends them there', async () => {
+    expect(await command(carolClient, '!call token')).toBe(`Tokens are personal: send \`!call token ${portal}\` to me in a direct message.`);
+    const { room_id: dm } = await carolClient.createRoom({ is_direct: true, invite: [botId], preset: 'trusted_private_chat' as never });
+    await waitForEvent(carolClient, dm, (e) => e.getSender() === botId && String(e.getContent().body).includes('!mirage help'), 30_000);
+    const { event_id: asked } = await carolClient.sendTextMessage(dm, `!call token ${portal}`);
+    const reply = await waitForEvent(carolClient, dm, (e) => e.getSender() === botId && inReplyTo(e) === asked, 30_000);
+    const body = String(reply.getContent().body);
+    const link = new URL(body.slice(body.indexOf('https://')));
+    const [widget] = await liveWidgets(carol);
+    const conferenceId = (widget!.content.data as { conferenceId: string }).conferenceId;
+    expect(link.origin + link.pathname).toBe(`https://meet.example.org/${conferenceId}`);
+    const { payload } = await jwtVerify(link.searchParams.get('jwt')!, new TextEncoder().encode(SECRET), { issuer: 'mirage-e2e', audience: 'jitsi', subject: 'meet.example.org' });
+    expect(payload).toMatchObject({ room: conferenceId, context: { user: { id: carol.userId } } });
+  });
+
   it('!call end empties the widget and unpins it', async () => {
     const [widget] = await liveWidgets(carol);
     await carolClient.sendTextMessage(portal, '!call end');
