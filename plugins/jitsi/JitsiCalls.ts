@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { PluginContext, PluginMatrixEvent, PluginRoom } from "../../src/plugins/pluginApi.js";
-import type { JitsiConfig } from "./jitsiConfigSchema.js";
+import { type JitsiConfig, jwtSettings } from "./jitsiConfigSchema.js";
 import { mintJitsiToken, type JitsiTokenUser } from "./jitsiToken.js";
 import {
   callFromWidget,
@@ -30,6 +30,7 @@ const RECORD_PREFIX = "call:";
 export class JitsiCalls {
   private readonly now: () => number;
   private readonly random: (bytes: number) => Buffer;
+  private readonly jwt: ReturnType<typeof jwtSettings>;
 
   constructor(
     private readonly ctx: Pick<PluginContext<JitsiConfig>, "config" | "store" | "matrix" | "logger">,
@@ -37,6 +38,12 @@ export class JitsiCalls {
   ) {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? randomBytes;
+    this.jwt = jwtSettings(ctx.config);
+  }
+
+  /** Whether members need their own token to enter (a JWT-authenticated Jitsi server). */
+  get needsTokens(): boolean {
+    return this.jwt !== undefined;
   }
 
   /** The call running in `room`, if any. */
@@ -103,18 +110,8 @@ export class JitsiCalls {
 
   /** The member's own entry token, when the server authenticates with JWTs. */
   tokenFor(call: JitsiCall, user: JitsiTokenUser): string | undefined {
-    const jwt = this.ctx.config.jwt;
-    if (!jwt) return undefined;
-    return mintJitsiToken({
-      appId: jwt.appId,
-      secret: jwt.secret,
-      audience: jwt.audience,
-      domain: call.domain,
-      conferenceId: call.conferenceId,
-      user,
-      seconds: jwt.tokenSeconds,
-      now: this.now(),
-    });
+    if (!this.jwt) return undefined;
+    return mintJitsiToken({ ...this.jwt, domain: call.domain, conferenceId: call.conferenceId, user, now: this.now() });
   }
 
   /** Forgets a stored call whose widget a client emptied or replaced in Matrix. */
@@ -126,7 +123,7 @@ export class JitsiCalls {
 
   private announcement(call: JitsiCall): string {
     const kind = call.audioOnly ? "An audio call" : "A video call";
-    const token = this.ctx.config.jwt ? " It needs a personal token: members get theirs with `!call token` in a direct message with me, or from the web." : "";
+    const token = this.jwt ? " It needs a personal token: members get theirs with `!call token` in a direct message with me, or from the web." : "";
     return `${kind} started: ${meetingUrl(call)}${token}`;
   }
 

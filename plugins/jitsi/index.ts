@@ -12,7 +12,7 @@ export default definePlugin({
     const calls = new JitsiCalls(ctx);
     ctx.onMatrixEvent((event) => calls.observe(event));
     return {
-      commands: callCommands(calls, { jwt: ctx.config.jwt !== undefined }),
+      commands: callCommands(calls, { jwt: calls.needsTokens }),
       roomRoutes: callRoutes(calls, { homeserverDomain: ctx.homeserverDomain, wrapperUrl: ctx.config.widgetWrapperUrl, errors: ctx.web.errors }),
     };
   },

@@ -15,28 +15,26 @@ export const jitsiConfigSchema = Type.Object(
       description:
         "The page Matrix clients load as the call widget: Element's Jitsi wrapper (it reads the conference from the URL fragment). Element Web and Desktop render Jitsi widgets with their own copy of it.",
     }),
-    jwt: Type.Optional(
-      Type.Object(
-        {
-          appId: Type.String({ minLength: 1, description: "The Jitsi server's `app_id`: the tokens' `iss`." }),
-          secret: Type.String({ minLength: 16, description: "The Jitsi server's `app_secret` (HS256 key). Keep it out of logs." }),
-          audience: Type.String({ default: "jitsi", minLength: 1, description: "The tokens' `aud`, as the Jitsi server's accepted audiences say." }),
-          tokenSeconds: Type.Integer({
-            default: 600,
-            minimum: 30,
-            maximum: 86_400,
-            description: "How long a minted token lets its member enter the call.",
-          }),
-        },
-        {
-          additionalProperties: false,
-          description:
-            "JWT-authenticated rooms (a Jitsi server with token authentication): each member gets their own short-lived token, so only room members can enter.",
-        },
-      ),
+    appId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "JWT-authenticated rooms, with appSecret: the Jitsi server's `app_id` (the tokens' `iss`). Each member then gets their own short-lived token, so only room members can enter.",
+      }),
     ),
+    appSecret: Type.Optional(
+      Type.String({ minLength: 16, description: "The Jitsi server's `app_secret`, the tokens' HS256 key (with appId). Best set as MIRAGE_PLUGINS_JITSI_APP_SECRET." }),
+    ),
+    tokenAudience: Type.String({ default: "jitsi", minLength: 1, description: "The tokens' `aud`, as the Jitsi server's accepted audiences say." }),
+    tokenSeconds: Type.Integer({ default: 600, minimum: 30, maximum: 86_400, description: "How long a minted token lets its member enter the call." }),
   },
   { additionalProperties: false },
 );
 
 export type JitsiConfig = Static<typeof jitsiConfigSchema>;
+
+/** The token settings when the server authenticates with JWTs; throws when only half of them is set. */
+export function jwtSettings(config: JitsiConfig): { appId: string; secret: string; audience: string; seconds: number } | undefined {
+  if (config.appId === undefined && config.appSecret === undefined) return undefined;
+  if (config.appId === undefined || config.appSecret === undefined) throw new Error("appId and appSecret go together: set both for JWT-authenticated rooms, or neither");
+  return { appId: config.appId, secret: config.appSecret, audience: config.tokenAudience, seconds: config.tokenSeconds };
+}

@@ -84,7 +84,8 @@ beforeAll(async () => {
     registrationPath: inject('registrationPath'),
     appservicePort: inject('appservicePort'),
     apiPort: await freePort(),
-    extra: { plugins: [{ id: 'jitsi', enabled: true, config: { domain: 'meet.example.org', jwt: { appId: 'mirage-e2e', secret: SECRET } } }] },
+    extra: { plugins: [{ id: 'jitsi', enabled: true, config: { domain: 'meet.example.org', appId: 'mirage-e2e' } }] },
+    env: { MIRAGE_PLUGINS_JITSI_APP_SECRET: SECRET },
   });
   await mirage.waitForHealth((h) => h.status === 'ok');
   alice = await signUp(mirage, 'alice');

@@ -10,6 +10,7 @@ import jitsiPlugin from "../../plugins/jitsi/index.js";
 import type { PluginContext, PluginInstance, PluginMatrixEvent, PluginRoom } from "../../src/plugins/pluginApi.js";
 import { CommandDispatcher } from "../../src/platform/commands/CommandDispatcher.js";
 import { CommandRegistry } from "../../src/platform/commands/CommandRegistry.js";
+import { validatePluginConfig } from "../../src/plugins/validatePluginConfig.js";
 
 const WIDGETS = "im.vector.modular.widgets";
 const LAYOUT = "io.element.widgets.layout";
@@ -260,10 +261,10 @@ describe("jitsi plugin: !call end", () => {
 });
 
 describe("jitsi plugin: JWT rooms", () => {
-  const jwt = { appId: "mirage-app", secret: SECRET, audience: "jitsi", tokenSeconds: 600 };
+  const jwt = { appId: "mirage-app", appSecret: SECRET };
 
   it("mints an HS256 token whose signature and claims Jitsi checks", async () => {
-    const token = mintJitsiToken({ ...jwt, domain: "meet.example.org", conferenceId: "mirageabc", user: { id: "alice", name: "Alice" }, seconds: 600, now: NOW });
+    const token = mintJitsiToken({ appId: "mirage-app", secret: SECRET, audience: "jitsi", domain: "meet.example.org", conferenceId: "mirageabc", user: { id: "alice", name: "Alice" }, seconds: 600, now: NOW });
     const { payload, protectedHeader } = await jwtVerify(token, new TextEncoder().encode(SECRET), {
       issuer: "mirage-app",
       audience: "jitsi",
@@ -278,7 +279,7 @@ describe("jitsi plugin: JWT rooms", () => {
   });
 
   it("gives a Matrix member their token only in a direct message, and only for a room they joined", async () => {
-    const world = await startPlugin({ jwt });
+    const world = await startPlugin(jwt);
     const room = { matrixRoomId: "!portal:hs.test" };
     await world.send("!call");
     expect(world.notices[0]!.text).toContain("It needs a personal token");
@@ -299,9 +300,12 @@ describe("jitsi plugin: JWT rooms", () => {
     expect(payload).toMatchObject({ room: conferenceId, context: { user: { id: "@carol:hs.test" } } });
   });
 
-  it("rejects a config whose secret is too short to be a key", () => {
-    expect(Value.Check(jitsiConfigSchema, Value.Default(jitsiConfigSchema, { jwt: { appId: "a", secret: "short" } }))).toBe(false);
-    expect(Value.Default(jitsiConfigSchema, {})).toEqual({ domain: "meet.jit.si", widgetWrapperUrl: "https://app.element.io/jitsi.html" });
+  it("runs with no config at all, takes the secret from the environment, and refuses half a JWT setup", async () => {
+    const validate = (raw: unknown, env: NodeJS.ProcessEnv = {}) => validatePluginConfig(jitsiConfigSchema, raw, { index: 0, id: "jitsi", env });
+    expect(validate({})).toEqual({ value: { domain: "meet.jit.si", widgetWrapperUrl: "https://app.element.io/jitsi.html", tokenAudience: "jitsi", tokenSeconds: 600 } });
+    expect(validate({ appId: "mirage-app" }, { MIRAGE_PLUGINS_JITSI_APP_SECRET: SECRET })).toMatchObject({ value: { appId: "mirage-app", appSecret: SECRET } });
+    expect(validate({ appId: "a", appSecret: "short" })).toEqual({ issues: [expect.objectContaining({ path: "plugins[0].config.appSecret" })] });
+    await expect(startPlugin({ appId: "mirage-app" })).rejects.toThrow("appId and appSecret go together");
   });
 });
 
@@ -321,7 +325,7 @@ describe("jitsi plugin: room routes", () => {
   }
 
   it("starts, shows and ends the room's call with the same Matrix state as !call", async () => {
-    const { world, server } = await app({ jwt: { appId: "mirage-app", secret: SECRET, audience: "jitsi", tokenSeconds: 600 } });
+    const { world, server } = await app({ appId: "mirage-app", appSecret: SECRET });
     expect((await server.inject({ method: "GET", url: "/rooms/r1/call" })).statusCode).toBe(404);
 
     const started = await server.inject({ method: "POST", url: "/rooms/r1/call", payload: { audioOnly: true } });
