@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { TokenSigner } from "../../src/platform/accounts/TokenSigner.js";
 import { apiHarness, TEST_SECRET } from "../support/apiHarness.js";
 import helloPlugin from "../../plugins/examples/hello/index.js";
+import jitsiPlugin from "../../plugins/jitsi/index.js";
 
 /*
  * Every route of the side API × every failure class, generated from one table.
@@ -112,6 +113,13 @@ const editAfterDelete = (what: string): Probe<Scenario> => ({
     return s.req;
   },
 });
+
+/** A room of the owner's the member joined, with a Matrix room linked as its portal (the harness has no Matrix side). */
+async function portalRoom(w: World): Promise<string> {
+  const room = await w.room();
+  await w.h.store.idMapping.link([{ ref: { kind: "room", id: room }, roomId: `!${room}:test.example`, origin: "platform" }]);
+  return room;
+}
 
 /** The outsider, invited to the scenario's room but not joined, makes the row's request: 403. */
 const inviteeProbe = (what: string): Probe<Scenario & { room: string }> => ({
@@ -541,6 +549,95 @@ const TABLE: Record<string, Spec<Scenario>> = {
     notFound: urlProbe("an unknown room", () => `/api/v1/rooms/${UNKNOWN.room}/hello`, 404),
     forbidden: [asProbe("someone not in the room (hidden)", 404, (_s, w) => w.outsider), inviteeProbe("an invitee who has not joined")],
     conflict: "read-only",
+  }),
+  "GET /api/v1/rooms/{roomId}/call": route({
+    auth: "bearer",
+    setup: async (w: World) => {
+      const room = await portalRoom(w);
+      const started = await w.must("POST", `/api/v1/rooms/${room}/call`, {}, w.member);
+      return { room, started, req: { url: `/api/v1/rooms/${room}/call`, token: w.owner.token } };
+    },
+    happy: { status: 200, check: (res, s) => expect(res.body).toEqual(s.started) },
+    path: [urlProbe("a roomId longer than 64 characters (checked by the plugin host)", () => `/api/v1/rooms/${"r".repeat(65)}/call`)],
+    notFound: urlProbe("an unknown room", () => `/api/v1/rooms/${UNKNOWN.room}/call`, 404),
+    forbidden: [asProbe("someone not in the room (hidden)", 404, (_s, w) => w.outsider), inviteeProbe("an invitee who has not joined")],
+    conflict: "read-only",
+    more: [
+      {
+        what: "a room without a call: 404",
+        status: 404,
+        async req(_s, w) {
+          const room = await portalRoom(w);
+          return { url: `/api/v1/rooms/${room}/call`, token: w.member.token };
+        },
+      },
+    ],
+  }),
+  "POST /api/v1/rooms/{roomId}/call": route({
+    auth: "bearer",
+    setup: async (w: World) => {
+      const room = await portalRoom(w);
+      return { room, req: { url: `/api/v1/rooms/${room}/call`, token: w.member.token, body: { audioOnly: true } } };
+    },
+    happy: {
+      status: 201,
+      check: (res, _s, w) =>
+        expect(res.body).toMatchObject({
+          url: expect.stringMatching(/^https:\/\/meet\.jit\.si\/mirage[a-z0-9]{24}$/),
+          audioOnly: true,
+          creatorUserId: `@mirage_${w.member.name}:test.example`,
+        }),
+    },
+    body: {
+      wrongType: bodyProbe("audioOnly not a boolean", () => ({ audioOnly: "yes" })),
+      missingField: bodyProbe("no audioOnly: optional, a video call starts", () => ({}), 201),
+      unknownField: bodyProbe("an unknown field", (b) => ({ ...b, video: true })),
+    },
+    path: [urlProbe("a roomId longer than 64 characters (checked by the plugin host)", () => `/api/v1/rooms/${"r".repeat(65)}/call`)],
+    notFound: urlProbe("an unknown room", () => `/api/v1/rooms/${UNKNOWN.room}/call`, 404),
+    forbidden: [asProbe("someone not in the room (hidden)", 404, (_s, w) => w.outsider), inviteeProbe("an invitee who has not joined")],
+    conflict: "a running call is answered (200), never doubled (see more)",
+    more: [
+      {
+        what: "a room whose Matrix room does not exist yet: 404",
+        status: 404,
+        async req(_s, w) {
+          const room = await w.room();
+          return { url: `/api/v1/rooms/${room}/call`, token: w.member.token, body: {} };
+        },
+      },
+      {
+        what: "a second start answers the running call: 200, same widget",
+        status: 200,
+        async req(s, w) {
+          await w.must("POST", s.req.url, {}, w.owner);
+          return s.req;
+        },
+      },
+    ],
+  }),
+  "DELETE /api/v1/rooms/{roomId}/call": route({
+    auth: "bearer",
+    setup: async (w: World) => {
+      const room = await portalRoom(w);
+      await w.must("POST", `/api/v1/rooms/${room}/call`, {}, w.owner);
+      return { room, req: { url: `/api/v1/rooms/${room}/call`, token: w.member.token } };
+    },
+    happy: { status: 204, check: (res) => expect(res.text).toBe("") },
+    path: [urlProbe("a roomId longer than 64 characters (checked by the plugin host)", () => `/api/v1/rooms/${"r".repeat(65)}/call`)],
+    notFound: urlProbe("an unknown room", () => `/api/v1/rooms/${UNKNOWN.room}/call`, 404),
+    forbidden: [asProbe("someone not in the room (hidden)", 404, (_s, w) => w.outsider), inviteeProbe("an invitee who has not joined")],
+    conflict: "ending twice: the second answers 404, no call (see more)",
+    more: [
+      {
+        what: "ending an ended call: 404",
+        status: 404,
+        async req(s, w) {
+          await w.must("DELETE", s.req.url, undefined, w.owner);
+          return s.req;
+        },
+      },
+    ],
   }),
   "GET /api/v1/plugins/hello/rooms/{roomId}/count": route({
     auth: "bearer",
@@ -1285,7 +1382,11 @@ let ajv: Ajv;
 beforeAll(async () => {
   // Every row signs up three accounts, and some cases more: lift the per-IP sign-up limit.
   // The example plugin's routes stand for every plugin's: mounted by the host, documented, checked like the rest.
-  h = await apiHarness({ signUpPerHour: 100_000, loginPerMinute: 100_000, sync: { maxWaits: MAX_WAITS }, plugins: [{ definition: helloPlugin, config: { greeting: "Hello" } }] });
+  h = await apiHarness({ signUpPerHour: 100_000, loginPerMinute: 100_000, sync: { maxWaits: MAX_WAITS }, plugins: [
+      { definition: helloPlugin, config: { greeting: "Hello" } },
+      { definition: jitsiPlugin, config: { domain: "meet.jit.si", widgetWrapperUrl: "https://app.element.io/jitsi.html" } },
+    ],
+  });
   doc = (await h.app.inject({ url: "/api/v1/openapi.json" })).json();
   ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
