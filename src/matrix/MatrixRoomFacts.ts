@@ -2,20 +2,26 @@ import type { Appservice } from "@vector-im/matrix-bot-sdk";
 import type { RoomFacts } from "../platform/commands/CommandDispatcher.js";
 import type { CommandPlace } from "../platform/commands/checkPermission.js";
 import type { IdMapping } from "../platform/ports/IdMapping.js";
+import { botRoomEventReader, CREATOR_POWER, RoomCreators } from "./RoomCreators.js";
 
 /** Room facts read from the homeserver as the bot, and from the ID mapping (which rooms are bridged). */
 export class MatrixRoomFacts implements RoomFacts {
   private readonly admins: ReadonlySet<string>;
+  private readonly creators: RoomCreators;
 
   constructor(
     private readonly appservice: Appservice,
     admins: readonly string[],
     private readonly mapping: Pick<IdMapping, "byRoom">,
+    creators?: RoomCreators,
   ) {
     this.admins = new Set(admins);
+    this.creators = creators ?? new RoomCreators(botRoomEventReader(appservice.botClient));
   }
 
+  /** A creator of a room whose version makes creators owners outranks every level the room sets. */
   async powerLevel(roomId: string, userId: string): Promise<number> {
+    if ((await this.creators.of(roomId)).has(userId)) return CREATOR_POWER;
     let levels: { users?: Record<string, unknown>; users_default?: unknown };
     try {
       levels = await this.appservice.botClient.getRoomStateEvent(roomId, "m.room.power_levels", "");

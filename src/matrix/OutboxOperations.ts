@@ -15,12 +15,11 @@ import type { AvatarImporter } from "./AvatarImporter.js";
 import type { DeviceClients } from "./crypto/GhostDevices.js";
 import { sealMediaContent } from "./crypto/sealMediaContent.js";
 import { membershipReached } from "./membershipReached.js";
+import { CREATOR_OWNS } from "./RoomCreators.js";
 import { redactionContent, type ResolvedRelation, withRelation } from "./relationContent.js";
 import { RoomEncryptionCache } from "./RoomEncryptionCache.js";
 
 const enc = encodeURIComponent;
-/** Room versions whose creator is an owner by the create event and must not be listed in `users` (MSC4289). */
-const CREATOR_OWNS = new Set(["12", "org.matrix.hydra.11"]);
 const V3 = "/_matrix/client/v3";
 
 /** Raised instead of sending plaintext into an encrypted room without a crypto device. */

@@ -8,6 +8,7 @@ import { people } from "../platform/people/people.js";
 import { PluginHost, type PluginStatus } from "../plugins/PluginHost.js";
 import type { PluginRoutes } from "../plugins/PluginRuntime.js";
 import { pluginMatrixActions, type MatrixStateReader } from "../plugins/pluginMatrixActions.js";
+import { botRoomEventReader, RoomCreators } from "../matrix/RoomCreators.js";
 import type { PluginWeb } from "../plugins/pluginApi.js";
 import type { Store } from "../store/openStore.js";
 import type { MatrixPart } from "./createMatrixPart.js";
@@ -39,7 +40,9 @@ export async function createPluginsPart(options: {
 }): Promise<PluginsPart> {
   const { config, store, platform, matrix, logger } = options;
   const domain = config.homeserver.domain;
+  const creators = new RoomCreators(botRoomEventReader(matrix.appservice.botClient));
   const reader: MatrixStateReader = {
+    creators: (roomId) => creators.of(roomId),
     async getState(roomId, eventType, stateKey) {
       try {
         const content = (await matrix.appservice.botClient.getRoomStateEvent(roomId, eventType, stateKey)) as Record<string, unknown> | undefined;

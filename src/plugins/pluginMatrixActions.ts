@@ -2,12 +2,15 @@ import type { OutboxOperation } from "../platform/outbox/outboxOperationSchema.j
 import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
 import type { IdMapping } from "../platform/ports/IdMapping.js";
 import type { Outbox } from "../platform/ports/Outbox.js";
+import { CREATOR_POWER } from "../matrix/RoomCreators.js";
 import type { ActAs, PluginMatrixActions, PluginRoom } from "./pluginApi.js";
 
 /** Reads a room's state as the bot (the Matrix side supplies it). */
 export interface MatrixStateReader {
   /** The content of a state event; undefined when unset (404) or empty. */
   getState(roomId: string, eventType: string, stateKey: string): Promise<Record<string, unknown> | undefined>;
+  /** Who holds power by the room's create event (room versions 12 and later); empty for older versions. */
+  creators(roomId: string): Promise<ReadonlySet<string>>;
 }
 
 export interface PluginMatrixDeps {
@@ -60,10 +63,11 @@ export function pluginMatrixActions(deps: PluginMatrixDeps): PluginMatrixActions
       enqueue({ op: "redact", sender: sender(options), ...address(room), target: { eventId }, ...(options?.reason !== undefined ? { reason: options.reason } : {}) }),
     getState: async (room, eventType, stateKey) => deps.reader.getState(await matrixRoomOf(room), eventType, stateKey),
     powerFor: async (room, userId, stateEventType) => {
-      const levels = (await deps.reader.getState(await matrixRoomOf(room), "m.room.power_levels", "")) ?? {};
+      const roomId = await matrixRoomOf(room);
+      const levels = (await deps.reader.getState(roomId, "m.room.power_levels", "")) ?? {};
       const users = (levels.users ?? {}) as Record<string, unknown>;
       const events = (levels.events ?? {}) as Record<string, unknown>;
-      const user = num(users[userId]) ?? num(levels.users_default) ?? 0;
+      const user = (await deps.reader.creators(roomId)).has(userId) ? CREATOR_POWER : (num(users[userId]) ?? num(levels.users_default) ?? 0);
       const needed = num(events[stateEventType]) ?? num(levels.state_default) ?? 50;
       return { user, needed };
     },

@@ -145,7 +145,7 @@ async function pluginHost(prepared: PreparedPlugin[], store: Store, platform: Pl
     matrix: pluginMatrixActions({
       outbox: store.outbox,
       mapping: store.idMapping,
-      reader: { getState: async () => undefined },
+      reader: { getState: async () => undefined, creators: async () => new Set<string>() },
       botUserId: "@bot:test.example",
       ghostUserId: (account) => `@mirage_${account}:test.example`,
       kickOutbox: () => undefined,

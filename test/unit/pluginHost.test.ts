@@ -39,7 +39,7 @@ function world(store: Store = storeOver(new MemoryLevel<string, unknown>() as un
     matrix: pluginMatrixActions({
       outbox: store.outbox,
       mapping: store.idMapping,
-      reader: { getState: async () => undefined },
+      reader: { getState: async () => undefined, creators: async () => new Set<string>() },
       botUserId: "@bot:test.example",
       ghostUserId: (account) => `@mirage_${account}:test.example`,
       kickOutbox: () => undefined,

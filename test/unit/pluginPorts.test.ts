@@ -63,7 +63,7 @@ describe("plugins' Matrix actions", () => {
     const actions = pluginMatrixActions({
       outbox: store.outbox,
       mapping: store.idMapping,
-      reader: { getState: async () => undefined },
+      reader: { getState: async () => undefined, creators: async () => new Set<string>() },
       botUserId: "@mirage:hs",
       ghostUserId: (account) => `@mirage_${account}:hs`,
       kickOutbox: () => void kicks++,
@@ -92,6 +92,7 @@ describe("plugins' Matrix actions", () => {
       outbox: store.outbox,
       mapping: store.idMapping,
       reader: {
+        creators: async (roomId) => new Set(roomId === "!portal:hs" ? ["@creator:hs"] : []),
         getState: async (roomId, type, key) => {
           reads.push(`${roomId} ${type} ${key}`);
           return type === "m.room.power_levels" ? levels : undefined;
@@ -103,8 +104,10 @@ describe("plugins' Matrix actions", () => {
     });
     expect(await actions.powerFor({ roomId: "r_1" }, "@mod:hs", "im.vector.modular.widgets")).toEqual({ user: 50, needed: 50 });
     expect(await actions.powerFor({ roomId: "r_1" }, "@someone:hs", "m.room.topic")).toEqual({ user: 0, needed: 100 });
+    // A creator in room version 12 owns the room by its create event, outside `users`.
+    expect((await actions.powerFor({ roomId: "r_1" }, "@creator:hs", "m.room.topic")).user).toBeGreaterThan(100);
     expect(await actions.getState({ roomId: "r_1" }, "m.room.topic", "")).toBeUndefined();
-    expect(reads).toEqual(["!portal:hs m.room.power_levels ", "!portal:hs m.room.power_levels ", "!portal:hs m.room.topic "]);
+    expect(reads).toEqual(["!portal:hs m.room.power_levels ", "!portal:hs m.room.power_levels ", "!portal:hs m.room.power_levels ", "!portal:hs m.room.topic "]);
     await expect(actions.getState({ roomId: "r_unmapped" }, "m.room.topic", "")).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 });
