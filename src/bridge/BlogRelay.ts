@@ -18,6 +18,7 @@ import { blogRoomCreation, blogRoomReceipt, blogVoice, type BlogRoomSettings } f
 import type { BridgeNames } from "./bridgeNames.js";
 import { commentToMatrix } from "./convert/commentToMatrix.js";
 import { postToMatrix, postUrl } from "./convert/postToMatrix.js";
+import { imageRedactions } from "./convert/imageRefs.js";
 import { imageSends } from "./convert/imageSends.js";
 import { GhostProvisioner } from "./GhostProvisioner.js";
 import { latestCommentBefore } from "./latestCommentBefore.js";
@@ -139,7 +140,8 @@ export class BlogRelay implements JournalHandler {
     if (!live || (event.type === "post.created" && event.published === false)) return [];
     if (event.type === "post.created" || event.published === true) {
       const send = await this.postSend(post);
-      return this.inBlogRoom(post.blog, [send, ...imageSends(post.body, { sender: send.sender, room: send.room! }, this.deps.maxImages ?? 0)]);
+      // A post published again sends its images again: new events, linked to the same image references.
+      return this.inBlogRoom(post.blog, [send, ...imageSends(post.body, { sender: send.sender, room: send.room!, owner: { kind: "post", id: post.id } }, this.deps.maxImages ?? 0)]);
     }
     return this.inBlogRoom(post.blog, await this.postEdit(post));
   }
@@ -173,7 +175,8 @@ export class BlogRelay implements JournalHandler {
   private async redactPost(post: Post): Promise<OutboxEntryInput[]> {
     if (!(await this.roomKnown(post.blog))) return [];
     const sender = blogVoice(post.blog, this.deps.names, this.deps.room.botUserId);
-    return [{ op: "redact", sender, room: { kind: "blog", id: post.blog }, target: { kind: "post", id: post.id } }];
+    const room = { kind: "blog" as const, id: post.blog };
+    return [{ op: "redact", sender, room, target: { kind: "post", id: post.id } }, ...imageRedactions({ kind: "post", id: post.id }, { sender, room }, this.deps.maxImages ?? 0)];
   }
 
   /**
@@ -191,7 +194,9 @@ export class BlogRelay implements JournalHandler {
     if (event.type === "comment.deleted") {
       if (!(await this.roomKnown(post.blog))) return [];
       const sender = comment.deletedBy === "blogOwner" || people.isMatrixId(comment.author) ? blogVoice(post.blog, this.deps.names, this.deps.room.botUserId) : this.deps.names.ghost(comment.author);
-      return [{ op: "redact", sender, room, target: ref }];
+      // A comment from Matrix had no images sent after it.
+      const images = people.isMatrixId(comment.author) ? [] : imageRedactions(ref, { sender, room }, this.deps.maxImages ?? 0);
+      return [{ op: "redact", sender, room, target: ref }, ...images];
     }
     if (comment.deleted || post.deleted || !post.published || people.isMatrixId(comment.author)) return [];
     const parent = comment.parentId === undefined ? undefined : await this.deps.comments.get(comment.parentId);
@@ -201,7 +206,7 @@ export class BlogRelay implements JournalHandler {
     if (event.type === "comment.edited") return this.inBlogRoom(post.blog, [{ ...send, relation: { type: "edit", target: ref } }]);
     const root = { kind: "post" as const, id: post.id };
     // The comment's images follow it in the thread.
-    const images = imageSends(comment.body, { sender: send.sender, room, relation: { type: "thread", root, latest: ref } }, this.deps.maxImages ?? 0);
+    const images = imageSends(comment.body, { sender: send.sender, room, owner: ref, relation: { type: "thread", root, latest: ref } }, this.deps.maxImages ?? 0);
     if (comment.parentId !== undefined) {
       return this.inBlogRoom(post.blog, [{ ...send, ref, relation: { type: "thread", root, replyTo: { kind: "comment", id: comment.parentId } } }, ...images]);
     }

@@ -14,6 +14,7 @@ import type { Outbox, OutboxEntryInput } from "../platform/ports/Outbox.js";
 import { reactionRefId } from "../platform/reactions/reactionRefId.js";
 import type { BridgeNames } from "./bridgeNames.js";
 import { findMentions } from "./convert/findMentions.js";
+import { imageRedactions } from "./convert/imageRefs.js";
 import { imageSends } from "./convert/imageSends.js";
 import { mentionTargets } from "./convert/mentionTargets.js";
 import { messageToMatrix } from "./convert/messageToMatrix.js";
@@ -35,7 +36,7 @@ export interface BridgeRelayDeps {
   logger: Logger;
   /** Told after operations were queued, so the outbox sends them. */
   onQueued(): void;
-  /** Images by URL sent as `m.image` after a new message's text (default 0: none). */
+  /** Images by URL sent as `m.image` after a new message's text, and redacted with it (default 0: none). */
   maxImagesPerMessage?: number;
   now?: () => number;
 }
@@ -92,9 +93,7 @@ export class BridgeRelay implements JournalHandler {
       case "message.edited":
         return this.withPortal(asRoomId(event.roomId), () => this.messageOps(event));
       case "message.deleted":
-        return this.withPortal(asRoomId(event.roomId), async () => [
-          { op: "redact", sender: await this.redactor(event.by, event.messageId), room: roomRef(event.roomId), target: { kind: "message", id: event.messageId } },
-        ]);
+        return this.withPortal(asRoomId(event.roomId), () => this.deletionOps(event));
       case "reaction.added":
       case "reaction.removed":
         return event.target.kind === "message" && event.target.roomId !== undefined
@@ -198,7 +197,7 @@ export class BridgeRelay implements JournalHandler {
     const text: OutboxEntryInput = { op: "send", sender, room: roomRef(message.roomId), eventType: "m.room.message", content, ref, ...(relation ? { relation } : {}) };
     // The images follow the text: in its thread (after it), or replying where it replies.
     const imageRelation: OutboxRelation | undefined = relation?.type === "thread" ? { type: "thread", root: relation.root, latest: ref } : relation;
-    const images = imageSends(message.body, { sender, room: roomRef(message.roomId), ...(imageRelation ? { relation: imageRelation } : {}) }, this.deps.maxImagesPerMessage ?? 0);
+    const images = imageSends(message.body, { sender, room: roomRef(message.roomId), owner: ref, ...(imageRelation ? { relation: imageRelation } : {}) }, this.deps.maxImagesPerMessage ?? 0);
     return [text, ...images];
   }
 
@@ -267,10 +266,17 @@ export class BridgeRelay implements JournalHandler {
     return undefined;
   }
 
-  /** Who redacts a deleted message: its sender's ghost, or the bot for a moderator's deletion (it has the power). */
-  private async redactor(by: string, messageId: string): Promise<string> {
-    const message = await this.deps.messages.get(asMessageId(messageId));
-    return message && message.sender === by && !people.isMatrixId(by) ? this.deps.names.ghost(by) : this.deps.portal.botUserId;
+  /**
+   * A deleted message's redaction, and those of the images sent after it (a message from Matrix
+   * had none). By its sender's ghost, or the bot for a moderator's deletion (it has the power).
+   */
+  private async deletionOps(event: Extract<DomainEvent, { type: "message.deleted" }>): Promise<OutboxEntryInput[]> {
+    const message = await this.deps.messages.get(asMessageId(event.messageId));
+    const sender = message && message.sender === event.by && !people.isMatrixId(event.by) ? this.deps.names.ghost(event.by) : this.deps.portal.botUserId;
+    const room = roomRef(event.roomId);
+    const text: OutboxEntryInput = { op: "redact", sender, room, target: { kind: "message", id: event.messageId } };
+    if (message && people.isMatrixId(message.sender)) return [text];
+    return [text, ...imageRedactions({ kind: "message", id: event.messageId }, { sender, room }, this.deps.maxImagesPerMessage ?? 0)];
   }
 }
 

@@ -179,7 +179,9 @@ export class OutboxOperations {
 
   private async redact(client: MatrixClient, op: RedactOperation, roomId: string, txnId: string): Promise<void> {
     const eventId = "eventId" in op.target ? op.target.eventId : await this.eventIdIn(op.target, roomId);
-    // The room's operations run in order, so a target still unmapped never reached Matrix: nothing to redact.
+    // The room's operations run in order, so a target still unmapped never reached Matrix: nothing to
+    // redact. This is what lets a deletion queue the redactions of every image its text may have had
+    // (`imageRedactions`): a send queued before has linked its event, or been skipped or given up.
     if (eventId === undefined) return;
     const body = redactionContent(eventId, await this.roomVersion(client, roomId), op.reason);
     await client.doRequest("PUT", `${V3}/rooms/${enc(roomId)}/redact/${enc(eventId)}/${enc(txnId)}`, null, body);

@@ -167,6 +167,23 @@ describe('images by URL in a plain portal', () => {
     expect((await fetch(refusedSrc)).status).toBe(404);
     expect(hits.denied).toBe(0);
   });
+  it('redacts a deleted web message together with its image', async () => {
+    const alice = await signUp(mirage, 'deleter');
+    const ghost = `@mirage_${alice.name}:${synapse.serverName}`;
+    const { roomId, portal } = await sharedRoom(mirage, synapse, alice, bobUser);
+    const sent = await send(mirage, alice, roomId, `gone soon ![a bird](http://127.0.0.1:${allowedPort}/pics/bird.png)`);
+    const text = await waitForEvent(bob!, portal, (e) => e.getSender() === ghost && e.getContent().msgtype === 'm.text', 60_000);
+    const image = await waitForEvent(bob!, portal, (e) => e.getSender() === ghost && isImage(e, 'a bird'), 60_000);
+    await requestJson(`${mirage.apiUrl}/api/v1/messages/${sent.id}`, { method: 'DELETE', accessToken: alice.accessToken });
+    const redacted = (id: string) => bob!.getRoom(portal)?.findEventById(id)?.isRedacted();
+    await expect.poll(() => redacted(text.getId()!), { timeout: 60_000 }).toBe(true);
+    await expect.poll(() => redacted(image.getId()!), { timeout: 60_000 }).toBe(true);
+    // Both by the ghost that sent them.
+    const redactions = (await matrixTimeline(synapse, bobUser, portal)).filter((e) => e.type === 'm.room.redaction');
+    expect(new Set(redactions.map((e) => e.redacts ?? (e.content.redacts as string)))).toEqual(new Set([text.getId(), image.getId()]));
+    expect(redactions.every((e) => e.sender === ghost)).toBe(true);
+  });
+
   it('sends a blog post image after the post and a comment image in the post thread; the post page shows Mirage copy', async () => {
     const alice = await signUp(mirage, 'blogger');
     const carol = await signUp(mirage, 'carol');
@@ -197,6 +214,13 @@ describe('images by URL in a plain portal', () => {
     const commentImage = await inRoom('the comment image', (e) => e.content.msgtype === 'm.image' && e.content.body === 'my view');
     expect(commentImage.sender).toBe(`@mirage_${carol.name}:${synapse.serverName}`);
     expect(commentImage.content['m.relates_to']).toMatchObject({ rel_type: 'm.thread', event_id: postEvent.event_id });
+
+    // Deleting the post redacts its event and its image.
+    await requestJson(`${mirage.apiUrl}/api/v1/posts/${post.id}`, { method: 'DELETE', accessToken: alice.accessToken });
+    // Read as Bob's client reads the room's history: redacted events come back emptied, naming their redaction.
+    const redacted = (e: RawEvent) => (e as RawEvent & { unsigned?: { redacted_because?: unknown } }).unsigned?.redacted_because !== undefined && Object.keys(e.content).length === 0;
+    await inRoom('the post redacted', (e) => e.event_id === postEvent.event_id && redacted(e));
+    await inRoom('the post image redacted', (e) => e.event_id === postImage.event_id && redacted(e));
   });
 });
 

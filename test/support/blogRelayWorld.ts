@@ -59,7 +59,7 @@ export function blogRelayWorld(options: { maxImages?: number } = {}) {
       const links =
         entry.op === "createRoom"
           ? [{ ref: entry.room, roomId: `!${entry.room.id}:${DOMAIN}`, origin: "platform" as const }]
-          : entry.op === "send" && entry.ref
+          : (entry.op === "send" || entry.op === "sendImage") && entry.ref
             ? [{ ref: entry.ref, roomId: `!${entry.room!.id}:${DOMAIN}`, eventId: `$${++events}`, origin: "platform" as const }]
             : [];
       await store.outbox.complete(entry.id, links);

@@ -3,6 +3,7 @@ import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { BridgeEventHandler } from "../../src/bridge/BridgeEventHandler.js";
 import { BridgeNames } from "../../src/bridge/bridgeNames.js";
+import { imageRef } from "../../src/bridge/convert/imageRefs.js";
 import { parseRoomEvent } from "../../src/matrix/matrixEvent.js";
 import type { MatrixUserId } from "../../src/platform/ids.js";
 import { people } from "../../src/platform/people/people.js";
@@ -145,6 +146,23 @@ describe("portal events into the platform", () => {
       expect(effects[0]).toMatchObject({ content: { status: "FAIL_PERMANENT", "m.relates_to": { rel_type: "m.reference" } } });
     }
     expect(refusals[8]![0]).toMatchObject({ content: { reason: "m.event_not_handled" } });
+  });
+
+  it("takes a reaction, reply or redaction aimed at an image Mirage sent after a message as about no platform object", async () => {
+    const { deliver, timeline, p, alice, room, store } = await world();
+    const text = await p.chat.send(alice, room.id, { body: "look ![a](https://img.example/a.png)" });
+    await store.idMapping.link([
+      { ref: { kind: "message", id: text.id }, roomId: PORTAL, eventId: "$text", origin: "platform" },
+      { ref: imageRef({ kind: "message", id: text.id }, 0), roomId: PORTAL, eventId: "$image", origin: "platform" },
+    ]);
+    const reaction = await deliver("m.reaction", { "m.relates_to": { rel_type: "m.annotation", event_id: "$image", key: "👍" } });
+    const reply = await deliver("m.room.message", { msgtype: "m.text", body: "nice", "m.relates_to": { "m.in_reply_to": { event_id: "$image" } } });
+    const redaction = await deliver("m.room.redaction", {}, { redacts: "$image" });
+    expect([reaction.effects, reply.effects, redaction.effects]).toEqual([[], [], []]);
+    const [message, answer] = await timeline();
+    expect(message).toMatchObject({ id: text.id, deleted: false });
+    expect(answer).toMatchObject({ body: "nice" });
+    expect(answer!.parentId).toBeUndefined();
   });
 
   it("does nothing the second time it sees an event", async () => {

@@ -46,8 +46,8 @@ describe("the bridge relay's message operations", () => {
     const ghost = "@mirage_alice:test.example";
     expect(ops.map((op) => op.op)).toEqual(["send", "sendImage", "sendImage"]);
     expect(ops.slice(1)).toEqual([
-      { op: "sendImage", sender: ghost, room: { kind: "room", id: room.id }, url: "https://img.example/cat.png", body: "a cat" },
-      { op: "sendImage", sender: ghost, room: { kind: "room", id: room.id }, url: "https://img.example/dog.webp", body: "dog.webp" },
+      { op: "sendImage", sender: ghost, room: { kind: "room", id: room.id }, url: "https://img.example/cat.png", body: "a cat", ref: { kind: "event", id: `message:${plain.id}#image-0` } },
+      { op: "sendImage", sender: ghost, room: { kind: "room", id: room.id }, url: "https://img.example/dog.webp", body: "dog.webp", ref: { kind: "event", id: `message:${plain.id}#image-1` } },
     ]);
     const inThread = await p.chat.send(alice, room.id, { body: "![x](https://img.example/x.png)", threadId: plain.id });
     const threadOps = await relay.operationsFor(created(inThread.id));
@@ -56,6 +56,32 @@ describe("the bridge relay's message operations", () => {
     await p.chat.edit(alice, plain.id, `${body} edited`);
     const edited = await relay.operationsFor({ type: "message.edited", roomId: room.id, messageId: plain.id, by: "alice" });
     expect(edited.map((op) => op.op)).toEqual(["send"]);
+  });
+
+  it("redacts a deleted message's possible images after its text, by the same sender: its ghost, or the bot for a moderator", async () => {
+    const { p, alice, room, relay } = await world(2);
+    const ghost = "@mirage_alice:test.example";
+    const roomRef = { kind: "room", id: room.id };
+    const own = await p.chat.send(alice, room.id, { body: "![a](https://img.example/a.png)" });
+    await p.chat.delete(alice, own.id);
+    expect(await relay.operationsFor({ type: "message.deleted", roomId: room.id, messageId: own.id, by: "alice" })).toEqual([
+      { op: "redact", sender: ghost, room: roomRef, target: { kind: "message", id: own.id } },
+      { op: "redact", sender: ghost, room: roomRef, target: { kind: "event", id: `message:${own.id}#image-0` } },
+      { op: "redact", sender: ghost, room: roomRef, target: { kind: "event", id: `message:${own.id}#image-1` } },
+    ]);
+    // A moderator's deletion: the bot redacts, which has the power to.
+    const moderated = await relay.operationsFor({ type: "message.deleted", roomId: room.id, messageId: own.id, by: "carol" });
+    expect(moderated.map((op) => [op.op, op.sender])).toEqual([
+      ["redact", "@mirage:test.example"],
+      ["redact", "@mirage:test.example"],
+      ["redact", "@mirage:test.example"],
+    ]);
+    // What a new message's images are named is what its deletion redacts.
+    const next = await p.chat.send(alice, room.id, { body: "![a](https://img.example/a.png) ![b](https://img.example/b.png)" });
+    const sent = (await relay.operationsFor({ type: "message.created", roomId: room.id, messageId: next.id, by: "alice" })).flatMap((op) => (op.op === "sendImage" ? [op.ref] : []));
+    await p.chat.delete(alice, next.id);
+    const redacted = (await relay.operationsFor({ type: "message.deleted", roomId: room.id, messageId: next.id, by: "alice" })).slice(1).map((op) => op.op === "redact" && op.target);
+    expect(redacted).toEqual(sent);
   });
 
   it("falls a thread message back to the thread's latest message before it, and an in-thread reply to its parent", async () => {

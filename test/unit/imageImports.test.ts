@@ -152,6 +152,40 @@ describe("outbox sendImage", () => {
     expect(await w.store.outbox.size()).toBe(0);
   });
 
+  it("links a sent image to its reference; a deletion queued right behind redacts it, and an image never sent is nothing to redact", async () => {
+    const w = setup();
+    const room = w.hs.addRoom([ALICE]);
+    const image = (n: number) => ({ kind: "event" as const, id: `message:m1#image-${n}` });
+    w.failures.set("https://127.0.0.1/b.png", new ImageFetchError(400, "PRIVATE_ADDRESS", "not public"));
+    // All queued before anything is sent: the room's lane runs them in order, so each redaction
+    // finds its image sent and linked, or skipped.
+    await w.store.outbox.enqueue(
+      [
+        { op: "send", sender: ALICE, roomId: room, eventType: "m.room.message", content: { msgtype: "m.text", body: "look" }, ref: { kind: "message", id: "m1" } },
+        { op: "sendImage", sender: ALICE, roomId: room, url: "https://img.example/a.png", body: "a", ref: image(0) },
+        { op: "sendImage", sender: ALICE, roomId: room, url: "https://127.0.0.1/b.png", body: "b", ref: image(1) },
+      ],
+      0,
+    );
+    await w.store.outbox.enqueue(
+      [0, 1, 2, 3].map((n) => ({ op: "redact" as const, sender: ALICE, roomId: room, target: image(n) })),
+      0,
+      "bridge:7",
+    );
+    await w.sender().drain();
+    const [text, sent, ...rest] = w.hs.eventsIn(room);
+    expect(sent).toMatchObject({ type: "m.room.message", content: { msgtype: "m.image", body: "a" } });
+    expect(await w.store.idMapping.toMatrix(image(0))).toEqual({ roomId: room, eventId: sent!.eventId });
+    expect(await w.store.idMapping.byEvent(sent!.eventId)).toEqual({ ref: image(0), roomId: room, eventId: sent!.eventId, origin: "platform" });
+    expect(await w.store.idMapping.toMatrix(image(1))).toBeUndefined();
+    // Only the image that reached Matrix is redacted; the text stays (its own redaction is the relay's).
+    expect(rest.map((e) => [e.type, e.redacts])).toEqual([["m.room.redaction", sent!.eventId]]);
+    expect(text!.content.body).toBe("look");
+    expect(await w.store.deadLetters.count()).toBe(0);
+    expect(await w.store.outbox.size()).toBe(0);
+    expect(await w.store.outbox.hasReceipt("bridge:7")).toBe(true);
+  });
+
   it("refuses an image operation shaped as an edit or a reaction", async () => {
     const w = setup();
     await expect(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { imageRedactions, imageRef } from "../../src/bridge/convert/imageRefs.js";
 import { imageSends, imagesByUrl } from "../../src/bridge/convert/imageSends.js";
 
 describe("imagesByUrl", () => {
@@ -34,5 +35,21 @@ describe("imageSends", () => {
     expect(imageSends("![a](https://img.example/a.png)", { sender: "@mirage_a:t", room: { kind: "blog", id: "a" }, relation }, 4)).toEqual([
       { op: "sendImage", sender: "@mirage_a:t", room: { kind: "blog", id: "a" }, url: "https://img.example/a.png", body: "a", relation },
     ]);
+  });
+
+  it("names each image by its owner and index, as the owner's deletion redacts them: up to the same maximum", () => {
+    const owner = { kind: "comment" as const, id: "c_1" };
+    const room = { kind: "blog" as const, id: "a" };
+    const sends = imageSends("![a](https://img.example/a.png) https://img.example/b.gif", { sender: "@mirage_a:t", room, owner }, 4);
+    expect(sends.map((op) => op.ref)).toEqual([
+      { kind: "event", id: "comment:c_1#image-0" },
+      { kind: "event", id: "comment:c_1#image-1" },
+    ]);
+    const redactions = imageRedactions(owner, { sender: "@mirage_a:t", room }, 4);
+    expect(redactions).toHaveLength(4);
+    expect(redactions.slice(0, 2).map((op) => op.op === "redact" && op.target)).toEqual(sends.map((op) => op.ref));
+    expect(imageRef({ kind: "message", id: "m_1" }, 3)).toEqual({ kind: "event", id: "message:m_1#image-3" });
+    // Imported events are mapped under their Matrix event ID; an image's ID is never one.
+    expect(imageRef(owner, 0).id.startsWith("$")).toBe(false);
   });
 });

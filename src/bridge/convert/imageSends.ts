@@ -2,6 +2,7 @@ import { Marked, type Token } from "marked";
 import type { OutboxRelation, SendImageOperation } from "../../platform/outbox/outboxOperationSchema.js";
 import { boundedTokenizer } from "../../platform/render/boundedTokenizer.js";
 import { exceedsMarkedLimits } from "../../platform/render/exceedsMarkedLimits.js";
+import { imageRef, type ImageOwner } from "./imageRefs.js";
 
 /** Longer Markdown is not searched (the platform's own limits are far below). */
 const MAX_MARKDOWN_CHARS = 100_000;
@@ -18,11 +19,13 @@ export interface ImageByUrl {
   body: string;
 }
 
-/** Who sends the images and where: the text's sender, room and relation. */
+/** Who sends the images and where: the text's sender, room and relation, and whose images they are. */
 export interface ImageSendTarget {
   sender: string;
   room: SendImageOperation["room"];
   relation?: OutboxRelation;
+  /** The message, post or comment the images follow: each image gets its `imageRef`, so its deletion redacts them. */
+  owner?: ImageOwner;
 }
 
 /**
@@ -57,15 +60,17 @@ export function imagesByUrl(markdown: string, max: number): ImageByUrl[] {
 
 /**
  * The `sendImage` operations that follow a text into Matrix: one per image (see `imagesByUrl`),
- * from the text's sender, in its room and relation (a thread reply stays in the thread).
+ * from the text's sender, in its room and relation (a thread reply stays in the thread); the
+ * `index`-th named `imageRef(owner, index)` (see `imageRedactions`).
  */
 export function imageSends(markdown: string, target: ImageSendTarget, max: number): SendImageOperation[] {
-  return imagesByUrl(markdown, max).map(({ url, body }) => ({
+  return imagesByUrl(markdown, max).map(({ url, body }, index) => ({
     op: "sendImage",
     sender: target.sender,
     room: target.room,
     url,
     body,
+    ...(target.owner ? { ref: imageRef(target.owner, index) } : {}),
     ...(target.relation ? { relation: target.relation } : {}),
   }));
 }

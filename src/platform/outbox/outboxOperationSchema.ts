@@ -77,6 +77,8 @@ const SendImage = Type.Object(
     url: Type.String({ pattern: "^https?://\\S+$", maxLength: 2048 }),
     /** The event's `body`: the image's alt text, or its file name. */
     body: Type.String({ minLength: 1, maxLength: 1000 }),
+    /** The image event's own reference (see `imageRef`): recorded in the mapping, so deleting its text redacts it. */
+    ref: Type.Optional(Ref),
     relation: Type.Optional(RelationSchema),
   },
   { additionalProperties: false },

@@ -1,7 +1,8 @@
 /**
  * What a platform object is, as the ID mapping knows it. `event` is a Matrix event imported
  * without an object of its own (an edit, a redaction, a membership change): its ID is the event ID,
- * linked so that importing it again is a no-op.
+ * linked so that importing it again is a no-op; or an event Mirage sent for no object of its own
+ * (an image after its text, `<kind>:<id>#image-<n>`, linked so that the text's deletion redacts it).
  */
 export type PlatformRefKind = "room" | "blog" | "message" | "post" | "comment" | "reaction" | "member" | "event";
 
