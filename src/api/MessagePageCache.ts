@@ -78,7 +78,14 @@ export class MessagePageCache {
     this.chars -= page.body.length;
   }
 
+  /** Drops every page of the room now: an expired message must not stay in memory until its stale pages are asked for again. */
+  private forgetRoom(roomId: string): void {
+    const prefix = JSON.stringify([roomId]).slice(0, -1) + ",";
+    for (const [id, page] of this.pages) if (id.startsWith(prefix)) this.drop(id, page);
+  }
+
   private changed(event: DomainEvent): void {
+    if (event.type === "message.expired") this.forgetRoom(event.roomId);
     const roomId = "roomId" in event ? event.roomId : "target" in event && event.target.kind === "message" ? (event.target.roomId ?? null) : undefined;
     if (roomId === null) this.epoch += 1;
     else if (roomId !== undefined) this.versions.set(roomId, (this.versions.get(roomId) ?? 0) + 1);

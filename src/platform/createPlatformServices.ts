@@ -12,6 +12,7 @@ import type { MessageRepository, RoomRepository } from "./chat/Room.js";
 import type { DomainEventBus } from "./events/DomainEvent.js";
 import type { GhostAccounts } from "./ports/GhostAccounts.js";
 import type { MarkdownRenderer } from "./ports/MarkdownRenderer.js";
+import type { MessagePurge } from "./ports/MessagePurge.js";
 import type { ReactionRepository } from "./reactions/Reaction.js";
 import { ReactionService } from "./reactions/ReactionService.js";
 
@@ -23,6 +24,8 @@ export interface PlatformRepositories {
   posts: PostRepository;
   comments: CommentRepository;
   reactions: ReactionRepository;
+  /** Deletes every copy of a message (disappearing messages). */
+  messagePurge: MessagePurge;
 }
 
 export interface PlatformServices {
@@ -49,7 +52,7 @@ export function createPlatformServices(deps: {
   const { repositories: r, renderer, events } = deps;
   const clock = deps.now ? { now: deps.now } : {};
   const people = deps.ghosts ? { ghosts: deps.ghosts } : {};
-  const chat = new ChatService({ rooms: r.rooms, messages: r.messages, accounts: r.accounts, reactions: r.reactions, renderer, events, ...people, ...clock });
+  const chat = new ChatService({ rooms: r.rooms, messages: r.messages, purge: r.messagePurge, accounts: r.accounts, reactions: r.reactions, renderer, events, ...people, ...clock });
   const blogDeps = { reactions: r.reactions, renderer, events, ...people, ...clock };
   return {
     chat,

@@ -61,6 +61,26 @@ export class LevelOutbox implements Outbox {
     });
   }
 
+  /**
+   * Batch operations deleting every queued entry `matches` (with its pending failure report) and
+   * every send dead letter whose entry it matches; call inside `withLock`. Scans the queue and the
+   * dead letters: for rare, off-path purges.
+   */
+  async purgeOps(matches: (entry: OutboxEntry) => boolean): Promise<BatchOp[]> {
+    const ops: BatchOp[] = [];
+    for await (const [key, entry] of this.entries.iterator()) {
+      if (!matches(withOperationKind(entry))) continue;
+      ops.push({ type: "del", sublevel: this.entries, key } as BatchOp, { type: "del", sublevel: this.failures, key } as BatchOp);
+    }
+    for await (const [key, report] of this.failures.iterator()) {
+      if (matches(report.entry)) ops.push({ type: "del", sublevel: this.failures, key } as BatchOp);
+    }
+    for await (const [key, record] of this.deadLetters.iterator({ gte: "s", lt: "t" })) {
+      if (record.source === "outbox" && matches(record.send)) ops.push({ type: "del", sublevel: this.deadLetters, key } as BatchOp);
+    }
+    return ops;
+  }
+
   async hasReceipt(receipt: string): Promise<boolean> {
     return (await this.receipts.get(receipt)) !== undefined;
   }
