@@ -13,6 +13,8 @@ import type { DomainEventBus } from "./events/DomainEvent.js";
 import type { GhostAccounts } from "./ports/GhostAccounts.js";
 import type { MarkdownRenderer } from "./ports/MarkdownRenderer.js";
 import type { MessagePurge } from "./ports/MessagePurge.js";
+import type { IdMapping } from "./ports/IdMapping.js";
+import { RoomLinks } from "./chat/RoomLinks.js";
 import type { ReactionRepository } from "./reactions/Reaction.js";
 import { ReactionService } from "./reactions/ReactionService.js";
 
@@ -26,6 +28,8 @@ export interface PlatformRepositories {
   reactions: ReactionRepository;
   /** Deletes every copy of a message (disappearing messages). */
   messagePurge: MessagePurge;
+  /** Read by `roomLinks` only. */
+  idMapping: Pick<IdMapping, "toMatrix" | "byRoom">;
 }
 
 export interface PlatformServices {
@@ -34,6 +38,8 @@ export interface PlatformServices {
   blogs: BlogService;
   comments: CommentService;
   reactions: ReactionService;
+  /** Matrix room ↔ platform room or blog, read-only. */
+  roomLinks: RoomLinks;
 }
 
 /**
@@ -59,6 +65,7 @@ export function createPlatformServices(deps: {
     profiles: new ProfileService(r.accounts, deps.profileSanitizer, events, deps.now, deps.ghosts),
     blogs: new BlogService({ ...blogDeps, accounts: r.accounts, blogs: r.blogs, posts: r.posts, comments: r.comments }),
     comments: new CommentService({ ...blogDeps, blogs: r.blogs, posts: r.posts, comments: r.comments }),
+    roomLinks: new RoomLinks(r.idMapping),
     reactions: new ReactionService({
       reactions: r.reactions,
       events,

@@ -376,6 +376,12 @@ export class ChatService {
     return this.membersWhere(roomId, roomRules.mayReadMessages);
   }
 
+  /** Whether `actor` moderates the room (see roomRules): sets its policies, removes members, deletes others' messages. */
+  async moderates(actor: Person, roomId: RoomId): Promise<boolean> {
+    const room = await this.deps.rooms.get(roomId);
+    return room !== undefined && roomRules.moderates(room, this.idOf(actor));
+  }
+
   /** Whether `reader` may read the room's messages (for reactions on messages and the like). */
   async canRead(reader: Person, roomId: RoomId): Promise<boolean> {
     return roomRules.mayReadMessages((await this.deps.rooms.membership(roomId, this.idOf(reader)))?.membership);
