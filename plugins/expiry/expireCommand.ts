@@ -41,6 +41,10 @@ export function expireCommand(deps: {
         ctx.reply(`Usage: ${ctx.invocation} <duration like 30s, 5m, 1h, 7d> [after_send|after_read], or ${ctx.invocation} off`);
         return;
       }
+      if (mode === "after_read") {
+        ctx.reply(AFTER_READ_UNAVAILABLE);
+        return;
+      }
       if (ms > deps.maxMs) {
         ctx.reply(`The longest timer is ${formatDuration(deps.maxMs)}.`);
         return;
@@ -50,5 +54,8 @@ export function expireCommand(deps: {
     },
   };
 }
+
+/** Reads are not observed yet (Matrix read receipts do not reach plugins; the web has no read markers). */
+export const AFTER_READ_UNAVAILABLE = "after_read timers are not available yet: Mirage does not see who has read a message. Use a timer after sending (the default).";
 
 const describe = (mode: ExpiryPolicy["mode"]) => (mode === "after_send" ? "after they are sent" : "after everyone else has read them");

@@ -39,7 +39,7 @@ export async function startExpiry(ctx: ExpiryContext, now: () => number = Date.n
   ctx.hooks.on("message.created", async ({ event, at }) => {
     if (event.type !== "message.created") return;
     const policy = await policies.get(event.roomId);
-    // after_read: the time starts with the reads (see README: not yet observed).
+    // after_read (set from a Matrix client): the time would start with the reads, which plugins do not observe yet; such messages stay.
     if (policy?.mode === "after_send") await due.add(event.messageId, at + policy.ms);
   });
 

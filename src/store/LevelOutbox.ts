@@ -104,12 +104,19 @@ export class LevelOutbox implements Outbox {
     await this.entries.del(id);
   }
 
-  complete(id: string, links: readonly MappingLink[]): Promise<void> {
-    if (links.length === 0) return this.remove(id);
+  async complete(id: string, links: readonly MappingLink[]): Promise<boolean> {
+    if (links.length === 0) {
+      await this.remove(id);
+      return true;
+    }
+    // Under the mapping's lock, which a purge holds while it deletes entries and links: either the
+    // links land before (and the purge finds them) or the entry is found gone here.
     return this.mapping.withLock(async () => {
+      if ((await this.entries.get(id)) === undefined) return false;
       const ops = await this.mapping.linkOps(links);
       ops.push({ type: "del", sublevel: this.entries, key: id } as BatchOp);
       await this.db.batch(ops);
+      return true;
     });
   }
 

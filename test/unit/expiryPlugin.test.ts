@@ -159,6 +159,7 @@ describe("expiry plugin", () => {
     expect((await put({ seconds: 3600 })).json()).toEqual({ seconds: 3600, mode: "after_send" });
     expect(plugin.actions.map((a) => a.args[2])).toEqual([{ max_lifetime: 3_600_000 }, { type: "after_send", timer: 3_600_000 }]);
     expect((await put({ seconds: 0 })).statusCode).toBe(400);
+    expect((await put({ seconds: 60, mode: "after_read" })).json().error.code).toBe("INVALID_INPUT");
     expect((await put({ seconds: 30 * 86_400 })).statusCode).toBe(400);
     as = w.bob;
     const refused = await put({ seconds: null });

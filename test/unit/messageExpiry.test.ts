@@ -11,7 +11,14 @@ import { DomainEventBus } from "../../src/platform/events/DomainEvent.js";
 import { asMessageId, asReactionTargetId } from "../../src/platform/ids.js";
 import { people } from "../../src/platform/people/people.js";
 import { reactionRefId } from "../../src/platform/reactions/reactionRefId.js";
-import { openLevelStore, type Store } from "../../src/store/openStore.js";
+import { openLevelStore, storeOver, type Store } from "../../src/store/openStore.js";
+import { MemoryLevel } from "memory-level";
+import { Registry } from "prom-client";
+import { createAppserviceMetrics } from "../../src/matrix/appserviceMetrics.js";
+import { OutboxSender } from "../../src/matrix/OutboxSender.js";
+import type { Outbox } from "../../src/platform/ports/Outbox.js";
+import type { RootLevel } from "../../src/store/LevelDatabase.js";
+import { FakeHomeserver } from "../support/fakeHomeserver.js";
 import { platformOverStore } from "../support/platformOverStore.js";
 
 /* Disappearing messages on the platform: an expired message leaves no copy in the store, nor in its files. */
@@ -151,6 +158,33 @@ describe("expiring a message", () => {
       { op: "redact", sender: "@mirage:test.example", room: { kind: "room", id: room.id }, target: { eventId: "$doomed" }, reason: "disappearing message expired" },
     ]);
     await store.close();
+  });
+
+  it("a send purged while it was being carried out is redacted by its sender once it lands, and leaves no link", async () => {
+    const store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
+    const hs = new FakeHomeserver("@mirage:t");
+    const roomId = hs.addRoom(["@mirage_alice:t"]);
+    await store.outbox.enqueue([{ op: "send", sender: "@mirage_alice:t", roomId, eventType: "m.room.message", content: { body: "x" }, ref: { kind: "message", id: "m_1" } }], 0);
+    // The purge (here: the entry's removal, which is what it does to it) lands between the homeserver's answer and the completion.
+    const outbox: Outbox = Object.create(store.outbox);
+    outbox.complete = async (id, links) => {
+      await store.outbox.remove(id);
+      return store.outbox.complete(id, links);
+    };
+    const sender = new OutboxSender(outbox, hs.appservice(), createLogger("silent"), createAppserviceMetrics(new Registry()), {
+      budget: { maxAttempts: 3, maxAgeMs: 60_000, initialDelayMs: 1000, maxDelayMs: 8000 },
+      mapping: store.idMapping,
+      wake: () => undefined,
+      now: () => 0,
+      random: () => 0.5,
+    });
+    await sender.drain();
+    await sender.drain();
+    sender.stop();
+    const sent = hs.events.find((e) => e.type === "m.room.message")!;
+    expect(hs.events.find((e) => e.type === "m.room.redaction")).toMatchObject({ sender: "@mirage_alice:t", redacts: sent.eventId });
+    expect(await store.idMapping.toMatrix({ kind: "message", id: "m_1" })).toBeUndefined();
+    expect(await store.outbox.size()).toBe(0);
   });
 
   it("drops the room's cached pages at once, not only when they are asked for again", () => {
