@@ -10,6 +10,7 @@ import { createApiPart } from "./parts/createApiPart.js";
 import { createBridgePart } from "./parts/createBridgePart.js";
 import { createMatrixPart } from "./parts/createMatrixPart.js";
 import { createPlatformPart } from "./parts/createPlatformPart.js";
+import { createPluginsPart } from "./parts/createPluginsPart.js";
 import { createStorePart } from "./parts/createStorePart.js";
 import { PartLifecycle } from "./parts/PartLifecycle.js";
 import type { Store } from "./store/openStore.js";
@@ -38,7 +39,7 @@ export interface CreateAppOptions {
   passwordHasher?: PasswordHasher;
 }
 
-/** The composition root: builds store → platform → matrix → bridge → api from config, and owns their lifecycle. */
+/** The composition root: builds store → platform → matrix → bridge → plugins → api from config, and owns their lifecycle. */
 export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   const { config, registration, logger } = options;
   const registry = new Registry();
@@ -49,20 +50,23 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   const platform = await parts.build("platform", () =>
     createPlatformPart({ config, store, logger, overrides: options.passwordHasher ? { passwordHasher: options.passwordHasher } : {} }),
   );
-  const matrix = await parts.build("matrix", () => createMatrixPart({ config, registration, store, registry, logger, onRequeued: () => platform.journal.kick() }));
+  const matrix = await parts.build("matrix", () => createMatrixPart({ config, registration, store, registry, logger, onRequeued: () => platform.journal.kick(), profiles: platform.matrixProfiles }));
   if (config.bridge.enabled) await parts.build("bridge", () => createBridgePart({ config, store, platform, matrix, logger, registry }));
+  // Plugins start while Mirage is built: their commands and hooks join before anything starts, and
+  // their routes exist when the API is built next. Stopped after the API, before the bridge.
+  const plugins = await parts.build("plugins", () => createPluginsPart({ config, store, platform, matrix, logger }));
   const api = await parts.build("api", () =>
     createApiPart({
       config,
       logger,
       registry,
       platform,
-      health: { version: VERSION, homeserver: () => matrix.homeserverStatus(), pendingWork: () => matrix.pendingWork() },
+      health: { version: VERSION, homeserver: () => matrix.homeserverStatus(), pendingWork: () => matrix.pendingWork(), plugins: () => plugins.status() },
+      plugins: plugins.routes,
       mediaSource: matrix.media,
       version: VERSION,
     }),
   );
-  // Plugins come last: they may add commands (matrix.commands) and routes before start.
 
   return {
     api: api.api,

@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
-import type { Person } from "../../src/platform/people/Person.js";
 import type { PlatformServices } from "../../src/platform/createPlatformServices.js";
+import { roomRequest, type PluginWeb } from "../../src/plugins/pluginApi.js";
 import { AFTER_READ_UNAVAILABLE } from "./expireCommand.js";
 import type { ExpiryPolicy } from "./ExpiryPolicy.js";
 
@@ -16,12 +16,6 @@ const Policy = Type.Object(
   },
   { additionalProperties: false },
 );
-const Failure = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) }, { description: "Error body: a stable code and a message for people." });
-
-/** What the host puts on a room route's request: the authenticated member and the room. */
-interface RoomRequest {
-  mirage: { person: Person; room: { id: string } };
-}
 
 /**
  * `PUT /api/v1/rooms/{roomId}/expiry` (mounted by the host under the room, for its joined members):
@@ -29,6 +23,7 @@ interface RoomRequest {
  */
 export function expiryRoutes(deps: {
   chat: PlatformServices["chat"];
+  web: PluginWeb;
   maxMs: number;
   set(roomId: string, policy: ExpiryPolicy | undefined): Promise<unknown>;
 }): FastifyPluginAsync {
@@ -42,13 +37,13 @@ export function expiryRoutes(deps: {
             "Messages sent after the change expire `seconds` after they were sent (`after_send`) or after every other member read them (`after_read`): they are redacted in Matrix and deleted from Mirage. Room moderators only.",
           tags: ["rooms"],
           body: Policy,
-          response: { 200: Policy, 400: Failure, 401: Failure, 403: Failure, 404: Failure },
+          response: { 200: Policy, ...deps.web.errors(400, 401, 403, 404) } as Record<number, unknown>,
         },
       },
       async (request, reply) => {
-        const { person, room } = (request as unknown as RoomRequest).mirage;
+        const { person, room } = roomRequest(request);
         const body = request.body as { seconds: number | null; mode?: ExpiryPolicy["mode"] };
-        if (!(await deps.chat.moderates(person, room.id as never))) {
+        if (!(await deps.chat.moderates(person, room.id))) {
           return reply.code(403).send({ error: { code: "FORBIDDEN", message: "only the room's moderator sets its disappearing-messages timer" } });
         }
         if (body.seconds !== null && body.seconds * 1000 > deps.maxMs) {

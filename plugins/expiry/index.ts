@@ -44,7 +44,8 @@ export async function startExpiry(ctx: ExpiryContext, now: () => number = Date.n
   });
 
   ctx.onMatrixEvent(async (event: PluginMatrixEvent) => {
-    if ((event.type !== RETENTION && event.type !== DISAPPEARING_TIMER) || event.stateKey !== "") return;
+    // Mirage's own state events come back as echoes of what the policy already says.
+    if ((event.type !== RETENTION && event.type !== DISAPPEARING_TIMER) || event.stateKey !== "" || event.fromMirage) return;
     const room = await roomLinks.platformRoomOf(event.roomId);
     if (room?.kind !== "room") return;
     const current = await policies.get(room.id);
@@ -58,6 +59,6 @@ export async function startExpiry(ctx: ExpiryContext, now: () => number = Date.n
 
   return {
     commands: [expireCommand({ roomLinks, maxMs, get: (roomId) => policies.get(roomId), set: (roomId, policy) => policies.set(roomId, policy) })],
-    roomRoutes: expiryRoutes({ chat, maxMs, set: (roomId, policy) => policies.set(roomId, policy) }),
+    roomRoutes: expiryRoutes({ chat, web: ctx.web, maxMs, set: (roomId, policy) => policies.set(roomId, policy) }),
   };
 }

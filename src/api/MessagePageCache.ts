@@ -69,6 +69,11 @@ export class MessagePageCache {
     }
   }
 
+  /** Makes every cached page stale (what they show of people changed). */
+  invalidateAll(): void {
+    this.epoch += 1;
+  }
+
   get size(): number {
     return this.pages.size;
   }
@@ -86,6 +91,8 @@ export class MessagePageCache {
 
   private changed(event: DomainEvent): void {
     if (event.type === "message.expired") this.forgetRoom(event.roomId);
+    // Pages show senders' display names and avatars.
+    if (event.type === "profile.changed" && event.fields.some((field) => field === "displayName" || field === "avatarUrl")) return this.invalidateAll();
     const roomId = "roomId" in event ? event.roomId : "target" in event && event.target.kind === "message" ? (event.target.roomId ?? null) : undefined;
     if (roomId === null) this.epoch += 1;
     else if (roomId !== undefined) this.versions.set(roomId, (this.versions.get(roomId) ?? 0) + 1);

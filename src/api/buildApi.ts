@@ -33,7 +33,11 @@ import { healthRoutes, type HealthSource, type OperationsAccess } from "./routes
 import { mediaRoutes, type MediaRoutesOptions } from "./routes/mediaRoutes.js";
 import { documentFrameworkErrors, sharedSchemas } from "./schemas/common.js";
 import { identifierSchemas } from "./schemas/identifierSchemas.js";
+import { personSchemas } from "./schemas/personSchemas.js";
+import { profileLookup } from "./profileLookup.js";
+import type { PersonProfiles } from "../platform/people/PersonProfiles.js";
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../platform/jsonDepth.js";
+import { pluginRoutes, type PluginRouteSet } from "./pluginRoutes.js";
 
 export interface ApiDeps {
   logger: Logger;
@@ -60,9 +64,15 @@ export interface ApiDeps {
   sync?: SyncHub;
   /** Blogs, posts, comments and reactions; needs `accounts`. */
   blogs?: { blogs: BlogService; comments: CommentService; reactions: ReactionService };
+  /** Display names and avatars shown beside messages, posts and comments; absent: people are shown by their IDs. */
+  personProfiles?: PersonProfiles;
+  /** Public base URL, for the media route URLs of avatars; absent: root-relative URLs. */
+  publicUrl?: string;
   /** `GET /media/{server}/{mediaId}`: Matrix media for web pages. */
   media?: MediaRoutesOptions;
   version?: string;
+  /** Plugins' routes (`/api/v1/plugins/<id>/…`, room routes under `/api/v1/rooms/:roomId/…`); need `accounts` and `chat`. */
+  plugins?: readonly PluginRouteSet[];
   /** Who sees /health's details and /metrics; default: nobody gets details, /metrics served openly. */
   operations?: OperationsAccess;
 }
@@ -99,9 +109,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     if (!exceedsJsonDepth(text as string)) return parseJson(request, text as string, done);
     done(Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 }), undefined);
   });
-  const schemas = [...sharedSchemas, ...identifierSchemas, ...chatSchemas, ...profileSchemas, ...reactionSchemas, ...blogSchemas];
+  const schemas = [...sharedSchemas, ...identifierSchemas, ...personSchemas, ...chatSchemas, ...profileSchemas, ...reactionSchemas, ...blogSchemas];
   app.setValidatorCompiler(validatorCompiler(schemas));
   app.decorateRequest("auth", null);
+  app.decorateRequest("mirage", null);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler((path) => allowed.for(path)));
   for (const schema of schemas) app.addSchema(schema);
@@ -135,9 +146,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       limits: deps.accounts.limits,
     });
     const writes = deps.accounts.writes ? { writes: deps.accounts.writes } : {};
+    const profiles = profileLookup(deps.personProfiles, deps.publicUrl);
     if (deps.chat) {
-      const pageCache = deps.events ? { pageCache: new MessagePageCache(deps.events) } : {};
-      await app.register(chatRoutes, { accounts: deps.accounts.service, chat: deps.chat, ...writes, ...pageCache });
+      const pageCache = deps.events ? new MessagePageCache(deps.events) : undefined;
+      // Cached pages carry senders' profiles: a Matrix user's profile change makes them stale.
+      if (pageCache) deps.personProfiles?.onMatrixChange(() => pageCache.invalidateAll());
+      await app.register(chatRoutes, { accounts: deps.accounts.service, chat: deps.chat, profiles, ...writes, ...(pageCache ? { pageCache } : {}) });
+      if (deps.plugins && deps.plugins.length > 0) await pluginRoutes(app, { plugins: deps.plugins, accounts: deps.accounts.service, chat: deps.chat });
     }
     if (deps.profiles) {
       await app.register(profileRoutes, { accounts: deps.accounts.service, profiles: deps.profiles, matrixIdFor: deps.accounts.matrixIdFor, ...writes });
@@ -147,7 +162,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       registerSyncMetrics(deps.registry, deps.sync);
     }
     if (deps.blogs) {
-      await app.register(blogRoutes, { accounts: deps.accounts.service, blogs: deps.blogs.blogs, comments: deps.blogs.comments, ...writes });
+      await app.register(blogRoutes, { accounts: deps.accounts.service, blogs: deps.blogs.blogs, comments: deps.blogs.comments, profiles, ...writes });
       await app.register(reactionRoutes, { accounts: deps.accounts.service, reactions: deps.blogs.reactions, ...writes });
     }
   }

@@ -1,25 +1,31 @@
 import type { Logger } from "../log/createLogger.js";
 import type { AccountRepository } from "../platform/accounts/Account.js";
 import type { BlogView } from "../platform/blogs/Blog.js";
+import type { CommentRepository } from "../platform/blogs/Comment.js";
 import type { Post, PostRepository } from "../platform/blogs/Post.js";
 import { isMirageError, ErrorCodes } from "../platform/errors/MirageError.js";
 import type { DomainEvent } from "../platform/events/DomainEvent.js";
-import { asPostId } from "../platform/ids.js";
+import { asCommentId, asPostId, asReactionTargetId } from "../platform/ids.js";
 import type { JournalHandler } from "../platform/journal/JournalConsumer.js";
 import type { PersonId } from "../platform/people/Person.js";
+import { people } from "../platform/people/people.js";
 import type { IdMapping } from "../platform/ports/IdMapping.js";
 import type { JournalEntry } from "../platform/ports/Journal.js";
 import type { MarkdownRenderer } from "../platform/ports/MarkdownRenderer.js";
 import type { Outbox, OutboxEntryInput } from "../platform/ports/Outbox.js";
+import { reactionRefId } from "../platform/reactions/reactionRefId.js";
 import { blogRoomCreation, blogRoomReceipt, blogVoice, type BlogRoomSettings } from "./blogRoomCreation.js";
 import type { BridgeNames } from "./bridgeNames.js";
+import { commentToMatrix } from "./convert/commentToMatrix.js";
 import { postToMatrix, postUrl } from "./convert/postToMatrix.js";
 import { GhostProvisioner } from "./GhostProvisioner.js";
+import { latestCommentBefore } from "./latestCommentBefore.js";
 
 export interface BlogRelayDeps {
   /** A blog as readers see it; NOT_FOUND when the owner has none (see `BlogService.getBlog`). */
   blogs: { getBlog(owner: string): Promise<BlogView> };
   posts: Pick<PostRepository, "get">;
+  comments: Pick<CommentRepository, "get" | "thread">;
   accounts: Pick<AccountRepository, "get">;
   mapping: IdMapping;
   outbox: Outbox;
@@ -38,12 +44,15 @@ export interface BlogRelayDeps {
 export const BLOG_RELAY_CONSUMER = "blog-bridge";
 
 type PostEvent = Extract<DomainEvent, { type: "post.created" | "post.edited" | "post.deleted" }>;
+type CommentEvent = Extract<DomainEvent, { type: "comment.created" | "comment.edited" | "comment.deleted" }>;
+type ReactionEvent = Extract<DomainEvent, { type: "reaction.added" | "reaction.removed" }>;
 
 /**
  * Platform → Matrix for blogs: reads the domain journal and queues what makes a blog's Matrix room
  * show it — the room itself on first need (a post published, the blog's settings changed), its
  * name and topic, posts as events (edits as `m.replace`, deletion and unpublishing as
- * redactions). Drafts never reach Matrix. Changes imported from Matrix (with an origin) are never
+ * redactions), web comments as replies in the post's thread, reactions to posts and comments as
+ * annotations. Drafts, and what is said about them, never reach Matrix. Changes imported from Matrix (with an origin) are never
  * sent back. The operations of one entry are queued with a receipt in one batch, so an entry
  * handled again after a crash queues nothing; a room's creation is queued on its own with the
  * receipt `blog-room:<owner>` (creation is idempotent, so asking twice is harmless).
@@ -55,6 +64,8 @@ export class BlogRelay implements JournalHandler {
   private readonly ghosts: GhostProvisioner;
   /** Blog rooms asked for in this run; a restart may ask again, which creation tolerates. */
   private readonly roomsRequested = new Set<string>();
+  /** Ghosts' joins of blog rooms known to be queued (durably: by their receipts). */
+  private readonly joined = new Set<string>();
 
   constructor(private readonly deps: BlogRelayDeps) {
     this.log = deps.logger.child({ component: "blog-relay" });
@@ -83,6 +94,13 @@ export class BlogRelay implements JournalHandler {
       case "post.edited":
       case "post.deleted":
         return this.postOps(event);
+      case "comment.created":
+      case "comment.edited":
+      case "comment.deleted":
+        return this.commentOps(event);
+      case "reaction.added":
+      case "reaction.removed":
+        return event.target.kind === "message" ? [] : this.reactionOps(event);
       default:
         return [];
     }
@@ -152,10 +170,82 @@ export class BlogRelay implements JournalHandler {
     return [{ op: "redact", sender, room: { kind: "blog", id: post.blog }, target: { kind: "post", id: post.id } }];
   }
 
-  /** `ops` in the blog's room, whose creation is queued first when it has none yet. */
+  /**
+   * A web comment as a reply in its post's thread, from the commenter's ghost: a top-level
+   * comment falls back to the thread's latest live comment before it, a reply answers its parent
+   * in-thread. Its edit is an `m.replace`; its deletion a redaction by its author's ghost, or for
+   * the owner's moderation by the owner's voice. Nothing for comments on posts not published.
+   */
+  private async commentOps(event: CommentEvent): Promise<OutboxEntryInput[]> {
+    const comment = await this.deps.comments.get(asCommentId(event.commentId));
+    const post = comment && (await this.deps.posts.get(comment.postId));
+    if (!comment || !post) return [];
+    const room = { kind: "blog" as const, id: post.blog };
+    const ref = { kind: "comment" as const, id: comment.id };
+    if (event.type === "comment.deleted") {
+      if (!(await this.roomKnown(post.blog))) return [];
+      const sender = comment.deletedBy === "blogOwner" || people.isMatrixId(comment.author) ? blogVoice(post.blog, this.deps.names, this.deps.room.botUserId) : this.deps.names.ghost(comment.author);
+      return [{ op: "redact", sender, room, target: ref }];
+    }
+    if (comment.deleted || post.deleted || !post.published || people.isMatrixId(comment.author)) return [];
+    const parent = comment.parentId === undefined ? undefined : await this.deps.comments.get(comment.parentId);
+    const repliesTo = parent && parent.author !== comment.author ? this.deps.names.matrixUser(parent.author) : undefined;
+    const content = commentToMatrix(comment, await this.deps.renderer.toMatrixHtml(comment.body), repliesTo);
+    const send = { op: "send" as const, sender: this.deps.names.ghost(comment.author), room, eventType: "m.room.message", content };
+    if (event.type === "comment.edited") return this.inBlogRoom(post.blog, [{ ...send, relation: { type: "edit", target: ref } }]);
+    const root = { kind: "post" as const, id: post.id };
+    if (comment.parentId !== undefined) {
+      return this.inBlogRoom(post.blog, [{ ...send, ref, relation: { type: "thread", root, replyTo: { kind: "comment", id: comment.parentId } } }]);
+    }
+    const latest = await latestCommentBefore(this.deps.comments, comment);
+    return this.inBlogRoom(post.blog, [{ ...send, ref, relation: { type: "thread", root, ...(latest ? { latest: { kind: "comment" as const, id: latest } } : {}) } }]);
+  }
+
+  /**
+   * A web reaction to a post or comment as an annotation from the reactor's ghost, named by the
+   * reaction's ID so that taking it back redacts it. Nothing for what is not shown in Matrix.
+   */
+  private async reactionOps(event: ReactionEvent): Promise<OutboxEntryInput[]> {
+    if (people.isMatrixId(event.by)) return [];
+    const comment = event.target.kind === "comment" ? await this.deps.comments.get(asCommentId(event.target.id)) : undefined;
+    const post = await this.deps.posts.get(asPostId(comment ? comment.postId : event.target.id));
+    if (!post || (event.target.kind === "comment" && !comment)) return [];
+    const sender = this.deps.names.ghost(event.by);
+    const room = { kind: "blog" as const, id: post.blog };
+    const target = { kind: event.target.kind === "comment" ? ("comment" as const) : ("post" as const), id: event.target.id };
+    const ref = { kind: "reaction" as const, id: reactionRefId({ kind: target.kind, id: asReactionTargetId(target.id) }, event.by, event.key) };
+    if (event.type === "reaction.removed") return (await this.roomKnown(post.blog)) ? [{ op: "redact", sender, room, target: ref }] : [];
+    if (post.deleted || !post.published || comment?.deleted) return [];
+    return this.inBlogRoom(post.blog, [{ op: "send", sender, room, eventType: "m.reaction", content: {}, ref, relation: { type: "reaction", target, key: event.key } }]);
+  }
+
+  /**
+   * `ops` in the blog's room, whose creation is queued first when it has none yet, and before
+   * them the join of each ghost that sends and is not in the room yet.
+   */
   private async inBlogRoom(owner: PersonId, ops: OutboxEntryInput[]): Promise<OutboxEntryInput[]> {
-    if (ops.length > 0) await this.requestRoom(owner);
+    if (ops.length === 0) return ops;
+    await this.requestRoom(owner);
+    const voice = blogVoice(owner, this.deps.names, this.deps.room.botUserId);
+    for (const sender of new Set(ops.filter((op) => op.op === "send").map((op) => op.sender))) {
+      if (sender !== voice && sender !== this.deps.room.botUserId) await this.joinFirst(owner, sender);
+    }
     return ops;
+  }
+
+  /**
+   * Queues a ghost's join of a blog room (public: no invite needed) once per room, with the receipt
+   * `blog-member:<owner>:<ghost>`, its profile before it when it first appears in Matrix.
+   */
+  private async joinFirst(owner: PersonId, ghost: string): Promise<void> {
+    const receipt = `blog-member:${owner}:${ghost}`;
+    if (this.joined.has(receipt)) return;
+    if (!(await this.deps.outbox.hasReceipt(receipt))) {
+      const join: OutboxEntryInput[] = [{ op: "membership", action: "join", sender: ghost, room: { kind: "blog", id: owner } }];
+      await this.ghosts.before(join);
+      await this.deps.outbox.enqueue(join, this.now(), receipt);
+    }
+    this.joined.add(receipt);
   }
 
   /**

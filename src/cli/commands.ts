@@ -90,6 +90,8 @@ export const cliCommands: CliCommand[] = [
     options: { ...configOption },
     async run(flags) {
       const { config, file } = await loadConfig({ file: resolveConfigFile(flags.config as string | undefined) });
+      const { preparePlugins } = await import("../plugins/preparePlugins.js");
+      await preparePlugins(config.plugins);
       process.stdout.write(`${file ?? "defaults"}: configuration is valid\n`);
       if (existsSync(config.appservice.registration)) {
         await readRegistration(config.appservice.registration);

@@ -405,6 +405,29 @@ export const ConfigSchema = Type.Object(
       },
       { description: "End-to-bridge encryption." },
     ),
+    plugins: Type.Array(
+      Type.Object({
+        id: Type.String({
+          description: "The plugin's id: a built-in's name (`jitsi`, `expiry`) or the id a third-party plugin declares.",
+          pattern: "^[a-z0-9-]{1,32}$",
+          errorMessage: "must be 1-32 of a-z, 0-9 and -",
+        }),
+        module: Type.Optional(
+          Type.String({
+            description: "Where a third-party plugin is: a path (absolute, or relative to this file) or an npm package name. Absent: the built-in of that id.",
+            minLength: 1,
+            maxLength: 1024,
+          }),
+        ),
+        enabled: Type.Optional(Type.Boolean({ description: "false keeps the entry but does not run the plugin.", default: true })),
+        config: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "The plugin's own settings, validated against its schema.", default: {} })),
+      }),
+      {
+        description:
+          "Plugins to run, in order: built-ins by id, third-party plugins by `module`. Each one's `config` is validated against the plugin's schema. See plugins/README.md.",
+        default: [],
+      },
+    ),
     logging: Type.Object(
       {
         level: Type.Unsafe<LogLevel>(

@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { FormatRegistry, type TSchema } from "@sinclair/typebox";
-import { Value } from "@sinclair/typebox/value";
 import { parseDocument } from "yaml";
 import { ConfigError, type ConfigIssue } from "./ConfigError.js";
 import { ConfigSchema, type MirageConfig } from "./configSchema.js";
 import { applyDefaults, configLeaves, envNameFor } from "./schemaWalk.js";
+import { schemaIssues } from "./schemaIssues.js";
 
 FormatRegistry.Set("http-url", (value) => {
   try {
@@ -97,7 +97,8 @@ function overlayEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Recor
   return out;
 }
 
-function coerceEnv(schema: TSchema, text: string): unknown {
+/** An environment variable's text as the value `schema` expects (numbers, booleans, lists). */
+export function coerceEnv(schema: TSchema, text: string): unknown {
   switch (schema.type) {
     case "integer":
     case "number":
@@ -125,22 +126,6 @@ function coerceEnv(schema: TSchema, text: string): unknown {
   }
 }
 
-function schemaIssues(schema: TSchema, value: unknown): ConfigIssue[] {
-  const seen = new Set<string>();
-  const issues: ConfigIssue[] = [];
-  for (const error of Value.Errors(schema, value)) {
-    const dotted = dottedPath(error.path);
-    // Unions report once per branch; one line per path is enough.
-    if (seen.has(dotted)) continue;
-    seen.add(dotted);
-    const custom = (error.schema as { errorMessage?: string }).errorMessage;
-    const problem =
-      error.message === "Unexpected property" ? "unknown key" : (custom ?? lowerFirst(error.message));
-    issues.push({ path: dotted, problem });
-  }
-  return issues;
-}
-
 function semanticIssues(config: MirageConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (config.encryption.enabled && config.encryption.passphrase === "") {
@@ -161,6 +146,11 @@ function semanticIssues(config: MirageConfig): ConfigIssue[] {
   if (config.operations.metrics.requireToken && config.operations.token === "") {
     issues.push({ path: "operations.token", problem: "required when operations.metrics.requireToken is true (set MIRAGE_OPERATIONS_TOKEN)" });
   }
+  const pluginIds = new Set<string>();
+  config.plugins.forEach((plugin, i) => {
+    if (pluginIds.has(plugin.id)) issues.push({ path: `plugins[${i}].id`, problem: `"${plugin.id}" is configured twice` });
+    pluginIds.add(plugin.id);
+  });
   const metricsPort = config.operations.metrics.port;
   if (metricsPort !== 0 && [config.api.port, config.appservice.port].includes(metricsPort)) {
     issues.push({ path: "operations.metrics.port", problem: "must differ from api.port and appservice.port" });
@@ -177,16 +167,12 @@ function resolvePaths(config: MirageConfig, baseDir: string): MirageConfig {
     store: { ...config.store, path: resolve(config.store.path) },
     encryption: { ...config.encryption, storePath: resolve(config.encryption.storePath) },
     bot: { ...config.bot, avatar: avatar === "" || avatar.startsWith("mxc://") ? avatar : resolve(avatar) },
+    // A module that is a path is relative to the config file; anything else is a package name.
+    plugins: config.plugins.map((plugin) => (plugin.module !== undefined && isPath(plugin.module) ? { ...plugin, module: resolve(plugin.module) } : plugin)),
   };
 }
 
-/** `/permissions/admins/0` → `permissions.admins[0]`. */
-function dottedPath(pointer: string): string {
-  const parts = pointer.split("/").filter(Boolean);
-  if (parts.length === 0) return "(root)";
-  return parts.reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc === "" ? part : `${acc}.${part}`), "");
-}
-
-function lowerFirst(s: string): string {
-  return s.charAt(0).toLowerCase() + s.slice(1);
+/** `./x`, `../x`, `/x` (and Windows' `C:\\x`) name files; `name` and `@scope/name` name packages. */
+function isPath(module: string): boolean {
+  return module.startsWith("./") || module.startsWith("../") || path.isAbsolute(module);
 }

@@ -3,11 +3,19 @@ import { stringify } from "yaml";
 import { ConfigSchema } from "./configSchema.js";
 import { envNameFor, isObjectSchema } from "./schemaWalk.js";
 
+/** A built-in plugin as the sample documents it (its config schema, with defaults and descriptions). */
+export interface SamplePlugin {
+  id: string;
+  description: string;
+  configSchema: TSchema;
+}
+
 /**
  * config.sample.yaml, derived from the schema: every key with its description as a comment
- * and its default (or example) as the value. A unit test compares it to the committed file.
+ * and its default (or example) as the value; each built-in plugin as a commented-out `plugins`
+ * entry showing its own config the same way. A unit test compares it to the committed file.
  */
-export function renderConfigSample(): string {
+export function renderConfigSample(builtins: readonly SamplePlugin[] = []): string {
   const header = [
     "# Mirage configuration (generated from the config schema: `npm run gen:config-sample`).",
     "# Every key is optional unless marked required; the value shown is the default.",
@@ -16,7 +24,23 @@ export function renderConfigSample(): string {
     "# against the directory of this file.",
     "",
   ];
-  return [...header, ...renderObject(ConfigSchema, [], 0)].join("\n") + "\n";
+  const lines = renderObject(ConfigSchema, [], 0);
+  const at = lines.indexOf("plugins: []");
+  if (at >= 0) lines.splice(at, 0, ...builtinLines(builtins));
+  return [...header, ...lines].join("\n") + "\n";
+}
+
+/** Each built-in as a commented-out entry, ready to uncomment. */
+function builtinLines(builtins: readonly SamplePlugin[]): string[] {
+  if (builtins.length === 0) return [];
+  const lines = ["# Built-in plugins (uncomment an entry to run it):"];
+  for (const plugin of builtins) {
+    lines.push(`#   # ${plugin.id}: ${plugin.description}`, `#   - id: ${plugin.id}`, "#     enabled: true");
+    const config = isObjectSchema(plugin.configSchema) ? renderObject(plugin.configSchema, ["plugins", plugin.id], 0) : [];
+    if (config.length === 0) lines.push("#     config: {}");
+    else lines.push("#     config:", ...config.filter((line) => line !== "").map((line) => `#       ${line}`));
+  }
+  return lines;
 }
 
 function renderObject(schema: TSchema, path: string[], depth: number): string[] {

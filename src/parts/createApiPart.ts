@@ -3,6 +3,7 @@ import type { Registry } from "prom-client";
 import { buildApi } from "../api/buildApi.js";
 import { buildOperationsServer } from "../api/buildOperationsServer.js";
 import type { HealthSource } from "../api/routes/healthRoutes.js";
+import type { PluginRouteSet } from "../api/pluginRoutes.js";
 import type { MediaRoutesOptions } from "../api/routes/mediaRoutes.js";
 import type { MirageConfig } from "../config/configSchema.js";
 import type { Logger } from "../log/createLogger.js";
@@ -31,6 +32,8 @@ export async function createApiPart(options: {
   /** Instead of the media routes built from `mediaSource` and `api.media` (tests). */
   media?: MediaRoutesOptions;
   version?: string;
+  /** Plugins' routes, mounted before the API listens. */
+  plugins?: readonly PluginRouteSet[];
 }): Promise<ApiPart> {
   const { config, logger, registry, platform, health } = options;
   const { chat, profiles, blogs, comments, reactions } = platform.services;
@@ -57,9 +60,12 @@ export async function createApiPart(options: {
     chat,
     events: platform.events,
     profiles,
+    personProfiles: platform.services.personProfiles,
+    publicUrl: config.api.publicUrl,
     sync: platform.hub,
     blogs: { blogs, comments, reactions },
     ...(media ? { media } : {}),
+    ...(options.plugins ? { plugins: options.plugins } : {}),
     accounts: {
       service: platform.accounts,
       matrixIdFor: (name) => `@${GHOST_PREFIX}${name}:${config.homeserver.domain}`,

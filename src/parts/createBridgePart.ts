@@ -80,6 +80,7 @@ export function createBridgePart(options: {
   const blogRelay = new BlogRelay({
     blogs: platform.services.blogs,
     posts: store.posts,
+    comments: store.comments,
     accounts: store.accounts,
     mapping: store.idMapping,
     outbox: store.outbox,

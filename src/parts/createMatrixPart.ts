@@ -8,7 +8,7 @@ import { fetchPublicImage } from "../http/fetchPublicImage.js";
 import { createAppserviceMetrics } from "../matrix/appserviceMetrics.js";
 import { AvatarImporter } from "../matrix/AvatarImporter.js";
 import { BotEventHandler } from "../matrix/BotEventHandler.js";
-import { EventRouter, type PortalRoute } from "../matrix/EventRouter.js";
+import { EventRouter, type EventObserver, type PortalRoute } from "../matrix/EventRouter.js";
 import { buildAppserviceServer, type AppserviceQueries } from "../matrix/buildAppserviceServer.js";
 import { createAppservice } from "../matrix/createAppservice.js";
 import { BridgeCrypto } from "../matrix/crypto/BridgeCrypto.js";
@@ -16,6 +16,10 @@ import { CrossSigning } from "../matrix/crypto/CrossSigning.js";
 import { GhostDevices } from "../matrix/crypto/GhostDevices.js";
 import { DrainLoop } from "../platform/work/DrainLoop.js";
 import { HomeserverMediaSource } from "../matrix/HomeserverMediaSource.js";
+import { homeserverProfileFetch } from "../matrix/homeserverProfileFetch.js";
+import type { CachedMatrixProfiles } from "../platform/people/CachedMatrixProfiles.js";
+import { MATRIX_ID } from "../platform/people/people.js";
+import type { MatrixUserId } from "../platform/ids.js";
 import { HomeserverMonitor, type HomeserverStatus } from "../matrix/HomeserverMonitor.js";
 import { LaneScheduler } from "../matrix/LaneScheduler.js";
 import { MatrixRoomFacts } from "../matrix/MatrixRoomFacts.js";
@@ -63,6 +67,8 @@ export interface MatrixPart extends Part {
   homeserverStatus(): HomeserverStatus;
   /** Makes the outbox send what was just queued. */
   kickOutbox(): void;
+  /** Sees every room event after its handler finished with it (plugins); returns the removal. */
+  observeEvents(observer: EventObserver): () => void;
   /** Hands portal rooms' events and the homeserver's user and alias queries to the bridge (before start). */
   attachBridge(bridge: MatrixBridge): void;
   /** Counts a message that never reached the other side. */
@@ -84,6 +90,8 @@ export function createMatrixPart(options: {
   logger: Logger;
   /** Told when an admin puts dead letters back, so the other queues that hold them run again. */
   onRequeued?: () => void;
+  /** Matrix users' profiles: fetched through the homeserver, refreshed by the member events seen. */
+  profiles?: Pick<CachedMatrixProfiles, "attachFetcher" | "noteMember">;
 }): MatrixPart {
   const { config, registration, store, registry, logger } = options;
   if (config.encryption.enabled) configureCrypto({ passphrase: config.encryption.passphrase });
@@ -123,7 +131,12 @@ export function createMatrixPart(options: {
     isOwnUser: (userId) => appservice.isNamespacedUser(userId),
     isCommand: (body) => dispatcher.addresses(body),
     bot: new BotEventHandler(appservice, dispatcher, logger),
+    onMemberProfile: (userId, content, at) => {
+      if (!options.profiles || !MATRIX_ID.test(userId)) return;
+      options.profiles.noteMember(userId as MatrixUserId, content.displayname, content.avatar_url, at).catch((error: unknown) => logger.warn({ err: error }, "could not note a Matrix profile"));
+    },
   });
+  options.profiles?.attachFetcher(homeserverProfileFetch({ homeserverUrl, accessToken: registration.as_token }));
   const maxDelayMs = config.homeserver.retryMaxDelaySeconds * 1000;
 
   const retry = config.appservice.eventRetry;
@@ -241,6 +254,7 @@ export function createMatrixPart(options: {
     homeserverStatus: () => monitor.status(),
     kickOutbox: () => outboxLoop.kick(),
     countDeliveryFailure: (direction, reason) => metrics.deliveryFailed.inc({ direction, reason }),
+    observeEvents: (observer) => router.observe(observer),
     attachBridge(attached) {
       bridge = attached;
       router.attachPortals(attached.portal);

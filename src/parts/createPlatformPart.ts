@@ -18,6 +18,7 @@ import type { SyncHubOptions } from "../platform/sync/SyncHubOptions.js";
 import type { Store } from "../store/openStore.js";
 import { RenderPool } from "../workers/RenderPool.js";
 import { JournalConsumers } from "../platform/journal/JournalConsumers.js";
+import { CachedMatrixProfiles } from "../platform/people/CachedMatrixProfiles.js";
 import type { Part } from "./Part.js";
 
 /** Replacements for tests and benchmarks; the app passes none. */
@@ -54,6 +55,8 @@ export interface PlatformPart extends Part {
   journal: JournalConsumers;
   /** Markdown rendering (off the event loop for large documents), for the bridge's Matrix HTML. */
   renderer: MarkdownRenderer;
+  /** Matrix users' profiles: the Matrix side attaches the fetcher and feeds member events. */
+  matrixProfiles: CachedMatrixProfiles;
 }
 
 /** The domain: services over the store, accounts and tokens, throttles, Markdown rendering, the sync hub. */
@@ -102,7 +105,9 @@ export async function createPlatformPart(options: {
   const renderPool = pooled ? new RenderPool({ ...config.render, publicUrl: config.api.publicUrl, logger: logger.child({ component: "render" }) }) : undefined;
   const run: RunRenderTask = o.runRenderTask ?? renderPool?.run ?? unreachableRender;
   const renderer = o.renderer ?? createMarkdownRenderer(run);
+  const matrixProfiles = new CachedMatrixProfiles({ records: store.matrixProfiles, logger, ...clock });
   const services = createPlatformServices({
+    matrixProfiles,
     repositories: store,
     renderer,
     profileSanitizer: o.profileSanitizer ?? createProfileSanitizer(run),
@@ -120,6 +125,7 @@ export async function createPlatformPart(options: {
     hub,
     journal,
     renderer,
+    matrixProfiles,
     async start() {
       journal.start();
     },

@@ -15,6 +15,8 @@ import type { MarkdownRenderer } from "./ports/MarkdownRenderer.js";
 import type { MessagePurge } from "./ports/MessagePurge.js";
 import type { IdMapping } from "./ports/IdMapping.js";
 import { RoomLinks } from "./chat/RoomLinks.js";
+import type { MatrixProfiles } from "./ports/MatrixProfiles.js";
+import { PersonProfiles } from "./people/PersonProfiles.js";
 import type { ReactionRepository } from "./reactions/Reaction.js";
 import { ReactionService } from "./reactions/ReactionService.js";
 
@@ -40,6 +42,8 @@ export interface PlatformServices {
   reactions: ReactionService;
   /** Matrix room ↔ platform room or blog, read-only. */
   roomLinks: RoomLinks;
+  /** Display names and avatars of the people pages name. */
+  personProfiles: PersonProfiles;
 }
 
 /**
@@ -53,6 +57,8 @@ export function createPlatformServices(deps: {
   events: DomainEventBus;
   /** Ghosts' Matrix IDs to their accounts: a ghost acting is its account, never a second person. */
   ghosts?: GhostAccounts;
+  /** Matrix users' profiles; without it they are shown by their IDs. */
+  matrixProfiles?: MatrixProfiles;
   now?: () => number;
 }): PlatformServices {
   const { repositories: r, renderer, events } = deps;
@@ -63,9 +69,10 @@ export function createPlatformServices(deps: {
   return {
     chat,
     profiles: new ProfileService(r.accounts, deps.profileSanitizer, events, deps.now, deps.ghosts),
-    blogs: new BlogService({ ...blogDeps, accounts: r.accounts, blogs: r.blogs, posts: r.posts, comments: r.comments }),
+    blogs: new BlogService({ ...blogDeps, accounts: r.accounts, blogs: r.blogs, posts: r.posts, comments: r.comments, ...(deps.matrixProfiles ? { matrixProfiles: deps.matrixProfiles } : {}) }),
     comments: new CommentService({ ...blogDeps, blogs: r.blogs, posts: r.posts, comments: r.comments }),
     roomLinks: new RoomLinks(r.idMapping),
+    personProfiles: new PersonProfiles({ accounts: r.accounts, ...people, ...(deps.matrixProfiles ? { matrix: deps.matrixProfiles } : {}) }),
     reactions: new ReactionService({
       reactions: r.reactions,
       events,

@@ -1,9 +1,11 @@
 import type { Static, TSchema } from "@sinclair/typebox";
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "../log/createLogger.js";
+import type { MembershipRecord, Room } from "../platform/chat/Room.js";
 import type { Command } from "../platform/commands/Command.js";
 import type { PlatformServices } from "../platform/createPlatformServices.js";
 import type { DomainEvent } from "../platform/events/DomainEvent.js";
+import type { Person } from "../platform/people/Person.js";
 
 /**
  * The public API of Mirage plugins: what a plugin module exports (`definePlugin(...)`) and what
@@ -81,6 +83,10 @@ export interface PluginMatrixEvent {
   stateKey?: string;
   content: Record<string, unknown>;
   originServerTs: number;
+  /** A redaction's target. */
+  redacts?: string;
+  /** Sent by Mirage itself (the bot or a ghost): an echo of something Mirage did. */
+  fromMirage?: boolean;
 }
 
 /** A journal entry as a hook receives it. */
@@ -133,9 +139,46 @@ export interface PluginContext<Config> {
   scheduler: PluginScheduler;
   /** Aborted when the plugin stops. */
   signal: AbortSignal;
+  /** Authentication for the plugin's own `routes` (room routes are authenticated by the host). */
+  web: PluginWeb;
   /** Mirage's public base URL (no trailing slash) and the homeserver's domain. */
   publicUrl: string;
   homeserverDomain: string;
+}
+
+/** What a room route's handler knows: set by the host after it authenticated the caller and found them joined. */
+export interface PluginRoomRequest {
+  /** The signed-in caller. */
+  person: Person;
+  room: Room;
+  membership: MembershipRecord;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Set by the plugin host on `roomRoutes` before the handler runs; read it with {@link roomRequest}. */
+    mirage: PluginRoomRequest | null;
+  }
+}
+
+/** The caller and room of a `roomRoutes` request; throws when called outside a room route. */
+export function roomRequest(request: FastifyRequest): PluginRoomRequest {
+  if (!request.mirage) throw new Error("roomRequest() is only available in a plugin's roomRoutes");
+  return request.mirage;
+}
+
+/** Authentication for a plugin's own routes. */
+export interface PluginWeb {
+  /** A `preValidation` hook requiring `Authorization: Bearer <accessToken>` (401 otherwise). */
+  authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /** The signed-in caller of a route that ran `authenticate`; throws otherwise. */
+  personOf(request: FastifyRequest): Person;
+  /**
+   * Response schemas of Mirage's error body (`{"error": {"code", "message"}}`) for these statuses,
+   * to spread into a route's `schema.response` (e.g. `...ctx.web.errors(404)`). A route with
+   * `preValidation: ctx.web.authenticate` gets 401 and its bearer security documented by the host.
+   */
+  errors(...statuses: number[]): Record<number, unknown>;
 }
 
 export interface PluginDefinition<S extends TSchema = TSchema> {

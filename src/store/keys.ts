@@ -136,6 +136,7 @@ export const SUBLEVELS = {
   deadLetters: "dead-letters",
   meta: "meta",
   kv: "kv",
+  matrixProfiles: "matrix-profiles",
   undecryptable: "undecryptable",
   accounts: "accounts",
   accountNameSkeletons: "account-name-skeletons",
@@ -165,6 +166,8 @@ export const SUBLEVELS = {
   journal: "journal",
   journalCursors: "journal-cursors",
   journalRetries: "journal-retries",
+  /** One nested sublevel per plugin (`plugins/<id>/data|jobs|due`). */
+  plugins: "plugins",
 } as const;
 
 export const META_KEYS = {

@@ -12,6 +12,8 @@ import { LevelComments } from "./LevelComments.js";
 import { LevelPosts } from "./LevelPosts.js";
 import { LevelReactions } from "./LevelReactions.js";
 import { LevelKeyValueStore } from "./LevelKeyValueStore.js";
+import { LevelMatrixProfiles } from "./LevelMatrixProfiles.js";
+import type { MatrixProfileRecords } from "../platform/ports/MatrixProfileRecords.js";
 import { LevelMessages } from "./LevelMessages.js";
 import { LevelMessagePurge } from "./LevelMessagePurge.js";
 import { LevelRooms } from "./LevelRooms.js";
@@ -29,6 +31,8 @@ import { LevelTransactionInbox } from "./LevelTransactionInbox.js";
 import { LevelUndecryptableEvents } from "./LevelUndecryptableEvents.js";
 import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
 import type { PlatformRepositories } from "../platform/createPlatformServices.js";
+import type { PluginStorages } from "../plugins/PluginStorage.js";
+import { LevelPluginStorages } from "./LevelPluginStorages.js";
 
 /** Every repository Mirage uses, over one database. */
 export interface Store extends PlatformRepositories {
@@ -38,10 +42,14 @@ export interface Store extends PlatformRepositories {
   outbox: Outbox;
   idMapping: IdMapping;
   kv: KeyValueStore;
+  /** The cache of Matrix users' profiles. */
+  matrixProfiles: MatrixProfileRecords;
   undecryptable: UndecryptableEvents;
   sessions: SessionRepository;
   /** Domain events, each committed in the batch of its change. */
   journal: Journal;
+  /** Each plugin's own data and persisted jobs. */
+  plugins: PluginStorages;
   close(): Promise<void>;
 }
 
@@ -61,6 +69,7 @@ export function storeOver(db: RootLevel): Store {
     outbox,
     idMapping,
     kv: new LevelKeyValueStore(db),
+    matrixProfiles: new LevelMatrixProfiles(db),
     undecryptable: new LevelUndecryptableEvents(db, outbox),
     journal,
     accounts: new LevelAccounts(db, journal),
@@ -72,6 +81,7 @@ export function storeOver(db: RootLevel): Store {
     comments: new LevelComments(db, journal),
     reactions,
     messagePurge: new LevelMessagePurge(db, { messages, reactions, outbox, mapping: idMapping, journal, deadLetters }),
+    plugins: new LevelPluginStorages(db),
     close: () => db.close(),
   };
 }

@@ -12,7 +12,14 @@ import type { MarkdownRenderer } from "../../src/platform/ports/MarkdownRenderer
 import type { ProfileSanitizer } from "../../src/platform/accounts/ProfileService.js";
 import type { SyncHubOptions } from "../../src/platform/sync/SyncHubOptions.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
-import { storeOver } from "../../src/store/openStore.js";
+import { storeOver, type Store } from "../../src/store/openStore.js";
+import type { PlatformPart } from "../../src/parts/createPlatformPart.js";
+import { PluginHost } from "../../src/plugins/PluginHost.js";
+import { pluginMatrixActions } from "../../src/plugins/pluginMatrixActions.js";
+import type { PreparedPlugin } from "../../src/plugins/preparePlugins.js";
+import { pluginAuthenticate } from "../../src/api/pluginRoutes.js";
+import { errorResponses } from "../../src/api/schemas/common.js";
+import { people } from "../../src/platform/people/people.js";
 
 /** Test stand-in for the Markdown renderer: escapes everything (the real one is tested on its own). */
 export const escapingRenderer: MarkdownRenderer = {
@@ -49,6 +56,8 @@ export async function apiHarness(
     loginThrottle?: LoginThrottleOptions;
     /** Replaces the wait of a log-in slowdown. */
     sleep?: (ms: number) => Promise<void>;
+    /** Plugins started (with a stand-in Matrix side) and their routes mounted. */
+    plugins?: PreparedPlugin[];
   } = {},
 ) {
   const db = new MemoryLevel<string, unknown>() as unknown as RootLevel;
@@ -88,6 +97,7 @@ export async function apiHarness(
       ...(options.now ? { now: options.now } : {}),
     },
   });
+  const plugins = options.plugins ? await pluginHost(options.plugins, store, platform, logger) : undefined;
   const published: PublishedEvent[] = [];
   platform.events.subscribe((e) => void published.push(e));
   const { api: app } = await createApiPart({
@@ -101,6 +111,7 @@ export async function apiHarness(
       pendingWork: async () => ({ inbox: 0, outbox: 0 }),
     },
     ...(options.media ? { media: options.media } : {}),
+    ...(plugins ? { plugins: plugins.routes() } : {}),
   });
   const { events, hub, accounts: service, tokens } = platform;
   const { chat, profiles, blogs, comments, reactions } = platform.services;
@@ -115,5 +126,35 @@ export async function apiHarness(
   };
   /** Signs up and returns the access token. */
   const signUp = async (name: string) => (await json("POST", "/api/v1/accounts", { username: name, password: "correct horse battery" })).body.accessToken as string;
-  return { app, store, service, tokens, json, signUp, events, published, chat, hub, profiles, db, blogs, comments, reactions };
+  return { app, store, service, tokens, json, signUp, events, published, chat, hub, profiles, db, blogs, comments, reactions, matrixProfiles: platform.matrixProfiles };
+}
+
+/** A plugin host over the harness's platform, with no Matrix side (actions are queued, state reads find nothing). */
+async function pluginHost(prepared: PreparedPlugin[], store: Store, platform: PlatformPart, logger: Logger): Promise<PluginHost> {
+  const host = new PluginHost({
+    entries: [],
+    storages: store.plugins,
+    journal: platform.journal,
+    registerCommand: () => () => undefined,
+    observeMatrixEvents: () => () => undefined,
+    matrix: pluginMatrixActions({
+      outbox: store.outbox,
+      mapping: store.idMapping,
+      reader: { getState: async () => undefined },
+      botUserId: "@bot:test.example",
+      ghostUserId: (account) => `@mirage_${account}:test.example`,
+      kickOutbox: () => undefined,
+    }),
+    platform: platform.services,
+    web: {
+      authenticate: pluginAuthenticate(platform.accounts),
+      personOf: (request) => people.account(request.auth!.account.name),
+      errors: (...statuses) => errorResponses(...statuses),
+    },
+    publicUrl: "http://localhost:8080",
+    homeserverDomain: "test.example",
+    logger,
+  });
+  await host.startAll(prepared);
+  return host;
 }

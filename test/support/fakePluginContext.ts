@@ -92,6 +92,13 @@ export function fakePluginContext<Config>(options: {
       },
     },
     signal: abort.signal,
+    web: {
+      async authenticate() {},
+      personOf() {
+        throw new Error("no authenticated person in the fake context");
+      },
+      errors: () => ({}),
+    },
     publicUrl: "https://mirage.test.example",
     homeserverDomain: "test.example",
   };

@@ -10,8 +10,8 @@ import type { Store } from "../../src/store/openStore.js";
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const renderer: MarkdownRenderer = { toWebHtml: async (md) => `<p>${escape(md)}</p>`, toMatrixHtml: async (md) => `<p>${escape(md)}</p>` };
 
-/** The platform's services over `store`, with a stand-in renderer, recording what the in-memory bus emits. */
-export function platformOverStore(store: Store): PlatformServices & { emitted: PublishedEvent[]; account(name: string): Promise<Account>; person(name: string): Promise<Person> } {
+/** The platform's services over `store`, with a stand-in renderer (and `options.now` as their clock), recording what the in-memory bus emits. */
+export function platformOverStore(store: Store, options: { now?: () => number } = {}): PlatformServices & { emitted: PublishedEvent[]; account(name: string): Promise<Account>; person(name: string): Promise<Person> } {
   const events = new DomainEventBus();
   const emitted: PublishedEvent[] = [];
   events.subscribe((published) => emitted.push(published));
@@ -21,6 +21,7 @@ export function platformOverStore(store: Store): PlatformServices & { emitted: P
     profileSanitizer: { bioHtml: async (md) => `<p>${escape(md)}</p>`, html: async (s) => escape(s), css: async () => "" },
     events,
     ghosts: people.ghostAccounts("mirage_", "test.example"),
+    ...(options.now ? { now: options.now } : {}),
   });
   /** The account, created on first use. */
   const account = async (name: string): Promise<Account> => {

@@ -1,85 +1,11 @@
-import { MemoryLevel } from "memory-level";
 import { describe, expect, it } from "vitest";
-import { BlogRelay } from "../../src/bridge/BlogRelay.js";
-import { BridgeNames } from "../../src/bridge/bridgeNames.js";
-import { createLogger } from "../../src/log/createLogger.js";
 import type { MatrixUserId, PostId } from "../../src/platform/ids.js";
 import { people } from "../../src/platform/people/people.js";
-import type { OutboxEntry } from "../../src/platform/ports/Outbox.js";
-import type { RootLevel } from "../../src/store/LevelDatabase.js";
-import { storeOver } from "../../src/store/openStore.js";
-import { platformOverStore } from "../support/platformOverStore.js";
+import { BLOG_WORLD, blogRelayWorld as world } from "../support/blogRelayWorld.js";
 
 /* Platform → Matrix for blogs: what the blog relay queues for each journal entry. */
 
-const DOMAIN = "test.example";
-const BOT = `@mirage:${DOMAIN}`;
-const ALICE = `@mirage_alice:${DOMAIN}`;
-const BOB = "@bob:example.org";
-const WEB = "https://blog.example";
-
-function world() {
-  const store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
-  const p = platformOverStore(store);
-  const newRelay = () =>
-    new BlogRelay({
-      blogs: p.blogs,
-      posts: store.posts,
-      accounts: store.accounts,
-      mapping: store.idMapping,
-      outbox: store.outbox,
-      renderer: { toWebHtml: async (md) => md, toMatrixHtml: async (md) => `<p>${md}</p>` },
-      names: new BridgeNames("mirage_", DOMAIN),
-      room: { botUserId: BOT, blogUrl: (owner) => `${WEB}/@${owner}` },
-      publicUrl: `${WEB}/`,
-      logger: createLogger("silent"),
-      onQueued: () => undefined,
-    });
-  let relay = newRelay();
-  let position = 0;
-  let seen = 0;
-  /** Hands the relay every entry not handled yet; resolves the operations queued meanwhile (without bookkeeping). */
-  const relayNew = async () => {
-    for (const entry of await store.journal.read(position, 10_000)) {
-      await relay.handle(entry);
-      position = entry.position;
-    }
-    const all = await store.outbox.peek(10_000);
-    const fresh = all.slice(seen);
-    seen = all.length;
-    return ops(fresh);
-  };
-  /** Carries out every queued operation as the homeserver would: rooms `!<owner>:test.example`, events `$<n>`. */
-  let events = 0;
-  const sendAll = async () => {
-    for (const entry of await store.outbox.peek(10_000)) {
-      const links =
-        entry.op === "createRoom"
-          ? [{ ref: entry.room, roomId: `!${entry.room.id}:${DOMAIN}`, origin: "platform" as const }]
-          : entry.op === "send" && entry.ref
-            ? [{ ref: entry.ref, roomId: `!${entry.room!.id}:${DOMAIN}`, eventId: `$${++events}`, origin: "platform" as const }]
-            : [];
-      await store.outbox.complete(entry.id, links);
-    }
-    seen = 0;
-  };
-  return {
-    store,
-    p,
-    relayNew,
-    sendAll,
-    get relay() {
-      return relay;
-    },
-    restart: () => {
-      relay = newRelay();
-    },
-  };
-}
-
-function ops(entries: readonly OutboxEntry[]) {
-  return entries.map(({ id: _id, createdAt: _c, attempts: _a, ...op }) => op);
-}
+const { BOT, ALICE, BOB, WEB } = BLOG_WORLD;
 
 const aliceBlog = { kind: "blog", id: "alice" };
 

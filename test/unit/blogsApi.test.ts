@@ -9,7 +9,7 @@ describe("blogs API: blogs", () => {
     await post(alice, { title: "One", body: "x" });
     await post(alice, { title: "Two", body: "x", published: false });
     const anonymous = await json("GET", "/api/v1/blogs/Alice");
-    expect(anonymous.body).toEqual({ owner: "alice", title: "alice", description: "", postCount: 1 });
+    expect(anonymous.body).toEqual({ owner: "alice", ownerProfile: { displayName: "alice" }, title: "alice", description: "", postCount: 1 });
     expect((await json("GET", "/api/v1/blogs/alice", undefined, alice)).body).toMatchObject({ postCount: 1, draftCount: 1 });
     // The Matrix ID of alice's ghost names the same blog.
     expect((await json("GET", "/api/v1/blogs/@mirage_alice:test.example")).body.owner).toBe("alice");
@@ -22,7 +22,7 @@ describe("blogs API: blogs", () => {
     const dave = "@dave:example.org";
     const written = await blogs.createPost(people.fromId(dave), dave, { title: "From Matrix", body: "hi" });
     expect(written).toMatchObject({ blog: dave, author: dave, slug: "from-matrix" });
-    expect((await json("GET", `/api/v1/blogs/${encodeURIComponent(dave)}`)).body).toEqual({ owner: dave, title: dave, description: "", postCount: 1 });
+    expect((await json("GET", `/api/v1/blogs/${encodeURIComponent(dave)}`)).body).toEqual({ owner: dave, ownerProfile: { displayName: dave }, title: dave, description: "", postCount: 1 });
     expect((await json("GET", "/api/v1/blogs/dave@example.org/posts")).body.posts.map((p: any) => p.id)).toEqual([written.id]);
     expect((await json("POST", `/api/v1/posts/${written.id}/comments`, { body: "welcome" }, bob)).status).toBe(201);
     expect((await json("POST", `/api/v1/blogs/${dave}/posts`, { title: "t", body: "b" }, bob)).status).toBe(403);

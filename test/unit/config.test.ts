@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/ConfigError.js";
 import { loadConfig, parseConfig } from "../../src/config/loadConfig.js";
 import { renderConfigSample } from "../../src/config/renderConfigSample.js";
+import { builtinSamplePlugins } from "../../src/plugins/builtinSamplePlugins.js";
 import { ConfigSchema } from "../../src/config/configSchema.js";
 import { configLeaves, envNameFor } from "../../src/config/schemaWalk.js";
 
@@ -112,9 +113,9 @@ describe("config", () => {
     expect(config.appservice.registration).toBe(path.join(dir, "data/registration.yaml"));
   });
 
-  it("config.sample.yaml is exactly what the schema generates, and it is valid", () => {
+  it("config.sample.yaml is exactly what the schema and the built-in plugins' schemas generate, and it is valid", async () => {
     const committed = readFileSync(new URL("../../config.sample.yaml", import.meta.url), "utf8");
-    expect(committed).toBe(renderConfigSample());
+    expect(committed).toBe(renderConfigSample(await builtinSamplePlugins()));
     for (const leaf of configLeaves(ConfigSchema)) {
       expect(committed, `sample documents ${leaf.path.join(".")}`).toContain(`${leaf.path.at(-1)}:`);
     }

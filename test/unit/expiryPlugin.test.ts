@@ -152,7 +152,8 @@ describe("expiry plugin", () => {
     app.setErrorHandler(errorHandler);
     let as: Person = w.alice;
     app.addHook("preHandler", async (request) => {
-      (request as unknown as { mirage: unknown }).mirage = { person: as, room: { id: w.room.id } };
+      const { room, membership } = await w.p.chat.getRoom(as, w.room.id);
+      request.mirage = { person: as, room, membership };
     });
     await app.register(plugin.instance.roomRoutes!, { prefix: `/api/v1/rooms/${w.room.id}` });
     const put = (body: unknown) => app.inject({ method: "PUT", url: `/api/v1/rooms/${w.room.id}/expiry`, payload: body as object });

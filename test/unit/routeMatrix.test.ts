@@ -5,6 +5,7 @@ import { decodeJwt } from "jose";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { TokenSigner } from "../../src/platform/accounts/TokenSigner.js";
 import { apiHarness, TEST_SECRET } from "../support/apiHarness.js";
+import helloPlugin from "../../plugins/examples/hello/index.js";
 
 /*
  * Every route of the side API × every failure class, generated from one table.
@@ -526,6 +527,30 @@ const TABLE: Record<string, Spec<Scenario>> = {
     happy: { status: 200, check: (res, s) => expect(res.body).toMatchObject({ id: s.room, members: expect.arrayContaining([expect.objectContaining({ membership: "join" })]) }) },
     path: [urlProbe("a roomId longer than 64 characters", () => `/api/v1/rooms/${"r".repeat(65)}`)],
     notFound: urlProbe("an unknown room", () => `/api/v1/rooms/${UNKNOWN.room}`, 404),
+    forbidden: [asProbe("someone not in the room (hidden)", 404, (_s, w) => w.outsider)],
+    conflict: "read-only",
+  }),
+  "GET /api/v1/rooms/{roomId}/hello": route({
+    auth: "bearer",
+    setup: async (w: World) => {
+      const room = await w.room();
+      return { room, req: { url: `/api/v1/rooms/${room}/hello`, token: w.member.token } };
+    },
+    happy: { status: 200, check: (res, s) => expect(res.body).toEqual({ greeting: "Hello", roomId: s.room, messages: expect.any(Number) }) },
+    path: [urlProbe("a roomId longer than 64 characters (checked by the plugin host)", () => `/api/v1/rooms/${"r".repeat(65)}/hello`)],
+    notFound: urlProbe("an unknown room", () => `/api/v1/rooms/${UNKNOWN.room}/hello`, 404),
+    forbidden: [asProbe("someone not in the room (hidden)", 404, (_s, w) => w.outsider), inviteeProbe("an invitee who has not joined")],
+    conflict: "read-only",
+  }),
+  "GET /api/v1/plugins/hello/rooms/{roomId}/count": route({
+    auth: "bearer",
+    setup: async (w: World) => {
+      const room = await w.room();
+      return { room, req: { url: `/api/v1/plugins/hello/rooms/${room}/count`, token: w.member.token } };
+    },
+    happy: { status: 200, check: (res, s) => expect(res.body).toEqual({ roomId: s.room, messages: expect.any(Number) }) },
+    path: [urlProbe("a roomId longer than 64 characters", () => `/api/v1/plugins/hello/rooms/${"r".repeat(65)}/count`)],
+    notFound: urlProbe("an unknown room", () => `/api/v1/plugins/hello/rooms/${UNKNOWN.room}/count`, 404),
     forbidden: [asProbe("someone not in the room (hidden)", 404, (_s, w) => w.outsider)],
     conflict: "read-only",
   }),
@@ -1259,7 +1284,8 @@ let ajv: Ajv;
 
 beforeAll(async () => {
   // Every row signs up three accounts, and some cases more: lift the per-IP sign-up limit.
-  h = await apiHarness({ signUpPerHour: 100_000, loginPerMinute: 100_000, sync: { maxWaits: MAX_WAITS } });
+  // The example plugin's routes stand for every plugin's: mounted by the host, documented, checked like the rest.
+  h = await apiHarness({ signUpPerHour: 100_000, loginPerMinute: 100_000, sync: { maxWaits: MAX_WAITS }, plugins: [{ definition: helloPlugin, config: { greeting: "Hello" } }] });
   doc = (await h.app.inject({ url: "/api/v1/openapi.json" })).json();
   ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);

@@ -20,6 +20,9 @@ import { errorResponses } from "../schemas/common.js";
 import { blogJson, postJson } from "./blogJson.js";
 import { commentRoutes } from "./commentRoutes.js";
 import { people } from "../../platform/people/people.js";
+import type { BlogView } from "../../platform/blogs/Blog.js";
+import type { PostView } from "../../platform/blogs/Post.js";
+import { profileLookup, type ProfileLookup } from "../profileLookup.js";
 
 export interface BlogRoutesOptions {
   accounts: AccountService;
@@ -27,6 +30,8 @@ export interface BlogRoutesOptions {
   comments: CommentService;
   /** Per-account budget for changes; none: unlimited. */
   writes?: WriteThrottle;
+  /** Owners' and authors' display names and avatars; default: shown by their IDs. */
+  profiles?: ProfileLookup;
 }
 
 /**
@@ -35,6 +40,9 @@ export interface BlogRoutesOptions {
  */
 export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions): Promise<void> {
   const { blogs } = opts;
+  const profiles = opts.profiles ?? profileLookup(undefined);
+  const blog = async (view: BlogView) => blogJson(view, await profiles([view.owner]));
+  const post = async (view: PostView) => postJson(view, await profiles([view.author]));
   const write = authenticateWriter(opts.accounts, opts.writes);
   const maybeAuth = { preValidation: optionalAuthenticate(opts.accounts) };
   const security = [{ bearer: [] }];
@@ -45,7 +53,7 @@ export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions):
   app.get<{ Params: { owner: string } }>(
     "/api/v1/blogs/:owner",
     { ...maybeAuth, schema: { summary: "A blog", tags, security: optionalSecurity, params: OwnerParams, response: { 200: { $ref: "Blog#" }, ...errorResponses(400, 401, 404) } } },
-    async (request) => blogJson(await blogs.getBlog(request.params.owner, reader(request))),
+    async (request) => blog(await blogs.getBlog(request.params.owner, reader(request))),
   );
 
   app.patch<{ Params: { owner: string }; Body: BlogPatchT }>(
@@ -54,7 +62,7 @@ export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions):
       ...write,
       schema: { summary: "Change your blog's title, description or blocked commenters", tags, security, params: OwnerParams, body: { $ref: "BlogPatch#" }, response: { 200: { $ref: "Blog#" }, ...errorResponses(400, 401, 403, 404, 429) } },
     },
-    async (request) => blogJson(await blogs.updateBlog(people.account(request.auth!.account.name), request.params.owner, request.body)),
+    async (request) => blog(await blogs.updateBlog(people.account(request.auth!.account.name), request.params.owner, request.body)),
   );
 
   app.get<{ Params: { owner: string }; Querystring: PageQueryT }>(
@@ -73,7 +81,8 @@ export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions):
     async (request) => {
       const { cursor, limit = 20 } = request.query;
       const page = await blogs.listPosts(request.params.owner, reader(request), { limit, ...(cursor !== undefined ? { cursor } : {}) });
-      return { posts: page.posts.map(postJson), next: page.next ?? null };
+      const profileOf = await profiles(page.posts.map((view) => view.author));
+      return { posts: page.posts.map((view) => postJson(view, profileOf)), next: page.next ?? null };
     },
   );
 
@@ -90,7 +99,7 @@ export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions):
         response: { 201: { $ref: "Post#" }, ...errorResponses(400, 401, 403, 404, 409, 422, 429, 503) },
       },
     },
-    async (request, reply) => reply.code(201).send(postJson(await blogs.createPost(people.account(request.auth!.account.name), request.params.owner, request.body))),
+    async (request, reply) => reply.code(201).send(await post(await blogs.createPost(people.account(request.auth!.account.name), request.params.owner, request.body))),
   );
 
   app.get<{ Params: { owner: string; slug: string } }>(
@@ -99,13 +108,13 @@ export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions):
       ...maybeAuth,
       schema: { summary: "A post by its slug", tags, security: optionalSecurity, params: OwnerSlugParams, response: { 200: { $ref: "Post#" }, ...errorResponses(400, 401, 404) } },
     },
-    async (request) => postJson(await blogs.getPostBySlug(request.params.owner, request.params.slug, reader(request))),
+    async (request) => post(await blogs.getPostBySlug(request.params.owner, request.params.slug, reader(request))),
   );
 
   app.get<{ Params: { postId: string } }>(
     "/api/v1/posts/:postId",
     { ...maybeAuth, schema: { summary: "A post", tags, security: optionalSecurity, params: PostParams, response: { 200: { $ref: "Post#" }, ...errorResponses(400, 401, 404) } } },
-    async (request) => postJson(await blogs.getPost(asPostId(request.params.postId), reader(request))),
+    async (request) => post(await blogs.getPost(asPostId(request.params.postId), reader(request))),
   );
 
   app.patch<{ Params: { postId: string }; Body: PostPatchT }>(
@@ -121,7 +130,7 @@ export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions):
         response: { 200: { $ref: "Post#" }, ...errorResponses(400, 401, 403, 404, 409, 422, 429, 503) },
       },
     },
-    async (request) => postJson(await blogs.editPost(people.account(request.auth!.account.name), asPostId(request.params.postId), request.body)),
+    async (request) => post(await blogs.editPost(people.account(request.auth!.account.name), asPostId(request.params.postId), request.body)),
   );
 
   app.delete<{ Params: { postId: string } }>(
@@ -136,5 +145,5 @@ export async function blogRoutes(app: FastifyInstance, opts: BlogRoutesOptions):
     },
   );
 
-  await app.register(commentRoutes, { accounts: opts.accounts, comments: opts.comments, ...(opts.writes ? { writes: opts.writes } : {}) });
+  await app.register(commentRoutes, { accounts: opts.accounts, comments: opts.comments, profiles, ...(opts.writes ? { writes: opts.writes } : {}) });
 }

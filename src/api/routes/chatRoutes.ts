@@ -12,6 +12,7 @@ import { authenticateWriter } from "../authenticateWriter.js";
 import { RemoveMemberQuery, type CreateRoomBodyT, type EditBodyT, type HandleBodyT, type MessageBodyT } from "../schemas/chatSchemas.js";
 import { errorResponses } from "../schemas/common.js";
 import { asMessageId, asRoomId } from "../../platform/ids.js";
+import { profileLookup, type PersonProfileJson, type ProfileLookup } from "../profileLookup.js";
 
 export interface ChatRoutesOptions {
   accounts: AccountService;
@@ -20,6 +21,8 @@ export interface ChatRoutesOptions {
   writes?: WriteThrottle;
   /** Serialized message pages answered again while their room is unchanged; none: every read is built. */
   pageCache?: MessagePageCache;
+  /** Senders' display names and avatars; default: shown by their IDs. */
+  profiles?: ProfileLookup;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -42,12 +45,13 @@ export function roomView(room: Room, membership: MembershipRecord, members?: Mem
   };
 }
 
-export function messageView(m: MessageView) {
+export function messageView(m: MessageView, profileOf: (id: string) => PersonProfileJson) {
   return {
     id: m.id,
     roomId: m.roomId,
     seq: m.seq,
     sender: m.sender,
+    senderProfile: profileOf(m.sender),
     body: m.body,
     html: m.html,
     ...(m.parentId !== undefined ? { parentId: m.parentId } : {}),
@@ -80,6 +84,8 @@ const PageQuery = Type.Object(
 /** Rooms, DMs, members and messages. Every route needs a signed-in account. */
 export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions): Promise<void> {
   const { chat } = opts;
+  const profiles = opts.profiles ?? profileLookup(undefined);
+  const one = async (m: MessageView) => messageView(m, await profiles([m.sender]));
   const auth = { preValidation: authenticate(opts.accounts) };
   const write = authenticateWriter(opts.accounts, opts.writes);
   const security = [{ bearer: [] }];
@@ -256,7 +262,8 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
         ...(request.query.before !== undefined ? { beforeSeq: request.query.before } : {}),
         ...(threadId !== undefined ? { threadId: asMessageId(threadId) } : {}),
       });
-      const result = { messages: page.messages.map(messageView), nextBefore: page.nextBefore ?? null };
+      const profileOf = await profiles(page.messages.map((m) => m.sender));
+      const result = { messages: page.messages.map((m) => messageView(m, profileOf)), nextBefore: page.nextBefore ?? null };
       if (!opts.pageCache || !at) return result;
       const body = String(reply.serialize(result));
       opts.pageCache.put(key, at, body);
@@ -285,7 +292,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
         ...(threadId !== undefined ? { threadId: asMessageId(threadId) } : {}),
         ...(kind !== undefined ? { kind } : {}),
       });
-      return reply.code(201).send(messageView(message));
+      return reply.code(201).send(await one(message));
     },
   );
 
@@ -295,7 +302,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
       ...write,
       schema: { summary: "Edit your message", tags, security, params: MessageParams, body: { $ref: "EditBody#" }, response: { 200: { $ref: "Message#" }, ...errorResponses(400, 401, 403, 404, 409, 422, 429, 503) } },
     },
-    async (request) => messageView(await chat.edit(actor(request), asMessageId(request.params.messageId), request.body.body)),
+    async (request) => one(await chat.edit(actor(request), asMessageId(request.params.messageId), request.body.body)),
   );
 
   app.delete<{ Params: { messageId: string } }>(

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { AccountService } from "../../platform/accounts/AccountService.js";
 import { asCommentId, asPostId } from "../../platform/ids.js";
 import type { CommentService } from "../../platform/blogs/CommentService.js";
+import type { CommentView } from "../../platform/blogs/Comment.js";
 import type { WriteThrottle } from "../../platform/accounts/WriteThrottle.js";
 import { authenticateWriter } from "../authenticateWriter.js";
 import { optionalAuthenticate } from "../optionalAuthenticate.js";
@@ -9,17 +10,22 @@ import { CommentPageQuery, CommentParams, PostParams, type CommentCreateT, type 
 import { errorResponses } from "../schemas/common.js";
 import { commentJson } from "./blogJson.js";
 import { people } from "../../platform/people/people.js";
+import { profileLookup, type ProfileLookup } from "../profileLookup.js";
 
 export interface CommentRoutesOptions {
   accounts: AccountService;
   comments: CommentService;
   /** Per-account budget for changes; none: unlimited. */
   writes?: WriteThrottle;
+  /** Authors' display names and avatars; default: shown by their IDs. */
+  profiles?: ProfileLookup;
 }
 
 /** Threaded comments on posts. Registered by `blogRoutes`. */
 export async function commentRoutes(app: FastifyInstance, opts: CommentRoutesOptions): Promise<void> {
   const { comments } = opts;
+  const profiles = opts.profiles ?? profileLookup(undefined);
+  const one = async (comment: CommentView) => commentJson(comment, await profiles([comment.author]));
   const write = authenticateWriter(opts.accounts, opts.writes);
   const security = [{ bearer: [] }];
   const tags = ["blogs"];
@@ -40,7 +46,8 @@ export async function commentRoutes(app: FastifyInstance, opts: CommentRoutesOpt
     async (request) => {
       const { cursor, limit = 50 } = request.query;
       const page = await comments.listComments(asPostId(request.params.postId), (request.auth ? people.account(request.auth.account.name) : undefined), { limit, ...(cursor !== undefined ? { cursor } : {}) });
-      return { comments: page.comments.map(commentJson), next: page.next ?? null };
+      const profileOf = await profiles(page.comments.map((comment) => comment.author));
+      return { comments: page.comments.map((comment) => commentJson(comment, profileOf)), next: page.next ?? null };
     },
   );
 
@@ -63,7 +70,7 @@ export async function commentRoutes(app: FastifyInstance, opts: CommentRoutesOpt
         body,
         ...(parentId !== undefined ? { parentId: asCommentId(parentId) } : {}),
       });
-      return reply.code(201).send(commentJson(comment));
+      return reply.code(201).send(await one(comment));
     },
   );
 
@@ -73,7 +80,7 @@ export async function commentRoutes(app: FastifyInstance, opts: CommentRoutesOpt
       ...write,
       schema: { summary: "Edit your comment", tags, security, params: CommentParams, body: { $ref: "CommentPatch#" }, response: { 200: { $ref: "Comment#" }, ...errorResponses(400, 401, 403, 404, 409, 422, 429, 503) } },
     },
-    async (request) => commentJson(await comments.editComment(people.account(request.auth!.account.name), asCommentId(request.params.commentId), request.body.body)),
+    async (request) => one(await comments.editComment(people.account(request.auth!.account.name), asCommentId(request.params.commentId), request.body.body)),
   );
 
   app.delete<{ Params: { commentId: string } }>(

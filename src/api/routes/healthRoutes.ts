@@ -16,6 +16,8 @@ export interface HealthSource {
   };
   /** Queue lengths: transactions not yet fanned out, room events waiting in lanes, sends, dead letters. */
   pendingWork(): Promise<{ inbox: number; roomEvents?: number; outbox: number; deadLetters?: number }>;
+  /** Each configured plugin's state: `running` or `disabled: <reason>`; a disabled one makes the status degraded. */
+  plugins?(): Record<string, string>;
 }
 
 /** Who may see what on the operations routes. */
@@ -54,6 +56,11 @@ const healthResponse = {
       type: "object",
       properties: { inbox: { type: "integer" }, roomEvents: { type: "integer" }, outbox: { type: "integer" }, deadLetters: { type: "integer" } },
     },
+    plugins: {
+      type: "object",
+      description: "Each configured plugin: `running`, or `disabled: <reason>`.",
+      additionalProperties: { type: "string" },
+    },
   },
 } as const;
 
@@ -67,7 +74,9 @@ export async function healthRoutes(app: FastifyInstance, opts: { health: HealthS
     { schema: { summary: "Liveness: ok or degraded; the homeserver link's state and queues for operators", tags: ["operations"], response: { 200: healthResponse } } },
     async (request) => {
       const hs = opts.health.homeserver();
-      const status = hs.ready && hs.appservicePing?.ok === true ? "ok" : "degraded";
+      const plugins = opts.health.plugins?.() ?? {};
+      const pluginsRun = Object.values(plugins).every((state) => state === "running");
+      const status = hs.ready && hs.appservicePing?.ok === true && pluginsRun ? "ok" : "degraded";
       if (!operator(request)) return { status };
       return {
         status,
@@ -80,6 +89,7 @@ export async function healthRoutes(app: FastifyInstance, opts: { health: HealthS
           problem: hs.problem ?? null,
         },
         queues: await opts.health.pendingWork(),
+        plugins,
       };
     },
   );

@@ -5,6 +5,7 @@ import { BLOG_LIMITS } from "../../platform/blogs/contentRules.js";
 import { Handle } from "./identifierSchemas.js";
 import { SLUG_PATTERN } from "../../platform/blogs/slugify.js";
 import { ReactionCounts } from "./reactionSchemas.js";
+import { PersonProfile } from "./personSchemas.js";
 
 const time = (description?: string) => Type.String({ format: "date-time", ...(description ? { description } : {}) });
 const Title = Type.String({ minLength: 1, maxLength: BLOG_LIMITS.titleChars });
@@ -19,6 +20,7 @@ const Next = Type.Union([Type.String(), Type.Null()], { description: "Cursor for
 export const Blog = Type.Object(
   {
     owner: Type.String({ description: "A Mirage account name or a Matrix user ID." }),
+    ownerProfile: Type.Ref(PersonProfile),
     title: Type.String({ description: "Defaults to the owner's display name." }),
     description: Type.String(),
     postCount: Type.Integer({ description: "Published posts." }),
@@ -48,6 +50,7 @@ export const Post = Type.Object(
     id: Type.String(),
     blog: Type.String({ description: "The blog's owner." }),
     author: Type.String(),
+    authorProfile: Type.Ref(PersonProfile),
     title: Type.String(),
     slug: Type.String({ description: "Unique in the blog; the page is /@{blog}/{slug}." }),
     body: Type.String({ description: "Markdown source." }),
@@ -97,7 +100,8 @@ export const Comment = Type.Object(
   {
     id: Type.String(),
     postId: Type.String(),
-    author: Type.String(),
+    author: Type.String({ description: "A Mirage account name or a Matrix user ID." }),
+    authorProfile: Type.Ref(PersonProfile),
     parentId: Type.Optional(Type.String({ description: "The comment this replies to." })),
     depth: Type.Integer({ description: "0 for top-level comments; parent's + 1 for replies." }),
     body: Type.String({ description: "Markdown source; empty once deleted." }),

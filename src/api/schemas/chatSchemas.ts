@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { Handle } from "./identifierSchemas.js";
 import { ReactionCounts } from "./reactionSchemas.js";
+import { PersonProfile } from "./personSchemas.js";
 
 export const RoomView = Type.Object(
   {
@@ -35,7 +36,8 @@ export const MessageView = Type.Object(
     id: Type.String(),
     roomId: Type.String(),
     seq: Type.Integer(),
-    sender: Type.String(),
+    sender: Type.String({ description: "A Mirage account name or a Matrix user ID." }),
+    senderProfile: Type.Ref(PersonProfile),
     body: Type.String({ description: "Markdown source." }),
     html: Type.String({ description: "Sanitized HTML rendered from the Markdown." }),
     parentId: Type.Optional(Type.String({ description: "The message replied to: a quoting reply in the main timeline, or with threadId an in-thread reply to it." })),

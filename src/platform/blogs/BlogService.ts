@@ -4,6 +4,7 @@ import { ErrorCodes, isMirageError, MirageError } from "../errors/MirageError.js
 import type { DomainEvent, DomainEventBus, PublishedEvent, WriteOptions } from "../events/DomainEvent.js";
 import type { GhostAccounts } from "../ports/GhostAccounts.js";
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
+import type { MatrixProfiles } from "../ports/MatrixProfiles.js";
 import type { Person, PersonId } from "../people/Person.js";
 import { people } from "../people/people.js";
 import type { ReactionRepository } from "../reactions/Reaction.js";
@@ -26,6 +27,8 @@ export interface BlogServiceDeps {
   events: DomainEventBus;
   /** Ghosts' Matrix IDs to their accounts, so `@mirage_alice:hs` and `alice` share a blog. */
   ghosts?: GhostAccounts;
+  /** Matrix owners' display names, the default title of their blogs. */
+  matrixProfiles?: Pick<MatrixProfiles, "get">;
   now?: () => number;
 }
 
@@ -87,11 +90,16 @@ export class BlogService {
     if (!exists) throw notFound("blog");
     return {
       owner,
-      title: blog?.title ?? account?.displayName ?? owner,
+      title: blog?.title ?? account?.displayName ?? (await this.matrixDisplayName(ownerPerson)) ?? owner,
       description: blog?.description ?? "",
       postCount: stats?.published ?? 0,
       ...(reader === owner ? { draftCount: stats?.drafts ?? 0, blockedCommenters: blog?.blockedCommenters ?? [] } : {}),
     };
+  }
+
+  private async matrixDisplayName(person: Person): Promise<string | undefined> {
+    if (person.kind !== "matrix" || !this.deps.matrixProfiles) return undefined;
+    return (await this.deps.matrixProfiles.get([person.userId])).get(person.userId)?.displayName;
   }
 
   async updateBlog(actor: Person, rawOwner: string, patch: BlogPatch, options: WriteOptions = {}): Promise<BlogView> {

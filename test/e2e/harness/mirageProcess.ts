@@ -18,8 +18,8 @@ export interface MirageOptions {
   appservicePort: number;
   /** Reuse the API port across restarts; a free one by default. */
   apiPort?: number;
-  /** Extra config, each section merged over the generated one. */
-  extra?: Record<string, Record<string, unknown>>;
+  /** Extra config, each section merged over the generated one (a list, such as `plugins`, replaces it). */
+  extra?: Record<string, Record<string, unknown> | unknown[]>;
   /** `MIRAGE_*` settings for the process, as an operator would set them. */
   env?: Record<string, string>;
 }
@@ -28,6 +28,8 @@ export interface HealthBody {
   status: 'ok' | 'degraded';
   homeserver: { reachable: boolean; ready: boolean; appservicePing: { ok: boolean; durationMs?: number; problem?: string } | null; problem: string | null };
   queues: { inbox: number; roomEvents: number; outbox: number; deadLetters: number };
+  /** Each configured plugin: `running` or `disabled: <reason>`. */
+  plugins: Record<string, string>;
 }
 
 /** A Mirage started as its own process, exactly as `mirage start` runs in production. */
@@ -64,8 +66,8 @@ export async function startMirage(options: MirageOptions): Promise<MirageProcess
     api: { port: apiPort, bindAddress: '127.0.0.1', publicUrl: `http://127.0.0.1:${apiPort}` },
     store: { path: join(options.dir, 'store') },
     logging: { level: 'debug' },
-  } as Record<string, Record<string, unknown>>;
-  for (const [section, values] of Object.entries(options.extra ?? {})) config[section] = { ...config[section], ...values };
+  } as Record<string, Record<string, unknown> | unknown[]>;
+  for (const [section, values] of Object.entries(options.extra ?? {})) config[section] = Array.isArray(values) ? values : { ...config[section], ...values };
   await writeFile(configPath, stringify(config));
 
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--config', configPath], {
