@@ -73,7 +73,7 @@ export class LevelMessagePurge implements MessagePurge {
   }
 
   compact(): Promise<void> {
-    return this.compactor.compact();
+    return this.compactor.compactAndSettle();
   }
 }
 

@@ -22,8 +22,30 @@ const ABOVE_ALL = "~";
 export class StoreCompactor {
   private running: Promise<void> | undefined;
   private next: Promise<void> | undefined;
+  private trailing: NodeJS.Timeout | undefined;
 
-  constructor(private readonly db: RootLevel) {}
+  constructor(
+    private readonly db: RootLevel,
+    /** How long after a purge's compaction one more runs (see `compactAndSettle`). */
+    private readonly settleMs = 15_000,
+  ) {}
+
+  /**
+   * Compacts now, and once more `settleMs` later: copies that were in flight when the data was
+   * deleted (the homeserver's echo of a send, retried transactions after a restart) pass through
+   * the inbox and the write-ahead log after it, and leave the files only with a later compaction.
+   * One trailing run is pending at a time; it does not keep the process alive.
+   */
+  compactAndSettle(): Promise<void> {
+    if (this.trailing === undefined && this.settleMs > 0) {
+      this.trailing = setTimeout(() => {
+        this.trailing = undefined;
+        this.compact().catch(() => undefined);
+      }, this.settleMs);
+      this.trailing.unref();
+    }
+    return this.compact();
+  }
 
   compact(): Promise<void> {
     if (typeof (this.db as unknown as Partial<Compactable>).compactRange !== "function") return Promise.resolve();

@@ -127,5 +127,5 @@ describe('disappearing messages in a portal', () => {
     await expect.poll(() => filesHolding(storeDir, [fromMatrix, fromWeb, acrossRestart]), { timeout: PATIENCE, interval: 500 }).toEqual([]);
     await mirage.stop();
     expect(await filesHolding(storeDir, [fromMatrix, fromWeb, acrossRestart])).toEqual([]);
-  });
+  }, 6 * PATIENCE);
 });

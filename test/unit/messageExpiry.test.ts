@@ -19,6 +19,8 @@ import { OutboxSender } from "../../src/matrix/OutboxSender.js";
 import type { Outbox } from "../../src/platform/ports/Outbox.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { FakeHomeserver } from "../support/fakeHomeserver.js";
+import { Level } from "level";
+import { StoreCompactor } from "../../src/store/StoreCompactor.js";
 import { platformOverStore } from "../support/platformOverStore.js";
 
 /* Disappearing messages on the platform: an expired message leaves no copy in the store, nor in its files. */
@@ -185,6 +187,21 @@ describe("expiring a message", () => {
     expect(hs.events.find((e) => e.type === "m.room.redaction")).toMatchObject({ sender: "@mirage_alice:t", redacts: sent.eventId });
     expect(await store.idMapping.toMatrix({ kind: "message", id: "m_1" })).toBeUndefined();
     expect(await store.outbox.size()).toBe(0);
+  });
+
+  it("compacts once more after a purge, for copies that passed through the store after it (an echo of a send)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mirage-expiry-"));
+    dirs.push(dir);
+    const db = new Level<string, unknown>(dir, { valueEncoding: "json", compression: false });
+    await db.open();
+    const compactor = new StoreCompactor(db as unknown as RootLevel, 50);
+    await compactor.compactAndSettle();
+    // Arrives after the purge's compaction: written, handled and deleted, as an inbox transaction is.
+    const late = marker();
+    await db.put("!inbox!late", { body: late });
+    await db.del("!inbox!late");
+    await expect.poll(() => filesHolding(dir, [late]), { timeout: 20_000, interval: 100 }).toEqual([]);
+    await db.close();
   });
 
   it("drops the room's cached pages at once, not only when they are asked for again", () => {

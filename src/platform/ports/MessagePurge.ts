@@ -27,7 +27,9 @@ export interface MessagePurge {
   /**
    * Asks for the deleted data to leave the store's files (compaction). Coalesced and run in the
    * background: calls while one runs share the next run. Resolves when a compaction that started
-   * after the call finished; a store without compaction resolves at once.
+   * after the call finished; a store without compaction resolves at once. The store compacts once
+   * more a little later, for copies that were in flight at the purge (the homeserver's echo of a
+   * send passes through the inbox).
    */
   compact(): Promise<void>;
 }
