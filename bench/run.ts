@@ -1,6 +1,7 @@
 import { benchApiRoutes } from "./apiRoutes.js";
 import { benchAppserviceIngest } from "./appserviceIngest.js";
 import { benchBridge } from "./bridge.js";
+import { benchBridgeEncrypted } from "./bridgeEncrypted.js";
 import { benchCryptoCost } from "./cryptoCost.js";
 import { benchDurableIndexedDB } from "./durableIndexedDB.js";
 import { benchLongPoll } from "./longPoll.js";
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<string[]>> = {
   renderHostile: benchRenderHostile,
   renderLoad: benchRenderLoad,
   bridge: benchBridge,
+  bridgeEncrypted: benchBridgeEncrypted,
 };
 
 // `npm run bench -- bridge longPoll` runs only those; no names runs them all.

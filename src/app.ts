@@ -51,7 +51,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
     createPlatformPart({ config, store, logger, overrides: options.passwordHasher ? { passwordHasher: options.passwordHasher } : {} }),
   );
   const matrix = await parts.build("matrix", () => createMatrixPart({ config, registration, store, registry, logger, onRequeued: () => platform.journal.kick(), profiles: platform.matrixProfiles }));
-  if (config.bridge.enabled) await parts.build("bridge", () => createBridgePart({ config, store, platform, matrix, logger, registry }));
+  const bridge = config.bridge.enabled ? await parts.build("bridge", () => createBridgePart({ config, store, platform, matrix, logger, registry })) : undefined;
   // Plugins start while Mirage is built: their commands and hooks join before anything starts, and
   // their routes exist when the API is built next. Stopped after the API, before the bridge.
   const plugins = await parts.build("plugins", () => createPluginsPart({ config, store, platform, matrix, logger }));
@@ -64,6 +64,8 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
       health: { version: VERSION, homeserver: () => matrix.homeserverStatus(), pendingWork: () => matrix.pendingWork(), plugins: () => plugins.status() },
       plugins: plugins.routes,
       mediaSource: matrix.media,
+      ...(bridge ? { encryptedMedia: bridge.encryptedMedia } : {}),
+      images: matrix.images,
       version: VERSION,
     }),
   );

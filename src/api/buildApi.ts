@@ -31,6 +31,7 @@ import { syncRoutes } from "./routes/syncRoutes.js";
 import { registerSyncMetrics } from "./syncMetrics.js";
 import { healthRoutes, type HealthSource, type OperationsAccess } from "./routes/healthRoutes.js";
 import { mediaRoutes, type MediaRoutesOptions } from "./routes/mediaRoutes.js";
+import { encryptedMediaRoutes, type EncryptedMediaRoutesOptions } from "./routes/encryptedMediaRoutes.js";
 import { documentFrameworkErrors, sharedSchemas } from "./schemas/common.js";
 import { identifierSchemas } from "./schemas/identifierSchemas.js";
 import { personSchemas } from "./schemas/personSchemas.js";
@@ -70,6 +71,8 @@ export interface ApiDeps {
   publicUrl?: string;
   /** `GET /media/{server}/{mediaId}`: Matrix media for web pages. */
   media?: MediaRoutesOptions;
+  /** `GET /api/v1/media/encrypted/{mediaId}`: encrypted Matrix attachments for their messages' readers; needs `accounts`. */
+  encryptedMedia?: Omit<EncryptedMediaRoutesOptions, "accounts">;
   version?: string;
   /** Plugins' routes (`/api/v1/plugins/<id>/…`, room routes under `/api/v1/rooms/:roomId/…`); need `accounts` and `chat`. */
   plugins?: readonly PluginRouteSet[];
@@ -147,6 +150,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     });
     const writes = deps.accounts.writes ? { writes: deps.accounts.writes } : {};
     const profiles = profileLookup(deps.personProfiles, deps.publicUrl);
+    if (deps.encryptedMedia) await app.register(encryptedMediaRoutes, { accounts: deps.accounts.service, ...deps.encryptedMedia });
     if (deps.chat) {
       const pageCache = deps.events ? new MessagePageCache(deps.events) : undefined;
       // Cached pages carry senders' profiles: a Matrix user's profile change makes them stale.

@@ -18,6 +18,8 @@ export const HTTP_STATUS_FOR: Readonly<Record<ErrorCode, number>> = {
   OVERLOADED: 503,
   // As the Matrix spec answers a download too large for the server to serve.
   MEDIA_TOO_LARGE: 502,
+  // What the homeserver handed over is not what the sender encrypted: a bad upstream answer.
+  MEDIA_CORRUPT: 502,
   NOT_AVAILABLE: 501,
   METHOD_NOT_ALLOWED: 405,
   // 414 for a URI (or a path segment) too long, 431 for header fields; both carry this code.

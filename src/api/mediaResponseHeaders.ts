@@ -32,8 +32,14 @@ export const MEDIA_SAFETY_HEADERS: Readonly<Record<string, string>> = {
  * The headers for a media body, built from Mirage's own policy: the upstream type passes only
  * when it is in {@link INLINE_MEDIA_TYPES} (without parameters); anything else, or nothing, is
  * served as an `application/octet-stream` attachment. No other upstream header is used.
+ * `private` media (readable by some people only) is kept out of shared caches and other sites' pages.
  */
-export function mediaResponseHeaders(upstreamType: string | undefined, contentLength: number, cacheMaxAgeSeconds: number): Record<string, string> {
+export function mediaResponseHeaders(
+  upstreamType: string | undefined,
+  contentLength: number,
+  cacheMaxAgeSeconds: number,
+  options: { private?: boolean } = {},
+): Record<string, string> {
   const essence = upstreamType?.split(";", 1)[0]?.trim().toLowerCase() ?? "";
   const inline = INLINE_MEDIA_TYPES.has(essence);
   return {
@@ -42,8 +48,12 @@ export function mediaResponseHeaders(upstreamType: string | undefined, contentLe
     "content-disposition": inline ? "inline" : "attachment",
     "content-length": String(contentLength),
     "accept-ranges": "bytes",
-    "cache-control": `public, max-age=${cacheMaxAgeSeconds}, immutable`,
-    // Public, anonymous content meant to be embedded by Mirage's web clients, wherever they are served from.
-    "cross-origin-resource-policy": "cross-origin",
+    ...(options.private
+      ? { "cache-control": `private, max-age=${cacheMaxAgeSeconds}`, "cross-origin-resource-policy": "same-origin" }
+      : {
+          "cache-control": `public, max-age=${cacheMaxAgeSeconds}, immutable`,
+          // Public, anonymous content meant to be embedded by Mirage's web clients, wherever they are served from.
+          "cross-origin-resource-policy": "cross-origin",
+        }),
   };
 }

@@ -18,6 +18,7 @@ import { blogRoomCreation, blogRoomReceipt, blogVoice, type BlogRoomSettings } f
 import type { BridgeNames } from "./bridgeNames.js";
 import { commentToMatrix } from "./convert/commentToMatrix.js";
 import { postToMatrix, postUrl } from "./convert/postToMatrix.js";
+import { imageSends } from "./convert/imageSends.js";
 import { GhostProvisioner } from "./GhostProvisioner.js";
 import { latestCommentBefore } from "./latestCommentBefore.js";
 
@@ -37,6 +38,8 @@ export interface BlogRelayDeps {
   logger: Logger;
   /** Told after operations were queued, so the outbox sends them. */
   onQueued(): void;
+  /** Images by URL sent as `m.image` after a post's or a new comment's text (default 0: none). */
+  maxImages?: number;
   now?: () => number;
 }
 
@@ -134,7 +137,10 @@ export class BlogRelay implements JournalHandler {
     const live = !post.deleted && post.published;
     if (event.type === "post.deleted" || (event.type === "post.edited" && event.published === false)) return this.redactPost(post);
     if (!live || (event.type === "post.created" && event.published === false)) return [];
-    if (event.type === "post.created" || event.published === true) return this.inBlogRoom(post.blog, [await this.postSend(post)]);
+    if (event.type === "post.created" || event.published === true) {
+      const send = await this.postSend(post);
+      return this.inBlogRoom(post.blog, [send, ...imageSends(post.body, { sender: send.sender, room: send.room! }, this.deps.maxImages ?? 0)]);
+    }
     return this.inBlogRoom(post.blog, await this.postEdit(post));
   }
 
@@ -194,11 +200,13 @@ export class BlogRelay implements JournalHandler {
     const send = { op: "send" as const, sender: this.deps.names.ghost(comment.author), room, eventType: "m.room.message", content };
     if (event.type === "comment.edited") return this.inBlogRoom(post.blog, [{ ...send, relation: { type: "edit", target: ref } }]);
     const root = { kind: "post" as const, id: post.id };
+    // The comment's images follow it in the thread.
+    const images = imageSends(comment.body, { sender: send.sender, room, relation: { type: "thread", root, latest: ref } }, this.deps.maxImages ?? 0);
     if (comment.parentId !== undefined) {
-      return this.inBlogRoom(post.blog, [{ ...send, ref, relation: { type: "thread", root, replyTo: { kind: "comment", id: comment.parentId } } }]);
+      return this.inBlogRoom(post.blog, [{ ...send, ref, relation: { type: "thread", root, replyTo: { kind: "comment", id: comment.parentId } } }, ...images]);
     }
     const latest = await latestCommentBefore(this.deps.comments, comment);
-    return this.inBlogRoom(post.blog, [{ ...send, ref, relation: { type: "thread", root, ...(latest ? { latest: { kind: "comment" as const, id: latest } } : {}) } }]);
+    return this.inBlogRoom(post.blog, [{ ...send, ref, relation: { type: "thread", root, ...(latest ? { latest: { kind: "comment" as const, id: latest } } : {}) } }, ...images]);
   }
 
   /**

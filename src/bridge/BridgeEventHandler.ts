@@ -17,6 +17,9 @@ import { matrixEditToMessage, matrixToMessage, type ImportContext } from "./conv
 import { parseRelation } from "./convert/parseRelation.js";
 import { deliveryFailure, type DeliveryFailureReason } from "../matrix/deliveryFailure.js";
 import type { BridgeNames } from "./bridgeNames.js";
+import type { EncryptedMediaRecord, EncryptedMediaStore } from "../platform/ports/EncryptedMedia.js";
+import type { EncryptedFile } from "./convert/encryptedFile.js";
+import { encryptedMediaId } from "./encryptedMediaId.js";
 
 export interface BridgeEventHandlerDeps {
   chat: ChatService;
@@ -34,6 +37,11 @@ export interface BridgeEventHandlerDeps {
   /** The web URL of a valid `mxc://` URI on Mirage's media route. */
   mediaUrl(mxc: string): string;
   /**
+   * Attachments of encrypted messages: their keys are kept in `store` and the message links
+   * `url(id)`, the media route that decrypts them. Without it, such messages are refused as unsupported.
+   */
+  encryptedMedia?: { store: EncryptedMediaStore; url(id: string): string };
+  /**
    * A ghost's membership in a room as the homeserver holds it now (read as the ghost; after it
    * left, the state at its departure), or undefined when unreadable. Without it, departures of
    * ghosts that others made are not applied.
@@ -47,7 +55,7 @@ export interface BridgeEventHandlerDeps {
  * (`mediaRoute`), so files are links web pages keep (an `mxc://` href is not one) and images load
  * through Mirage; a ghost's pill becomes its account's handle.
  */
-function importContextFor(mediaRoute: (mxc: string) => string, ghosts: GhostAccounts): ImportContext {
+export function importContextFor(mediaRoute: (mxc: string) => string, ghosts: GhostAccounts): ImportContext {
   return {
     mediaUrl(mxc) {
       const match = /^mxc:\/\/([^/]+)\/([^/]+)$/.exec(mxc);
@@ -116,13 +124,17 @@ export class BridgeEventHandler implements EventHandler {
     if (relation.type === "edit") {
       const target = await this.messageOf(relation.target);
       if (!target) return;
-      const edited = matrixEditToMessage(relation.newContent, this.importContext);
+      const files: EncryptedMediaRecord[] = [];
+      const edited = matrixEditToMessage(relation.newContent, this.contextFor(event, relation.target, relation.newContent, files));
       if ("unsupported" in edited) return this.refuseUnsupported(event, roomId, edited.unsupported, effects);
+      await this.keep(files);
       await this.deps.chat.edit(person, target, edited.body, options);
       return;
     }
-    const imported = matrixToMessage(event.content, this.importContext);
+    const files: EncryptedMediaRecord[] = [];
+    const imported = matrixToMessage(event.content, this.contextFor(event, event.eventId, event.content, files));
     if ("unsupported" in imported) return this.refuseUnsupported(event, roomId, imported.unsupported, effects);
+    await this.keep(files);
     let threadId: MessageId | undefined;
     let parentId: MessageId | undefined;
     if (relation.type === "reply") parentId = await this.messageOf(relation.to);
@@ -201,6 +213,34 @@ export class BridgeEventHandler implements EventHandler {
       default:
         return;
     }
+  }
+
+  /**
+   * The import context of one event: an encrypted attachment becomes a record in `files` (to
+   * keep before the write that links it) and a link to its Mirage media reference.
+   */
+  private contextFor(event: RoomEvent, messageEventId: string, content: unknown, files: EncryptedMediaRecord[]): ImportContext {
+    const encrypted = this.deps.encryptedMedia;
+    if (!encrypted) return this.importContext;
+    const info = (content as { info?: { mimetype?: unknown } } | null)?.info;
+    const mimetype = typeof info?.mimetype === "string" && info.mimetype.length <= 255 ? info.mimetype : undefined;
+    return {
+      ...this.importContext,
+      encryptedMediaUrl: (file: EncryptedFile) => {
+        const id = encryptedMediaId(event.roomId, event.eventId);
+        // Only the fields decryption reads: whatever else the sender put there is not kept.
+        const { url, key, iv, hashes, v } = file;
+        const keyOps = key.key_ops.filter((op): op is string => typeof op === "string" && op.length <= 16).slice(0, 4);
+        const keys = { url, key: { kty: key.kty, alg: key.alg, k: key.k, key_ops: keyOps, ext: key.ext }, iv, hashes: { sha256: hashes.sha256 }, v };
+        files.push({ id, roomId: event.roomId, eventId: event.eventId, messageEventId, file: keys, ...(mimetype ? { mimetype } : {}) });
+        return encrypted.url(id);
+      },
+    };
+  }
+
+  /** Keeps the keys before the message that links them is written (a replay writes the same record again). */
+  private async keep(files: readonly EncryptedMediaRecord[]): Promise<void> {
+    for (const record of files) await this.deps.encryptedMedia!.store.put(record);
   }
 
   /** The platform message a Matrix event stands for, if it is one. */

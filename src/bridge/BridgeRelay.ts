@@ -14,6 +14,7 @@ import type { Outbox, OutboxEntryInput } from "../platform/ports/Outbox.js";
 import { reactionRefId } from "../platform/reactions/reactionRefId.js";
 import type { BridgeNames } from "./bridgeNames.js";
 import { findMentions } from "./convert/findMentions.js";
+import { imageSends } from "./convert/imageSends.js";
 import { mentionTargets } from "./convert/mentionTargets.js";
 import { messageToMatrix } from "./convert/messageToMatrix.js";
 import { ghostProfile } from "./ghostProfile.js";
@@ -34,6 +35,8 @@ export interface BridgeRelayDeps {
   logger: Logger;
   /** Told after operations were queued, so the outbox sends them. */
   onQueued(): void;
+  /** Images by URL sent as `m.image` after a new message's text (default 0: none). */
+  maxImagesPerMessage?: number;
   now?: () => number;
 }
 
@@ -198,7 +201,11 @@ export class BridgeRelay implements JournalHandler {
       return [{ op: "send", sender, room: roomRef(message.roomId), eventType: "m.room.message", content, relation: { type: "edit", target: ref } }];
     }
     const relation = await this.relationOf(message);
-    return [{ op: "send", sender, room: roomRef(message.roomId), eventType: "m.room.message", content, ref, ...(relation ? { relation } : {}) }];
+    const text: OutboxEntryInput = { op: "send", sender, room: roomRef(message.roomId), eventType: "m.room.message", content, ref, ...(relation ? { relation } : {}) };
+    // The images follow the text: in its thread (after it), or replying where it replies.
+    const imageRelation: OutboxRelation | undefined = relation?.type === "thread" ? { type: "thread", root: relation.root, latest: ref } : relation;
+    const images = imageSends(message.body, { sender, room: roomRef(message.roomId), ...(imageRelation ? { relation: imageRelation } : {}) }, this.deps.maxImagesPerMessage ?? 0);
+    return [text, ...images];
   }
 
   /**

@@ -311,6 +311,30 @@ export const ConfigSchema = Type.Object(
       },
       { description: "Rendering of Markdown, profile HTML and profile CSS." },
     ),
+    images: Type.Object(
+      {
+        maxBytes: Type.Integer({ description: "Largest image fetched by URL (from messages, posts and comments).", default: 10485760, minimum: 1024, maximum: 104857600 }),
+        timeoutSeconds: Type.Integer({ description: "Longest one image fetch may take, redirects included.", default: 15, minimum: 1, maximum: 300 }),
+        maxPerMessage: Type.Integer({ description: "Images by URL sent to Matrix as m.image per message, post or comment; more are left as links.", default: 4, minimum: 0, maximum: 20 }),
+        refusalCacheSeconds: Type.Integer({
+          description: "How long a URL whose fetch was refused or failed is not tried again.",
+          default: 300,
+          minimum: 0,
+          maximum: 86400,
+        }),
+        fetchAllowlist: Type.Array(Type.String({ minLength: 1, maxLength: 261, pattern: "^[^/\\s@]+$" }), {
+          description:
+            "FOR TESTS ONLY: hosts (host or host:port) fetched over http or https whatever their address, e.g. a test server on 127.0.0.1. " +
+            "Leave empty in production: listed hosts bypass the protection against reaching internal addresses.",
+          default: [],
+        }),
+      },
+      {
+        description:
+          "Images by URL: fetched (https only, public addresses only), uploaded to the homeserver once per URL, sent to Matrix as m.image " +
+          "and served to web readers from Mirage's copy under /media/external/….",
+      },
+    ),
     store: Type.Object(
       {
         path: Type.String({ description: "Directory of the embedded level database.", default: "data/store", minLength: 1 }),

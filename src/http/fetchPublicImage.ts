@@ -1,16 +1,12 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
+import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
-import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
+import { readImageHeader, sniffImageType, SNIFF_BYTES } from "./imageHeader.js";
 import { isPublicAddress } from "./isPublicAddress.js";
 
 /** Image types fetched: raster formats browsers and Matrix clients show (no SVG: it can carry script). */
-const IMAGE_TYPES: Record<string, (head: Buffer) => boolean> = {
-  "image/png": (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
-  "image/jpeg": (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
-  "image/gif": (b) => b.subarray(0, 4).toString("latin1") === "GIF8",
-  "image/webp": (b) => b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WEBP",
-};
+const ACCEPT = "image/png, image/jpeg, image/gif, image/webp";
 
 const MAX_REDIRECTS = 3;
 
@@ -22,11 +18,22 @@ export interface PublicImageOptions {
   isAllowedAddress?: (address: string) => boolean;
   /** Trusted CA certificates instead of the system's (a private test server). */
   ca?: string | Buffer;
+  /** Resolves a host name to all its addresses (default: the system's resolver); tests inject answers. */
+  resolve?: (hostname: string) => Promise<LookupAddress[]>;
+  /**
+   * For tests only: hosts (`host` or `host:port`) fetched whatever their addresses, over http too,
+   * e.g. a test server on 127.0.0.1.
+   */
+  allowlist?: readonly string[];
 }
 
 export interface PublicImage {
   bytes: Buffer;
+  /** Sniffed from the bytes, never taken from the server's word. */
   contentType: string;
+  /** Pixel size, from the image's header. */
+  width: number;
+  height: number;
 }
 
 /**
@@ -50,19 +57,19 @@ export class ImageFetchError extends Error {
  * https only, no credentials in the URL, every resolved address checked at connect time (the
  * address checked is the one connected to, so a DNS answer cannot change in between), a few
  * redirects each checked the same way, a size cap enforced while reading, an overall timeout,
- * and a content type from a short list of raster images that the first bytes must match.
+ * the type sniffed from the first bytes (PNG, JPEG, GIF or WebP; anything else is dropped after
+ * them) and the pixel size read from the header. Hosts in `allowlist` skip the address checks.
  */
 export async function fetchPublicImage(rawUrl: string, options: PublicImageOptions): Promise<PublicImage> {
-  const allowed = options.isAllowedAddress ?? isPublicAddress;
   const deadline = AbortSignal.timeout(options.timeoutMs);
-  let url = checkedUrl(rawUrl, allowed);
+  let url = checkedUrl(rawUrl, options);
   for (let redirects = 0; ; redirects++) {
-    const response = await get(url, allowed, options, deadline);
+    const response = await get(url, options, deadline);
     const status = response.statusCode ?? 0;
     if (status >= 300 && status < 400 && response.headers.location) {
       response.resume();
       if (redirects >= MAX_REDIRECTS) throw new ImageFetchError(400, "TOO_MANY_REDIRECTS", "too many redirects");
-      url = checkedUrl(new URL(response.headers.location, url).href, allowed);
+      url = checkedUrl(new URL(response.headers.location, url).href, options);
       continue;
     }
     if (status !== 200) {
@@ -73,29 +80,42 @@ export async function fetchPublicImage(rawUrl: string, options: PublicImageOptio
   }
 }
 
-function checkedUrl(raw: string, allowed: (address: string) => boolean): URL {
+/** Whether the URL's host is allowlisted (for tests): by `host:port`, or by host name for any port. */
+function isAllowlisted(url: URL, options: PublicImageOptions): boolean {
+  const list = options.allowlist ?? [];
+  return list.includes(url.host) || list.includes(url.hostname);
+}
+
+/** Which addresses a connection to `url` may reach. */
+function addressRule(url: URL, options: PublicImageOptions): (address: string) => boolean {
+  return isAllowlisted(url, options) ? () => true : (options.isAllowedAddress ?? isPublicAddress);
+}
+
+function checkedUrl(raw: string, options: PublicImageOptions): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     throw new ImageFetchError(400, "BAD_URL", "not a URL");
   }
-  if (url.protocol !== "https:") throw new ImageFetchError(400, "NOT_HTTPS", "only https URLs are fetched");
+  // The WHATWG parser has already turned decimal, octal and hex IPv4 spellings into dotted form.
+  const plainHttpAllowed = url.protocol === "http:" && isAllowlisted(url, options);
+  if (url.protocol !== "https:" && !plainHttpAllowed) throw new ImageFetchError(400, "NOT_HTTPS", "only https URLs are fetched");
   if (url.username !== "" || url.password !== "") throw new ImageFetchError(400, "BAD_URL", "credentials in the URL");
   // An address literal is connected to without a lookup: check it here.
   const host = url.hostname.replace(/^\[|\]$/g, "");
-  if (isIP(host) !== 0 && !allowed(host)) throw new ImageFetchError(400, "PRIVATE_ADDRESS", "the address is not public");
+  if (isIP(host) !== 0 && !addressRule(url, options)(host)) throw new ImageFetchError(400, "PRIVATE_ADDRESS", "the address is not public");
   return url;
 }
 
-function get(url: URL, allowed: (address: string) => boolean, options: PublicImageOptions, signal: AbortSignal): Promise<IncomingMessage> {
+function get(url: URL, options: PublicImageOptions, signal: AbortSignal): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const request = https.get(
+    const request = (url.protocol === "http:" ? http : https).get(
       url,
       {
         signal,
-        lookup: checkedLookup(allowed),
-        headers: { accept: Object.keys(IMAGE_TYPES).join(", "), "user-agent": "Mirage" },
+        lookup: checkedLookup(addressRule(url, options), options.resolve ?? systemResolve),
+        headers: { accept: ACCEPT, "user-agent": "Mirage" },
         ...(options.ca === undefined ? {} : { ca: options.ca }),
         agent: false,
       },
@@ -107,27 +127,30 @@ function get(url: URL, allowed: (address: string) => boolean, options: PublicIma
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-/** `dns.lookup` that refuses a host when any of its addresses is not allowed. */
-function checkedLookup(allowed: (address: string) => boolean) {
+function systemResolve(hostname: string): Promise<LookupAddress[]> {
+  return new Promise((resolve, reject) => dnsLookup(hostname, { all: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))));
+}
+
+/**
+ * A socket `lookup` that refuses a host when any of its addresses is not allowed. The socket
+ * connects to an address it returns, so the address checked is the one connected to (pinned).
+ */
+function checkedLookup(allowed: (address: string) => boolean, resolve: (hostname: string) => Promise<LookupAddress[]>) {
   return (hostname: string, options: { all?: boolean }, callback: LookupCallback): void => {
-    dnsLookup(hostname, { all: true }, (error, addresses) => {
-      if (error) return callback(error, []);
-      if (addresses.length === 0 || addresses.some((a) => !allowed(a.address))) {
-        return callback(new ImageFetchError(400, "PRIVATE_ADDRESS", "the host resolves to an address that is not public") as NodeJS.ErrnoException, []);
-      }
-      if (options.all) return callback(null, addresses);
-      callback(null, addresses[0]!.address, addresses[0]!.family);
-    });
+    resolve(hostname).then(
+      (addresses) => {
+        if (addresses.length === 0 || addresses.some((a) => !allowed(a.address))) {
+          return callback(new ImageFetchError(400, "PRIVATE_ADDRESS", "the host resolves to an address that is not public") as NodeJS.ErrnoException, []);
+        }
+        if (options.all) return callback(null, addresses);
+        callback(null, addresses[0]!.address, addresses[0]!.family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, []),
+    );
   };
 }
 
 async function readImage(response: IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<PublicImage> {
-  const contentType = (response.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-  const matches = IMAGE_TYPES[contentType];
-  if (!matches) {
-    response.destroy();
-    throw new ImageFetchError(400, "NOT_AN_IMAGE", "not a supported image type");
-  }
   const declared = Number(response.headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes) {
     response.destroy();
@@ -143,13 +166,19 @@ async function readImage(response: IncomingMessage, maxBytes: number, signal: Ab
         throw new ImageFetchError(400, "TOO_LARGE", "the image is too large");
       }
       chunks.push(chunk);
+      // Whatever the server declared, the first bytes decide; a page or an SVG is dropped right there.
+      if (size >= SNIFF_BYTES && size - chunk.length < SNIFF_BYTES && sniffImageType(Buffer.concat(chunks)) === undefined) {
+        response.destroy();
+        throw new ImageFetchError(400, "NOT_AN_IMAGE", "not a supported image type");
+      }
     }
   } catch (error) {
     throw signal.aborted ? new ImageFetchError(502, "TIMEOUT", "the fetch timed out") : asFetchError(error);
   }
   const bytes = Buffer.concat(chunks);
-  if (!matches(bytes)) throw new ImageFetchError(400, "NOT_AN_IMAGE", "the content is not the image type it claims");
-  return { bytes, contentType };
+  const header = readImageHeader(bytes);
+  if (header === undefined) throw new ImageFetchError(400, "NOT_AN_IMAGE", "not a supported image, or its header is unreadable");
+  return { bytes, contentType: header.mimetype, width: header.width, height: header.height };
 }
 
 function asFetchError(error: unknown): ImageFetchError {

@@ -24,6 +24,8 @@ const V6_SPECIAL: ReadonlyArray<[string, number]> = [
   ["2001::", 23],
   ["2001:db8::", 32],
   ["2002::", 16],
+  // Documentation (RFC 9637).
+  ["3fff::", 20],
 ];
 
 const v4Blocked = new BlockList();

@@ -5,7 +5,7 @@ import type { KeyValueStore } from "../platform/ports/KeyValueStore.js";
 export interface AvatarImporterDeps {
   kv: KeyValueStore;
   /** Fetches the image at an https URL (see `fetchPublicImage`); throws a classified error when it cannot. */
-  fetch(url: string): Promise<PublicImage>;
+  fetch(url: string): Promise<Pick<PublicImage, "bytes" | "contentType">>;
   /** Uploads to the homeserver's media repository, resolving its `mxc://` URI. */
   upload(bytes: Buffer, contentType: string): Promise<string>;
 }

@@ -2,9 +2,9 @@ import { commandBody } from "./commandBody.js";
 import type { EffectSink, EventHandler } from "./EventHandler.js";
 import type { RoomEvent } from "./matrixEvent.js";
 
-/** Where portal events go: the bridge, and how it recognizes its rooms. */
+/** Where events of bridged rooms (chat portals, blog rooms) go: the bridge, and how it recognizes its rooms. */
 export interface PortalRoute {
-  /** Resolves truthy when `roomId` is a portal. */
+  /** Resolves truthy when `roomId` is one of the bridge's rooms. */
   portalOf(roomId: string): Promise<unknown>;
   handler: EventHandler;
 }

@@ -6,14 +6,17 @@ import type {
   OutboxRelation,
   ProfileOperation,
   RedactOperation,
+  SendImageOperation,
   SendOperation,
 } from "../platform/outbox/outboxOperationSchema.js";
+import type { ImageImports, ImportedImage } from "../platform/ports/ImageImports.js";
 import type { OutboxEntry } from "../platform/ports/Outbox.js";
 import type { AvatarImporter } from "./AvatarImporter.js";
 import type { DeviceClients } from "./crypto/GhostDevices.js";
 import { sealMediaContent } from "./crypto/sealMediaContent.js";
 import { membershipReached } from "./membershipReached.js";
 import { redactionContent, type ResolvedRelation, withRelation } from "./relationContent.js";
+import { RoomEncryptionCache } from "./RoomEncryptionCache.js";
 
 const enc = encodeURIComponent;
 /** Room versions whose creator is an owner by the create event and must not be listed in `users` (MSC4289). */
@@ -54,7 +57,6 @@ const isDefiniteRefusal = (error: unknown) => {
  * by its alias. Returns the Matrix IDs to record in the mapping.
  */
 export class OutboxOperations {
-  private readonly knownEncrypted = new Set<string>();
   private readonly roomVersions = new Map<string, string>();
   private defaultVersion: string | undefined;
 
@@ -65,6 +67,10 @@ export class OutboxOperations {
     private readonly devices?: DeviceClients,
     /** Resolves a profile operation's `avatarSource`; without it such operations are refused. */
     private readonly avatars?: AvatarImporter,
+    /** Which rooms are encrypted, kept between sends (shared with the transaction intake, which invalidates it). */
+    private readonly encryption: RoomEncryptionCache = new RoomEncryptionCache(),
+    /** Imports the images of `sendImage` operations; without it such images are skipped. */
+    private readonly images?: ImageImports,
   ) {}
 
   /** `roomId` is the entry's room, already resolved (undefined for operations without a room). */
@@ -72,12 +78,12 @@ export class OutboxOperations {
     const client = await this.clientFor(entry.sender);
     const txnId = `mirage.${entry.id}`;
     switch (entry.op) {
-      case "send": {
+      case "send":
+        return this.sendAs(client, entry, required(roomId), txnId);
+      case "sendImage": {
         const room = required(roomId);
-        if (this.devices && entry.sender !== this.appservice.botUserId && (await this.isEncrypted(client, room))) {
-          return this.devices.use(entry.sender, (device) => this.send(device, entry, room, txnId));
-        }
-        return this.send(client, entry, room, txnId);
+        const send = await this.imageSend(entry);
+        return send === undefined ? [] : this.sendAs(client, send, room, txnId);
       }
       case "state":
         await client.doRequest("PUT", `${V3}/rooms/${enc(required(roomId))}/state/${enc(entry.eventType)}/${enc(entry.stateKey)}`, null, entry.content);
@@ -94,6 +100,26 @@ export class OutboxOperations {
       case "createRoom":
         return this.createRoom(client, entry);
     }
+  }
+
+  /** Sends as the sender's own crypto device in an encrypted room (a ghost's), else as its client. */
+  private async sendAs(client: MatrixClient, op: SendOperation, room: string, txnId: string): Promise<MappingLink[]> {
+    if (this.devices && op.sender !== this.appservice.botUserId && (await this.isEncrypted(client, room))) {
+      return this.devices.use(op.sender, (device) => this.send(device, op, room, txnId));
+    }
+    return this.send(client, op, room, txnId);
+  }
+
+  /**
+   * The `m.image` for an image URL, once imported (the upload is plaintext: the image was public;
+   * `sealed` then sends an encrypted copy into an encrypted room). Undefined when the image cannot
+   * be had: it is skipped (the importer counts and logs it), and the room's later events go on.
+   */
+  private async imageSend(op: SendImageOperation): Promise<SendOperation | undefined> {
+    const outcome = this.images ? await this.images.imported(op.url) : { refused: "NOT_CONFIGURED" };
+    if ("refused" in outcome) return undefined;
+    const { url: _url, body, op: _op, ...address } = op;
+    return { ...address, op: "send", eventType: "m.room.message", content: imageContent(body, outcome.image) };
   }
 
   private async send(client: MatrixClient, op: SendOperation, roomId: string, txnId: string): Promise<MappingLink[]> {
@@ -282,18 +308,17 @@ export class OutboxOperations {
     return { eventType: "m.room.encrypted", content: sealed };
   }
 
-  private async isEncrypted(client: MatrixClient, roomId: string): Promise<boolean> {
-    if (this.knownEncrypted.has(roomId)) return true;
-    if (client.crypto?.isReady) return client.crypto.isRoomEncrypted(roomId);
-    try {
-      await client.getRoomStateEvent(roomId, "m.room.encryption", "");
-    } catch (error) {
-      if (statusOf(error) === 404) return false;
-      throw error;
-    }
-    // Encryption cannot be turned off in a room: remember it for good.
-    this.knownEncrypted.add(roomId);
-    return true;
+  private isEncrypted(client: MatrixClient, roomId: string): Promise<boolean> {
+    return this.encryption.resolve(roomId, async () => {
+      if (client.crypto?.isReady) return client.crypto.isRoomEncrypted(roomId);
+      try {
+        await client.getRoomStateEvent(roomId, "m.room.encryption", "");
+        return true;
+      } catch (error) {
+        if (statusOf(error) === 404) return false;
+        throw error;
+      }
+    });
   }
 
   private async clientFor(userId: string): Promise<MatrixClient> {
@@ -302,6 +327,10 @@ export class OutboxOperations {
     await intent.ensureRegistered();
     return intent.underlyingClient;
   }
+}
+
+function imageContent(body: string, image: ImportedImage): Record<string, unknown> {
+  return { msgtype: "m.image", body, url: image.mxc, info: { w: image.width, h: image.height, mimetype: image.mimetype, size: image.size } };
 }
 
 function createRoomBody(op: CreateRoomOperation): Record<string, unknown> {

@@ -7,8 +7,10 @@ import type { AppserviceMetrics } from "./appserviceMetrics.js";
 import { failureCode } from "./failureCode.js";
 import { isTransientError, isUnreachableError } from "./isTransientError.js";
 import type { AvatarImporter } from "./AvatarImporter.js";
+import type { ImageImports } from "../platform/ports/ImageImports.js";
 import type { DeviceClients } from "./crypto/GhostDevices.js";
 import { OutboxOperations, UnresolvedTargetError } from "./OutboxOperations.js";
+import type { RoomEncryptionCache } from "./RoomEncryptionCache.js";
 import { budgetSpent, retryDelay, type RetryBudget } from "../platform/work/retryDelay.js";
 import { WakeTimer } from "../platform/work/WakeTimer.js";
 
@@ -31,10 +33,14 @@ export interface OutboxSenderOptions {
   onPermanentFailure?: (entry: OutboxEntry, failure: PermanentFailure) => Promise<void> | void;
   /** Ghost avatars from https URLs (profile operations with `avatarSource`). */
   avatars?: AvatarImporter;
+  /** Images by URL (`sendImage` operations); without it they are skipped. */
+  images?: ImageImports;
   now?: () => number;
   random?: () => number;
   /** Ghosts' own crypto devices, for sends into encrypted rooms (absent when encryption is off). */
   devices?: DeviceClients;
+  /** Which rooms are encrypted; pass the one the transaction intake updates (default: a private one, negatives kept until their TTL). */
+  encryption?: RoomEncryptionCache;
 }
 
 /**
@@ -70,7 +76,7 @@ export class OutboxSender {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.timer = new WakeTimer(options.wake, this.now);
-    this.operations = new OutboxOperations(appservice, options.mapping, options.devices, options.avatars);
+    this.operations = new OutboxOperations(appservice, options.mapping, options.devices, options.avatars, options.encryption, options.images);
   }
 
   /** Walks the queue once, carrying out what is due; throws when the homeserver is unreachable, leaving the entry queued. */

@@ -28,6 +28,11 @@ export interface TransactionProcessorDeps {
   onEffects(): void;
   /** Called after accepted room events were moved into their rooms' lanes. */
   onLanesFilled?: () => void;
+  /**
+   * Told a transaction's ephemeral events (receipts, typing) once its room events are in their
+   * lanes; best effort, not durable (again if the transaction is taken apart again after a crash).
+   */
+  onEphemeral?: (events: readonly Record<string, unknown>[]) => void;
   crypto?: ProcessorCrypto | undefined;
   undecryptable?: UndecryptableEvents | undefined;
   /** Who reports events that never decrypt, and after how long. */
@@ -79,6 +84,8 @@ export class TransactionProcessor {
       }
       await inbox.fanOut(txn.txnId, lanes, this.now());
       filled ||= lanes.length > 0;
+      const ephemeral = txn.body.ephemeral ?? txn.body["de.sorunome.msc2409.ephemeral"];
+      if (this.deps.onEphemeral && Array.isArray(ephemeral) && ephemeral.length > 0) this.deps.onEphemeral(ephemeral as Record<string, unknown>[]);
     }
     if (filled) this.deps.onLanesFilled?.();
     if (newKeysMayHaveArrived || this.parkedRetryDue) await this.retryParked();

@@ -12,8 +12,8 @@ export interface AppserviceServerDeps {
   inbox: TransactionInbox;
   logger: Logger;
   metrics: AppserviceMetrics;
-  /** Called after a new transaction is durably accepted. */
-  onTransactionAccepted(): void;
+  /** Called after a new transaction is durably accepted, with its body (read, not kept). */
+  onTransactionAccepted(body: AppserviceTransaction): void;
   /** Called when the homeserver pings us, with the transaction id it echoed, if any. */
   onPing(transactionId: string | undefined): void;
   /** Provisioning on the homeserver's queries; without it no user or alias exists. */
@@ -145,7 +145,7 @@ export function buildAppserviceServer(deps: AppserviceServerDeps): FastifyInstan
       deps.metrics.transactions.inc({ result: isNew ? "accepted" : "duplicate" });
       if (isNew) {
         deps.metrics.events.inc(request.body.events.length);
-        deps.onTransactionAccepted();
+        deps.onTransactionAccepted(request.body);
       }
       return reply.code(200).send({});
     },

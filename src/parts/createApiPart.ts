@@ -9,7 +9,9 @@ import type { MirageConfig } from "../config/configSchema.js";
 import type { Logger } from "../log/createLogger.js";
 import { GHOST_PREFIX } from "../matrix/registration.js";
 import { mediaServerPolicy } from "../platform/media/mediaServerPolicy.js";
+import type { ImageImports } from "../platform/ports/ImageImports.js";
 import type { MediaSource } from "../platform/ports/MediaSource.js";
+import type { EncryptedMediaReader } from "../platform/ports/EncryptedMedia.js";
 import type { Part } from "./Part.js";
 import type { PlatformPart } from "./createPlatformPart.js";
 
@@ -25,12 +27,16 @@ export async function createApiPart(options: {
   config: MirageConfig;
   logger: Logger;
   registry: Registry;
-  platform: Pick<PlatformPart, "services" | "accounts" | "writes" | "hub" | "events">;
+  platform: Pick<PlatformPart, "services" | "accounts" | "writes" | "hub" | "events" | "externalImageKey">;
   health: HealthSource;
   /** Where `/media/…` reads Matrix media from; absent: no media routes. */
   mediaSource?: MediaSource;
+  /** Images by URL for `/media/external/…` (with `mediaSource`); absent: no such route. */
+  images?: ImageImports;
   /** Instead of the media routes built from `mediaSource` and `api.media` (tests). */
   media?: MediaRoutesOptions;
+  /** Encrypted Matrix attachments (from the bridge); absent: no such route. */
+  encryptedMedia?: EncryptedMediaReader;
   version?: string;
   /** Plugins' routes, mounted before the API listens. */
   plugins?: readonly PluginRouteSet[];
@@ -47,6 +53,7 @@ export async function createApiPart(options: {
       serves: mediaServerPolicy(config.homeserver.domain, config.api.media.servers),
       perMinutePerIp: config.api.rateLimits.mediaPerMinutePerIp,
       cacheMaxAgeSeconds: config.api.media.cacheMaxAgeSeconds,
+      ...(options.images ? { external: { key: platform.externalImageKey, images: options.images } } : {}),
     });
   const api = await buildApi({
     logger,
@@ -66,6 +73,15 @@ export async function createApiPart(options: {
     blogs: { blogs, comments, reactions },
     ...(media ? { media } : {}),
     ...(options.plugins ? { plugins: options.plugins } : {}),
+    ...(options.encryptedMedia
+      ? {
+          encryptedMedia: {
+            reader: options.encryptedMedia,
+            perMinutePerIp: config.api.rateLimits.mediaPerMinutePerIp,
+            cacheMaxAgeSeconds: config.api.media.cacheMaxAgeSeconds,
+          },
+        }
+      : {}),
     accounts: {
       service: platform.accounts,
       matrixIdFor: (name) => `@${GHOST_PREFIX}${name}:${config.homeserver.domain}`,

@@ -1,9 +1,12 @@
 import type { Registry } from "prom-client";
 import type { MirageConfig } from "../config/configSchema.js";
 import type { Logger } from "../log/createLogger.js";
+import { BlogEventHandler } from "../bridge/BlogEventHandler.js";
 import { BlogRelay } from "../bridge/BlogRelay.js";
 import type { BlogRoomSettings } from "../bridge/blogRoomCreation.js";
 import { BridgeEventHandler } from "../bridge/BridgeEventHandler.js";
+import { EncryptedMediaAccess } from "../bridge/EncryptedMediaAccess.js";
+import { bridgedRoomRoute } from "../bridge/bridgedRoomRoute.js";
 import { createBridgeMetrics } from "../bridge/bridgeMetrics.js";
 import { blogCommands } from "../bridge/commands/blogCommands.js";
 import { blogWebUrls } from "../bridge/blogWebUrls.js";
@@ -33,6 +36,8 @@ export interface BridgePart extends Part {
   relay: BridgeRelay;
   blogRelay: BlogRelay;
   inbound: BridgeEventHandler;
+  /** Attachments of encrypted Matrix messages, decrypted for their readers on the web. */
+  encryptedMedia: EncryptedMediaAccess;
 }
 
 /**
@@ -71,6 +76,7 @@ export function createBridgePart(options: {
     names,
     portal,
     logger,
+    maxImagesPerMessage: config.images.maxPerMessage,
     onQueued: () => {
       relayCounter.noteQueued();
       matrix.kickOutbox();
@@ -89,6 +95,7 @@ export function createBridgePart(options: {
     room: blogRoom,
     publicUrl,
     logger,
+    maxImages: config.images.maxPerMessage,
     onQueued: () => matrix.kickOutbox(),
   });
   const inbound = new BridgeEventHandler({
@@ -102,6 +109,7 @@ export function createBridgePart(options: {
     botUserId,
     isOwnUser: (userId) => matrix.appservice.isNamespacedUser(userId),
     mediaUrl: mediaUrlUnder(publicUrl),
+    encryptedMedia: { store: store.encryptedMedia, url: (id) => `${publicUrl}/api/v1/media/encrypted/${id}` },
     // Read by the bot (in every group portal); in a DM without it, by the ghost itself (the state at its departure).
     ghostMembership: async (roomId, ghostUserId) => {
       for (const client of [matrix.appservice.botClient, matrix.appservice.getIntentForUserId(ghostUserId).underlyingClient]) {
@@ -114,6 +122,21 @@ export function createBridgePart(options: {
       }
       return undefined;
     },
+    onRefused: (reason) => matrix.countDeliveryFailure("to_platform", reason),
+    logger,
+  });
+  // Blog rooms' events. Their `m.room.member` events need no `onMember`: blog rooms keep no platform
+  // membership, and the router already notes Matrix users' profiles from every room (`onMemberProfile`).
+  const blogInbound = new BlogEventHandler({
+    blogs: platform.services.blogs,
+    comments: platform.services.comments,
+    reactions: platform.services.reactions,
+    commentRecords: store.comments,
+    mapping: store.idMapping,
+    ghosts,
+    botUserId,
+    isOwnUser: (userId) => matrix.appservice.isNamespacedUser(userId),
+    mediaUrl: mediaUrlUnder(publicUrl),
     onRefused: (reason) => matrix.countDeliveryFailure("to_platform", reason),
     logger,
   });
@@ -170,16 +193,22 @@ export function createBridgePart(options: {
     counted: (reason) => matrix.countDeliveryFailure("to_matrix", reason),
   });
   matrix.attachBridge({
-    portal: { portalOf: (roomId) => inbound.portalOf(roomId), handler: countInbound(inbound, store.idMapping, metrics) },
+    portal: bridgedRoomRoute(store.idMapping, {
+      room: countInbound(inbound, store.idMapping, metrics),
+      blog: countInbound(blogInbound, store.idMapping, metrics),
+    }),
     queries,
     onPermanentFailure,
   });
+
+  const encryptedMedia = new EncryptedMediaAccess({ store: store.encryptedMedia, mapping: store.idMapping, chat: platform.services.chat, source: matrix.media });
 
   return {
     names,
     relay,
     blogRelay,
     inbound,
+    encryptedMedia,
     async start() {
       const pruned = await store.outbox.pruneReceipts(Date.now() - RECEIPT_RETENTION_MS, 10_000);
       if (pruned > 0) logger.debug({ pruned, consumer: RELAY_CONSUMER }, "pruned old relay receipts");

@@ -1,12 +1,14 @@
 import { closeAll as closeCryptoStores, configure as configureCrypto } from "@matrix-org/matrix-sdk-crypto-nodejs";
 import { type Appservice, MatrixClient } from "@vector-im/matrix-bot-sdk";
 import type { FastifyInstance } from "fastify";
-import type { Registry } from "prom-client";
+import { Counter, type Registry } from "prom-client";
 import type { MirageConfig } from "../config/configSchema.js";
 import type { Logger } from "../log/createLogger.js";
 import { fetchPublicImage } from "../http/fetchPublicImage.js";
 import { createAppserviceMetrics } from "../matrix/appserviceMetrics.js";
 import { AvatarImporter } from "../matrix/AvatarImporter.js";
+import { ImageImporter } from "../matrix/ImageImporter.js";
+import type { ImageImports } from "../platform/ports/ImageImports.js";
 import { BotEventHandler } from "../matrix/BotEventHandler.js";
 import { EventRouter, type EventObserver, type PortalRoute } from "../matrix/EventRouter.js";
 import { buildAppserviceServer, type AppserviceQueries } from "../matrix/buildAppserviceServer.js";
@@ -24,6 +26,7 @@ import { HomeserverMonitor, type HomeserverStatus } from "../matrix/HomeserverMo
 import { LaneScheduler } from "../matrix/LaneScheduler.js";
 import { MatrixRoomFacts } from "../matrix/MatrixRoomFacts.js";
 import { OutboxSender } from "../matrix/OutboxSender.js";
+import { RoomEncryptionCache } from "../matrix/RoomEncryptionCache.js";
 import { registerQueueGauges } from "../matrix/registerQueueGauges.js";
 import type { Registration } from "../matrix/registration.js";
 import { syncBotProfile } from "../matrix/syncBotProfile.js";
@@ -62,6 +65,8 @@ export interface MatrixPart extends Part {
   outbox: OutboxSender;
   /** Matrix media, read through the homeserver for web pages. */
   media: MediaSource;
+  /** Images by URL, fetched safely and uploaded once per URL (for the outbox and the web media route). */
+  images: ImageImports;
   /** End-to-bridge encryption (decrypting events, encrypted media); undefined when encryption is off. */
   crypto: BridgeCrypto | undefined;
   homeserverStatus(): HomeserverStatus;
@@ -69,6 +74,8 @@ export interface MatrixPart extends Part {
   kickOutbox(): void;
   /** Sees every room event after its handler finished with it (plugins); returns the removal. */
   observeEvents(observer: EventObserver): () => void;
+  /** Sees the ephemeral events (receipts, typing) of each transaction, best effort (plugins); returns the removal. */
+  observeEphemeral(observer: (event: Record<string, unknown>) => void): () => void;
   /** Hands portal rooms' events and the homeserver's user and alias queries to the bridge (before start). */
   attachBridge(bridge: MatrixBridge): void;
   /** Counts a message that never reached the other side. */
@@ -146,10 +153,27 @@ export function createMatrixPart(options: {
     initialDelayMs: retry.initialDelayMs,
     maxDelayMs: retry.maxDelaySeconds * 1000,
   };
+  const imageImports = new Counter({
+    name: "mirage_image_imports_total",
+    help: "Images by URL asked for, by result (fetched, cached, refused by the fetch rules, failed remotely).",
+    labelNames: ["result"],
+    registers: [registry],
+  });
+  const images = new ImageImporter({
+    kv: store.kv,
+    fetch: (url) =>
+      fetchPublicImage(url, { maxBytes: config.images.maxBytes, timeoutMs: config.images.timeoutSeconds * 1000, allowlist: config.images.fetchAllowlist }),
+    upload: (bytes, contentType) => appservice.botClient.uploadContent(bytes, contentType),
+    negativeTtlMs: config.images.refusalCacheSeconds * 1000,
+    logger,
+    count: (result) => imageImports.inc({ result }),
+  });
   // Set once the monitor exists: queues spend no retry budget while the homeserver is known to be down.
   let homeserverUsable = (): boolean => true;
+  const encryption = new RoomEncryptionCache();
   const outbox = new OutboxSender(store.outbox, appservice, logger, metrics, {
     budget,
+    encryption,
     onPermanentFailure: (entry, failure) => bridge?.onPermanentFailure?.(entry, failure),
     mapping: store.idMapping,
     wake: () => outboxLoop.kick(),
@@ -160,13 +184,26 @@ export function createMatrixPart(options: {
       fetch: (url) => fetchPublicImage(url, GHOST_AVATAR_FETCH),
       upload: (bytes, contentType) => appservice.botClient.uploadContent(bytes, contentType),
     }),
+    images,
   });
   // Set once the monitor exists; loop failures make it re-check the homeserver at once.
   let recheck = (): void => undefined;
   const onFailure = () => recheck();
   const outboxLoop = new DrainLoop(() => outbox.drain(), { name: "outbox", logger, maxDelayMs, onFailure });
+  const ephemeralObservers = new Set<(event: Record<string, unknown>) => void>();
   const processor = new TransactionProcessor({
     inbox: store.inbox,
+    onEphemeral: (events) => {
+      for (const event of events) {
+        for (const observer of ephemeralObservers) {
+          try {
+            observer(event);
+          } catch {
+            // An observer's failure is its own.
+          }
+        }
+      }
+    },
     handlers: [router],
     logger,
     metrics,
@@ -223,7 +260,11 @@ export function createMatrixPart(options: {
     inbox: store.inbox,
     logger: logger.child({ component: "appservice-api" }),
     metrics,
-    onTransactionAccepted: () => processorLoop.kick(),
+    onTransactionAccepted: (body) => {
+      // Before anything else runs: the next send into a room that just turned encrypted is encrypted.
+      encryption.observeEvents(body.events);
+      processorLoop.kick();
+    },
     onPing: (id) => monitor.notePing(id),
     queries: {
       user: (userId) => bridge?.queries.user(userId) ?? Promise.resolve(false),
@@ -244,6 +285,7 @@ export function createMatrixPart(options: {
     commands,
     outbox,
     crypto,
+    images,
     media: new HomeserverMediaSource({
       homeserverUrl: config.homeserver.url,
       accessToken: registration.as_token,
@@ -255,6 +297,10 @@ export function createMatrixPart(options: {
     kickOutbox: () => outboxLoop.kick(),
     countDeliveryFailure: (direction, reason) => metrics.deliveryFailed.inc({ direction, reason }),
     observeEvents: (observer) => router.observe(observer),
+    observeEphemeral: (observer) => {
+      ephemeralObservers.add(observer);
+      return () => ephemeralObservers.delete(observer);
+    },
     attachBridge(attached) {
       bridge = attached;
       router.attachPortals(attached.portal);

@@ -12,6 +12,7 @@ import { createPlatformServices, type PlatformServices } from "../platform/creat
 import { DomainEventBus } from "../platform/events/DomainEvent.js";
 import type { MarkdownRenderer } from "../platform/ports/MarkdownRenderer.js";
 import { createMarkdownRenderer, createProfileSanitizer, type RunRenderTask } from "../platform/render/createMarkdownRenderer.js";
+import { externalImageKey } from "../platform/media/externalImageKey.js";
 import { publishDomainEvents } from "../platform/sync/publishDomainEvents.js";
 import { SyncHub } from "../platform/sync/SyncHub.js";
 import type { SyncHubOptions } from "../platform/sync/SyncHubOptions.js";
@@ -55,6 +56,8 @@ export interface PlatformPart extends Part {
   journal: JournalConsumers;
   /** Markdown rendering (off the event loop for large documents), for the bridge's Matrix HTML. */
   renderer: MarkdownRenderer;
+  /** The key signing external image links in web HTML (the media route checks it). */
+  externalImageKey: string;
   /** Matrix users' profiles: the Matrix side attaches the fetcher and feeds member events. */
   matrixProfiles: CachedMatrixProfiles;
 }
@@ -102,7 +105,10 @@ export async function createPlatformPart(options: {
 
   // The pool's threads start with it: built only when something renders through it.
   const pooled = !o.runRenderTask && !(o.renderer && o.profileSanitizer);
-  const renderPool = pooled ? new RenderPool({ ...config.render, publicUrl: config.api.publicUrl, logger: logger.child({ component: "render" }) }) : undefined;
+  const imageKey = await externalImageKey(store.kv);
+  const renderPool = pooled
+    ? new RenderPool({ ...config.render, publicUrl: config.api.publicUrl, externalImageKey: imageKey, logger: logger.child({ component: "render" }) })
+    : undefined;
   const run: RunRenderTask = o.runRenderTask ?? renderPool?.run ?? unreachableRender;
   const renderer = o.renderer ?? createMarkdownRenderer(run);
   const matrixProfiles = new CachedMatrixProfiles({ records: store.matrixProfiles, logger, ...clock });
@@ -125,6 +131,7 @@ export async function createPlatformPart(options: {
     hub,
     journal,
     renderer,
+    externalImageKey: imageKey,
     matrixProfiles,
     async start() {
       journal.start();

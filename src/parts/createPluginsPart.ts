@@ -31,7 +31,7 @@ export async function createPluginsPart(options: {
   config: MirageConfig;
   store: Store;
   platform: PlatformPart;
-  matrix: Pick<MatrixPart, "appservice" | "commands" | "kickOutbox" | "observeEvents">;
+  matrix: Pick<MatrixPart, "appservice" | "commands" | "kickOutbox" | "observeEvents" | "observeEphemeral">;
   logger: Logger;
   /** Bounds of a plugin's start and stop (tests pass small ones). */
   startTimeoutMs?: number;
@@ -78,6 +78,12 @@ export async function createPluginsPart(options: {
           fromMirage: fromOwnUser,
         }),
       ),
+    observeEphemeral: (listener) =>
+      matrix.observeEphemeral((event) => {
+        const { type, room_id: roomId, content } = event;
+        if (typeof type !== "string" || typeof roomId !== "string" || typeof content !== "object" || content === null || Array.isArray(content)) return;
+        listener({ type, roomId, content: content as Record<string, unknown> });
+      }),
     matrix: pluginMatrixActions({
       outbox: store.outbox,
       mapping: store.idMapping,

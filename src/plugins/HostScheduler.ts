@@ -101,11 +101,6 @@ export class HostScheduler implements PluginScheduler {
     await Promise.allSettled([...this.tasks]);
   }
 
-  /** Resolves when no pass is in progress (tests). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
   private kick(): void {
     if (!this.started || this.stopped) return;
     if (this.running) {

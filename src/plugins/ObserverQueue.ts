@@ -1,35 +1,30 @@
 import type { Logger } from "../log/createLogger.js";
-import type { PluginMatrixEvent } from "./pluginApi.js";
 
 /** Events waiting for one plugin's observers; past this, new ones are dropped (and counted in the log). */
 const MAX_QUEUED = 1000;
 
-type Observer = (event: PluginMatrixEvent) => Promise<void> | void;
+type Observer<E> = (event: E) => Promise<void> | void;
 
 /**
- * One plugin's Matrix event observers, fed without waiting: `push` only queues, a single worker
+ * One plugin's observers of one kind of Matrix event, fed without waiting: `push` only queues, a single worker
  * calls the observers in order, a throwing observer is logged and skipped. Bounded, so a slow
  * plugin never holds the event router or grows memory without limit.
  */
-export class ObserverQueue {
-  private readonly observers: Observer[] = [];
-  private readonly queue: PluginMatrixEvent[] = [];
+export class ObserverQueue<E extends { type: string }> {
+  private readonly observers: Array<Observer<E>> = [];
+  private readonly queue: E[] = [];
   private running: Promise<void> | undefined;
   private stopped = false;
   private dropped = 0;
 
   constructor(private readonly logger: Logger) {}
 
-  add(observer: Observer): void {
+  add(observer: Observer<E>): void {
     if (this.stopped) throw new Error("the plugin is stopped");
     this.observers.push(observer);
   }
 
-  get size(): number {
-    return this.observers.length;
-  }
-
-  push(event: PluginMatrixEvent): void {
+  push(event: E): void {
     if (this.stopped || this.observers.length === 0) return;
     if (this.queue.length >= MAX_QUEUED) {
       if (this.dropped++ === 0) this.logger.warn({ max: MAX_QUEUED }, "plugin observers fall behind; Matrix events dropped for them");
@@ -45,11 +40,6 @@ export class ObserverQueue {
   async stop(): Promise<void> {
     this.stopped = true;
     this.queue.length = 0;
-    while (this.running) await this.running;
-  }
-
-  /** Resolves once everything queued was observed (tests). */
-  async idle(): Promise<void> {
     while (this.running) await this.running;
   }
 

@@ -2,7 +2,7 @@ import type { MirageConfig } from "../config/configSchema.js";
 import type { Logger } from "../log/createLogger.js";
 import type { Command } from "../platform/commands/Command.js";
 import type { JournalConsumers } from "../platform/journal/JournalConsumers.js";
-import type { PluginDefinition, PluginInstance, PluginMatrixEvent } from "./pluginApi.js";
+import type { PluginDefinition, PluginEphemeralEvent, PluginInstance, PluginMatrixEvent } from "./pluginApi.js";
 import { PluginRuntime, type PluginRoutes, type RuntimeShared } from "./PluginRuntime.js";
 import type { PluginStorages } from "./PluginStorage.js";
 import { preparePlugins, type PreparedPlugin } from "./preparePlugins.js";
@@ -16,6 +16,8 @@ export interface PluginHostDeps extends RuntimeShared {
   registerCommand(command: Command): () => void;
   /** Subscribes to Matrix room events after the bridge handled them; returns the removal. */
   observeMatrixEvents(listener: (event: PluginMatrixEvent) => void): () => void;
+  /** Subscribes to ephemeral Matrix events (receipts, typing); returns the removal. Absent: none are observed. */
+  observeEphemeral?(listener: (event: PluginEphemeralEvent) => void): () => void;
   logger: Logger;
   /** Where `MIRAGE_PLUGINS_<ID>_<KEY>` variables are read (default: the process environment). */
   env?: NodeJS.ProcessEnv;
@@ -40,6 +42,7 @@ export class PluginHost {
   private readonly running: PluginRuntime[] = [];
   private readonly statuses = new Map<string, PluginStatus>();
   private unobserve: (() => void) | undefined;
+  private unobserveEphemeral: (() => void) | undefined;
   private readonly log: Logger;
 
   constructor(private readonly deps: PluginHostDeps) {
@@ -55,6 +58,9 @@ export class PluginHost {
     for (const { definition, config } of prepared) await this.startPlugin(definition, config);
     this.unobserve ??= this.deps.observeMatrixEvents((event) => {
       for (const plugin of this.running) plugin.observers.push(event);
+    });
+    this.unobserveEphemeral ??= this.deps.observeEphemeral?.((event) => {
+      for (const plugin of this.running) plugin.ephemeralObservers.push(event);
     });
   }
 
@@ -76,7 +82,8 @@ export class PluginHost {
   /** Stops every plugin (last started first): hooks, observers, jobs, timers, commands, then its own `stop`. */
   async stop(): Promise<void> {
     this.unobserve?.();
-    this.unobserve = undefined;
+    this.unobserveEphemeral?.();
+    this.unobserve = this.unobserveEphemeral = undefined;
     for (const plugin of this.running.splice(0).reverse()) {
       await this.bounded(plugin, "stop", async () => {
         await this.deps.journal.consumers.find((consumer) => consumer.name === plugin.consumerName)?.stop();

@@ -6,7 +6,16 @@ import type { JournalHandler } from "../platform/journal/JournalConsumer.js";
 import type { JournalEntry } from "../platform/ports/Journal.js";
 import { HostScheduler } from "./HostScheduler.js";
 import { ObserverQueue } from "./ObserverQueue.js";
-import type { HookHandler, PluginContext, PluginDefinition, PluginInstance, PluginMatrixActions, PluginWeb } from "./pluginApi.js";
+import type {
+  HookHandler,
+  PluginContext,
+  PluginDefinition,
+  PluginEphemeralEvent,
+  PluginInstance,
+  PluginMatrixActions,
+  PluginMatrixEvent,
+  PluginWeb,
+} from "./pluginApi.js";
 import type { PluginStorage } from "./PluginStorage.js";
 import type { PlatformServices } from "../platform/createPlatformServices.js";
 
@@ -33,7 +42,8 @@ export interface PluginRoutes {
  */
 export class PluginRuntime {
   readonly scheduler: HostScheduler;
-  readonly observers: ObserverQueue;
+  readonly observers: ObserverQueue<PluginMatrixEvent>;
+  readonly ephemeralObservers: ObserverQueue<PluginEphemeralEvent>;
   readonly controller = new AbortController();
   readonly log: Logger;
   private readonly hooks: Array<{ type: DomainEvent["type"] | "*"; handler: HookHandler }> = [];
@@ -50,6 +60,7 @@ export class PluginRuntime {
     this.log = logger.child({ plugin: definition.manifest.id });
     this.scheduler = new HostScheduler(storage.jobs, this.log, shared.now);
     this.observers = new ObserverQueue(this.log);
+    this.ephemeralObservers = new ObserverQueue(this.log);
   }
 
   get id(): string {
@@ -77,6 +88,7 @@ export class PluginRuntime {
         },
       },
       onMatrixEvent: (handler) => this.observers.add(handler),
+      onMatrixEphemeral: (handler) => this.ephemeralObservers.add(handler),
       scheduler: this.scheduler,
       signal: this.controller.signal,
       web: shared.web,
@@ -114,7 +126,7 @@ export class PluginRuntime {
   async release(): Promise<void> {
     this.controller.abort(new Error("plugin stopped"));
     for (const undo of this.unregister.splice(0)) undo();
-    await Promise.all([this.scheduler.stop(), this.observers.stop()]);
+    await Promise.all([this.scheduler.stop(), this.observers.stop(), this.ephemeralObservers.stop()]);
   }
 
   private assertOpen(): void {

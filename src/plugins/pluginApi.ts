@@ -89,6 +89,13 @@ export interface PluginMatrixEvent {
   fromMirage?: boolean;
 }
 
+/** An ephemeral Matrix event (a read receipt `m.receipt`, typing `m.typing`) as plugins observe it. */
+export interface PluginEphemeralEvent {
+  type: string;
+  roomId: string;
+  content: Record<string, unknown>;
+}
+
 /** A journal entry as a hook receives it. */
 export interface PluginJournalEntry {
   position: number;
@@ -136,6 +143,11 @@ export interface PluginContext<Config> {
   hooks: PluginHooks;
   /** Observes Matrix room events (non-exclusively; a throwing observer is logged and skipped). */
   onMatrixEvent(handler: (event: PluginMatrixEvent) => Promise<void> | void): void;
+  /**
+   * Observes ephemeral events the homeserver pushes (read receipts, typing), best effort: not
+   * durable, possibly twice after a crash; same bounds as `onMatrixEvent`.
+   */
+  onMatrixEphemeral(handler: (event: PluginEphemeralEvent) => Promise<void> | void): void;
   scheduler: PluginScheduler;
   /** Aborted when the plugin stops. */
   signal: AbortSignal;

@@ -138,6 +138,7 @@ export const SUBLEVELS = {
   kv: "kv",
   matrixProfiles: "matrix-profiles",
   undecryptable: "undecryptable",
+  encryptedMedia: "encrypted-media",
   accounts: "accounts",
   accountNameSkeletons: "account-name-skeletons",
   sessions: "sessions",

@@ -29,6 +29,8 @@ import type { RoomLanes } from "../platform/ports/RoomLanes.js";
 import type { DeadLetters } from "../platform/ports/DeadLetters.js";
 import { LevelTransactionInbox } from "./LevelTransactionInbox.js";
 import { LevelUndecryptableEvents } from "./LevelUndecryptableEvents.js";
+import { LevelEncryptedMedia } from "./LevelEncryptedMedia.js";
+import type { EncryptedMediaStore } from "../platform/ports/EncryptedMedia.js";
 import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
 import type { PlatformRepositories } from "../platform/createPlatformServices.js";
 import type { PluginStorages } from "../plugins/PluginStorage.js";
@@ -45,6 +47,8 @@ export interface Store extends PlatformRepositories {
   /** The cache of Matrix users' profiles. */
   matrixProfiles: MatrixProfileRecords;
   undecryptable: UndecryptableEvents;
+  /** Keys of encrypted attachments imported from Matrix, by Mirage media reference. */
+  encryptedMedia: EncryptedMediaStore;
   sessions: SessionRepository;
   /** Domain events, each committed in the batch of its change. */
   journal: Journal;
@@ -71,6 +75,7 @@ export function storeOver(db: RootLevel): Store {
     kv: new LevelKeyValueStore(db),
     matrixProfiles: new LevelMatrixProfiles(db),
     undecryptable: new LevelUndecryptableEvents(db, outbox),
+    encryptedMedia: new LevelEncryptedMedia(db),
     journal,
     accounts: new LevelAccounts(db, journal),
     sessions: new LevelSessions(db),

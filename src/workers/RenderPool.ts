@@ -4,6 +4,7 @@ import { Piscina } from "piscina";
 import type { Logger } from "../log/createLogger.js";
 import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
 import { mediaUrlUnder, type RunRenderTask } from "../platform/render/createMarkdownRenderer.js";
+import { externalImageUrlUnder } from "../platform/render/externalImageUrl.js";
 import { renderDocument, type RenderTask } from "../platform/render/renderDocument.js";
 import type { RenderJob, RenderOutcome } from "./renderJob.js";
 
@@ -18,6 +19,8 @@ export interface RenderPoolOptions {
   inlineBelowChars: number;
   /** Base of `/media/…` links in web HTML. */
   publicUrl: string;
+  /** Signs external image links (`/media/external/…`) in web HTML; absent, such images are only linked. */
+  externalImageKey?: string;
   /** The thread's module (default: `renderWorker`) and extra `workerData` for it; tests substitute one. */
   workerUrl?: URL;
   workerData?: Record<string, unknown>;
@@ -51,11 +54,12 @@ export class RenderPool {
       maxThreads: threads,
       maxQueue: options.maxQueue,
       idleTimeout: Infinity,
-      workerData: { ...options.workerData, publicUrl: options.publicUrl },
+      workerData: { ...options.workerData, publicUrl: options.publicUrl, externalImageKey: options.externalImageKey },
       ...(workerUrl.pathname.endsWith(".ts") ? { execArgv: withTsx(process.execArgv) } : {}),
     });
     const mediaUrl = mediaUrlUnder(options.publicUrl);
-    this.inline = (task) => renderDocument(task, mediaUrl);
+    const external = options.externalImageKey === undefined ? undefined : externalImageUrlUnder(options.publicUrl, options.externalImageKey);
+    this.inline = (task) => renderDocument(task, mediaUrl, external);
   }
 
   /** Number of render threads. */

@@ -20,6 +20,8 @@ import type { PreparedPlugin } from "../../src/plugins/preparePlugins.js";
 import { pluginAuthenticate } from "../../src/api/pluginRoutes.js";
 import { errorResponses } from "../../src/api/schemas/common.js";
 import { people } from "../../src/platform/people/people.js";
+import type { ChatService } from "../../src/platform/chat/ChatService.js";
+import type { EncryptedMediaReader } from "../../src/platform/ports/EncryptedMedia.js";
 
 /** Test stand-in for the Markdown renderer: escapes everything (the real one is tested on its own). */
 export const escapingRenderer: MarkdownRenderer = {
@@ -47,6 +49,8 @@ export async function apiHarness(
     sanitizer?: ProfileSanitizer;
     /** Serves `/media/…` from this source. */
     media?: MediaRoutesOptions;
+    /** Serves `/api/v1/media/encrypted/…` through the reader this builds over the harness's store and chat. */
+    encryptedMedia?: (deps: { store: Store; chat: ChatService }) => EncryptedMediaReader;
     /** Default: silent. */
     logger?: Logger;
     renderer?: MarkdownRenderer;
@@ -112,6 +116,7 @@ export async function apiHarness(
     },
     ...(options.media ? { media: options.media } : {}),
     ...(plugins ? { plugins: plugins.routes() } : {}),
+    ...(options.encryptedMedia ? { encryptedMedia: options.encryptedMedia({ store, chat: platform.services.chat }) } : {}),
   });
   const { events, hub, accounts: service, tokens } = platform;
   const { chat, profiles, blogs, comments, reactions } = platform.services;

@@ -17,7 +17,7 @@ export const BLOG_WORLD = { DOMAIN, BOT, ALICE: `@mirage_alice:${DOMAIN}`, BOB: 
  * it the entries not handled yet and resolves the operations queued meanwhile; `sendAll()` carries
  * out the queue as the homeserver would (rooms `!<owner>:test.example`, events `$<n>`).
  */
-export function blogRelayWorld() {
+export function blogRelayWorld(options: { maxImages?: number } = {}) {
   const store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
   // A clock that moves on every reading: each write has its own time.
   let time = 1_700_000_000_000;
@@ -36,6 +36,7 @@ export function blogRelayWorld() {
       publicUrl: `${WEB}/`,
       logger: createLogger("silent"),
       onQueued: () => undefined,
+      ...(options.maxImages === undefined ? {} : { maxImages: options.maxImages }),
     });
   let relay = newRelay();
   let position = 0;

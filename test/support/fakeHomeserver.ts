@@ -38,6 +38,8 @@ export class FakeHomeserver {
   readonly events: FakeEvent[] = [];
   readonly requests: FakeRequest[] = [];
   readonly profiles = new Map<string, Record<string, string>>();
+  /** The state event types read with `getRoomStateEvent`, in order. */
+  readonly stateReads: string[] = [];
   /** Decides a failure for a request before it takes effect. */
   failWith: (request: FakeRequest) => Error | undefined = () => undefined;
   /** Answered as `m.room_versions.default` by `/capabilities`; unset, the endpoint is unknown. */
@@ -101,6 +103,7 @@ export class FakeHomeserver {
         return this.handle(request);
       },
       getRoomStateEvent: async (roomId: string, type: string, stateKey: string) => {
+        this.stateReads.push(type);
         const room = this.room(roomId);
         if (type === "m.room.create") return { room_version: room.version };
         if (type === "m.room.member") {

@@ -12,7 +12,7 @@ import { platformOverStore } from "../support/platformOverStore.js";
 
 /* Platform → Matrix: the outbox operations the relay queues for messages, with their relations by platform reference. */
 
-async function world() {
+async function world(maxImagesPerMessage = 0) {
   const store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
   const p = platformOverStore(store);
   const alice = await p.person("alice");
@@ -30,13 +30,34 @@ async function world() {
     portal: { botUserId: "@mirage:test.example", encrypt: false },
     logger: pino({ level: "silent" }),
     onQueued: () => undefined,
+    maxImagesPerMessage,
   });
   const created = (messageId: MessageId): DomainEvent => ({ type: "message.created", roomId: room.id, messageId, by: "alice" });
   const sendOf = async (messageId: MessageId) => (await relay.operationsFor(created(messageId))).find((op): op is Extract<OutboxEntryInput, { op: "send" }> => op.op === "send")!;
-  return { p, alice, room, relay, sendOf };
+  return { p, alice, room, relay, sendOf, created };
 }
 
 describe("the bridge relay's message operations", () => {
+  it("sends a new message's images by URL after its text, from its sender, in its thread", async () => {
+    const { p, alice, room, relay, created } = await world(2);
+    const body = "look ![a cat](https://img.example/cat.png) https://img.example/dog.webp `https://img.example/code.png` ![third](https://img.example/3.gif)";
+    const plain = await p.chat.send(alice, room.id, { body });
+    const ops = await relay.operationsFor(created(plain.id));
+    const ghost = "@mirage_alice:test.example";
+    expect(ops.map((op) => op.op)).toEqual(["send", "sendImage", "sendImage"]);
+    expect(ops.slice(1)).toEqual([
+      { op: "sendImage", sender: ghost, room: { kind: "room", id: room.id }, url: "https://img.example/cat.png", body: "a cat" },
+      { op: "sendImage", sender: ghost, room: { kind: "room", id: room.id }, url: "https://img.example/dog.webp", body: "dog.webp" },
+    ]);
+    const inThread = await p.chat.send(alice, room.id, { body: "![x](https://img.example/x.png)", threadId: plain.id });
+    const threadOps = await relay.operationsFor(created(inThread.id));
+    expect(threadOps[1]).toMatchObject({ op: "sendImage", relation: { type: "thread", root: { kind: "message", id: plain.id }, latest: { kind: "message", id: inThread.id } } });
+    // An edit sends no images again.
+    await p.chat.edit(alice, plain.id, `${body} edited`);
+    const edited = await relay.operationsFor({ type: "message.edited", roomId: room.id, messageId: plain.id, by: "alice" });
+    expect(edited.map((op) => op.op)).toEqual(["send"]);
+  });
+
   it("falls a thread message back to the thread's latest message before it, and an in-thread reply to its parent", async () => {
     const { p, alice, room, sendOf } = await world();
     const root = await p.chat.send(alice, room.id, { body: "root" });

@@ -127,3 +127,92 @@ describe("config", () => {
     expect(config.homeserver).toEqual(parseConfig({}).homeserver);
   });
 });
+
+describe("plugins config", () => {
+  const HELLO = new URL("../../plugins/examples/hello/index.ts", import.meta.url).pathname;
+
+  it("resolves a plugin module given as a path against the config file's directory; a package name stays as it is", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "mirage-config-"));
+    const file = path.join(dir, "config.yaml");
+    await writeFile(file, "plugins:\n  - id: hello\n    module: ./my-plugins/hello/index.js\n  - id: polls\n    module: \"@acme/mirage-polls\"\n    enabled: false\n");
+    const { config } = await loadConfig({ file, env: {} });
+    expect(config.plugins).toEqual([
+      { id: "hello", module: path.join(dir, "my-plugins/hello/index.js") },
+      { id: "polls", module: "@acme/mirage-polls", enabled: false },
+    ]);
+  });
+
+  it("reports a bad id and an id configured twice by path", () => {
+    const error = (() => {
+      try {
+        parseConfig({ plugins: [{ id: "Hello World" }, { id: "x" }, { id: "x" }] });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(error?.issues).toEqual([{ path: "plugins[0].id", problem: "must be 1-32 of a-z, 0-9 and -" }]);
+    expect(() => parseConfig({ plugins: [{ id: "x" }, { id: "x" }] })).toThrow(/plugins\[1\]\.id: "x" is configured twice/);
+  });
+
+  it("validates each plugin's config against its schema, by path, with defaults and MIRAGE_PLUGINS_<ID>_<KEY> variables", async () => {
+    const { preparePlugins } = await import("../../src/plugins/preparePlugins.js");
+    const [prepared] = await preparePlugins([{ id: "hello", module: HELLO }], {});
+    expect(prepared?.config).toEqual({ greeting: "Hello" });
+    const [fromEnv] = await preparePlugins([{ id: "hello", module: HELLO, config: { greeting: "Hi" } }], { MIRAGE_PLUGINS_HELLO_GREETING: "Howdy" });
+    expect(fromEnv?.config).toEqual({ greeting: "Howdy" });
+    const failure = await preparePlugins(
+      [
+        { id: "hello", module: HELLO, config: { greeting: 3, extra: true } },
+        { id: "nothing-here" },
+        { id: "elsewhere", module: "/nonexistent/plugin.js" },
+        { id: "other", module: HELLO },
+        { id: "off", module: "/nonexistent/too.js", enabled: false },
+      ],
+      {},
+    ).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ConfigError);
+    expect((failure as ConfigError).issues).toEqual([
+      { path: "plugins[0].config.extra", problem: "unknown key" },
+      { path: "plugins[0].config.greeting", problem: "expected string" },
+      { path: "plugins[1].id", problem: expect.stringMatching(/^no built-in plugin "nothing-here" \(built-ins: .*\); set module for a third-party plugin$/) },
+      { path: "plugins[2].module", problem: "not found" },
+      { path: "plugins[3].id", problem: 'the module is plugin "hello", not "other"' },
+    ]);
+  });
+});
+
+describe("config.sample.yaml's built-in plugins", () => {
+  it("shows each built-in as a commented-out entry with its settings from its schema, leaving the sample's value the default", async () => {
+    const { Type } = await import("@sinclair/typebox");
+    const { parse } = await import("yaml");
+    const sample = renderConfigSample([
+      {
+        id: "demo",
+        description: "A demo plugin.",
+        configSchema: Type.Object({
+          domain: Type.String({ description: "Server to use.", default: "meet.example" }),
+          appSecret: Type.String({ description: "Signing secret.", default: "", secret: true }),
+        }),
+      },
+    ]);
+    expect(sample).toContain(
+      [
+        "# Built-in plugins (uncomment an entry to run it):",
+        "#   # demo: A demo plugin.",
+        "#   - id: demo",
+        "#     enabled: true",
+        "#     config:",
+        "#       # Server to use.",
+        "#       domain: meet.example",
+        "#       # Signing secret.",
+        "#       # Secret: prefer the environment variable MIRAGE_PLUGINS_DEMO_APP_SECRET.",
+        '#       appSecret: ""',
+        "plugins: []",
+      ].join("\n"),
+    );
+    expect(parse(sample).plugins).toEqual([]);
+    // Uncommented, the entry is a valid plugins list.
+    const entry = sample.split("\n").filter((line) => line.startsWith("#   ") && !line.startsWith("#   #")).map((line) => line.slice(3).replace(/^#\s*(.*)$/, ""));
+    expect(parse(`plugins:\n${entry.join("\n")}`).plugins).toEqual([{ id: "demo", enabled: true, config: { domain: "meet.example", appSecret: "" } }]);
+  });
+});

@@ -49,7 +49,7 @@ const refusal = (errcode: string, statusCode = 400) => expect.objectContaining({
 
 describe("fetchPublicImage", () => {
   it("fetches a small image of an allowed type, following a redirect on the same terms", async () => {
-    expect(await fetchPublicImage(`${base}/a.png`, trusting)).toEqual({ bytes: PNG, contentType: "image/png" });
+    expect(await fetchPublicImage(`${base}/a.png`, trusting)).toEqual({ bytes: PNG, contentType: "image/png", width: 1, height: 1 });
     expect((await fetchPublicImage(`${base}/to-a`, trusting)).bytes).toEqual(PNG);
   });
 

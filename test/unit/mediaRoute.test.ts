@@ -11,7 +11,13 @@ import { apiHarness } from "../support/apiHarness.js";
 
 const TOKEN = `as_token_${randomBytes(16).toString("hex")}`;
 const MAX_BYTES = 64 * 1024;
-const TIMEOUT_MS = 300;
+/** Generous: only requests the fake homeserver holds back ever reach it, so a loaded machine cannot trip it. */
+const TIMEOUT_MS = 2000;
+/** Answers the fake homeserver holds back until the tests are over (slower than any timeout, by construction). */
+let releaseHeld: () => void = () => {};
+const held = new Promise<void>((resolve) => {
+  releaseHeld = resolve;
+});
 const PNG = Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), randomBytes(5000)]);
 const DOWNLOAD = "/_matrix/client/v1/media/download";
 
@@ -20,7 +26,6 @@ interface Seen {
   authorization: string | undefined;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A homeserver's media download endpoint with canned answers, keyed by media id. */
 async function fakeHomeserver(seen: Seen[], state: { streamAborted: boolean; awayHits: number }, awayUrl: () => string): Promise<FastifyInstance> {
@@ -53,7 +58,7 @@ async function fakeHomeserver(seen: Seen[], state: { streamAborted: boolean; awa
       case "remoteTooLarge":
         return matrixError(502, "M_TOO_LARGE");
       case "slow":
-        await sleep(TIMEOUT_MS * 4);
+        await held;
         return reply.header("content-type", "image/png").send(PNG);
       case "big":
         return reply.header("content-type", "image/png").send(Buffer.alloc(MAX_BYTES + 1));
@@ -82,7 +87,7 @@ async function fakeHomeserver(seen: Seen[], state: { streamAborted: boolean; awa
         socket.write("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 1000\r\n\r\n");
         socket.write(Buffer.alloc(10, 1));
         if (request.params.mediaId === "short") socket.destroy();
-        else setTimeout(() => socket.destroy(), TIMEOUT_MS * 5).unref();
+        else void held.then(() => socket.destroy());
         return reply;
       }
       case "redirectAway":
@@ -143,6 +148,7 @@ describe("GET /media/{server}/{mediaId} through HomeserverMediaSource", () => {
   });
 
   afterAll(async () => {
+    releaseHeld();
     await api?.app.close();
     await hs?.close();
     await away?.close();
@@ -211,7 +217,7 @@ describe("GET /media/{server}/{mediaId} through HomeserverMediaSource", () => {
       expect(res.statusCode).toBe(503);
       expect(res.json().error.code).toBe("HOMESERVER_UNAVAILABLE");
     }
-    // The homeserver would answer 200 after four timeouts; the watchdog answers first.
+    // The homeserver holds its answer back until the tests are over; the watchdog answers first.
     const slow = await get("/media/example.org/slow");
     expect(slow.statusCode).toBe(503);
     expect(slow.json()).toEqual({ error: { code: "HOMESERVER_UNAVAILABLE", message: "The homeserver did not answer in time." } });

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log/createLogger.js";
 import { createAppserviceMetrics } from "../../src/matrix/appserviceMetrics.js";
 import { OutboxSender, type OutboxSenderOptions } from "../../src/matrix/OutboxSender.js";
+import { RoomEncryptionCache } from "../../src/matrix/RoomEncryptionCache.js";
 import type { OutboxEntryInput } from "../../src/platform/ports/Outbox.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver, type Store } from "../../src/store/openStore.js";
@@ -17,7 +18,7 @@ afterEach(() => {
   for (const s of senders.splice(0)) s.stop();
 });
 
-type Options = Partial<Pick<OutboxSenderOptions, "homeserverUsable" | "onPermanentFailure">> & { maxAttempts?: number };
+type Options = Partial<Pick<OutboxSenderOptions, "homeserverUsable" | "onPermanentFailure" | "encryption">> & { maxAttempts?: number };
 
 /** An outbox sender over a memory store and a fake homeserver; `restart()` makes a new sender over the same store and homeserver. */
 function setup(options: Options = {}) {
@@ -35,6 +36,7 @@ function setup(options: Options = {}) {
       random: () => 0.5,
       ...(options.homeserverUsable ? { homeserverUsable: options.homeserverUsable } : {}),
       ...(options.onPermanentFailure ? { onPermanentFailure: options.onPermanentFailure } : {}),
+      ...(options.encryption ? { encryption: options.encryption } : {}),
     });
     senders.push(sender);
     return sender;
@@ -418,6 +420,51 @@ describe("OutboxSender: encrypted rooms", () => {
     await sender.drain();
     expect(reports).toEqual(["400", "400"]);
     expect(hs.events.map((e) => [e.type, e.redacts])).toEqual([["m.room.redaction", "$known"]]);
+  });
+});
+
+describe("OutboxSender: which rooms are encrypted is remembered between sends", () => {
+  const text = (roomId: string, body: string): OutboxEntryInput => ({ op: "send", sender: ALICE, roomId, eventType: "m.room.message", content: { body } });
+  const encryptionEvent = (roomId: string) => ({ type: "m.room.encryption", state_key: "", room_id: roomId, content: { algorithm: "m.megolm.v1.aes-sha2" } });
+  const lookups = (hs: FakeHomeserver) => hs.stateReads.filter((t) => t === "m.room.encryption").length;
+
+  it("asks once for an unencrypted room, and its m.room.encryption arriving in a transaction turns the next send encrypted", async () => {
+    const encryption = new RoomEncryptionCache({ unencryptedTtlMs: 60_000, now: () => 0 });
+    const reports: string[] = [];
+    const { hs, sender, queue, bodies } = setup({ encryption, onPermanentFailure: (_e, f) => void reports.push(f.error) });
+    const roomId = hs.addRoom([ALICE]);
+    await queue(text(roomId, "one"), text(roomId, "two"));
+    await sender.drain();
+    expect(bodies()).toEqual(["one", "two"]);
+    expect(lookups(hs)).toBe(1);
+
+    // The homeserver turns encryption on; Mirage hears of it through the transaction that carries the state event.
+    hs.encrypt(roomId);
+    encryption.observeEvents([{ type: "m.room.message", room_id: roomId }, encryptionEvent(roomId)]);
+    await queue(text(roomId, "three"));
+    await sender.drain();
+    // No crypto device here: known encrypted, the send is refused rather than sent in the clear.
+    expect(bodies()).toEqual(["one", "two"]);
+    expect(reports).toEqual(["400"]);
+  });
+
+  it("asks again once a negative answer is older than its TTL, and never again once encrypted", async () => {
+    const clock = { t: 0 };
+    const encryption = new RoomEncryptionCache({ unencryptedTtlMs: 1000, now: () => clock.t });
+    const reports: string[] = [];
+    const { hs, sender, queue, bodies } = setup({ encryption, onPermanentFailure: (_e, f) => void reports.push(f.error) });
+    const roomId = hs.addRoom([ALICE]);
+    await queue(text(roomId, "one"));
+    await sender.drain();
+    hs.encrypt(roomId);
+    clock.t = 999;
+    await queue(text(roomId, "two"));
+    await sender.drain();
+    expect([bodies(), lookups(hs)]).toEqual([["one", "two"], 1]);
+    clock.t = 1000;
+    await queue(text(roomId, "three"), text(roomId, "four"));
+    await sender.drain();
+    expect([bodies(), lookups(hs), reports]).toEqual([["one", "two"], 2, ["400", "400"]]);
   });
 });
 

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../src/log/createLogger.js";
 import { CommandRegistry } from "../../src/platform/commands/CommandRegistry.js";
 import { JournalConsumers } from "../../src/platform/journal/JournalConsumers.js";
-import { definePlugin, type PluginDefinition, type PluginMatrixEvent } from "../../src/plugins/pluginApi.js";
+import { definePlugin, type PluginDefinition, type PluginEphemeralEvent, type PluginMatrixEvent } from "../../src/plugins/pluginApi.js";
 import { PluginHost, type PluginHostDeps } from "../../src/plugins/PluginHost.js";
 import { pluginMatrixActions } from "../../src/plugins/pluginMatrixActions.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
@@ -21,6 +21,7 @@ function world(store: Store = storeOver(new MemoryLevel<string, unknown>() as un
   const journal = new JournalConsumers({ journal: store.journal, handlers: [], budget, logger });
   const commands = new CommandRegistry();
   const observers = new Set<(event: PluginMatrixEvent) => void>();
+  const ephemeralObservers = new Set<(event: PluginEphemeralEvent) => void>();
   let clock = 1_000_000;
   const deps: PluginHostDeps = {
     entries: [],
@@ -30,6 +31,10 @@ function world(store: Store = storeOver(new MemoryLevel<string, unknown>() as un
     observeMatrixEvents: (listener) => {
       observers.add(listener);
       return () => observers.delete(listener);
+    },
+    observeEphemeral: (listener) => {
+      ephemeralObservers.add(listener);
+      return () => ephemeralObservers.delete(listener);
     },
     matrix: pluginMatrixActions({
       outbox: store.outbox,
@@ -45,7 +50,8 @@ function world(store: Store = storeOver(new MemoryLevel<string, unknown>() as un
     homeserverDomain: "test.example",
     logger,
     now: () => clock,
-    startTimeoutMs: 1_000,
+    // A hang guard only; the timeout test sets its own.
+    startTimeoutMs: 60_000,
     env: {},
   };
   return {
@@ -54,6 +60,7 @@ function world(store: Store = storeOver(new MemoryLevel<string, unknown>() as un
     journal,
     commands,
     observers,
+    ephemeralObservers,
     host: (overrides: Partial<PluginHostDeps> = {}) => new PluginHost({ ...deps, ...overrides }),
     advance: (ms: number) => (clock += ms),
     now: () => clock,
@@ -134,6 +141,7 @@ describe("the plugin host", { timeout: 120_000 }, () => {
       signal = ctx.signal;
       ctx.hooks.on("*", (entry) => void events.push(`hook:${entry.event.type}`));
       ctx.onMatrixEvent((event) => void events.push(`matrix:${event.eventId}`));
+      ctx.onMatrixEphemeral((event) => void events.push(`ephemeral:${event.type}`));
       ctx.scheduler.runEvery(10, () => void ticks.push(1));
       ctx.scheduler.handle("job", () => void events.push("job"));
       await ctx.scheduler.runAt(w.now() + 3_600_000, "job", null);
@@ -145,16 +153,18 @@ describe("the plugin host", { timeout: 120_000 }, () => {
     host.start();
     expect(w.commands.all().map((c) => c.name)).toEqual(["everything"]);
     for (const observer of w.observers) observer({ type: "m.room.message", roomId: "!r:x", sender: "@u:x", eventId: "$1", content: {}, originServerTs: 1 });
-    await until(() => expect(events).toContain("matrix:$1"));
+    for (const observer of w.ephemeralObservers) observer({ type: "m.receipt", roomId: "!r:x", content: {} });
+    await until(() => expect(events).toEqual(expect.arrayContaining(["matrix:$1", "ephemeral:m.receipt"])));
     await until(() => expect(ticks.length).toBeGreaterThan(0));
     const schedulers = schedulersOf(host);
-    expect(armedTimers(schedulers)).toBe(2); // the interval, and the sleep until the job
+    await until(() => expect(armedTimers(schedulers)).toBe(2)); // the interval, and the sleep until the job
 
     await host.stop();
     expect(signal?.aborted).toBe(true);
     expect(stopped).toBe(1);
     expect(w.commands.all()).toEqual([]);
     expect(w.observers.size).toBe(0);
+    expect(w.ephemeralObservers.size).toBe(0);
     expect(host.status()).toEqual({ everything: "disabled: stopped" });
     const after = events.length;
     const ticksAfter = ticks.length;

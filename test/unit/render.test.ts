@@ -12,6 +12,7 @@ import {
 } from "../../src/platform/render/sanitizeProfileHtml.js";
 import { HOSTILE_CSS, HOSTILE_MARKDOWN } from "../support/hostileInputs.js";
 import { SURVIVING_IMAGE_CORPUS, XSS_CORPUS } from "./xssCorpus.js";
+import { externalImageSignature, externalImageUrlUnder } from "../../src/platform/render/externalImageUrl.js";
 
 const mediaUrl = (mxc: string) => `/_mirage/media/${mxc.slice("mxc://".length)}`;
 const matrix = (md: string) => renderMatrixHtml(md).html;
@@ -353,16 +354,34 @@ describe("renderWebHtml", () => {
     );
   });
 
-  it("serves mxc images through mediaUrl and shows https images inline", () => {
+  it("serves mxc images through mediaUrl; without an external image route, http(s) images are only linked", () => {
     expect(web("![cat](mxc://example.org/abc123)")).toBe(
       '<p><img src="/_mirage/media/example.org/abc123" alt="cat" loading="lazy" referrerpolicy="no-referrer" /></p>',
     );
     expect(web("![cat](https://example.org/cat.png)")).toBe(
-      '<p><img src="https://example.org/cat.png" alt="cat" loading="lazy" referrerpolicy="no-referrer" /></p>',
+      '<p><a href="https://example.org/cat.png" rel="noopener noreferrer nofollow">cat</a></p>',
     );
     expect(web("![cat](http://example.org/cat.png)")).toBe(
       '<p><a href="http://example.org/cat.png" rel="noopener noreferrer nofollow">cat</a></p>',
     );
+  });
+
+  it("shows http(s) images from Mirage's signed copy, never from their host", () => {
+    const external = externalImageUrlUnder("https://mirage.example/", "test-key");
+    const proxied = (md: string) => renderWebHtml(md, { mediaUrl, externalImageUrl: external }).html;
+    const url = "https://tracker.example/cat.png?a=1&b=2";
+    const html = proxied(`![cat](${url}) and ![dog](http://tracker.example/dog.gif "Dog") and ![own](https://mirage.example/media/example.org/abc)`);
+    const signed = `https://mirage.example/media/external/${externalImageSignature("test-key", url)}?url=${encodeURIComponent(url)}`;
+    expect(html).toContain(`<img src="${signed.replace(/&/g, "&amp;")}" alt="cat" loading="lazy" referrerpolicy="no-referrer" />`);
+    expect(html).toContain('<img src="https://mirage.example/media/example.org/abc" alt="own"');
+    // The image's own URL appears only percent-encoded inside Mirage's link, in no src, href or srcset.
+    const srcs = [...html.matchAll(/(?:src|href|srcset)="([^"]*)"/g)].map((m) => m[1]!);
+    expect(srcs).toHaveLength(3);
+    for (const src of srcs) expect(src.startsWith("https://mirage.example/media/")).toBe(true);
+    expect(html).not.toMatch(/="https?:\/\/tracker\.example/);
+    // Bad URLs stay text or links, as before.
+    expect(proxied("![x](javascript:alert(1))")).toBe("<p>x</p>");
+    expect(proxied("![x](//tracker.example/a.png)")).toBe("<p>x</p>");
   });
 
   it("refuses what mediaUrl returns if it is not a path or http(s) URL", () => {

@@ -93,6 +93,19 @@ function setup(
 }
 
 describe("TransactionProcessor and room lanes", () => {
+  it("tells observers a transaction's ephemeral events (stable and MSC2409 keys) once its room events are in their lanes", async () => {
+    const told: unknown[][] = [];
+    const { store, run } = setup({ handle: async () => undefined }, { extra: { onEphemeral: (events) => void told.push([...events]) } });
+    const receipt = { type: "m.receipt", room_id: "!r:t", content: { $a: { "m.read": { "@u:t": { ts: 1 } } } } };
+    const typing = { type: "m.typing", room_id: "!r:t", content: { user_ids: [] } };
+    await store.inbox.accept("t1", { events: [ev("$a")], ephemeral: [receipt] }, 1);
+    await store.inbox.accept("t2", { events: [], "de.sorunome.msc2409.ephemeral": [typing] }, 2);
+    await store.inbox.accept("t3", { events: [ev("$b")] }, 3);
+    await run();
+    await run();
+    expect(told).toEqual([[receipt], [typing]]);
+  });
+
   it("handles every event once, in order, queuing effects with completion", async () => {
     const seen: string[] = [];
     const { store, run } = setup({

@@ -41,6 +41,8 @@ export const ErrorCodes = {
   homeserverUnavailable: "HOMESERVER_UNAVAILABLE",
   /** Media is larger than Mirage is willing to serve. */
   mediaTooLarge: "MEDIA_TOO_LARGE",
+  /** Encrypted media whose downloaded bytes do not match its hash or key: refused, never served. */
+  mediaCorrupt: "MEDIA_CORRUPT",
   /** Mirage is at a capacity bound for this kind of request; try again after `details.retryAfterSeconds`. */
   overloaded: "OVERLOADED",
   /** Content whose rendering took longer than the per-document time limit; simplify it. */

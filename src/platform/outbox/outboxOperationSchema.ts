@@ -65,6 +65,23 @@ const Send = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * An image by URL, sent as an `m.image` after it was fetched (safely) and uploaded once per URL;
+ * encrypted as an `EncryptedFile` in encrypted rooms. An image that cannot be fetched is skipped
+ * (counted), so the operation never blocks the room.
+ */
+const SendImage = Type.Object(
+  {
+    op: Type.Literal("sendImage"),
+    ...Address,
+    url: Type.String({ pattern: "^https?://\\S+$", maxLength: 2048 }),
+    /** The event's `body`: the image's alt text, or its file name. */
+    body: Type.String({ minLength: 1, maxLength: 1000 }),
+    relation: Type.Optional(RelationSchema),
+  },
+  { additionalProperties: false },
+);
+
 const State = Type.Object(
   { op: Type.Literal("state"), ...Address, eventType: Id(), stateKey: Type.String({ maxLength: 255 }), content: Content },
   { additionalProperties: false },
@@ -132,11 +149,12 @@ const CreateRoom = Type.Object(
 );
 
 /** Every operation the outbox carries out, discriminated by `op`. */
-export const OutboxOperationSchema = Type.Union([Send, State, Redact, Membership, Profile, CreateRoom]);
+export const OutboxOperationSchema = Type.Union([Send, SendImage, State, Redact, Membership, Profile, CreateRoom]);
 
 export type OutboxOperation = Static<typeof OutboxOperationSchema>;
 export type OutboxRelation = Static<typeof RelationSchema>;
 export type SendOperation = Static<typeof Send>;
+export type SendImageOperation = Static<typeof SendImage>;
 export type StateOperation = Static<typeof State>;
 export type RedactOperation = Static<typeof Redact>;
 export type MembershipOperation = Static<typeof Membership>;

@@ -1,5 +1,6 @@
 import type { ProfileSanitizer } from "../accounts/ProfileService.js";
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
+import type { ExternalImageUrl } from "./externalImageUrl.js";
 import { renderDocument, type RenderTask } from "./renderDocument.js";
 
 /** `mxc://server/id` → where Mirage's web side serves that media. */
@@ -9,8 +10,8 @@ export type MediaUrl = (mxc: string) => string;
 export type RunRenderTask = (task: RenderTask) => Promise<string>;
 
 /** Renders on the calling thread: for tests, benchmarks and tools; the app uses a worker pool. */
-export function renderInline(mediaUrl: MediaUrl): RunRenderTask {
-  return async (task) => renderDocument(task, mediaUrl);
+export function renderInline(mediaUrl: MediaUrl, externalImageUrl?: ExternalImageUrl): RunRenderTask {
+  return async (task) => renderDocument(task, mediaUrl, externalImageUrl);
 }
 
 /** The Markdown renderer the services use: web HTML for pages and the API, Matrix HTML for `formatted_body`. */

@@ -2,12 +2,16 @@ import { Marked, type RendererObject } from "marked";
 import { boundedTokenizer } from "./boundedTokenizer.js";
 import { escapeHtml } from "./escapeHtml.js";
 import { exceedsMarkedLimits } from "./exceedsMarkedLimits.js";
-import { isMxcUri, safeHttpsUrl, safeLinkHref } from "./urlPolicy.js";
+import type { ExternalImageUrl } from "./externalImageUrl.js";
+import { isMxcUri, safeLinkHref, safeMediaSrc, safeUrl } from "./urlPolicy.js";
 
 /** How Markdown images become HTML before sanitizing. */
 export interface MarkdownImages {
-  /** Whether an https image is shown inline (web pages) or only linked (Matrix, where img needs mxc://). */
-  httpsInline: boolean;
+  /**
+   * Where an http(s) image is shown from (web pages: Mirage's copy, never the image's host).
+   * Absent, such an image is only linked (Matrix, where img needs mxc://; pages without the route).
+   */
+  external?: ExternalImageUrl;
 }
 
 /**
@@ -48,7 +52,7 @@ function renderer(images: MarkdownImages): RendererObject {
     image({ href, title, text, tokens }) {
       const alt = tokens ? this.parser.parseInline(tokens, this.parser.textRenderer) : text;
       const src = decodeBasicEntities(href);
-      const inline = isMxcUri(src) ? src : images.httpsInline ? safeHttpsUrl(src) : undefined;
+      const inline = isMxcUri(src) ? src : externalSrc(src, images);
       if (inline !== undefined) {
         const titleAttr = title ? ` title="${escapeKeepingEntities(title)}"` : "";
         return `<img src="${escapeHtml(inline)}" alt="${escapeKeepingEntities(alt)}"${titleAttr}>`;
@@ -58,6 +62,12 @@ function renderer(images: MarkdownImages): RendererObject {
       return `<a href="${escapeHtml(link)}">${alt === "" ? escapeHtml(link) : escapeKeepingEntities(alt)}</a>`;
     },
   };
+}
+
+/** The src an http(s) image is shown from, when pages serve such images through Mirage. */
+function externalSrc(src: string, images: MarkdownImages): string | undefined {
+  const url = images.external && safeUrl(src, ["https", "http"]);
+  return url === undefined ? undefined : safeMediaSrc(images.external!(url));
 }
 
 /** Escapes text for HTML but leaves entity references (`&copy;`) for the sanitizer's parser to decode. */

@@ -1,4 +1,5 @@
 import type { MediaUrl } from "./createMarkdownRenderer.js";
+import type { ExternalImageUrl } from "./externalImageUrl.js";
 import { renderMatrixHtml } from "./renderMatrixHtml.js";
 import { renderWebHtml } from "./renderWebHtml.js";
 import { sanitizeProfileCss } from "./sanitizeProfileCss.js";
@@ -11,11 +12,14 @@ export interface RenderTask {
   text: string;
 }
 
-/** Runs one task synchronously (on whichever thread calls it). Throws only `INVALID_INPUT`. */
-export function renderDocument(task: RenderTask, mediaUrl: MediaUrl): string {
+/**
+ * Runs one task synchronously (on whichever thread calls it). Throws only `INVALID_INPUT`. Without
+ * `externalImageUrl`, http(s) images in web HTML are only linked.
+ */
+export function renderDocument(task: RenderTask, mediaUrl: MediaUrl, externalImageUrl?: ExternalImageUrl): string {
   switch (task.kind) {
     case "web":
-      return renderWebHtml(task.text, { mediaUrl }).html;
+      return renderWebHtml(task.text, { mediaUrl, ...(externalImageUrl ? { externalImageUrl } : {}) }).html;
     case "matrix":
       return renderMatrixHtml(task.text).html;
     case "profileHtml":

@@ -16,7 +16,7 @@ export interface RenderOptions {
  */
 export function renderMatrixHtml(markdown: string, options: RenderOptions = {}): { html: string } {
   assertInputSize(markdown, options.maxInputChars ?? DEFAULT_MAX_INPUT_CHARS, "Markdown");
-  const html = sanitizeMatrixHtml(markdownToHtml(markdown, { httpsInline: false }), { kind: "matrix" }).trim();
+  const html = sanitizeMatrixHtml(markdownToHtml(markdown, {}), { kind: "matrix" }).trim();
   return { html: unwrapSingleParagraph(html) };
 }
 

@@ -7,7 +7,7 @@ import {
   MATRIX_CODE_CLASS,
   MATRIX_NESTING_LIMIT,
 } from "./matrixHtmlAllowlist.js";
-import { isMxcUri, LINK_SCHEMES, safeHttpsUrl, safeLinkHref, safeMediaSrc } from "./urlPolicy.js";
+import { isMxcUri, LINK_SCHEMES, safeLinkHref, safeMediaSrc, safeUrl } from "./urlPolicy.js";
 
 /**
  * Where the HTML goes. `matrix`: a `formatted_body`, so images must stay `mxc://`. `web`: Mirage's
@@ -104,5 +104,6 @@ function baseOptions(checkImage: (src: string) => string | undefined, web: boole
 const MATRIX_OPTIONS = baseOptions((src) => (isMxcUri(src) ? src : undefined), false);
 
 function webOptions(mediaUrl: (mxc: string) => string): sanitizeHtml.IOptions {
-  return baseOptions((src) => (isMxcUri(src) ? safeMediaSrc(mediaUrl(src)) : safeHttpsUrl(src)), true);
+  // An http(s) src is what the Markdown renderer chose (Mirage's copy of an external image, or its own media).
+  return baseOptions((src) => (isMxcUri(src) ? safeMediaSrc(mediaUrl(src)) : safeUrl(src, ["https", "http"])), true);
 }
