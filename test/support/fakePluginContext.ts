@@ -77,6 +77,7 @@ export function fakePluginContext<Config>(options: {
     onMatrixEvent(handler) {
       observers.push(handler);
     },
+    onMatrixEphemeral() {},
     scheduler: {
       async runAt(at, name, payload) {
         const id = `job${++jobSeq}`;
