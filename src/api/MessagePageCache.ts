@@ -83,7 +83,14 @@ export class MessagePageCache {
     this.chars -= page.body.length;
   }
 
+  /** Drops every page of the room now: an expired message must not stay in memory until its stale pages are asked for again. */
+  private forgetRoom(roomId: string): void {
+    const prefix = JSON.stringify([roomId]).slice(0, -1) + ",";
+    for (const [id, page] of this.pages) if (id.startsWith(prefix)) this.drop(id, page);
+  }
+
   private changed(event: DomainEvent): void {
+    if (event.type === "message.expired") this.forgetRoom(event.roomId);
     // Pages show senders' display names and avatars.
     if (event.type === "profile.changed" && event.fields.some((field) => field === "displayName" || field === "avatarUrl")) return this.invalidateAll();
     const roomId = "roomId" in event ? event.roomId : "target" in event && event.target.kind === "message" ? (event.target.roomId ?? null) : undefined;

@@ -94,6 +94,12 @@ export class BridgeRelay implements JournalHandler {
         return this.withPortal(asRoomId(event.roomId), () => this.messageOps(event));
       case "message.deleted":
         return this.withPortal(asRoomId(event.roomId), () => this.deletionOps(event));
+      case "message.expired": {
+        // The links went with the message: its events (and its reactions') are named by event ID.
+        if (event.matrixEventIds.length === 0) return [];
+        const sender = await this.moderatorOf(asRoomId(event.roomId));
+        return event.matrixEventIds.map((eventId) => ({ op: "redact" as const, sender, room: roomRef(event.roomId), target: { eventId }, reason: EXPIRED_REASON }));
+      }
       case "reaction.added":
       case "reaction.removed":
         return event.target.kind === "message" && event.target.roomId !== undefined
@@ -278,7 +284,23 @@ export class BridgeRelay implements JournalHandler {
     if (message && people.isMatrixId(message.sender)) return [text];
     return [text, ...imageRedactions({ kind: "message", id: event.messageId }, { sender, room }, this.deps.maxImagesPerMessage ?? 0)];
   }
+
+  /**
+   * Who may redact anyone's events in the room's portal: the bot in a group portal; in a DM (the bot
+   * is not in it) the ghost of the account that opened it, which created the portal, else of its other account.
+   */
+  private async moderatorOf(roomId: RoomId): Promise<string> {
+    const room = await this.deps.rooms.get(roomId);
+    if (room?.kind !== "dm") return this.deps.portal.botUserId;
+    if (!people.isMatrixId(room.createdBy)) return this.deps.names.ghost(room.createdBy);
+    const members = await this.deps.rooms.members(roomId);
+    const account = members.find((m) => !people.isMatrixId(m.member));
+    return account ? this.deps.names.ghost(account.member) : this.deps.portal.botUserId;
+  }
 }
+
+/** The reason an expired message's redaction carries (Element shows it). */
+const EXPIRED_REASON = "disappearing message expired";
 
 const roomRef = (id: string) => ({ kind: "room" as const, id });
 

@@ -77,6 +77,7 @@ function kindOfDomainEvent(event: DomainEvent): BridgeKind {
     case "message.edited":
       return "edit";
     case "message.deleted":
+    case "message.expired":
       return "deletion";
     case "reaction.added":
     case "reaction.removed":

@@ -1,7 +1,7 @@
 import type { Appservice } from "@vector-im/matrix-bot-sdk";
 import type { Logger } from "../log/createLogger.js";
 import { outboxOperationProblem } from "../platform/outbox/validateOutboxOperation.js";
-import { type IdMapping, refText } from "../platform/ports/IdMapping.js";
+import { type IdMapping, type MappingLink, refText } from "../platform/ports/IdMapping.js";
 import type { Outbox, OutboxEntry, PermanentFailure, PermanentFailureReason } from "../platform/ports/Outbox.js";
 import type { AppserviceMetrics } from "./appserviceMetrics.js";
 import { failureCode } from "./failureCode.js";
@@ -138,9 +138,18 @@ export class OutboxSender {
       if (isTransientError(error)) return this.fail(entry, error);
       return this.permanent(entry, "refused", failureCode(error));
     }
-    await this.outbox.complete(entry.id, links);
+    if (!(await this.outbox.complete(entry.id, links))) await this.takeBack(entry, links);
     this.metrics.outboxSent.inc({ result: "sent" });
     return true;
+  }
+
+  /** The entry's message expired while it was being sent: what it produced in Matrix is redacted by its own sender. */
+  private async takeBack(entry: OutboxEntry, links: readonly MappingLink[]): Promise<void> {
+    const redactions = links.flatMap((link) =>
+      link.eventId === undefined ? [] : [{ op: "redact" as const, sender: entry.sender, roomId: link.roomId, target: { eventId: link.eventId }, reason: "disappearing message expired" }],
+    );
+    this.log.info({ entry: entry.id, events: redactions.length }, "sent entry was purged meanwhile; redacting what it produced");
+    await this.outbox.enqueue(redactions, this.now());
   }
 
   private async fail(entry: OutboxEntry, error: unknown): Promise<boolean> {

@@ -12,6 +12,9 @@ import type { MessageRepository, RoomRepository } from "./chat/Room.js";
 import type { DomainEventBus } from "./events/DomainEvent.js";
 import type { GhostAccounts } from "./ports/GhostAccounts.js";
 import type { MarkdownRenderer } from "./ports/MarkdownRenderer.js";
+import type { MessagePurge } from "./ports/MessagePurge.js";
+import type { IdMapping } from "./ports/IdMapping.js";
+import { RoomLinks } from "./chat/RoomLinks.js";
 import type { MatrixProfiles } from "./ports/MatrixProfiles.js";
 import { PersonProfiles } from "./people/PersonProfiles.js";
 import type { ReactionRepository } from "./reactions/Reaction.js";
@@ -25,6 +28,10 @@ export interface PlatformRepositories {
   posts: PostRepository;
   comments: CommentRepository;
   reactions: ReactionRepository;
+  /** Deletes every copy of a message (disappearing messages). */
+  messagePurge: MessagePurge;
+  /** Read by `roomLinks` only. */
+  idMapping: Pick<IdMapping, "toMatrix" | "byRoom">;
 }
 
 export interface PlatformServices {
@@ -33,6 +40,8 @@ export interface PlatformServices {
   blogs: BlogService;
   comments: CommentService;
   reactions: ReactionService;
+  /** Matrix room ↔ platform room or blog, read-only. */
+  roomLinks: RoomLinks;
   /** Display names and avatars of the people pages name. */
   personProfiles: PersonProfiles;
 }
@@ -55,13 +64,14 @@ export function createPlatformServices(deps: {
   const { repositories: r, renderer, events } = deps;
   const clock = deps.now ? { now: deps.now } : {};
   const people = deps.ghosts ? { ghosts: deps.ghosts } : {};
-  const chat = new ChatService({ rooms: r.rooms, messages: r.messages, accounts: r.accounts, reactions: r.reactions, renderer, events, ...people, ...clock });
+  const chat = new ChatService({ rooms: r.rooms, messages: r.messages, purge: r.messagePurge, accounts: r.accounts, reactions: r.reactions, renderer, events, ...people, ...clock });
   const blogDeps = { reactions: r.reactions, renderer, events, ...people, ...clock };
   return {
     chat,
     profiles: new ProfileService(r.accounts, deps.profileSanitizer, events, deps.now, deps.ghosts),
     blogs: new BlogService({ ...blogDeps, accounts: r.accounts, blogs: r.blogs, posts: r.posts, comments: r.comments, ...(deps.matrixProfiles ? { matrixProfiles: deps.matrixProfiles } : {}) }),
     comments: new CommentService({ ...blogDeps, blogs: r.blogs, posts: r.posts, comments: r.comments }),
+    roomLinks: new RoomLinks(r.idMapping),
     personProfiles: new PersonProfiles({ accounts: r.accounts, ...people, ...(deps.matrixProfiles ? { matrix: deps.matrixProfiles } : {}) }),
     reactions: new ReactionService({
       reactions: r.reactions,

@@ -31,6 +31,23 @@ export class LevelDeadLetters implements DeadLetters {
     });
   }
 
+  /**
+   * Batch operations deleting received events set aside that are, or relate to (an edit, a
+   * reaction, a reply), one of `eventIds`: they may carry the content of what is being purged.
+   */
+  async purgeInboundOps(eventIds: ReadonlySet<string>): Promise<BatchOp[]> {
+    if (eventIds.size === 0) return [];
+    const ops: BatchOp[] = [];
+    for await (const [key, record] of this.records.iterator({ gte: "e", lt: "f" })) {
+      if (record.source !== "inbox") continue;
+      const content = record.event["content"] as { "m.relates_to"?: { event_id?: unknown; "m.in_reply_to"?: { event_id?: unknown } } } | undefined;
+      const relatesTo = content?.["m.relates_to"];
+      const related = [record.eventId, relatesTo?.event_id, relatesTo?.["m.in_reply_to"]?.event_id];
+      if (related.some((id) => typeof id === "string" && eventIds.has(id))) ops.push({ type: "del", sublevel: this.records, key } as BatchOp);
+    }
+    return ops;
+  }
+
   async count(): Promise<number> {
     let n = 0;
     for await (const _ of this.records.keys()) n += 1;

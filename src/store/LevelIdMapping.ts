@@ -48,6 +48,27 @@ export class LevelIdMapping implements IdMapping {
     return this.mutex.run(fn);
   }
 
+  /**
+   * Batch operations deleting the links of `refs` (object references, not rooms) both ways, and the
+   * Matrix event IDs they named; call inside `withLock`.
+   */
+  async unlinkOps(refs: readonly PlatformRef[]): Promise<{ eventIds: string[]; ops: BatchOp[] }> {
+    const eventIds: string[] = [];
+    const ops: BatchOp[] = [];
+    for (const ref of refs) {
+      if (isRoomKind(ref.kind)) continue;
+      const key = platformRefKey(ref.kind, ref.id);
+      const side = await this.refs.get(key);
+      if (!side) continue;
+      ops.push({ type: "del", sublevel: this.refs, key } as BatchOp);
+      if (side.eventId !== undefined) {
+        eventIds.push(side.eventId);
+        ops.push({ type: "del", sublevel: this.events, key: side.eventId } as BatchOp);
+      }
+    }
+    return { eventIds, ops };
+  }
+
   /** Batch operations recording `links`, for another repository's batch; call inside `withLock`. */
   async linkOps(links: readonly MappingLink[]): Promise<BatchOp[]> {
     const ops: BatchOp[] = [];

@@ -3,6 +3,7 @@ import { jsonSublevel, lastSequence, Mutex, type BatchOp, type JsonSublevel, typ
 import type { DeadLetterRecord } from "./deadLetterRecord.js";
 import type { LevelIdMapping } from "./LevelIdMapping.js";
 import type { MappingLink } from "../platform/ports/IdMapping.js";
+import type { DomainEvent } from "../platform/events/DomainEvent.js";
 import { compositeKey, journalDeadLetterId, journalDeadLetterKey, journalKey, META_KEYS, prefixRange, SUBLEVELS } from "./keys.js";
 
 const START: JournalCursor = { position: 0, attempts: 0 };
@@ -134,6 +135,25 @@ export class LevelJournal implements Journal {
     const keys = await this.entries.keys({ lte: journalKey(upTo), limit }).all();
     if (keys.length > 0) await this.entries.batch(keys.map((key) => ({ type: "del" as const, key })));
     return keys.length;
+  }
+
+  /**
+   * Batch operations deleting the entries `matches` (and their retries and dead letters): for a
+   * purge, whose entries may name what must leave no trace (a reaction's key). Their positions stay
+   * used: consumers read past the gap. Scans what the journal still keeps: for rare, off-path purges.
+   */
+  async purgeOps(matches: (event: DomainEvent) => boolean): Promise<BatchOp[]> {
+    const ops: BatchOp[] = [];
+    for await (const [key, entry] of this.entries.iterator()) {
+      if (matches(entry.event)) ops.push({ type: "del", sublevel: this.entries, key } as BatchOp);
+    }
+    for await (const [key, retry] of this.retryQueue.iterator()) {
+      if (matches(retry.entry.event)) ops.push({ type: "del", sublevel: this.retryQueue, key } as BatchOp);
+    }
+    for await (const [key, record] of this.deadLetters.iterator({ gte: "j", lt: "k" })) {
+      if ("entry" in record && matches(record.entry.event)) ops.push({ type: "del", sublevel: this.deadLetters, key } as BatchOp);
+    }
+    return ops;
   }
 
   onCommit(listener: () => void): () => void {

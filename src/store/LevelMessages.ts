@@ -47,6 +47,38 @@ export class LevelMessages implements MessageRepository {
     });
   }
 
+  /** Runs `fn` with appends and updates held off (a purge reads the thread it corrects under it). */
+  withLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.mutex.run(fn);
+  }
+
+  /**
+   * Batch operations deleting `message` and its index entries; a reply leaves its thread's
+   * summary counting one fewer (and naming the newest reply left), and a root keeps its thread's
+   * index and summary, which its replies still use. Call inside `withLock`.
+   */
+  async purgeOps(message: Message): Promise<BatchOp[]> {
+    const ops = [
+      { type: "del", sublevel: this.messages, key: message.id },
+      { type: "del", sublevel: this.timeline, key: compositeKey(message.roomId, encodeSeq(message.seq)) },
+    ] as BatchOp[];
+    if (message.threadId === undefined) return ops;
+    const ownKey = compositeKey(message.threadId, encodeSeq(message.seq));
+    ops.push({ type: "del", sublevel: this.threads, key: ownKey } as BatchOp);
+    const summary = await this.summaries.get(message.threadId);
+    if (!summary) return ops;
+    const latest =
+      summary.latestId === message.id
+        ? (await this.threads.values({ gte: prefixRange(message.threadId).gte, lt: ownKey, reverse: true, limit: 1 }).all())[0]
+        : summary.latestId;
+    ops.push(
+      summary.count <= 1 || latest === undefined
+        ? ({ type: "del", sublevel: this.summaries, key: message.threadId } as BatchOp)
+        : ({ type: "put", sublevel: this.summaries, key: message.threadId, value: { count: summary.count - 1, latestId: latest } } as BatchOp),
+    );
+    return ops;
+  }
+
   get(id: MessageId): Promise<Message | undefined> {
     return this.messages.get(id);
   }

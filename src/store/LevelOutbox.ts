@@ -61,6 +61,26 @@ export class LevelOutbox implements Outbox {
     });
   }
 
+  /**
+   * Batch operations deleting every queued entry `matches` (with its pending failure report) and
+   * every send dead letter whose entry it matches; call inside `withLock`. Scans the queue and the
+   * dead letters: for rare, off-path purges.
+   */
+  async purgeOps(matches: (entry: OutboxEntry) => boolean): Promise<BatchOp[]> {
+    const ops: BatchOp[] = [];
+    for await (const [key, entry] of this.entries.iterator()) {
+      if (!matches(withOperationKind(entry))) continue;
+      ops.push({ type: "del", sublevel: this.entries, key } as BatchOp, { type: "del", sublevel: this.failures, key } as BatchOp);
+    }
+    for await (const [key, report] of this.failures.iterator()) {
+      if (matches(report.entry)) ops.push({ type: "del", sublevel: this.failures, key } as BatchOp);
+    }
+    for await (const [key, record] of this.deadLetters.iterator({ gte: "s", lt: "t" })) {
+      if (record.source === "outbox" && matches(record.send)) ops.push({ type: "del", sublevel: this.deadLetters, key } as BatchOp);
+    }
+    return ops;
+  }
+
   async hasReceipt(receipt: string): Promise<boolean> {
     return (await this.receipts.get(receipt)) !== undefined;
   }
@@ -84,12 +104,19 @@ export class LevelOutbox implements Outbox {
     await this.entries.del(id);
   }
 
-  complete(id: string, links: readonly MappingLink[]): Promise<void> {
-    if (links.length === 0) return this.remove(id);
+  async complete(id: string, links: readonly MappingLink[]): Promise<boolean> {
+    if (links.length === 0) {
+      await this.remove(id);
+      return true;
+    }
+    // Under the mapping's lock, which a purge holds while it deletes entries and links: either the
+    // links land before (and the purge finds them) or the entry is found gone here.
     return this.mapping.withLock(async () => {
+      if ((await this.entries.get(id)) === undefined) return false;
       const ops = await this.mapping.linkOps(links);
       ops.push({ type: "del", sublevel: this.entries, key: id } as BatchOp);
       await this.db.batch(ops);
+      return true;
     });
   }
 

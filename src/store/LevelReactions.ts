@@ -9,7 +9,7 @@ import type {
 import type { JournalRecords } from "../platform/ports/Journal.js";
 import type { LevelJournal } from "./LevelJournal.js";
 import { jsonSublevel, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
-import { compositeKey, META_KEYS, SUBLEVELS } from "./keys.js";
+import { compositeKey, META_KEYS, prefixRange, SUBLEVELS } from "./keys.js";
 
 const targetKey = (target: ReactionTargetRef) => compositeKey(target.kind, target.id);
 const personKey = (target: ReactionTargetRef, by: string) => compositeKey(target.kind, target.id, by);
@@ -97,6 +97,33 @@ export class LevelReactions implements ReactionRepository {
       this.countsWritten(targetKey(target), counts.size > 0 ? Object.fromEntries(counts) : undefined);
       return true;
     });
+  }
+
+  /** Runs `fn` with reaction writes held off. */
+  withLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.mutex.run(fn);
+  }
+
+  /**
+   * The reactions on `target` and batch operations deleting them with its counts and per-person
+   * index entries. Call inside `withLock`, and `forget(target)` once the batch is written.
+   */
+  async purgeOps(target: ReactionTargetRef): Promise<{ reactions: Reaction[]; ops: BatchOp[] }> {
+    await this.ready();
+    const range = prefixRange(target.kind, target.id);
+    const reactions = await this.reactions.values(range).all();
+    const personKeys = await this.byPerson.keys(range).all();
+    const ops = [
+      ...reactions.map((reaction) => ({ type: "del", sublevel: this.reactions, key: compositeKey(target.kind, target.id, reaction.by, reaction.key) })),
+      ...personKeys.map((key) => ({ type: "del", sublevel: this.byPerson, key })),
+      { type: "del", sublevel: this.counters, key: targetKey(target) },
+    ] as BatchOp[];
+    return { reactions, ops };
+  }
+
+  /** Drops what is remembered of `target`'s counts after a purge removed them. */
+  forget(target: ReactionTargetRef): void {
+    this.countsWritten(targetKey(target), undefined);
   }
 
   async counts(target: ReactionTargetRef): Promise<ReactionCounts> {

@@ -15,6 +15,7 @@ import { LevelKeyValueStore } from "./LevelKeyValueStore.js";
 import { LevelMatrixProfiles } from "./LevelMatrixProfiles.js";
 import type { MatrixProfileRecords } from "../platform/ports/MatrixProfileRecords.js";
 import { LevelMessages } from "./LevelMessages.js";
+import { LevelMessagePurge } from "./LevelMessagePurge.js";
 import { LevelRooms } from "./LevelRooms.js";
 import { LevelSessions } from "./LevelSessions.js";
 import { LevelOutbox } from "./LevelOutbox.js";
@@ -62,10 +63,13 @@ export function storeOver(db: RootLevel): Store {
   const outbox = new LevelOutbox(db, idMapping);
   const lanes = new LevelRoomLanes(db, outbox);
   const journal = new LevelJournal(db, idMapping);
+  const deadLetters = new LevelDeadLetters(db, lanes, outbox, journal);
+  const messages = new LevelMessages(db, journal);
+  const reactions = new LevelReactions(db, journal);
   return {
     inbox: new LevelTransactionInbox(db, lanes),
     lanes,
-    deadLetters: new LevelDeadLetters(db, lanes, outbox, journal),
+    deadLetters,
     outbox,
     idMapping,
     kv: new LevelKeyValueStore(db),
@@ -76,11 +80,12 @@ export function storeOver(db: RootLevel): Store {
     accounts: new LevelAccounts(db, journal),
     sessions: new LevelSessions(db),
     rooms: new LevelRooms(db, journal),
-    messages: new LevelMessages(db, journal),
+    messages,
     blogs: new LevelBlogs(db, journal),
     posts: new LevelPosts(db, journal),
     comments: new LevelComments(db, journal),
-    reactions: new LevelReactions(db, journal),
+    reactions,
+    messagePurge: new LevelMessagePurge(db, { messages, reactions, outbox, mapping: idMapping, journal, deadLetters }),
     plugins: new LevelPluginStorages(db),
     close: () => db.close(),
   };
@@ -89,7 +94,8 @@ export function storeOver(db: RootLevel): Store {
 /** Opens the embedded level database at `path` (creating it), failing clearly if another process holds it. */
 export async function openLevelStore(path: string): Promise<Store> {
   await mkdir(path, { recursive: true });
-  const db = new Level<string, unknown>(path, { valueEncoding: "json" });
+  // Uncompressed: what is stored can be checked for by scanning the files (an expired message must leave no trace there).
+  const db = new Level<string, unknown>(path, { valueEncoding: "json", compression: false });
   try {
     await db.open();
   } catch (error) {

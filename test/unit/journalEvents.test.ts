@@ -55,6 +55,10 @@ const cases: Record<DomainEvent["type"], (w: World) => Promise<Expected[]>> = {
     await p.chat.delete(alice, message.id);
     return [row("message.deleted", { roomId: room.id, messageId: message.id, by: "alice" }, ["alice", "bob"])];
   },
+  "message.expired": async ({ p, room, message }) => {
+    await p.chat.expire(message.id);
+    return [row("message.expired", { roomId: room.id, messageId: message.id, by: "alice", matrixEventIds: [] }, ["alice", "bob"])];
+  },
   "message.delivery_failed": async ({ p, room, message }) => {
     await p.chat.markDeliveryFailed(message.id, "M_TOO_LARGE");
     return [row("message.delivery_failed", { roomId: room.id, messageId: message.id, by: "alice" }, ["alice", "bob"])];

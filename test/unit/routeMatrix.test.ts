@@ -7,6 +7,7 @@ import { TokenSigner } from "../../src/platform/accounts/TokenSigner.js";
 import { apiHarness, TEST_SECRET } from "../support/apiHarness.js";
 import helloPlugin from "../../plugins/examples/hello/index.js";
 import jitsiPlugin from "../../plugins/jitsi/index.js";
+import expiryPlugin from "../../plugins/expiry/index.js";
 
 /*
  * Every route of the side API × every failure class, generated from one table.
@@ -637,6 +638,31 @@ const TABLE: Record<string, Spec<Scenario>> = {
           return s.req;
         },
       },
+    ],
+  }),
+  "PUT /api/v1/rooms/{roomId}/expiry": route({
+    auth: "bearer",
+    setup: async (w: World) => {
+      const room = await w.room();
+      return { room, req: { url: `/api/v1/rooms/${room}/expiry`, token: w.owner.token, body: { seconds: 3600 } } };
+    },
+    happy: { status: 200, check: (res) => expect(res.body).toEqual({ seconds: 3600, mode: "after_send" }) },
+    body: {
+      wrongType: bodyProbe("seconds is a string", () => ({ seconds: "1h" })),
+      missingField: bodyProbe("no seconds", () => ({})),
+      unknownField: bodyProbe("an extra roomId", (b) => ({ ...b, roomId: UNKNOWN.room })),
+    },
+    path: [urlProbe("a roomId longer than 64 characters (checked by the plugin host)", () => `/api/v1/rooms/${"r".repeat(65)}/expiry`)],
+    notFound: urlProbe("an unknown room", () => `/api/v1/rooms/${UNKNOWN.room}/expiry`, 404),
+    forbidden: [
+      asProbe("a member who does not moderate the room", 403, (_s, w) => w.member),
+      asProbe("someone not in the room (hidden)", 404, (_s, w) => w.outsider),
+      inviteeProbe("an invitee who has not joined"),
+    ],
+    conflict: "setting the timer a room already has changes nothing and answers alike",
+    more: [
+      { what: "an after_read timer (reads are not observed yet)", status: 400, req: (s) => ({ ...s.req, body: { seconds: 60, mode: "after_read" } }) },
+      { what: "seconds beyond the configured longest timer", status: 400, req: (s) => ({ ...s.req, body: { seconds: 10 ** 9 } }) },
     ],
   }),
   "GET /api/v1/plugins/hello/rooms/{roomId}/count": route({
@@ -1385,6 +1411,7 @@ beforeAll(async () => {
   h = await apiHarness({ signUpPerHour: 100_000, loginPerMinute: 100_000, sync: { maxWaits: MAX_WAITS }, plugins: [
       { definition: helloPlugin, config: { greeting: "Hello" } },
       { definition: jitsiPlugin, config: { domain: "meet.jit.si", widgetWrapperUrl: "https://app.element.io/jitsi.html" } },
+      { definition: expiryPlugin, config: { maxSeconds: 86_400 } },
     ],
   });
   doc = (await h.app.inject({ url: "/api/v1/openapi.json" })).json();

@@ -35,6 +35,11 @@ export const SyncEventData = Type.Union([
   roomEvent("message.edited"),
   roomEvent("message.deleted"),
   roomEvent("message.delivery_failed"),
+  eventVariant("message.expired", {
+    roomId: Id,
+    messageId: Id,
+    matrixEventIds: Type.Array(Id, { description: "The Matrix events of the message and its reactions, redacted with it." }),
+  }),
   eventVariant("blog.updated", {
     blog: Id,
     fields: Type.Array(Type.Union(["title", "description", "blockedCommenters"].map((field) => Type.Literal(field)))),

@@ -1,20 +1,9 @@
-import type { PlatformRef } from "../../platform/ports/IdMapping.js";
+import { imageEventRef, type ImageOwner } from "../../platform/media/imageEventRef.js";
 import type { OutboxEntryInput } from "../../platform/ports/Outbox.js";
 
-/** The object whose text an image event follows. */
-export type ImageOwner = { kind: "message" | "post" | "comment"; id: string };
-
-/**
- * The mapping reference of the `index`-th image event sent after `owner`'s text. Kind `event`
- * (an event without a platform object of its own), so the inbound side, which resolves only
- * messages, posts, comments and reactions, treats a reaction, reply or redaction aimed at an
- * image as before: not about a platform object. The ID `<kind>:<id>#image-<n>` cannot collide
- * with an imported event's (those are Matrix event IDs, starting with `$`) and stays far below
- * the reference ID limit (platform IDs are short).
- */
-export function imageRef(owner: ImageOwner, index: number): PlatformRef {
-  return { kind: "event", id: `${owner.kind}:${owner.id}#image-${index}` };
-}
+export type { ImageOwner } from "../../platform/media/imageEventRef.js";
+/** The mapping reference of an image event (see `imageEventRef`). */
+export const imageRef = imageEventRef;
 
 /**
  * Redactions of the image events that may have followed `owner`'s text: one per possible image

@@ -3,6 +3,7 @@ import type { AccountRepository } from "../accounts/Account.js";
 import { ErrorCodes, MirageError } from "../errors/MirageError.js";
 import type { DomainEvent, DomainEventBus, PublishedEvent, WriteOptions } from "../events/DomainEvent.js";
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
+import type { MessagePurge } from "../ports/MessagePurge.js";
 import type { ReactionRepository } from "../reactions/Reaction.js";
 import { reactionSummaries } from "../reactions/reactionSummaries.js";
 import { asMessageId, asRoomId, type MessageId, type RoomId } from "../ids.js";
@@ -24,6 +25,8 @@ export interface ChatServiceDeps {
   messages: MessageRepository;
   accounts: AccountRepository;
   reactions: Pick<ReactionRepository, "countsMany" | "keysByMany">;
+  /** Deletes every copy of an expiring message. */
+  purge: MessagePurge;
   renderer: MarkdownRenderer;
   events: DomainEventBus;
   /** Ghosts' Matrix IDs to their accounts: a ghost acting or invited is its account, never a second member. */
@@ -315,6 +318,29 @@ export class ChatService {
   }
 
   /**
+   * Expires a message (disappearing messages): deletes every stored copy of it and of the reactions
+   * on it (see {@link MessagePurge}), journals `message.expired` in the same batch so its readers
+   * hear of it and the bridge redacts it in Matrix, then asks for compaction so the deleted data
+   * leaves the store's files. Not a person's act: the caller decides the message is due. Resolves
+   * false when there is no such message (expired already).
+   */
+  async expire(messageId: MessageId): Promise<boolean> {
+    const message = await this.deps.messages.get(messageId);
+    if (!message) return false;
+    const audience = await this.messageAudience(message.roomId);
+    let events: PublishedEvent[] = [];
+    const purged = await this.deps.purge.purge(messageId, ({ matrixEventIds }) => {
+      events = [this.record({ type: "message.expired", roomId: message.roomId, messageId, by: message.sender, matrixEventIds }, audience)];
+      return events;
+    });
+    if (!purged) return false;
+    this.deps.events.publish(events);
+    // Compaction is coalesced and runs off the event loop; its failure leaves the data deleted, only not yet out of the files.
+    this.deps.purge.compact().catch(() => undefined);
+    return true;
+  }
+
+  /**
    * Called by the bridge when Matrix refused the message for good: marks it `delivery: failed` with
    * `reason` (a short code, never content) and tells its readers. Marking it again changes nothing.
    */
@@ -348,6 +374,12 @@ export class ChatService {
   /** The Mirage accounts who may read the room's messages now: the live audience of messages and their reactions. */
   async messageAudience(roomId: RoomId): Promise<PersonId[]> {
     return this.membersWhere(roomId, roomRules.mayReadMessages);
+  }
+
+  /** Whether `actor` moderates the room (see roomRules): sets its policies, removes members, deletes others' messages. */
+  async moderates(actor: Person, roomId: RoomId): Promise<boolean> {
+    const room = await this.deps.rooms.get(roomId);
+    return room !== undefined && roomRules.moderates(room, this.idOf(actor));
   }
 
   /** Whether `reader` may read the room's messages (for reactions on messages and the like). */

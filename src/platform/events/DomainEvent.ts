@@ -13,6 +13,12 @@ export type DomainEvent =
   | { type: "message.created"; roomId: string; messageId: string; by: string }
   | { type: "message.edited"; roomId: string; messageId: string; by: string }
   | { type: "message.deleted"; roomId: string; messageId: string; by: string }
+  /**
+   * The message expired (disappearing messages): every copy is gone, no tombstone left. `by` is its
+   * sender; `matrixEventIds` are the Matrix events of it and of its reactions, for the bridge to
+   * redact (their mapping links went with the message).
+   */
+  | { type: "message.expired"; roomId: string; messageId: string; by: string; matrixEventIds: string[] }
   /** Matrix refused the message for good (`by` is the sender); a fact for web clients, nothing to send to Matrix. */
   | { type: "message.delivery_failed"; roomId: string; messageId: string; by: string }
   /** A blog's title or description changed (its settings record written). */

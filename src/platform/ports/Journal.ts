@@ -8,7 +8,7 @@ export type JournalRecords = readonly PublishedEvent[];
 
 /** A committed domain event, with its audience and time as they were at the change. */
 export interface JournalEntry extends PublishedEvent {
-  /** 1, 2, 3, … in commit order, without gaps. */
+  /** 1, 2, 3, … in commit order, without gaps (but where a purge removed entries: see `MessagePurge`). */
   position: number;
 }
 

@@ -66,8 +66,12 @@ export interface Outbox {
   /** The oldest entries (after the entry `after`, when given), up to `limit`. */
   peek(limit: number, after?: string): Promise<OutboxEntry[]>;
   remove(id: string): Promise<void>;
-  /** Removes a carried-out entry and records the Matrix IDs it produced, in one batch. */
-  complete(id: string, links: readonly MappingLink[]): Promise<void>;
+  /**
+   * Removes a carried-out entry and records the Matrix IDs it produced, in one batch. Resolves
+   * false, recording nothing, when the entry was purged while it was being sent (its message
+   * expired): the caller then takes back what it produced.
+   */
+  complete(id: string, links: readonly MappingLink[]): Promise<boolean>;
   /** Counts a failed attempt and stores when the entry may be tried again. */
   recordFailure(id: string, failure: SendFailure & { notBefore: number }): Promise<void>;
   /**

@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EventType, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { injectedSynapse } from './harness/context.js';
+import { HttpError, requestJson } from './harness/http.js';
+import { type MirageProcess, type MirageOptions, startMirage } from './harness/mirageProcess.js';
+import { createClient, registerUser, stopClient, uniqueLocalpart, waitForEvent } from './harness/users.js';
+
+/*
+ * Disappearing messages in a portal: `!expire 3s` from Matrix; a message from Matrix and one from
+ * the web are redacted in Matrix and gone from the API and sync; a restart in the middle of a
+ * timer still expires; no marker of the expired messages is left in any file of the store.
+ */
+
+const synapse = injectedSynapse();
+let mirage: MirageProcess;
+let options: MirageOptions;
+let bob: MatrixClient | undefined;
+let bobId: string;
+let storeDir: string;
+
+/** Generous: the machine is shared; what is asserted is that expiry happens, waiting for it. */
+const PATIENCE = 60_000;
+const api = (path: string) => `${mirage.apiUrl}/api/v1${path}`;
+const marker = () => `zq${randomBytes(12).toString('hex')}`;
+
+beforeAll(async () => {
+  const user = await registerUser(synapse, uniqueLocalpart('bob'));
+  bobId = user.userId;
+  const dir = await mkdtemp(join(inject('workDir'), 'mirage-expiry-'));
+  storeDir = join(dir, 'store');
+  options = {
+    dir,
+    homeserverUrl: synapse.url,
+    serverName: synapse.serverName,
+    registrationPath: inject('registrationPath'),
+    appservicePort: inject('appservicePort'),
+    // Bob runs !expire as a bridge admin (in the portal he has no power of his own).
+    extra: { encryption: { enabled: false }, permissions: { admins: [bobId] }, plugins: [{ id: 'expiry', enabled: true }] as never },
+  };
+  mirage = await startMirage(options);
+  await mirage.waitForHealth((h) => h.status === 'ok', PATIENCE);
+  bob = await createClient(synapse, user);
+});
+
+afterAll(async () => {
+  if (bob) stopClient(bob);
+  await mirage?.stop();
+});
+
+async function invitedRoom(client: MatrixClient): Promise<string> {
+  let found: string | undefined;
+  await expect.poll(() => (found = client.getRooms().find((room) => room.getMyMembership() === 'invite')?.roomId), { timeout: PATIENCE, interval: 100 }).toBeDefined();
+  return found!;
+}
+
+/** Which of `needles` some file under `dir` holds, as UTF-8 or UTF-16 bytes. */
+async function filesHolding(dir: string, needles: string[]): Promise<string[]> {
+  const found = new Set<string>();
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(join(entry.parentPath, entry.name));
+    } catch {
+      continue; // a file compaction removed meanwhile
+    }
+    for (const needle of needles) if (bytes.includes(Buffer.from(needle, 'utf8')) || bytes.includes(Buffer.from(needle, 'utf16le'))) found.add(needle);
+  }
+  return [...found];
+}
+
+const redactionOf = (eventId: string) => (e: MatrixEvent) => e.getType() === EventType.RoomRedaction && (e.event.redacts === eventId || e.getContent().redacts === eventId);
+
+describe('disappearing messages in a portal', () => {
+  it('!expire 3s: messages from Matrix and from the web are redacted in Matrix and gone from the API and sync; a restart mid-timer still expires; the store keeps no trace', async () => {
+    const name = uniqueLocalpart('alice').toLowerCase();
+    const alice = await requestJson<{ accessToken: string }>(api('/accounts'), { body: { username: name, password: 'correct horse battery' } });
+    const auth = () => ({ accessToken: alice.accessToken });
+    const aliceGhost = `@mirage_${name}:${synapse.serverName}`;
+    const room = await requestJson<{ id: string }>(api('/rooms'), { body: { name: 'Expiry', invite: [bobId] }, ...auth() });
+    const portal = await invitedRoom(bob!);
+    await bob!.joinRoom(portal);
+    await expect
+      .poll(async () => (await requestJson<{ members: { member: string; membership: string }[] }>(api(`/rooms/${room.id}`), auth())).members.map((m) => m.member), { timeout: PATIENCE })
+      .toContain(bobId);
+    const { next: since } = await requestJson<{ next: string }>(api('/sync?timeout=0'), auth());
+
+    // The timer, from Matrix: both state events published, as Element and Beeper read them.
+    await bob!.sendMessage(portal, { msgtype: 'm.text', body: '!expire 3s' } as never);
+    const retention = await waitForEvent(bob!, portal, (e) => e.getType() === 'm.room.retention', PATIENCE);
+    expect(retention.getContent()).toEqual({ max_lifetime: 3000 });
+    const timer = await waitForEvent(bob!, portal, (e) => e.getType() === 'com.beeper.disappearing_timer', PATIENCE);
+    expect(timer.getContent()).toEqual({ type: 'after_send', timer: 3000 });
+
+    const [fromMatrix, fromWeb, acrossRestart] = [marker(), marker(), marker()];
+    const { event_id: matrixEventId } = await bob!.sendMessage(portal, { msgtype: 'm.text', body: `from matrix ${fromMatrix}` } as never);
+    const webMessage = await requestJson<{ id: string }>(api(`/rooms/${room.id}/messages`), { body: { body: `from the web ${fromWeb}` }, ...auth() });
+    const webEvent = await waitForEvent(bob!, portal, (e) => e.getSender() === aliceGhost && String(e.getContent().body ?? '').includes(fromWeb), PATIENCE);
+
+    // Redacted in Matrix, both of them.
+    await waitForEvent(bob!, portal, redactionOf(matrixEventId), PATIENCE);
+    await waitForEvent(bob!, portal, redactionOf(webEvent.getId()!), PATIENCE);
+    // Gone from the API: the timeline and the message itself.
+    const bodies = async () => (await requestJson<{ messages: { id: string; body: string }[] }>(api(`/rooms/${room.id}/messages`), auth())).messages.map((m) => m.body).join('\n');
+    await expect.poll(bodies, { timeout: PATIENCE }).not.toContain(fromMatrix);
+    expect(await bodies()).not.toContain(fromWeb);
+    // Editing it finds nothing: the message itself is gone, not a tombstone.
+    await expect(requestJson(api(`/messages/${webMessage.id}`), { method: 'PATCH', body: { body: 'again' }, ...auth() })).rejects.toSatisfy((e) => e instanceof HttpError && e.status === 404);
+    // Sync tells of the expiry and carries no content.
+    const synced = await requestJson<{ events: { kind: string; data: { messageId?: string } }[] }>(api(`/sync?since=${encodeURIComponent(since)}&timeout=0`), auth());
+    expect(synced.events.filter((e) => e.kind === 'message.expired').map((e) => e.data.messageId)).toContain(webMessage.id);
+    expect(JSON.stringify(synced)).not.toContain(fromWeb);
+    expect(JSON.stringify(synced)).not.toContain(fromMatrix);
+
+    // A restart in the middle of a timer: the message still expires.
+    const pending = await requestJson<{ id: string }>(api(`/rooms/${room.id}/messages`), { body: { body: `across a restart ${acrossRestart}` }, ...auth() });
+    await mirage.stop();
+    mirage = await startMirage(options);
+    await mirage.waitForHealth((h) => h.status === 'ok', PATIENCE);
+    const ids = async () => (await requestJson<{ messages: { id: string }[] }>(api(`/rooms/${room.id}/messages`), auth())).messages.map((m) => m.id);
+    await expect.poll(ids, { timeout: PATIENCE, interval: 250 }).not.toContain(pending.id);
+
+    // No trace in the store's files once compacted (compaction runs after each expiry).
+    await expect.poll(() => filesHolding(storeDir, [fromMatrix, fromWeb, acrossRestart]), { timeout: PATIENCE, interval: 500 }).toEqual([]);
+    await mirage.stop();
+    expect(await filesHolding(storeDir, [fromMatrix, fromWeb, acrossRestart])).toEqual([]);
+  }, 6 * PATIENCE);
+});

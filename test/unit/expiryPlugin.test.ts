@@ -1,0 +1,174 @@
+import Fastify from "fastify";
+import { MemoryLevel } from "memory-level";
+import { describe, expect, it } from "vitest";
+import type { Command, CommandContext } from "../../src/platform/commands/Command.js";
+import { errorHandler } from "../../src/api/errorHandler.js";
+import { validatorCompiler } from "../../src/api/validatorCompiler.js";
+import { asMessageId } from "../../src/platform/ids.js";
+import type { Person } from "../../src/platform/people/Person.js";
+import type { RootLevel } from "../../src/store/LevelDatabase.js";
+import { storeOver, type Store } from "../../src/store/openStore.js";
+import { startExpiry } from "../../plugins/expiry/index.js";
+import { formatDuration, parseDuration } from "../../plugins/expiry/parseDuration.js";
+import { fakePluginContext, memoryPluginStore } from "../support/fakePluginContext.js";
+import { platformOverStore } from "../support/platformOverStore.js";
+
+/* The expiry plugin against a fake host: policies, published state, due times, expiry at start. */
+
+const PORTAL = "!portal:test.example";
+
+async function world() {
+  const store: Store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
+  const p = platformOverStore(store);
+  const alice = await p.person("alice");
+  const bob = await p.person("bob");
+  const room = await p.chat.createRoom(alice, { name: "Talk", invite: ["bob"] });
+  await p.chat.join(bob, room.id);
+  await store.idMapping.link([{ ref: { kind: "room", id: room.id }, roomId: PORTAL, origin: "platform" }]);
+  const clock = { now: Date.now() };
+  const pluginStore = memoryPluginStore();
+  let delivered = (await store.journal.head());
+  const start = async () => {
+    const fake = fakePluginContext({ id: "expiry", config: { maxSeconds: 7 * 86_400 }, platform: p, store: pluginStore, clock });
+    const instance = await startExpiry(fake.ctx, () => clock.now);
+    /** Hands the journal entries committed since the last call to the plugin's hooks. */
+    const deliverNew = async () => {
+      for (const entry of await store.journal.read(delivered, 1000)) {
+        await fake.deliver(entry.event, entry.at, entry.position);
+        delivered = entry.position;
+      }
+    };
+    return { ...fake, instance, deliverNew };
+  };
+  return { store, p, alice, bob, room, clock, pluginStore, start };
+}
+
+function command(instance: { commands?: Command[] }, args: Record<string, string>) {
+  const replies: string[] = [];
+  const ctx: CommandContext = {
+    sender: "@mod:test.example",
+    roomId: PORTAL,
+    eventId: "$cmd",
+    args,
+    flags: new Set(),
+    text: "",
+    invocation: "!expire",
+    commands: [],
+    reply: (text) => replies.push(text),
+    ageMs: () => 0,
+  };
+  return { run: () => instance.commands!.find((c) => c.name === "expire")!.run(ctx), replies };
+}
+
+describe("expiry plugin", () => {
+  it("reads durations as people write them", () => {
+    expect([parseDuration("30s"), parseDuration("5m"), parseDuration("1h"), parseDuration("7d"), parseDuration("1h30m")]).toEqual([30_000, 300_000, 3_600_000, 604_800_000, 5_400_000]);
+    expect([parseDuration("soon"), parseDuration("0s"), parseDuration("5"), parseDuration("-1h")]).toEqual([undefined, undefined, undefined, undefined]);
+    expect(formatDuration(5_400_000)).toBe("1h30m");
+  });
+
+  it("!expire 3s publishes both state events and expires a message sent afterwards once its time is up, not before", async () => {
+    const w = await world();
+    const plugin = await w.start();
+    const cmd = command(plugin.instance, { duration: "3s" });
+    await cmd.run();
+    expect(cmd.replies).toEqual(["New messages here disappear 3s after they are sent."]);
+    expect(plugin.actions).toEqual([
+      { action: "setState", room: { roomId: w.room.id }, args: ["m.room.retention", "", { max_lifetime: 3000 }] },
+      { action: "setState", room: { roomId: w.room.id }, args: ["com.beeper.disappearing_timer", "", { type: "after_send", timer: 3000 }] },
+    ]);
+    const sent = await w.p.chat.send(w.bob, w.room.id, { body: "gone soon" });
+    await plugin.deliverNew();
+    const sentAt = (await w.store.journal.read(0, 1000)).find((e) => e.event.type === "message.created" && e.event.messageId === sent.id)!.at;
+    await plugin.advance(sentAt + 2999);
+    expect(await w.store.messages.get(asMessageId(sent.id))).toBeDefined();
+    await plugin.advance(sentAt + 3000);
+    expect(await w.store.messages.get(asMessageId(sent.id))).toBeUndefined();
+    expect(w.p.emitted.at(-1)?.event).toMatchObject({ type: "message.expired", messageId: sent.id });
+    expect([...w.pluginStore.data.keys()].filter((k) => k.startsWith("due:"))).toEqual([]);
+  });
+
+  it("expires at start what fell due while Mirage was down, and keeps waiting for what is not due yet", async () => {
+    const w = await world();
+    const first = await w.start();
+    await command(first.instance, { duration: "1m" }).run();
+    const t0 = w.clock.now;
+    const early = await w.p.chat.send(w.bob, w.room.id, { body: "early" });
+    const late = await w.p.chat.send(w.bob, w.room.id, { body: "late" });
+    const created = (id: string) => ({ type: "message.created" as const, roomId: w.room.id, messageId: id, by: "bob" });
+    await first.deliver(created(early.id), t0);
+    await first.deliver(created(late.id), t0 + 30_000);
+    first.stop();
+
+    // Down past the first message's due time; the second is due later.
+    w.clock.now = t0 + 75_000;
+    const second = await w.start();
+    expect(await w.store.messages.get(asMessageId(early.id))).toBeUndefined();
+    expect(await w.store.messages.get(asMessageId(late.id))).toBeDefined();
+    await second.advance(t0 + 89_999);
+    expect(await w.store.messages.get(asMessageId(late.id))).toBeDefined();
+    await second.advance(t0 + 90_000);
+    expect(await w.store.messages.get(asMessageId(late.id))).toBeUndefined();
+  });
+
+  it("leaves messages alone in a room without a timer and after !expire off", async () => {
+    const w = await world();
+    const plugin = await w.start();
+    await command(plugin.instance, { duration: "5s" }).run();
+    const off = command(plugin.instance, { duration: "off" });
+    await off.run();
+    expect(plugin.actions.slice(2).map((a) => a.args)).toEqual([
+      ["m.room.retention", "", {}],
+      ["com.beeper.disappearing_timer", "", {}],
+    ]);
+    const kept = await w.p.chat.send(w.bob, w.room.id, { body: "stays" });
+    await plugin.deliverNew();
+    await plugin.advance(w.clock.now + 86_400_000);
+    expect(await w.store.messages.get(asMessageId(kept.id))).toBeDefined();
+  });
+
+  it("takes a timer set in a Matrix client as the room's policy and publishes the other state event to match", async () => {
+    const w = await world();
+    const plugin = await w.start();
+    const state = (type: string, content: Record<string, unknown>) =>
+      plugin.observe({ type, roomId: PORTAL, sender: "@mod:test.example", eventId: `$${type}`, stateKey: "", content, originServerTs: w.clock.now });
+    await state("com.beeper.disappearing_timer", { type: "after_send", timer: 60_000 });
+    expect(plugin.actions).toEqual([{ action: "setState", room: { roomId: w.room.id }, args: ["m.room.retention", "", { max_lifetime: 60_000 }] }]);
+    // The echo of what was published changes nothing.
+    await state("m.room.retention", { max_lifetime: 60_000 });
+    expect(plugin.actions).toHaveLength(1);
+    const cmd = command(plugin.instance, {});
+    await cmd.run();
+    expect(cmd.replies).toEqual(["Messages here disappear 1m after they are sent."]);
+    await state("m.room.retention", {});
+    expect(plugin.actions.at(-1)?.args).toEqual(["com.beeper.disappearing_timer", "", {}]);
+  });
+
+  it("PUT /expiry: the room's moderator sets and clears the timer; another member is refused", async () => {
+    const w = await world();
+    const plugin = await w.start();
+    const app = Fastify();
+    app.setValidatorCompiler(validatorCompiler([]));
+    app.setErrorHandler(errorHandler);
+    let as: Person = w.alice;
+    app.addHook("preHandler", async (request) => {
+      const { room, membership } = await w.p.chat.getRoom(as, w.room.id);
+      request.mirage = { person: as, room, membership };
+    });
+    await app.register(plugin.instance.roomRoutes!, { prefix: `/api/v1/rooms/${w.room.id}` });
+    const put = (body: unknown) => app.inject({ method: "PUT", url: `/api/v1/rooms/${w.room.id}/expiry`, payload: body as object });
+    expect((await put({ seconds: 3600 })).json()).toEqual({ seconds: 3600, mode: "after_send" });
+    expect(plugin.actions.map((a) => a.args[2])).toEqual([{ max_lifetime: 3_600_000 }, { type: "after_send", timer: 3_600_000 }]);
+    expect((await put({ seconds: 0 })).statusCode).toBe(400);
+    expect((await put({ seconds: 60, mode: "after_read" })).json().error.code).toBe("INVALID_INPUT");
+    expect((await put({ seconds: 30 * 86_400 })).statusCode).toBe(400);
+    as = w.bob;
+    const refused = await put({ seconds: null });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe("FORBIDDEN");
+    as = w.alice;
+    expect((await put({ seconds: null })).json()).toEqual({ seconds: null, mode: "after_send" });
+    expect(plugin.actions.slice(2).map((a) => a.args[2])).toEqual([{}, {}]);
+    await app.close();
+  });
+});
