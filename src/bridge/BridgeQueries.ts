@@ -85,8 +85,11 @@ export class BridgeQueries implements AppserviceQueries {
     const ref = { kind: "room" as const, id: room.id };
     const portal = await this.deps.mapping.toMatrix(ref);
     if (portal) return this.restoreAlias(alias, portal.roomId);
-    const created = await this.create(ref, async () => ({ ops: portalCreation(room, await this.deps.rooms.members(room.id), this.deps.names, this.deps.portal) }));
-    if (created) this.log.info({ roomId: room.id }, "created portal on alias query");
+    const created = await this.create(ref, async () => {
+      // Logged before waiting: an operator sees the creation was asked for even when the homeserver is slow to carry it out.
+      this.log.info({ roomId: room.id }, "creating portal on alias query");
+      return { ops: portalCreation(room, await this.deps.rooms.members(room.id), this.deps.names, this.deps.portal) };
+    });
     return created !== undefined;
   }
 
@@ -105,13 +108,13 @@ export class BridgeQueries implements AppserviceQueries {
     if (existing) return this.restoreAlias(alias, existing.roomId);
     const settings = this.deps.blogRoom ?? { botUserId: this.deps.portal.botUserId };
     const roomId = await this.create(ref, async () => {
+      this.log.info({ owner }, "creating blog room on alias query");
       const ops = blogRoomCreation({ owner, title: blog.title, description: blog.description }, this.deps.names, settings);
       // The owner's ghost creates an account's blog room: its profile first.
       await this.provisioner.before(ops);
       return { ops, receipt: blogRoomReceipt(owner) };
     });
     if (roomId === undefined) return false;
-    this.log.info({ owner }, "created blog room on alias query");
     return canonical || this.restoreAlias(alias, roomId);
   }
 
