@@ -231,5 +231,5 @@ describe('a Matrix user who owns a blog, in its room', () => {
 
     await carol!.redactEvent(room, postEvent);
     await expect.poll(async () => (await blogPosts()).length, { timeout: 60_000 }).toBe(0);
-  });
+  }, 180_000);
 });
