@@ -69,8 +69,9 @@ describe('a room whose events keep failing', () => {
     expect(proxy.refusedJoins.get(stuckRoom)).toBeLessThan(MAX_ATTEMPTS);
     release();
 
-    const health = await mirage!.waitForHealth((h) => h.queues.deadLetters === 1, 30_000);
-    expect(health.queues.roomEvents).toBe(0);
+    // Other events (the admin's own, arriving meanwhile) may still be passing through: the stuck room holds none of them.
+    const health = await mirage!.waitForHealth((h) => h.queues.deadLetters === 1 && h.queues.roomEvents === 0, 30_000);
+    expect(health.queues.deadLetters).toBe(1);
     expect(proxy.refusedJoins.get(stuckRoom)).toBe(MAX_ATTEMPTS);
     await mirage!.waitForOutput(/event dead-lettered after its retry budget/);
     const metrics = await (await fetch(`${mirage!.apiUrl}/metrics`)).text();
