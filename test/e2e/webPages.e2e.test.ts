@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EventType, type MatrixClient } from 'matrix-js-sdk';
@@ -77,9 +79,11 @@ describe('public pages in a browser', () => {
       }
     });
     const root = await waitForEvent(bob!, blogRoom, (e) => e.getType() === EventType.RoomMessage && String(e.getContent().body).includes(post.title), 60_000);
-    await bob!.sendMessage(blogRoom, { msgtype: 'm.text', body: 'Mine ripened **indoors**.', 'm.relates_to': threadTo(root.getId()!) } as never);
+    const names = async () => (await requestJson<{ comments: { authorProfile: { displayName: string } }[] }>(api(`/posts/${post.id}/comments`))).comments.map((c) => c.authorProfile.displayName);
+    await bob!.sendMessage(blogRoom, { msgtype: 'm.text', body: 'Mine ripened **indoors**.', format: 'org.matrix.custom.html', formatted_body: 'Mine ripened <strong>indoors</strong>.', 'm.relates_to': threadTo(root.getId()!) } as never);
+    await expect.poll(names, { timeout: 60_000 }).toEqual(['Bob from Matrix']);
     await requestJson(api(`/posts/${post.id}/comments`), { body: { body: 'Carol agrees with the *sun* part.' }, accessToken: carol.accessToken });
-    await expect.poll(async () => (await requestJson<{ comments: { authorProfile: { displayName: string } }[] }>(api(`/posts/${post.id}/comments`))).comments.map((c) => c.authorProfile.displayName), { timeout: 60_000 }).toEqual(['Bob from Matrix', 'Carol Reader']);
+    expect(await names()).toEqual(['Bob from Matrix', 'Carol Reader']);
 
     const context = await newPerson(browser);
     const page = await context.newPage();
@@ -94,7 +98,7 @@ describe('public pages in a browser', () => {
     expect(await comments.nth(1).locator('.person').textContent()).toBe('Carol Reader');
     expect(await page.locator('.sign-in-note a').textContent()).toBe('Sign in to comment');
     await context.close();
-  });
+  }, 240_000);
 
   it('serves an Atom feed that the browser parses as XML, with the post in it', async () => {
     const context = await newPerson(browser);
