@@ -42,7 +42,7 @@ ${model.bioHtml !== "" ? html`<div class="bio">${raw(model.bioHtml)}</div>` : ht
 ${model.profileHtml !== "" ? html`<div class="mirage-profile">${raw(model.profileHtml)}</div>` : html``}
 </section>
 <section class="blog" aria-labelledby="blog-title">
-<h2 id="blog-title">${model.blogTitle}</h2>
+<h2 id="blog-title">${model.blogTitle === model.owner.displayName ? "Posts" : model.blogTitle}</h2>
 ${model.blogDescription !== "" ? html`<p class="blog-description">${model.blogDescription}</p>` : html``}
 <p class="blog-meta">${plural(model.postCount, "post")} · <a href="${model.feedUrl}">Atom feed</a></p>
 ${postList(model.posts, { showAuthor: false, empty: "No posts yet." })}

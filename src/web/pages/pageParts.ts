@@ -20,7 +20,7 @@ export function chrome(content: SafeHtml, options: { siteName: string }): SafeHt
 </ul></nav>
 </header>
 <main id="main" class="site-main" tabindex="-1">${content}</main>
-<footer class="site-footer"><p>${options.siteName} runs Mirage: these pages are also a Matrix room for every blog. <a href="/app/">Open the chat</a></p></footer>`;
+<footer class="site-footer"><p>Powered by Mirage: every blog here is also a Matrix room, and its comments are the post's thread. <a href="/app/">Open the chat</a></p></footer>`;
 }
 
 /** An avatar of fixed size (no layout shift); initials when there is no image. */
