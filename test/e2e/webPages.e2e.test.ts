@@ -100,6 +100,38 @@ describe('public pages in a browser', () => {
     await context.close();
   }, 240_000);
 
+  it('lets a signed-in reader comment, reply and react from the post page, through the JSON API', async () => {
+    const context = await newPerson(browser);
+    const page = await context.newPage();
+    // Signing in through the API from the browser's context leaves the refresh cookie the page script uses.
+    const signIn = await page.request.post(api('/sessions'), { data: { username: carol.name, password: 'correct horse battery', refreshIn: 'cookie' } });
+    expect(signIn.status()).toBe(200);
+    expect(await open(page, postPath())).toBe(200);
+    const form = page.locator('.comment-slot form.comment-form');
+    await form.waitFor();
+    expect(await page.locator('.sign-in-note').count()).toBe(0);
+    await form.getByLabel('Your comment').fill('Written on the **page**.');
+    await form.getByRole('button', { name: 'Comment' }).click();
+    const mine = page.locator('article.comment', { hasText: 'Written on the page.' });
+    await mine.waitFor();
+    expect(await mine.locator('.person').textContent()).toBe('Carol Reader');
+    expect(await mine.locator('strong').textContent()).toBe('page');
+
+    const first = page.locator('ol.comments > li').first();
+    await first.locator('article.comment > .reply-button').click();
+    const replyForm = first.locator('form.comment-form');
+    await replyForm.getByLabel('Your reply').fill('A reply from the page.');
+    await replyForm.getByRole('button', { name: 'Reply' }).click();
+    await page.locator('ol.comments > li').first().locator('ol.replies article.comment', { hasText: 'A reply from the page.' }).waitFor();
+
+    const party = page.locator('ul.reactions[data-target-kind="post"] button.reaction-button[data-key="🎉"]');
+    await party.click();
+    await expect.poll(() => party.getAttribute('aria-pressed')).toBe('true');
+    expect((await requestJson<{ reactions: Record<string, number> }>(api(`/posts/${post.id}`))).reactions['🎉']).toBe(1);
+    await saveScreenshot(page, 'pages-post-signed-in-desktop');
+    await context.close();
+  });
+
   it('serves an Atom feed that the browser parses as XML, with the post in it', async () => {
     const context = await newPerson(browser);
     const page = await context.newPage();
@@ -128,7 +160,9 @@ describe('public pages in a browser', () => {
     await page.locator('.post-list h3 a', { hasText: post.title }).click();
     await page.waitForURL(url(postPath()));
     expect(await page.locator('.post-body').textContent()).toContain('are a gift');
-    expect(await page.locator('article.comment').count()).toBe(2);
+    const comments = await page.locator('article.comment .comment-body').allTextContents();
+    expect(comments.join('\n')).toContain('Mine ripened indoors.');
+    expect(comments.join('\n')).toContain('Carol agrees with the sun part.');
     await page.locator('.breadcrumb a').click();
     await page.waitForURL(url(`/@${alice.name}`));
     expect(await page.locator('h1').textContent()).toBe('Alice Writer');
