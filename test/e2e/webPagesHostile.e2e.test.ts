@@ -42,7 +42,7 @@ async function accepted(values: readonly string[], send: (value: string) => Prom
 }
 
 const HOSTILE_CSS = [
-  '*{position:fixed !important;top:0;left:0;z-index:2147483647 !important;display:none !important}',
+  '*{position:fixed !important;top:0;left:0;z-index:2147483647 !important}',
   'html,body,:root{display:none;background:red}',
   'header,.site-header,nav,footer,.site-footer,main{display:none !important;visibility:hidden}',
   'div{position:absolute;top:0;left:0;width:5000px;height:5000px;background:#000;z-index:999999;margin:-3000px}',
@@ -122,13 +122,14 @@ describe('hostile content on the public pages', () => {
         ({ selectors, properties }) =>
           selectors.map((selector) => {
             const el = document.querySelector(selector) as HTMLElement;
-            el.scrollIntoView({ block: 'center' });
+            el.scrollIntoView({ block: 'center', behavior: 'instant' });
             const box = el.getBoundingClientRect();
             const hit = document.elementFromPoint(box.x + Math.min(box.width / 2, 5), box.y + Math.min(box.height / 2, 5));
             const style = getComputedStyle(el);
             return {
               selector,
               topmost: hit !== null && (hit === el || el.contains(hit)),
+              hit: hit === null ? null : hit.outerHTML.slice(0, 120),
               box: { x: Math.round(box.x), width: Math.round(box.width), height: Math.round(box.height), top: Math.round(box.top + window.scrollY) },
               style: Object.fromEntries(properties.map((p) => [p, style.getPropertyValue(p)])),
             };
@@ -141,7 +142,9 @@ describe('hostile content on the public pages', () => {
       await page.goto(url(`/@${eve.name}`));
       const hostile = await measure(page);
       // The profile's stylesheet is in force (its style attributes too): the test compares against something real.
-      expect(await page.locator('.mirage-profile div').first().evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(0, 0, 0)');
+      const cover = page.locator('.mirage-profile div').first();
+      expect(await cover.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(0, 0, 0)');
+      expect((await cover.boundingBox())!.height).toBeGreaterThan(0);
       if (viewport.width === 1280) await saveScreenshot(page, 'pages-hostile-profile-desktop');
       // The same page without the profile's stylesheet (which carries its style attributes too).
       await page.route('**/profile.css*', (route) => route.abort());
@@ -150,7 +153,7 @@ describe('hostile content on the public pages', () => {
       await context.close();
       for (const [i, measured] of hostile.entries()) {
         const before = plain[i]!;
-        expect(measured.topmost, `${measured.selector} is covered at ${viewport.width}px`).toBe(true);
+        expect(measured.topmost, `${measured.selector} is covered at ${viewport.width}px by ${measured.hit}`).toBe(true);
         expect(measured.style, `${measured.selector} restyled at ${viewport.width}px`).toEqual(before.style);
         // Above the profile the chrome does not move at all; below it, only down by the profile's height.
         const { top, ...rest } = measured.box;
