@@ -1,6 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 import { buildApi } from "../api/buildApi.js";
+import { WebAssets } from "../web/WebAssets.js";
+import { profileLookup } from "../api/profileLookup.js";
+import { externalImageUrlUnder } from "../platform/render/externalImageUrl.js";
 import { buildOperationsServer } from "../api/buildOperationsServer.js";
 import type { HealthSource } from "../api/routes/healthRoutes.js";
 import type { PluginRouteSet } from "../api/pluginRoutes.js";
@@ -55,6 +58,20 @@ export async function createApiPart(options: {
       cacheMaxAgeSeconds: config.api.media.cacheMaxAgeSeconds,
       ...(options.images ? { external: { key: platform.externalImageKey, images: options.images } } : {}),
     });
+  const web = config.web.enabled
+    ? {
+        assets: await WebAssets.build(),
+        site: { name: config.web.instanceName, description: config.web.description, publicUrl: config.api.publicUrl.replace(/\/+$/, "") },
+        pages: {
+          blogs,
+          comments,
+          profiles,
+          // Root-relative media addresses: pages load images from their own origin (img-src 'self').
+          personProfiles: profileLookup(platform.services.personProfiles, ""),
+          imageUrl: externalImageUrlUnder("", platform.externalImageKey),
+        },
+      }
+    : undefined;
   const api = await buildApi({
     logger,
     registry,
@@ -72,6 +89,7 @@ export async function createApiPart(options: {
     sync: platform.hub,
     blogs: { blogs, comments, reactions },
     ...(media ? { media } : {}),
+    ...(web ? { web } : {}),
     ...(options.plugins ? { plugins: options.plugins } : {}),
     ...(options.encryptedMedia
       ? {

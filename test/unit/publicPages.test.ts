@@ -1,29 +1,17 @@
-import Fastify, { type FastifyInstance } from "fastify";
 import { parseDocument, DomUtils } from "htmlparser2";
 import { beforeAll, describe, expect, it } from "vitest";
-import { profileLookup } from "../../src/api/profileLookup.js";
-import { PersonProfiles } from "../../src/platform/people/PersonProfiles.js";
 import { people } from "../../src/platform/people/people.js";
 import { asReactionTargetId, type AccountName } from "../../src/platform/ids.js";
-import { publicPageRoutes } from "../../src/web/pages/publicPageRoutes.js";
 import { apiHarness } from "../support/apiHarness.js";
 import { createMarkdownRenderer, createProfileSanitizer, mediaUrlUnder, renderInline } from "../../src/platform/render/createMarkdownRenderer.js";
 
-const PUBLIC = "https://blog.example.org";
+/** The harness's `api.publicUrl` (the default). */
+const PUBLIC = "http://localhost:8080";
 
 async function pages() {
   const run = renderInline(mediaUrlUnder(PUBLIC));
   const h = await apiHarness({ sanitizer: createProfileSanitizer(run), renderer: createMarkdownRenderer(run) });
-  const app: FastifyInstance = Fastify();
-  await app.register(publicPageRoutes, {
-    blogs: h.blogs,
-    comments: h.comments,
-    profiles: h.profiles,
-    personProfiles: profileLookup(new PersonProfiles({ accounts: h.store.accounts }), ""),
-    publicUrl: PUBLIC,
-    imageUrl: (url) => `/media/external/sig?url=${encodeURIComponent(url)}`,
-    frame: () => ({ siteName: "Example", styles: ["/assets/pages.css"], scripts: ["/assets/pages.js"] }),
-  });
+  const app = h.app;
   const get = async (url: string, headers: Record<string, string> = {}) => {
     const res = await app.inject({ method: "GET", url, headers });
     return { status: res.statusCode, body: res.body, headers: res.headers, doc: parseDocument(res.body) };
@@ -53,6 +41,7 @@ describe("public pages", () => {
     const home = await t.get("/");
     expect(home.status).toBe(200);
     expect(home.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(home.headers["content-security-policy"]).toContain("script-src 'self'");
     const titles = texts(home.doc, (el) => el.name === "h3");
     expect(titles.slice(0, 2)).toEqual(["Bob one", "Alice one"]);
     expect(home.body).not.toContain("Bob draft");

@@ -65,7 +65,7 @@ function commentForm(session: Session, postId: string, parentId: string | undefi
   const submit = element("button", { type: "submit", class: "button" }, parentId ? "Reply" : "Comment");
   actions.append(submit);
   if (onCancel) {
-    const cancel = element("button", { type: "button", class: "button button-quiet" }, "Cancel");
+    const cancel = element("button", { type: "button", class: "button secondary" }, "Cancel");
     cancel.addEventListener("click", onCancel);
     actions.append(cancel);
   }

@@ -15,7 +15,7 @@ export interface BlogPageModel {
   /** The owner's custom HTML made fit for the page (see `profileForPage`); "" for none. */
   profileHtml: string;
   /** The profile's stylesheet address; absent when there is no custom HTML or CSS. */
-  profileCss?: string;
+  profileCss?: `/${string}`;
   feedUrl: string;
   postCount: number;
   posts: PostSummary[];

@@ -15,9 +15,9 @@ export function renderHomePage(frame: PageFrame, model: HomePageModel): string {
     frame,
     model.meta,
     html`<section class="intro" aria-labelledby="intro-title">
-<h1 id="intro-title">${frame.siteName}</h1>
+<h1 id="intro-title">${frame.site.name}</h1>
 <p>Blogs and chat that live in Matrix. Read along here; sign in to comment, react and chat.</p>
-<p class="actions"><a class="button" href="/app/#sign-up">Sign up</a> <a class="button button-quiet" href="/app/">Sign in</a></p>
+<p class="actions"><a class="button" href="/app/#sign-up">Sign up</a> <a class="button secondary" href="/app/">Sign in</a></p>
 </section>
 <section aria-labelledby="recent-title">
 <h2 id="recent-title">Recent posts</h2>

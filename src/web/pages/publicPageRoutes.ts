@@ -20,19 +20,25 @@ import type { PageImageUrl } from "./profileForPage.js";
 import { excerpt } from "./pageParts.js";
 import { handleOf, PublicPageData, reactions } from "./publicPageData.js";
 import type { PageFrame } from "./renderPublicPage.js";
+import type { WebAssets } from "../WebAssets.js";
+import type { SiteInfo } from "../webRoutes.js";
 
-export interface PublicPageRoutesOptions {
+/** The services and lookups the public pages read. */
+export interface PublicPageServices {
   blogs: BlogService;
   comments: CommentService;
   profiles: ProfileService;
   /** Display names and avatars, with root-relative media addresses. */
   personProfiles: ProfileLookup;
-  /** Absolute public URL: canonical links, feeds, link previews. */
-  publicUrl: string;
   /** Where https images load from instead of their host (`/media/external/…`). */
   imageUrl: PageImageUrl;
-  /** Site name and the bundled stylesheet and script every page links. */
-  frame: () => PageFrame;
+}
+
+export interface PublicPageRoutesOptions extends PublicPageServices {
+  /** The bundled stylesheet and script every page links. */
+  assets: WebAssets;
+  /** The instance: its name, and the absolute public URL for canonical links, feeds and link previews. */
+  site: SiteInfo;
 }
 
 const PAGE_SIZE = 20;
@@ -56,10 +62,12 @@ function sendPage(request: FastifyRequest, reply: FastifyReply, body: string, ty
 export async function publicPageRoutes(app: FastifyInstance, opts: PublicPageRoutesOptions): Promise<void> {
   const { blogs, comments } = opts;
   const local = pageUrls("");
-  const absolute = pageUrls(opts.publicUrl);
+  const publicUrl = opts.site.publicUrl;
+  const absolute = pageUrls(publicUrl);
+  const frame: PageFrame = { assets: opts.assets, site: opts.site };
   const data = new PublicPageData({ profiles: opts.personProfiles, urls: local, imageUrl: opts.imageUrl });
   const hide = { hide: true };
-  const absoluteImage = (src: string | undefined) => (src === undefined ? undefined : src.startsWith("/") ? `${opts.publicUrl.replace(/\/+$/, "")}${src}` : src);
+  const absoluteImage = (src: string | undefined) => (src === undefined ? undefined : src.startsWith("/") ? `${publicUrl.replace(/\/+$/, "")}${src}` : src);
 
   /** The blog, or an answer already sent: a 404 page, or a redirect to the owner's canonical address. */
   const findBlog = async (request: FastifyRequest, reply: FastifyReply, owner: string, rest = ""): Promise<BlogView | undefined> => {
@@ -68,7 +76,7 @@ export async function publicPageRoutes(app: FastifyInstance, opts: PublicPageRou
       blog = await blogs.getBlog(owner);
     } catch (error) {
       if (isMirageError(error) && (error.code === ErrorCodes.notFound || error.code === ErrorCodes.invalidInput)) {
-        sendPage(request, reply, renderErrorPage(opts.frame(), 404, "blog"), undefined, 404);
+        sendPage(request, reply, renderErrorPage(frame, 404, "blog"), undefined, 404);
         return undefined;
       }
       throw error;
@@ -84,7 +92,6 @@ export async function publicPageRoutes(app: FastifyInstance, opts: PublicPageRou
   const badCursor = (error: unknown) => isMirageError(error) && error.code === ErrorCodes.invalidInput;
 
   app.get<{ Querystring: Static<typeof ListQuery> }>("/", { schema: { ...hide, querystring: ListQuery } }, async (request, reply) => {
-    const frame = opts.frame();
     const page = await blogs.listRecentPosts(undefined, { limit: PAGE_SIZE, ...(request.query.before !== undefined ? { cursor: request.query.before } : {}) }).catch((error: unknown) => {
       if (badCursor(error)) return undefined;
       throw error;
@@ -94,7 +101,7 @@ export async function publicPageRoutes(app: FastifyInstance, opts: PublicPageRou
       request,
       reply,
       renderHomePage(frame, {
-        meta: { title: frame.siteName, description: `Recent posts on ${frame.siteName}.`, canonical: absolute.home(), type: "website" },
+        meta: { title: frame.site.name, description: frame.site.description !== "" ? frame.site.description : `Recent posts on ${frame.site.name}.`, canonical: absolute.home(), type: "website" },
         posts: await data.summaries(page.posts),
         pager: { ...(page.next !== undefined ? { older: `/?before=${page.next}` } : {}), ...(request.query.before !== undefined ? { newest: "/" } : {}) },
       }),
@@ -104,7 +111,6 @@ export async function publicPageRoutes(app: FastifyInstance, opts: PublicPageRou
   app.get<{ Params: Static<typeof OwnerParams>; Querystring: Static<typeof ListQuery> }>("/@:owner", { schema: { ...hide, params: OwnerParams, querystring: ListQuery } }, async (request, reply) => {
     const blog = await findBlog(request, reply, request.params.owner);
     if (!blog) return reply;
-    const frame = opts.frame();
     const before = request.query.before;
     const [page, owner, person] = await Promise.all([
       blogs.listPosts(blog.owner, undefined, { limit: PAGE_SIZE, ...(before !== undefined ? { cursor: before } : {}) }).catch((error: unknown) => {
@@ -117,7 +123,7 @@ export async function publicPageRoutes(app: FastifyInstance, opts: PublicPageRou
     if (!page) return sendPage(request, reply, renderErrorPage(frame, 404, "page"), undefined, 404);
     const ownerPerson = person(blog.owner);
     const profile = data.profile(owner);
-    const description = blog.description !== "" ? blog.description : `${ownerPerson.displayName} on ${frame.siteName}`;
+    const description = blog.description !== "" ? blog.description : `${ownerPerson.displayName} on ${frame.site.name}`;
     const image = absoluteImage(ownerPerson.avatarUrl);
     return sendPage(
       request,
@@ -137,7 +143,7 @@ export async function publicPageRoutes(app: FastifyInstance, opts: PublicPageRou
         blogDescription: blog.description,
         bioHtml: owner?.bioHtml ?? "",
         profileHtml: profile?.html ?? "",
-        ...(profile ? { profileCss: local.profileCss(blog.owner, profile.hash) } : {}),
+        ...(profile ? { profileCss: local.profileCss(blog.owner, profile.hash) as `/${string}` } : {}),
         feedUrl: local.feed(blog.owner),
         postCount: blog.postCount,
         posts: await data.summaries(page.posts),
@@ -176,7 +182,7 @@ export async function publicPageRoutes(app: FastifyInstance, opts: PublicPageRou
         updatedAt: post.updatedAt,
       })),
       urls: absolute,
-      publicUrl: opts.publicUrl,
+      publicUrl,
       updatedAt: 0,
     });
     return sendPage(request, reply, body, "application/atom+xml; charset=utf-8");
@@ -186,7 +192,6 @@ export async function publicPageRoutes(app: FastifyInstance, opts: PublicPageRou
     const { slug } = request.params;
     const blog = await findBlog(request, reply, request.params.owner, `/${encodeURIComponent(slug)}`);
     if (!blog) return reply;
-    const frame = opts.frame();
     const notFound = () => sendPage(request, reply, renderErrorPage(frame, 404, "post"), undefined, 404);
     const post = await blogs.getPostBySlug(blog.owner, slug, undefined).catch((error: unknown) => {
       if (isMirageError(error) && (error.code === ErrorCodes.notFound || error.code === ErrorCodes.invalidInput)) return undefined;
