@@ -68,6 +68,7 @@ describe("public pages", () => {
     expect(sheet.headers["cache-control"]).toContain("immutable");
     expect(sheet.body).toContain(`.mirage-profile [data-mps="0"]{color:red !important}`);
     expect((await t.get("/@alice/profile.css?v=old")).headers["cache-control"]).toBe("no-cache");
+    expect((await t.get("/@bob/profile.css")).status).toBe(404);
     expect(page.body).toContain(`<link rel="alternate" type="application/atom+xml"`);
     expect(page.body).toContain(`<link rel="canonical" href="${PUBLIC}/@alice">`);
   });
