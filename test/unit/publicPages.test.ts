@@ -52,6 +52,9 @@ describe("public pages", () => {
     const second = await t.get(older.attribs.href!);
     expect(texts(second.doc, (el) => el.name === "h3")).toContain("Alice one");
     expect((await t.get("/?before=bm90IGEgY3Vyc29y")).status).toBe(404);
+    const malformed = await t.get("/?before=not!a!cursor");
+    expect(malformed.status).toBe(404);
+    expect(malformed.headers["content-type"]).toBe("text/html; charset=utf-8");
   });
 
   it("/@owner shows the profile with its contained HTML and a fingerprinted stylesheet, and the blog's posts", async () => {

@@ -89,9 +89,12 @@ export async function publicPageRoutes(app: FastifyInstance, opts: PublicPageRou
     return blog;
   };
   const account = async (owner: string): Promise<Account | undefined> => (people.isMatrixId(owner) ? undefined : opts.profiles.get(owner).catch(() => undefined));
+  // A malformed address (a cursor or name no page made) is a page that does not exist, shown as such rather than as JSON.
+  const malformed = (request: FastifyRequest, reply: FastifyReply) => sendPage(request, reply, renderErrorPage(frame, 404, "page"), undefined, 404);
   const badCursor = (error: unknown) => isMirageError(error) && error.code === ErrorCodes.invalidInput;
 
-  app.get<{ Querystring: Static<typeof ListQuery> }>("/", { schema: { ...hide, querystring: ListQuery } }, async (request, reply) => {
+  app.get<{ Querystring: Static<typeof ListQuery> }>("/", { attachValidation: true, schema: { ...hide, querystring: ListQuery } }, async (request, reply) => {
+    if (request.validationError) return malformed(request, reply);
     const page = await blogs.listRecentPosts(undefined, { limit: PAGE_SIZE, ...(request.query.before !== undefined ? { cursor: request.query.before } : {}) }).catch((error: unknown) => {
       if (badCursor(error)) return undefined;
       throw error;
@@ -108,7 +111,8 @@ export async function publicPageRoutes(app: FastifyInstance, opts: PublicPageRou
     );
   });
 
-  app.get<{ Params: Static<typeof OwnerParams>; Querystring: Static<typeof ListQuery> }>("/@:owner", { schema: { ...hide, params: OwnerParams, querystring: ListQuery } }, async (request, reply) => {
+  app.get<{ Params: Static<typeof OwnerParams>; Querystring: Static<typeof ListQuery> }>("/@:owner", { attachValidation: true, schema: { ...hide, params: OwnerParams, querystring: ListQuery } }, async (request, reply) => {
+    if (request.validationError) return malformed(request, reply);
     const blog = await findBlog(request, reply, request.params.owner);
     if (!blog) return reply;
     const before = request.query.before;
@@ -152,7 +156,8 @@ export async function publicPageRoutes(app: FastifyInstance, opts: PublicPageRou
     );
   });
 
-  app.get<{ Params: Static<typeof OwnerParams>; Querystring: Static<typeof CssQuery> }>("/@:owner/profile.css", { schema: { ...hide, params: OwnerParams, querystring: CssQuery } }, async (request, reply) => {
+  app.get<{ Params: Static<typeof OwnerParams>; Querystring: Static<typeof CssQuery> }>("/@:owner/profile.css", { attachValidation: true, schema: { ...hide, params: OwnerParams, querystring: CssQuery } }, async (request, reply) => {
+    if (request.validationError) return malformed(request, reply);
     const owner = people.isMatrixId(request.params.owner) ? undefined : await account(request.params.owner);
     const profile = data.profile(owner);
     if (!profile) return reply.code(404).header("content-type", "text/css; charset=utf-8").header("cache-control", "no-cache").send("");
@@ -162,7 +167,8 @@ export async function publicPageRoutes(app: FastifyInstance, opts: PublicPageRou
     return reply.send(profile.css);
   });
 
-  app.get<{ Params: Static<typeof OwnerParams> }>("/@:owner/feed.atom", { schema: { ...hide, params: OwnerParams } }, async (request, reply) => {
+  app.get<{ Params: Static<typeof OwnerParams> }>("/@:owner/feed.atom", { attachValidation: true, schema: { ...hide, params: OwnerParams } }, async (request, reply) => {
+    if (request.validationError) return malformed(request, reply);
     const blog = await findBlog(request, reply, request.params.owner, "/feed.atom");
     if (!blog) return reply;
     const page = await blogs.listPosts(blog.owner, undefined, { limit: PAGE_SIZE });
@@ -188,7 +194,8 @@ export async function publicPageRoutes(app: FastifyInstance, opts: PublicPageRou
     return sendPage(request, reply, body, "application/atom+xml; charset=utf-8");
   });
 
-  app.get<{ Params: Static<typeof PostParams>; Querystring: Static<typeof PostQuery> }>("/@:owner/:slug", { schema: { ...hide, params: PostParams, querystring: PostQuery } }, async (request, reply) => {
+  app.get<{ Params: Static<typeof PostParams>; Querystring: Static<typeof PostQuery> }>("/@:owner/:slug", { attachValidation: true, schema: { ...hide, params: PostParams, querystring: PostQuery } }, async (request, reply) => {
+    if (request.validationError) return malformed(request, reply);
     const { slug } = request.params;
     const blog = await findBlog(request, reply, request.params.owner, `/${encodeURIComponent(slug)}`);
     if (!blog) return reply;
