@@ -152,6 +152,9 @@ export const SUBLEVELS = {
   roomSeq: "room-seq",
   threadTimeline: "thread-timeline",
   threadSummaries: "thread-summaries",
+  /** Tombstoned messages by room and sequence, so unread counts skip them without reading records. */
+  roomDeleted: "room-deleted",
+  readMarkers: "read-markers",
   blogs: "blogs",
   blogStats: "blog-stats",
   posts: "posts",
