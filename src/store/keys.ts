@@ -129,6 +129,8 @@ export const SUBLEVELS = {
   outbox: "outbox",
   outboxFailures: "outbox-failures",
   outboxReceipts: "outbox-receipts",
+  /** The queued read receipt of each (sender, room), which a newer one replaces. */
+  outboxReceiptSlots: "outbox-receipt-slots",
   idMapRefs: "id-map-refs",
   idMapEvents: "id-map-events",
   idMapRooms: "id-map-rooms",

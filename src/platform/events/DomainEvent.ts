@@ -55,6 +55,11 @@ export interface MatrixOrigin {
   eventId: string;
   /** The platform object the event created (a message, a reaction), linked to the event. */
   ref?: PlatformRef;
+  /**
+   * Imported from an ephemeral event (a read receipt), which has no event ID of its own: `eventId`
+   * names the event it is about, and nothing is linked (importing it again is harmless by itself).
+   */
+  ephemeral?: true;
 }
 
 /** What a write may say about itself beyond its content. */
