@@ -319,8 +319,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
   app.put<{ Params: { roomId: string }; Body: ReadBodyT }>(
     "/api/v1/rooms/:roomId/read",
     {
-      // Not taken from the write budget: a marker only ever moves forward, so writes are bounded by the room's messages.
-      ...auth,
+      ...write,
       schema: {
         summary: "Mark the room read up to a message",
         description:
@@ -329,7 +328,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
         security,
         params: RoomParams,
         body: { $ref: "ReadBody#" },
-        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) },
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 429) },
       },
     },
     async (request, reply) => {
