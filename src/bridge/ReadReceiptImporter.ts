@@ -57,7 +57,10 @@ export class ReadReceiptImporter {
         const room = await this.deps.mapping.byRoom(receipt.roomId);
         if (room?.kind !== "room") continue;
         const link = await this.deps.mapping.byEvent(receipt.eventId);
-        if (link?.ref.kind !== "message" || link.roomId !== receipt.roomId) continue;
+        if (link?.ref.kind !== "message" || link.roomId !== receipt.roomId) {
+          this.log.debug({ roomId: receipt.roomId, eventId: receipt.eventId }, "read receipt on an event that is no message here: skipped");
+          continue;
+        }
         await this.deps.chat.markRead(people.matrix(receipt.userId as MatrixUserId), asRoomId(room.id), asMessageId(link.ref.id), {
           origin: { roomId: receipt.roomId, eventId: receipt.eventId, ephemeral: true },
         });
