@@ -30,10 +30,11 @@ export class LevelReadMarkers implements ReadMarkerRepository {
     return this.markers.values(prefixRange(roomId)).all();
   }
 
-  advance(marker: ReadMarker, events?: JournalRecords): Promise<boolean> {
+  advance(marker: ReadMarker, events?: JournalRecords, mayRead?: () => Promise<boolean>): Promise<boolean> {
     return this.mutex.run(async () => {
       const current = await this.get(marker.roomId, marker.member);
       if (current && current.seq >= marker.seq) return false;
+      if (mayRead && !(await mayRead())) return false;
       await this.journal.commit([this.putOp(marker)], events);
       return true;
     });

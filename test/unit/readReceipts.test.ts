@@ -96,10 +96,14 @@ describe("ReadReceiptImporter: Matrix members' receipts move their markers", () 
 
   it("skips Mirage's own users, unknown rooms and events, events of another room, strangers, and goes on after each", async () => {
     const w = await importWorld();
+    const carol = await w.p.person("carol");
+    await w.p.chat.invite(w.alice, w.room.id, "carol");
+    await w.p.chat.join(carol, w.room.id);
     const head = await w.store.journal.head();
     await w.store.idMapping.link([{ ref: { kind: "reaction", id: "x" }, roomId: ROOM, eventId: "$reaction", origin: "matrix" }]);
     await w.store.idMapping.link([{ ref: { kind: "message", id: "m_other" }, roomId: "!other:x", eventId: "$elsewhere", origin: "platform" }]);
-    w.importer.observe(receipt({ $e1: { "m.read": { [ghostOf("alice")]: {}, [BOT]: {}, "@stranger:elsewhere": {} } } }));
+    // A ghost's receipt is the echo of its account's own marker: never imported as a move of it.
+    w.importer.observe(receipt({ $e1: { "m.read": { [ghostOf("carol")]: {}, [BOT]: {}, "@stranger:elsewhere": {} } } }));
     w.importer.observe(receipt({ $e1: { "m.read": { "@bob:elsewhere": {} } } }, "!unknown:x"));
     w.importer.observe(receipt({ $unknown: { "m.read": { "@bob:elsewhere": {} } }, $reaction: { "m.read": { "@bob:elsewhere": {} } }, $elsewhere: { "m.read": { "@bob:elsewhere": {} } } }));
     w.importer.observe({ type: "m.receipt", room_id: ROOM, content: { $e0: { "m.read": 7 } } });
@@ -108,6 +112,7 @@ describe("ReadReceiptImporter: Matrix members' receipts move their markers", () 
     await w.importer.idle();
     expect((await w.store.journal.read(head, 10)).map((e) => [e.event.type, (e.event as { member?: string }).member])).toEqual([["room.read", "@bob:elsewhere"]]);
     expect((await w.p.chat.readMarkers(w.room.id)).get(people.id(w.bob))).toBe(w.sent[1]!.id);
+    expect((await w.p.chat.readMarkers(w.room.id)).has(people.id(carol))).toBe(false);
   });
 
   it("an older receipt after a newer one changes nothing", async () => {

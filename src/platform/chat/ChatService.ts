@@ -289,7 +289,8 @@ export class ChatService {
     const message = await this.deps.messages.get(messageId);
     if (!message || message.roomId !== roomId) throw notFound("message");
     const events = await this.toReaders({ type: "room.read", roomId, member: self, messageId, by: self }, options);
-    const moved = await this.deps.markers.advance({ roomId, member: self, messageId, seq: message.seq, at: this.now() }, events);
+    const stillReads = async () => roomRules.mayReadMessages((await this.deps.rooms.membership(roomId, self))?.membership);
+    const moved = await this.deps.markers.advance({ roomId, member: self, messageId, seq: message.seq, at: this.now() }, events, stillReads);
     if (moved) this.deps.events.publish(events);
     return moved;
   }

@@ -26,8 +26,9 @@ export interface ReadMarkerRepository {
   /** Every member's marker in the room. */
   ofRoom(roomId: RoomId): Promise<ReadMarker[]>;
   /**
-   * Stores `marker` with `events` in one batch when it is after the stored one (or there is none);
-   * resolves false, writing nothing, when it is not.
+   * Stores `marker` with `events` in one batch when it is after the stored one (or there is none)
+   * and `mayRead` (asked under the lock a departure's marker drop takes, so a member who just left
+   * keeps no marker) still holds; resolves false, writing nothing, otherwise.
    */
-  advance(marker: ReadMarker, events?: JournalRecords): Promise<boolean>;
+  advance(marker: ReadMarker, events?: JournalRecords, mayRead?: () => Promise<boolean>): Promise<boolean>;
 }
