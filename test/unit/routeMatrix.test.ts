@@ -1005,6 +1005,37 @@ const TABLE: Record<string, Spec<Scenario>> = {
       bodyProbe("a notice", () => ({ body: "automated", kind: "notice" }), 201),
     ],
   }),
+  "PUT /api/v1/rooms/{roomId}/read": route({
+    auth: "bearer",
+    setup: async (w: World) => {
+      const room = await w.room();
+      const message = await w.message(room, w.owner);
+      return { room, message, req: { url: `/api/v1/rooms/${room}/read`, token: w.member.token, body: { messageId: message } } };
+    },
+    happy: {
+      status: 204,
+      check: async (_res, s, w) => {
+        const room = await w.call("GET", { url: `/api/v1/rooms/${s.room}`, token: w.member.token });
+        expect(room.body).toMatchObject({ readUpTo: s.message, unreadCount: 0 });
+      },
+    },
+    body: {
+      wrongType: bodyProbe("messageId is a number", () => ({ messageId: 1 })),
+      missingField: bodyProbe("no messageId", () => ({})),
+      unknownField: bodyProbe("an extra threadId", (b) => ({ ...b, threadId: UNKNOWN.message })),
+    },
+    path: [urlProbe("a roomId longer than 64 characters", () => `/api/v1/rooms/${"r".repeat(65)}/read`)],
+    notFound: urlProbe("an unknown room", () => `/api/v1/rooms/${UNKNOWN.room}/read`, 404),
+    forbidden: [
+      asProbe("someone not in the room (hidden)", 404, (_s, w) => w.outsider),
+      inviteeProbe("an invitee who has not joined yet"),
+    ],
+    conflict: "a marker only moves forward; an older or the same message is a no-op (see more)",
+    more: [
+      bodyProbe("an unknown message", () => ({ messageId: UNKNOWN.message }), 404),
+      again("marking the same message again", 204),
+    ],
+  }),
   "PATCH /api/v1/messages/{messageId}": route({
     auth: "bearer",
     setup: async (w: World) => {
