@@ -1,11 +1,12 @@
 import type { Screen } from "./context.js";
+import type { RoutePattern } from "./matchRoute.js";
 import { authScreen } from "./screens/authScreen.js";
 import { roomListScreen } from "./screens/roomListScreen.js";
 import { roomScreen } from "./screens/roomScreen.js";
 
-export interface Route {
-  /** `/app/...` with `:name` segments. */
-  path: string;
+export { matchRoute } from "./matchRoute.js";
+
+export interface Route extends RoutePattern {
   /** Shown in the main nav under this label, in table order. */
   nav?: string;
   /** Reachable signed out (sign in / sign up); every other route sends strangers to sign in. */
@@ -20,27 +21,3 @@ export const routes: Route[] = [
   { path: "/app/sign-in", public: true, load: () => authScreen("sign-in") },
   { path: "/app/sign-up", public: true, load: () => authScreen("sign-up") },
 ];
-
-export function matchRoute(table: readonly Route[], pathname: string): { route: Route; params: Record<string, string> } | undefined {
-  const path = pathname === "/app" ? "/app/" : pathname;
-  for (const route of table) {
-    const want = route.path.split("/");
-    const got = path.split("/");
-    if (want.length !== got.length) continue;
-    const params: Record<string, string> = {};
-    let ok = true;
-    for (let i = 0; i < want.length && ok; i++) {
-      const segment = want[i]!;
-      if (segment.startsWith(":")) {
-        try {
-          params[segment.slice(1)] = decodeURIComponent(got[i]!);
-        } catch {
-          ok = false;
-        }
-        ok &&= got[i] !== "";
-      } else ok = segment === got[i];
-    }
-    if (ok) return { route, params };
-  }
-  return undefined;
-}
