@@ -60,7 +60,7 @@ function leaveButton(room: ApiRoom, ctx: AppContext): HTMLElement {
   leave.addEventListener("click", () => {
     const yes = h("button", { type: "button", class: "button-danger" }, "Yes, leave");
     const no = h("button", { type: "button", class: "button-quiet" }, "Stay");
-    const ask = h("span", { class: "confirm", role: "group", "aria-label": `Leave ${room.name}?` }, yes, no);
+    const ask = h("span", { class: "confirm", role: "group", "aria-label": room.name ? `Leave ${room.name}?` : "Leave this conversation?" }, yes, no);
     leave.replaceWith(ask);
     yes.focus();
     no.addEventListener("click", () => {
@@ -71,7 +71,7 @@ function leaveButton(room: ApiRoom, ctx: AppContext): HTMLElement {
       yes.disabled = true;
       ctx.transport.leave(room.id).then(
         () => {
-          ctx.toast(`You left ${room.name}.`);
+          ctx.toast(room.name ? `You left ${room.name}.` : "You left the conversation.");
           ctx.navigate("/app/");
         },
         (error: unknown) => {

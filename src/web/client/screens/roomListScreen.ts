@@ -2,6 +2,7 @@ import type { AppContext, Screen } from "../context.js";
 import { h, replaceChildren } from "../dom.js";
 import type { ApiRoom } from "../transport.js";
 import { ApiFailure } from "../transport.js";
+import { roomTitle } from "./roomTitle.js";
 import { coalesce, emptyState, errorState, loadingState } from "./states.js";
 
 const ROOM_EVENTS = new Set(["room.created", "member.changed", "message.created", "message.deleted", "message.expired", "room.read"]);
@@ -46,19 +47,25 @@ function renderRooms(rooms: ApiRoom[], ctx: AppContext, reload: () => void): HTM
   if (rooms.length === 0) return emptyState("No rooms yet. Create one, or start a direct message by someone's handle.");
   const activity = (r: ApiRoom) => Date.parse(r.lastMessage?.createdAt ?? r.createdAt);
   const sorted = [...rooms].sort((a, b) => Number(b.membership === "invite") - Number(a.membership === "invite") || activity(b) - activity(a));
-  return h("ul", { class: "rooms", "aria-labelledby": "rooms-heading" }, sorted.map((room) => (room.membership === "invite" ? inviteItem(room, ctx, reload) : roomItem(room))));
+  const me = ctx.user()?.name ?? "";
+  return h("ul", { class: "rooms", "aria-labelledby": "rooms-heading" }, sorted.map((room) => (room.membership === "invite" ? inviteItem(room, ctx, reload) : roomItem(room, ctx, me))));
 }
 
-function roomItem(room: ApiRoom): HTMLElement {
+function roomItem(room: ApiRoom, ctx: AppContext, me: string): HTMLElement {
   const unread = room.unreadCount ?? 0;
   const last = room.lastMessage;
+  const name = h("span", { class: "room-name" }, roomTitle(room, me));
+  // The list does not carry members: a DM started by us learns whom it is with from the room.
+  if (room.kind === "dm" && !room.name && room.createdBy === me) {
+    ctx.transport.room(room.id).then((full) => (name.textContent = roomTitle(full, me)), () => undefined);
+  }
   return h(
     "li",
     { class: unread > 0 ? "room room-unread" : "room" },
     h(
       "a",
       { href: `/app/rooms/${encodeURIComponent(room.id)}`, class: "room-link" },
-      h("span", { class: "room-name" }, room.kind === "dm" ? "Direct message: " : null, room.name),
+      name,
       unread > 0 ? h("span", { class: "badge", "aria-label": `${unread} unread` }, String(unread)) : null,
       last
         ? h("span", { class: "room-last" }, h("span", { class: "room-last-sender" }, `${last.senderProfile?.displayName ?? last.sender}: `), last.excerpt)
@@ -81,7 +88,7 @@ function inviteItem(room: ApiRoom, ctx: AppContext, reload: () => void): HTMLEle
   return h(
     "li",
     { class: "room room-invite" },
-    h("span", { class: "room-name" }, "Invitation: ", room.name),
+    h("span", { class: "room-name" }, "Invitation: ", roomTitle(room, ctx.user()?.name ?? "")),
     h(
       "span",
       { class: "invite-actions" },

@@ -5,6 +5,7 @@ import { composer } from "./composer.js";
 import { type MessageActions, messageItem } from "./messageItem.js";
 import { MessageList } from "./messageList.js";
 import { roomHeader } from "./roomHeader.js";
+import { roomTitle } from "./roomTitle.js";
 import { messageOf } from "./roomListScreen.js";
 import { localId, restoreUnsent, sendOptimistically } from "./sendQueue.js";
 import { coalesce, emptyState, errorState, loadingState } from "./states.js";
@@ -140,8 +141,8 @@ export function roomScreen(roomId: string): Screen {
         try {
           const [room, page] = await Promise.all([ctx.transport.room(roomId), ctx.transport.messages(roomId, { limit: PAGE })]);
           if (closed) return;
-          heading.textContent = room.name;
-          document.title = `${room.name} · Mirage`;
+          heading.textContent = roomTitle(room, me);
+          document.title = `${heading.textContent} · Mirage`;
           replaceChildren(header, roomHeader(room, ctx));
           for (const m of [...page.messages].reverse()) timeline.upsert(m);
           nextBefore = page.nextBefore;
