@@ -149,6 +149,8 @@ describe('the chat client in a real browser, two people', () => {
     await alice.getByLabel('Edit message').fill('Shall we talk about bulbs?');
     await alice.getByLabel('Edit message').press('Enter');
     await message(bob, 'talk about bulbs').locator('.message-edited').waitFor();
+    await alice.getByLabel('Edit message').waitFor({ state: 'detached' });
+    await message(alice, 'talk about bulbs').locator('.message-edited').waitFor();
 
     // Bob deletes his reply; Alice sees the tombstone.
     await message(bob, 'Thanks for the welcome').getByRole('button', { name: 'Delete' }).click();

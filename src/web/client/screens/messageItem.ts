@@ -25,7 +25,7 @@ export function messageItem(message: ApiMessage, actions: MessageActions): HTMLE
     h("span", { class: "message-sender" }, sender),
     " ",
     h("time", { dateTime: message.createdAt, title: new Date(message.createdAt).toLocaleString() }, time(message.createdAt)),
-    message.editedAt ? h("span", { class: "message-edited" }, " (edited)") : null,
+    message.editedAt && !message.deleted ? h("span", { class: "message-edited" }, " (edited)") : null,
   );
   if (message.deleted) {
     return h("li", { class: "message message-deleted", id: `m-${message.id}` }, header, h("p", { class: "message-tombstone" }, "This message was deleted."));
@@ -51,7 +51,7 @@ export function messageItem(message: ApiMessage, actions: MessageActions): HTMLE
     body,
     message.delivery ? h("p", { class: "message-undelivered" }, "Not delivered to Matrix users.") : null,
   );
-  item.append(reactionBar(message, actions), actionBar(message, actions, item, body));
+  item.append(h("div", { class: "message-foot" }, reactionBar(message, actions), actionBar(message, actions, item, body)));
   return item;
 }
 
@@ -156,10 +156,12 @@ function startEdit(message: ApiMessage, actions: MessageActions, item: HTMLEleme
     event.preventDefault();
     if (!box.value.trim() || box.value === message.body) return stop();
     save.disabled = true;
-    actions.edit(message, box.value).then(
-      () => item.classList.remove("is-editing"),
-      () => (save.disabled = false),
-    );
+    // No longer held as "editing": the saved message replaces this item when it arrives.
+    item.classList.remove("is-editing");
+    actions.edit(message, box.value).catch(() => {
+      item.classList.add("is-editing");
+      save.disabled = false;
+    });
   });
   item.classList.add("is-editing");
   body.replaceWith(form);
