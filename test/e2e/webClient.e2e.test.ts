@@ -216,6 +216,26 @@ describe('the chat client in a real browser, two people', () => {
     await message(bob, 'Written as the session ended').waitFor();
   });
 
+  it('starts and ends a call in a new tab without an opener, and sets the room\'s disappearing-messages timer', async () => {
+    await aliceContext.route('https://meet.example.org/**', (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>meeting</title>' }));
+    await alice.getByRole('link', { name: '← Rooms' }).click();
+    await alice.locator('.room-link', { hasText: 'Garden club' }).click();
+    await alice.getByRole('heading', { name: 'Garden club', level: 1 }).waitFor();
+    const [meeting] = await Promise.all([aliceContext.waitForEvent('page'), alice.getByRole('button', { name: 'Start call' }).click()]);
+    await meeting.waitForURL(/^https:\/\/meet\.example\.org\//);
+    expect(await meeting.evaluate(() => window.opener)).toBeNull();
+    await meeting.close();
+    const join = alice.getByRole('link', { name: 'Join call' });
+    expect(await join.getAttribute('rel')).toContain('noopener');
+    expect(await join.getAttribute('href')).toMatch(/^https:\/\/meet\.example\.org\//);
+    await alice.getByRole('button', { name: 'End call' }).click();
+    await alice.getByRole('button', { name: 'Start call' }).waitFor();
+
+    await alice.getByLabel('Disappearing messages').selectOption({ label: '1 hour' });
+    await alice.getByRole('button', { name: 'Set', exact: true }).click();
+    await alice.getByText('New messages disappear after 1 hour').waitFor();
+  });
+
   it('signs out', async () => {
     await bob.getByRole('button', { name: 'Sign out' }).click();
     await bob.getByRole('heading', { name: 'Sign in to Mirage' }).waitFor();
