@@ -8,24 +8,25 @@ import type { WebAssets } from "./WebAssets.js";
  * page so links and reloads work; the client's router picks the screen. Needs nothing beyond
  * the strict CSP: calls open in a new tab by link, never in a frame.
  */
-export async function appRoutes(app: FastifyInstance, opts: { assets: WebAssets }): Promise<void> {
-  const page = () =>
-    renderPage({
-      title: "Mirage chat",
-      description: "Chat rooms and direct messages on Mirage, with Matrix users too.",
-      styles: [opts.assets.url("app.css")],
-      scripts: [opts.assets.url("app.js")],
-      bodyClass: "app",
-      body: shell,
-    });
+export async function appRoutes(app: FastifyInstance, opts: { assets: WebAssets; siteName: string }): Promise<void> {
+  // One document for every client path: built once, the assets' names fixed for the process.
+  const page = renderPage({
+    assets: opts.assets,
+    title: `${opts.siteName} chat`,
+    description: `Chat rooms and direct messages on ${opts.siteName}, with Matrix users too.`,
+    styles: ["app.css"],
+    scripts: ["app.js"],
+    bodyClass: "app",
+    body: shell(opts.siteName),
+  });
   const schema = { hide: true };
   app.get("/app", { schema }, async (_request, reply) => reply.redirect("/app/", 301));
-  app.get("/app/", { schema }, async (_request, reply) => reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(page()));
-  app.get("/app/*", { schema }, async (_request, reply) => reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(page()));
+  // `/app/*` matches `/app/` too.
+  app.get("/app/*", { schema }, async (_request, reply) => reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(page));
 }
 
-const shell = html`<header class="app-header">
-    <a class="app-brand" href="/app/">Mirage</a>
+const shell = (siteName: string) => html`<header class="app-header">
+    <a class="app-brand" href="/app/">${siteName}</a>
     <nav class="app-nav" id="app-nav" aria-label="Main"></nav>
     <div class="app-account" id="app-account"></div>
   </header>

@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchBrowser, newPerson, saveScreenshot, seriousAxeViolations, watchForInjectedScript } from './harness/browser.js';
 import { injectedSynapse } from './harness/context.js';
+import type {} from './globalSetup.js';
 import { type MirageProcess, startMirage } from './harness/mirageProcess.js';
 
 const synapse = injectedSynapse();

@@ -8,6 +8,7 @@ import { apiHarness, TEST_SECRET } from "../support/apiHarness.js";
 import helloPlugin from "../../plugins/examples/hello/index.js";
 import jitsiPlugin from "../../plugins/jitsi/index.js";
 import expiryPlugin from "../../plugins/expiry/index.js";
+import { WebAssets } from "../../src/web/WebAssets.js";
 
 /*
  * Every route of the side API × every failure class, generated from one table.
@@ -366,6 +367,40 @@ const TABLE: Record<string, Spec<Scenario>> = {
     happy: { status: 200, check: (res) => expect(res.contentType).toMatch(/^text\/plain/) },
     notFound: "no path parameters",
     forbidden: "public unless operations.metrics.requireToken (then 401, see api.test.ts)",
+    conflict: "read-only",
+  }),
+  "GET /assets/{}": route({
+    auth: "none",
+    hidden: true,
+    setup: async () => ({ req: { url: (await WebAssets.build()).url("app.js") } }),
+    happy: { status: 200, check: (res) => expect(res.contentType).toMatch(/^text\/javascript/) },
+    path: [{ what: "a name no build produced", status: 404, req: () => ({ url: "/assets/app.AAAAAAAAAAAA.js" }) }],
+    notFound: { what: "an asset of an older build", status: 404, req: () => ({ url: "/assets/pages.AAAAAAAAAAAA.css" }) },
+    forbidden: "public",
+    conflict: "read-only",
+  }),
+  "GET /app": route({
+    auth: "none",
+    hidden: true,
+    setup: async () => ({ req: { url: "/app" } }),
+    happy: { status: 301, check: (res) => expect(res.text).toBe("") },
+    notFound: "no path parameters",
+    forbidden: "public",
+    conflict: "read-only",
+  }),
+  "GET /app/*": route({
+    auth: "none",
+    hidden: true,
+    setup: async () => ({ req: { url: "/app/rooms/some-room" } }),
+    happy: {
+      status: 200,
+      check: (res) => {
+        expect(res.contentType).toMatch(/^text\/html/);
+        expect(res.text).toMatch(/<script type="module" src="\/assets\/app\.[\w-]{12}\.js"><\/script>/);
+      },
+    },
+    notFound: "every client path answers the shell; the client's router shows what is not there",
+    forbidden: "public: the shell holds nothing private",
     conflict: "read-only",
   }),
   "GET /api/v1/openapi.json": route({
@@ -1505,7 +1540,8 @@ function registeredRoutes(app: FastifyInstance): Set<string> {
     const m = /^((?:│ {3}| {4})*)(?:├── |└── )(.+?)(?: \(([A-Z, ]+)\))?$/.exec(line);
     if (!m) continue;
     stack.length = m[1]!.length / 4;
-    stack.push(m[2]!);
+    // find-my-way prints the wildcard of `/app/*` as `*` under `/app`: its slash is part of it.
+    stack.push(m[2] === "*" && stack.length > 0 && !stack.at(-1)!.endsWith("/") ? "/*" : m[2]!);
     const path = normalizePath(stack.join(""));
     for (const method of m[3]?.split(", ") ?? []) out.add(`${method} ${path}`);
   }
