@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiFailure, nextDelay, type SessionChange, Transport } from '../../src/web/client/transport.js';
 
 type Call = { method: string; path: string; headers: Record<string, string>; body: unknown };
@@ -66,6 +66,28 @@ describe('web client transport: session', () => {
     await expect(transport.rooms()).rejects.toMatchObject({ status: 401 });
     expect(changes).toEqual(['signedIn', 'expired']);
     expect(transport.signedIn).toBe(false);
+  });
+
+  it('renews the access token before it expires, without waiting for a 401', async () => {
+    vi.useFakeTimers();
+    try {
+      const server = fakeServer({
+        'POST /api/v1/sessions': [{ status: 200, body: { accessToken: 'short', expiresIn: 100, user } }],
+        'POST /api/v1/sessions/refresh': [tokens('renewed')],
+        'GET /api/v1/rooms': [{ status: 200, body: { rooms: [] } }],
+      });
+      const transport = new Transport({ fetch: server.fetch });
+      await transport.signIn('alice', 'pw');
+      await vi.advanceTimersByTimeAsync(79_000);
+      expect(server.calls.filter((c) => c.path === '/api/v1/sessions/refresh')).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(server.calls.filter((c) => c.path === '/api/v1/sessions/refresh')).toHaveLength(1);
+      await transport.rooms();
+      expect(server.calls.at(-1)!.headers.Authorization).toBe('Bearer renewed');
+      await transport.signOut().catch(() => undefined);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('resumes a session from the refresh cookie on load, and signs out through the cookie route', async () => {
