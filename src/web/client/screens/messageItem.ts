@@ -5,6 +5,8 @@ export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮"];
 
 export interface MessageActions {
   me: string;
+  /** Whether the reader may delete it: their own, or any in a group room they created. */
+  canDelete(message: ApiMessage): boolean;
   parentOf(message: ApiMessage): ApiMessage | undefined;
   reply?(message: ApiMessage): void;
   openThread?(message: ApiMessage, opener: HTMLElement): void;
@@ -110,6 +112,7 @@ function actionBar(message: ApiMessage, actions: MessageActions, item: HTMLEleme
   if (message.sender === actions.me) {
     bar.append(h("button", { type: "button", class: "button-quiet", onclick: () => startEdit(message, actions, item, body) }, "Edit"));
   }
+  if (!actions.canDelete(message)) return bar;
   const del = h("button", { type: "button", class: "button-quiet" }, "Delete");
   del.addEventListener("click", () => {
     const confirm = h("button", { type: "button", class: "button-danger" }, "Delete for everyone");

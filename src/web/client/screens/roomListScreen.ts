@@ -11,7 +11,7 @@ const ROOM_EVENTS = new Set(["room.created", "member.changed", "message.created"
 export function roomListScreen(): Screen {
   return {
     mount(root, ctx) {
-      const list = h("div", { class: "room-list", "aria-live": "off" }, loadingState("your rooms"));
+      const list = h("div", { class: "room-list" }, loadingState("your rooms"));
       let closed = false;
       const load = async () => {
         try {
@@ -66,7 +66,7 @@ function roomItem(room: ApiRoom, ctx: AppContext, me: string): HTMLElement {
       "a",
       { href: `/app/rooms/${encodeURIComponent(room.id)}`, class: "room-link" },
       name,
-      unread > 0 ? h("span", { class: "badge", "aria-label": `${unread} unread` }, String(unread)) : null,
+      unread > 0 ? h("span", { class: "badge" }, String(unread), h("span", { class: "visually-hidden" }, " unread")) : null,
       last
         ? h("span", { class: "room-last" }, h("span", { class: "room-last-sender" }, `${last.senderProfile?.displayName ?? last.sender}: `), last.excerpt)
         : h("span", { class: "room-last room-last-none" }, "No messages yet"),

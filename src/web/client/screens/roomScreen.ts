@@ -1,6 +1,6 @@
 import type { Screen } from "../context.js";
 import { h, replaceChildren } from "../dom.js";
-import { ApiFailure, type ApiMessage, type SyncEvent } from "../transport.js";
+import { ApiFailure, type ApiMessage, type ApiRoom, type SyncEvent } from "../transport.js";
 import { composer } from "./composer.js";
 import { type MessageActions, messageItem } from "./messageItem.js";
 import { MessageList } from "./messageList.js";
@@ -24,9 +24,11 @@ export function roomScreen(roomId: string): Screen {
       let replyTo: ApiMessage | undefined;
       let thread: ThreadPanel | undefined;
       let lastMarked: string | undefined;
+      let room: ApiRoom | undefined;
 
       const actions: MessageActions = {
         me,
+        canDelete: (m) => m.sender === me || (room?.kind === "group" && room.createdBy === me),
         parentOf: (m) => (m.parentId ? timeline.messages.get(m.parentId) : undefined),
         reply: (m) => setReply(m),
         openThread: (m, opener) => openThread(m, opener),
@@ -51,7 +53,7 @@ export function roomScreen(roomId: string): Screen {
         },
       };
       const timeline = new MessageList("Messages", (m) => messageItem(m, actions));
-      const scroller = h("div", { class: "timeline", tabIndex: 0, "aria-label": "Conversation" });
+      const scroller = h("div", { class: "timeline", tabIndex: 0, role: "region", "aria-label": "Conversation" });
       const older = h("button", { type: "button", class: "button-quiet load-older", hidden: true, onclick: () => void loadOlder() }, "Load older messages");
       const status = h("div", { class: "timeline-status" }, loadingState("messages"));
       scroller.append(older, status, timeline.element);
@@ -139,8 +141,9 @@ export function roomScreen(roomId: string): Screen {
       async function loadInitial(): Promise<void> {
         replaceChildren(status, loadingState("messages"));
         try {
-          const [room, page] = await Promise.all([ctx.transport.room(roomId), ctx.transport.messages(roomId, { limit: PAGE })]);
+          const [found, page] = await Promise.all([ctx.transport.room(roomId), ctx.transport.messages(roomId, { limit: PAGE })]);
           if (closed) return;
+          room = found;
           heading.textContent = roomTitle(room, me);
           document.title = `${heading.textContent} · Mirage`;
           replaceChildren(header, roomHeader(room, ctx));
@@ -224,7 +227,14 @@ export function roomScreen(roomId: string): Screen {
               ctx.navigate("/app/");
               return;
             }
-            ctx.transport.room(roomId).then((room) => !closed && replaceChildren(header, roomHeader(room, ctx)), () => undefined);
+            ctx.transport.room(roomId).then(
+              (found) => {
+                if (closed) return;
+                room = found;
+                replaceChildren(header, roomHeader(found, ctx));
+              },
+              () => undefined,
+            );
         }
       }
 
