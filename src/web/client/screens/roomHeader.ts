@@ -3,6 +3,9 @@ import { h } from "../dom.js";
 import type { ApiRoom } from "../transport.js";
 import { messageOf, submitting } from "./roomListScreen.js";
 
+/** Dispatched on a room's call controls when sync reports its call started or ended. */
+export const CALL_CHANGED = "mirage-call-changed";
+
 const EXPIRY_CHOICES: [string, number | null][] = [
   ["Off", null],
   ["5 minutes", 300],
@@ -125,10 +128,14 @@ function callControls(room: ApiRoom, ctx: AppContext): HTMLElement {
     });
     box.append(h("a", { href: url, target: "_blank", rel: "noopener noreferrer", class: "button" }, "Join call"), end);
   };
-  ctx.transport.call(room.id).then(
-    (call) => render(call?.url),
-    () => undefined,
-  );
+  const load = () =>
+    ctx.transport.call(room.id).then(
+      (call) => render(call?.url),
+      () => undefined,
+    );
+  // Someone (here, in Element, or by `!call`) started or ended the call: sync says so.
+  box.addEventListener(CALL_CHANGED, () => void load());
+  void load();
   return box;
 }
 

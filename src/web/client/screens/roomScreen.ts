@@ -4,7 +4,7 @@ import { ApiFailure, type ApiMessage, type ApiRoom, type SyncEvent } from "../tr
 import { composer } from "./composer.js";
 import { type MessageActions, messageItem } from "./messageItem.js";
 import { MessageList } from "./messageList.js";
-import { roomHeader } from "./roomHeader.js";
+import { CALL_CHANGED, roomHeader } from "./roomHeader.js";
 import { roomTitle } from "./roomTitle.js";
 import { messageOf } from "./roomListScreen.js";
 import { localId, restoreUnsent, sendOptimistically } from "./sendQueue.js";
@@ -221,6 +221,9 @@ export function roomScreen(roomId: string): Screen {
             apply({ ...m, reactions: counts.reactions, myReactions: mine });
             return;
           }
+          case "plugin.event":
+            if (event.data.plugin === "jitsi") header.querySelector(".call-controls")?.dispatchEvent(new Event(CALL_CHANGED));
+            return;
           case "member.changed":
             if (event.data.member === me && (event.data.membership === "leave" || event.data.membership === "ban")) {
               ctx.toast("You are no longer in this room.");
