@@ -114,7 +114,7 @@ describe('the chat client in a real browser, two people', () => {
     await message(alice, 'Hi Alice!').waitFor();
     await send(alice, 'Shall we talk about seeds?');
     await message(bob, 'talk about seeds').waitFor();
-    expect(await timeline(bob).locator('> li').count()).toBe(3);
+    await expect.poll(() => timeline(bob).locator('> li').count()).toBe(3);
   });
 
   it('replies in a thread, reacts, edits and deletes, seen live on the other side', async () => {
@@ -217,11 +217,19 @@ describe('the chat client in a real browser, two people', () => {
     await message(bob, 'Written as the session ended').waitFor();
   });
 
-  it('starts and ends a call in a new tab without an opener, and sets the room\'s disappearing-messages timer', async () => {
+  it('invites into a room, starts and ends a call (a new tab without an opener, seen live by the other), sets the expiry timer, leaves', async () => {
     await aliceContext.route('https://meet.example.org/**', (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>meeting</title>' }));
+    await bob.getByRole('link', { name: '← Rooms' }).click();
     await alice.getByRole('link', { name: '← Rooms' }).click();
     await alice.locator('.room-link', { hasText: 'Garden club' }).click();
     await alice.getByRole('heading', { name: 'Garden club', level: 1 }).waitFor();
+    await alice.getByLabel('Invite', { exact: true }).fill('bob');
+    await alice.getByRole('button', { name: 'Invite', exact: true }).click();
+    await alice.getByText('Invited bob.').waitFor();
+    const invitation = bob.locator('.room-invite', { hasText: 'Garden club' });
+    await invitation.getByRole('button', { name: 'Accept' }).click();
+    await bob.getByRole('heading', { name: 'Garden club', level: 1 }).waitFor();
+
     const [meeting] = await Promise.all([aliceContext.waitForEvent('page'), alice.getByRole('button', { name: 'Start call' }).click()]);
     await meeting.waitForURL(/^https:\/\/meet\.example\.org\//);
     expect(await meeting.evaluate(() => window.opener)).toBeNull();
@@ -229,12 +237,19 @@ describe('the chat client in a real browser, two people', () => {
     const join = alice.getByRole('link', { name: 'Join call' });
     expect(await join.getAttribute('rel')).toContain('noopener');
     expect(await join.getAttribute('href')).toMatch(/^https:\/\/meet\.example\.org\//);
+    await bob.getByRole('link', { name: 'Join call' }).waitFor();
     await alice.getByRole('button', { name: 'End call' }).click();
     await alice.getByRole('button', { name: 'Start call' }).waitFor();
+    await bob.getByRole('button', { name: 'Start call' }).waitFor();
 
     await alice.getByLabel('Disappearing messages').selectOption({ label: '1 hour' });
     await alice.getByRole('button', { name: 'Set', exact: true }).click();
     await alice.getByText('New messages disappear after 1 hour').waitFor();
+
+    await bob.getByRole('button', { name: 'Leave room' }).click();
+    await bob.getByRole('button', { name: 'Yes, leave' }).click();
+    await bob.getByRole('heading', { name: 'Rooms', level: 1 }).waitFor();
+    await alice.locator('.room-members summary', { hasText: '1 member' }).waitFor();
   });
 
   it('signs out', async () => {
