@@ -1,7 +1,7 @@
 import type { AppContext } from "../context.js";
 import { h } from "../dom.js";
 import type { ApiRoom } from "../transport.js";
-import { messageOf, submitting } from "./roomListScreen.js";
+import { messageOf, submitting } from "./states.js";
 
 /** Dispatched on a room's call controls when sync reports its call started or ended. */
 export const CALL_CHANGED = "mirage-call-changed";

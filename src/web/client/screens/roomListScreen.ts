@@ -3,7 +3,7 @@ import { h, replaceChildren } from "../dom.js";
 import type { ApiRoom } from "../transport.js";
 import { ApiFailure } from "../transport.js";
 import { roomTitle } from "./roomTitle.js";
-import { coalesce, emptyState, errorState, loadingState } from "./states.js";
+import { coalesce, emptyState, errorState, loadingState, messageOf, submitting } from "./states.js";
 
 const ROOM_EVENTS = new Set(["room.created", "member.changed", "message.created", "message.deleted", "message.expired", "room.read"]);
 
@@ -149,22 +149,4 @@ function dmForm(ctx: AppContext): HTMLElement {
     );
   });
   return form;
-}
-
-/** Disables a form's submit button while `work` runs. */
-export function submitting<T>(form: HTMLFormElement, work: Promise<T>): Promise<T> {
-  const button = form.querySelector<HTMLButtonElement>("button[type=submit]");
-  if (button) button.disabled = true;
-  form.setAttribute("aria-busy", "true");
-  const done = () => {
-    if (button) button.disabled = false;
-    form.removeAttribute("aria-busy");
-  };
-  work.then(done, done);
-  return work;
-}
-
-export function messageOf(error: unknown, fallback: string): string {
-  if (error instanceof ApiFailure) return error.code === "NETWORK" ? "The server could not be reached. Check your connection." : error.message;
-  return fallback;
 }

@@ -6,9 +6,8 @@ import { type MessageActions, messageItem } from "./messageItem.js";
 import { MessageList } from "./messageList.js";
 import { CALL_CHANGED, roomHeader } from "./roomHeader.js";
 import { roomTitle } from "./roomTitle.js";
-import { messageOf } from "./roomListScreen.js";
 import { localId, restoreUnsent, sendOptimistically } from "./sendQueue.js";
-import { coalesce, emptyState, errorState, loadingState } from "./states.js";
+import { coalesce, emptyState, errorState, loadingState, messageOf } from "./states.js";
 import { countsObject, messageObject, roomOf } from "./syncObjects.js";
 import { threadPanel, type ThreadPanel } from "./threadPanel.js";
 

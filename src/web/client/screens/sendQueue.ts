@@ -3,7 +3,7 @@ import { drafts, type UnsentMessage } from "../drafts.js";
 import type { ApiMessage } from "../transport.js";
 import type { MessageList } from "./messageList.js";
 import { pendingItem } from "./messageItem.js";
-import { messageOf } from "./roomListScreen.js";
+import { messageOf } from "./states.js";
 
 /**
  * Optimistic send: the message shows at once; on failure it stays, with its text, a reason and

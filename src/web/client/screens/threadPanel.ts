@@ -4,9 +4,8 @@ import type { ApiMessage } from "../transport.js";
 import { composer } from "./composer.js";
 import { type MessageActions, messageItem } from "./messageItem.js";
 import { MessageList } from "./messageList.js";
-import { messageOf } from "./roomListScreen.js";
 import { localId, restoreUnsent, sendOptimistically } from "./sendQueue.js";
-import { errorState, loadingState } from "./states.js";
+import { errorState, loadingState, messageOf } from "./states.js";
 
 export interface ThreadPanel {
   element: HTMLElement;
