@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { isDocumentType, setPageHeaders } from "./securityHeaders.js";
 import type { WebAssets } from "./WebAssets.js";
 import { publicPageRoutes, type PublicPageServices } from "./pages/publicPageRoutes.js";
+import { appRoutes } from "./appRoutes.js";
 
 /** What the web side shows about this instance. */
 export interface SiteInfo {
@@ -32,4 +33,5 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
   });
   options.assets.register(app);
   if (options.pages) await app.register(publicPageRoutes, { ...options.pages, assets: options.assets, site: options.site });
+  await app.register(appRoutes, { assets: options.assets, siteName: options.site.name });
 }
