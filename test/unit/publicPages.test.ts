@@ -45,7 +45,7 @@ describe("public pages", () => {
     const titles = texts(home.doc, (el) => el.name === "h3");
     expect(titles.slice(0, 2)).toEqual(["Bob one", "Alice one"]);
     expect(home.body).not.toContain("Bob draft");
-    expect(home.body).toContain('href="/app/#sign-up"');
+    expect(home.body).toContain('href="/app/sign-up"');
     for (let i = 0; i < 21; i++) await t.h.blogs.createPost(alice, "alice", { title: `Filler ${i}`, body: "x" });
     const first = await t.get("/");
     const older = DomUtils.findOne((el) => el.name === "a" && el.attribs.rel === "next", first.doc.children)!;

@@ -17,7 +17,7 @@ export function renderHomePage(frame: PageFrame, model: HomePageModel): string {
     html`<section class="intro" aria-labelledby="intro-title">
 <h1 id="intro-title">${frame.site.name}</h1>
 <p>Blogs and chat that live in Matrix. Read along here; sign in to comment, react and chat.</p>
-<p class="actions"><a class="button" href="/app/#sign-up">Sign up</a> <a class="button secondary" href="/app/">Sign in</a></p>
+<p class="actions"><a class="button" href="/app/sign-up">Sign up</a> <a class="button secondary" href="/app/sign-in">Sign in</a></p>
 </section>
 <section aria-labelledby="recent-title">
 <h2 id="recent-title">Recent posts</h2>

@@ -15,8 +15,8 @@ export function chrome(content: SafeHtml, options: { siteName: string }): SafeHt
 <a class="site-name" href="/">${options.siteName}</a>
 <nav class="site-nav" aria-label="Site"><ul>
 <li><a href="/">Recent posts</a></li>
-<li><a href="/app/" data-signed-out>Sign in</a></li>
-<li><a href="/app/#sign-up" data-signed-out>Sign up</a></li>
+<li><a href="/app/sign-in" data-signed-out>Sign in</a></li>
+<li><a href="/app/sign-up" data-signed-out>Sign up</a></li>
 </ul></nav>
 </header>
 <main id="main" class="site-main" tabindex="-1">${content}</main>

@@ -242,7 +242,7 @@ export async function publicPageRoutes(app: FastifyInstance, opts: PublicPageRou
         commentCount: post.commentCount,
         commentsOpen: post.commentsOpen,
         ...(thread.next !== undefined ? { moreComments: `${here}?comments=${thread.next}` } : {}),
-        signInHref: `/app/?next=${encodeURIComponent(here)}`,
+        signInHref: "/app/sign-in",
       }),
     );
   });
