@@ -101,13 +101,20 @@ describe('public pages in a browser', () => {
   it('lets a signed-in reader comment, reply and react from the post page, through the JSON API', async () => {
     const context = await newPerson(browser);
     const page = await context.newPage();
-    // Signing in through the API from the browser's context leaves the refresh cookie the page script uses.
-    const signIn = await page.request.post(api('/sessions'), { data: { username: carol.name, password: 'correct horse battery', refreshIn: 'cookie' } });
-    expect(signIn.status()).toBe(200);
+    // The page exchanges the refresh cookie for an access token (POST /api/v1/sessions/refresh with
+    // X-Mirage-CSRF: 1). The exchange is answered here with a real session's token, so this checks
+    // what the page does with a session; everything after it goes to the real JSON API.
+    const session = await requestJson<{ accessToken: string; user: { name: string } }>(api('/sessions'), { body: { username: carol.name, password: 'correct horse battery' } });
+    const refreshes: Record<string, string>[] = [];
+    await page.route('**/api/v1/sessions/refresh', async (route) => {
+      refreshes.push(route.request().headers());
+      await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ accessToken: session.accessToken, user: session.user }) });
+    });
     expect(await open(page, postPath())).toBe(200);
     const form = page.locator('.comment-slot form.comment-form');
     await form.waitFor();
     expect(await page.locator('.sign-in-note').count()).toBe(0);
+    expect(refreshes[0]).toMatchObject({ 'x-mirage-csrf': '1' });
     await form.getByLabel('Your comment').fill('Written on the **page**.');
     await form.getByRole('button', { name: 'Comment' }).click();
     const mine = page.locator('article.comment', { hasText: 'Written on the page.' });
