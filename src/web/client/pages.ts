@@ -135,7 +135,7 @@ function reactionButtons(session: Session, list: HTMLElement, mine: ReadonlySet<
     const show = () => {
       button.setAttribute("aria-pressed", String(pressed));
       button.setAttribute("aria-label", `${key} ${n} ${n === 1 ? "reaction" : "reactions"}${pressed ? ", yours" : ""}`);
-      button.replaceChildren(element("span", { "aria-hidden": "true" }, key), element("span", { class: "reaction-count", "aria-hidden": "true" }, String(n)));
+      button.replaceChildren(element("span", { "aria-hidden": "true" }, key), element("span", { class: "reaction-count", "aria-hidden": "true" }, n > 0 ? String(n) : ""));
     };
     show();
     button.addEventListener("click", () => {

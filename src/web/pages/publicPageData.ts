@@ -28,7 +28,9 @@ export class PublicPageData {
     return (id) => {
       const profile = profileOf(id);
       const avatarUrl = profile.avatarUrl === undefined ? undefined : profile.avatarUrl.startsWith("https://") ? this.deps.imageUrl(profile.avatarUrl) : profile.avatarUrl;
-      return { id, displayName: profile.displayName, ...(avatarUrl !== undefined ? { avatarUrl } : {}), href: this.deps.urls.blog(id) };
+      // Every account has a blog; a Matrix user has one only once they posted, which this does not look up.
+      const href = people.isMatrixId(id) ? undefined : this.deps.urls.blog(id);
+      return { id, displayName: profile.displayName, ...(avatarUrl !== undefined ? { avatarUrl } : {}), ...(href !== undefined ? { href } : {}) };
     };
   }
 
