@@ -2,6 +2,7 @@ import type { MessageId } from "../platform/ids.js";
 import type { MessagePurge, PurgedMessage } from "../platform/ports/MessagePurge.js";
 import type { OutboxEntry } from "../platform/ports/Outbox.js";
 import { allImageEventRefs } from "../platform/media/imageEventRef.js";
+import { allEditEventRefs } from "../platform/chat/editEventRef.js";
 import type { PlatformRef } from "../platform/ports/IdMapping.js";
 import { reactionRefId } from "../platform/reactions/reactionRefId.js";
 import type { JournalRecords } from "../platform/ports/Journal.js";
@@ -49,8 +50,9 @@ export class LevelMessagePurge implements MessagePurge {
             const refs: PlatformRef[] = [
               { kind: "message", id: message.id },
               ...onIt.reactions.map((r) => ({ kind: "reaction" as const, id: reactionRefId(target, r.by, r.key) })),
-              // The images sent after its text go with it.
+              // The images sent after its text go with it, and its edits' events.
               ...allImageEventRefs(target),
+              ...allEditEventRefs(message.id, message.edits),
             ];
             const unlinked = await mapping.unlinkOps(refs);
             const refIds = new Set(refs.map((ref) => `${ref.kind}:${ref.id}`));

@@ -88,6 +88,18 @@ describe("expiry plugin", () => {
     expect([...w.pluginStore.data.keys()].filter((k) => k.startsWith("due:"))).toEqual([]);
   });
 
+  it("times a message from its creation as people see it: the journal entry's time (its due time's start) is its createdAt", async () => {
+    const store: Store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
+    // Every reading of the clock is later than the one before, as when rendering takes a while.
+    let t = 1_000_000;
+    const p = platformOverStore(store, { now: () => (t += 250) });
+    const alice = await p.person("alice");
+    const room = await p.chat.createRoom(alice, { name: "Talk" });
+    const sent = await p.chat.send(alice, room.id, { body: "timed" });
+    const entry = (await store.journal.read(0, 1000)).find((e) => e.event.type === "message.created")!;
+    expect(entry.at).toBe(sent.createdAt);
+  });
+
   it("expires at start what fell due while Mirage was down, and keeps waiting for what is not due yet", async () => {
     const w = await world();
     const first = await w.start();

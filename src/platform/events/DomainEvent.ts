@@ -11,7 +11,8 @@ export type DomainEvent =
   | { type: "room.created"; roomId: string; by: string }
   | { type: "member.changed"; roomId: string; member: string; membership: "join" | "invite" | "leave" | "ban"; by: string; reason?: string }
   | { type: "message.created"; roomId: string; messageId: string; by: string }
-  | { type: "message.edited"; roomId: string; messageId: string; by: string }
+  /** `edit`: which edit it is (1, 2, …), naming its Matrix event (`editEventRef`); absent in entries journaled before edits were counted. */
+  | { type: "message.edited"; roomId: string; messageId: string; by: string; edit?: number }
   | { type: "message.deleted"; roomId: string; messageId: string; by: string }
   /**
    * The message expired (disappearing messages): every copy is gone, no tombstone left. `by` is its
