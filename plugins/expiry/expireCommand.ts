@@ -3,7 +3,7 @@ import type { PlatformServices } from "../../src/platform/createPlatformServices
 import type { ExpiryPolicy } from "./ExpiryPolicy.js";
 import { formatDuration, parseDuration } from "./parseDuration.js";
 
-/** `!expire <duration> [after_read]` / `!expire off` / `!expire` (shows the timer), in a portal; moderators. */
+/** `!expire <duration> [read]` / `!expire off` / `!expire` (shows the timer), in a portal; moderators. */
 export function expireCommand(deps: {
   roomLinks: PlatformServices["roomLinks"];
   maxMs: number;
@@ -15,7 +15,7 @@ export function expireCommand(deps: {
     summary: "Set this room's disappearing-messages timer (e.g. 30s, 5m, 1h, 7d) or turn it off",
     args: [
       { name: "duration", description: "30s, 5m, 1h, 7d, … or off; without it, shows the timer" },
-      { name: "mode", description: "after_send (default) or after_read" },
+      { name: "mode", description: "read (after_read): the time starts once everyone else has read a message; sent (after_send, the default): when it is sent" },
     ],
     permission: "moderator",
     async run(ctx) {
@@ -36,13 +36,9 @@ export function expireCommand(deps: {
         return;
       }
       const ms = parseDuration(duration);
-      const mode = (ctx.args["mode"] ?? "after_send").toLowerCase();
-      if (ms === undefined || (mode !== "after_send" && mode !== "after_read")) {
-        ctx.reply(`Usage: ${ctx.invocation} <duration like 30s, 5m, 1h, 7d> [after_send|after_read], or ${ctx.invocation} off`);
-        return;
-      }
-      if (mode === "after_read") {
-        ctx.reply(AFTER_READ_UNAVAILABLE);
+      const mode = MODES[(ctx.args["mode"] ?? "sent").toLowerCase()];
+      if (ms === undefined || mode === undefined) {
+        ctx.reply(`Usage: ${ctx.invocation} <duration like 30s, 5m, 1h, 7d> [read|sent], or ${ctx.invocation} off`);
         return;
       }
       if (ms > deps.maxMs) {
@@ -55,7 +51,7 @@ export function expireCommand(deps: {
   };
 }
 
-/** Reads are not observed yet (Matrix read receipts do not reach plugins; the web has no read markers). */
-export const AFTER_READ_UNAVAILABLE = "after_read timers are not available yet: Mirage does not see who has read a message. Use a timer after sending (the default).";
+/** The mode argument: `read` / `sent`, or the modes' own names as `com.beeper.disappearing_timer` spells them. */
+const MODES: Readonly<Record<string, ExpiryPolicy["mode"]>> = { sent: "after_send", after_send: "after_send", read: "after_read", after_read: "after_read" };
 
 const describe = (mode: ExpiryPolicy["mode"]) => (mode === "after_send" ? "after they are sent" : "after everyone else has read them");

@@ -6,6 +6,7 @@ import { errorHandler } from "../../src/api/errorHandler.js";
 import { validatorCompiler } from "../../src/api/validatorCompiler.js";
 import { asMessageId } from "../../src/platform/ids.js";
 import type { Person } from "../../src/platform/people/Person.js";
+import type { DomainEvent } from "../../src/platform/events/DomainEvent.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver, type Store } from "../../src/store/openStore.js";
 import { startExpiry } from "../../plugins/expiry/index.js";
@@ -42,6 +43,9 @@ async function world() {
   };
   return { store, p, alice, bob, room, clock, pluginStore, start };
 }
+
+/** A read marker's move, as the journal carries it (`room.read`). */
+const readEvent = (roomId: string, member: string, messageId: string) => ({ type: "room.read", roomId, member, messageId, by: member }) as unknown as DomainEvent;
 
 function command(instance: { commands?: Command[] }, args: Record<string, string>) {
   const replies: string[] = [];
@@ -123,6 +127,67 @@ describe("expiry plugin", () => {
     expect(await w.store.messages.get(asMessageId(late.id))).toBeUndefined();
   });
 
+  it("!expire 1m read: a message's time starts once every other member has read it, by a read marker at or after it or by sending after it", async () => {
+    const w = await world();
+    const plugin = await w.start();
+    const cmd = command(plugin.instance, { duration: "1m", mode: "read" });
+    await cmd.run();
+    expect(cmd.replies).toEqual(["New messages here disappear 1m after everyone else has read them."]);
+    expect(plugin.actions.at(-1)?.args).toEqual(["com.beeper.disappearing_timer", "", { type: "after_read", timer: 60_000 }]);
+    const first = await w.p.chat.send(w.alice, w.room.id, { body: "first" });
+    const second = await w.p.chat.send(w.alice, w.room.id, { body: "second" });
+    await plugin.deliverNew();
+    const exists = async (id: string) => (await w.store.messages.get(asMessageId(id))) !== undefined;
+
+    // Unread: it stays long after its lifetime.
+    const t0 = w.clock.now;
+    await plugin.advance(t0 + 3_600_000);
+    expect([await exists(first.id), await exists(second.id)]).toEqual([true, true]);
+
+    // Bob reads up to the first: its time starts then; the second still waits.
+    const read1 = t0 + 3_600_000;
+    await plugin.deliver(readEvent(w.room.id, "bob", first.id), read1);
+    await plugin.advance(read1 + 59_999);
+    expect(await exists(first.id)).toBe(true);
+    await plugin.advance(read1 + 60_000);
+    expect([await exists(first.id), await exists(second.id)]).toEqual([false, true]);
+
+    // Bob answers: sending after it reads it; his own message waits for Alice.
+    const answer = await w.p.chat.send(w.bob, w.room.id, { body: "answer" });
+    await plugin.deliverNew();
+    const answeredAt = (await w.store.journal.read(0, 1000)).find((e) => e.event.type === "message.created" && e.event.messageId === answer.id)!.at;
+    await plugin.advance(Math.max(w.clock.now, answeredAt + 60_000));
+    expect([await exists(second.id), await exists(answer.id)]).toEqual([false, true]);
+  });
+
+  it("after_read: a member who leaves is no longer waited for; the sender alone in the room starts the time at once", async () => {
+    const w = await world();
+    const carol = await w.p.person("carol");
+    await w.p.chat.invite(w.alice, w.room.id, "carol");
+    await w.p.chat.join(carol, w.room.id);
+    const plugin = await w.start();
+    await command(plugin.instance, { duration: "1m", mode: "after_read" }).run();
+    const sent = await w.p.chat.send(w.alice, w.room.id, { body: "for both" });
+    await plugin.deliverNew();
+    const t0 = w.clock.now;
+    await plugin.deliver(readEvent(w.room.id, "bob", sent.id), t0);
+    await plugin.advance(t0 + 120_000);
+    expect(await w.store.messages.get(asMessageId(sent.id))).toBeDefined();
+    await w.p.chat.leave(carol, w.room.id);
+    await plugin.deliverNew();
+    const leftAt = (await w.store.journal.read(0, 1000)).at(-1)!.at;
+    await plugin.advance(Math.max(w.clock.now, leftAt + 60_000));
+    expect(await w.store.messages.get(asMessageId(sent.id))).toBeUndefined();
+
+    // Alone: nobody else to read it.
+    await w.p.chat.leave(w.bob, w.room.id);
+    const alone = await w.p.chat.send(w.alice, w.room.id, { body: "to nobody" });
+    await plugin.deliverNew();
+    const aloneAt = (await w.store.journal.read(0, 1000)).at(-1)!.at;
+    await plugin.advance(Math.max(w.clock.now, aloneAt + 60_000));
+    expect(await w.store.messages.get(asMessageId(alone.id))).toBeUndefined();
+  });
+
   it("leaves messages alone in a room without a timer and after !expire off", async () => {
     const w = await world();
     const plugin = await w.start();
@@ -172,7 +237,8 @@ describe("expiry plugin", () => {
     expect((await put({ seconds: 3600 })).json()).toEqual({ seconds: 3600, mode: "after_send" });
     expect(plugin.actions.map((a) => a.args[2])).toEqual([{ max_lifetime: 3_600_000 }, { type: "after_send", timer: 3_600_000 }]);
     expect((await put({ seconds: 0 })).statusCode).toBe(400);
-    expect((await put({ seconds: 60, mode: "after_read" })).json().error.code).toBe("INVALID_INPUT");
+    expect((await put({ seconds: 60, mode: "after_read" })).json()).toEqual({ seconds: 60, mode: "after_read" });
+    expect(plugin.actions.at(-1)?.args[2]).toEqual({ type: "after_read", timer: 60_000 });
     expect((await put({ seconds: 30 * 86_400 })).statusCode).toBe(400);
     as = w.bob;
     const refused = await put({ seconds: null });
@@ -180,7 +246,7 @@ describe("expiry plugin", () => {
     expect(refused.json().error.code).toBe("FORBIDDEN");
     as = w.alice;
     expect((await put({ seconds: null })).json()).toEqual({ seconds: null, mode: "after_send" });
-    expect(plugin.actions.slice(2).map((a) => a.args[2])).toEqual([{}, {}]);
+    expect(plugin.actions.slice(4).map((a) => a.args[2])).toEqual([{}, {}]);
     await app.close();
   });
 });

@@ -661,7 +661,6 @@ const TABLE: Record<string, Spec<Scenario>> = {
     ],
     conflict: "setting the timer a room already has changes nothing and answers alike",
     more: [
-      { what: "an after_read timer (reads are not observed yet)", status: 400, req: (s) => ({ ...s.req, body: { seconds: 60, mode: "after_read" } }) },
       { what: "seconds beyond the configured longest timer", status: 400, req: (s) => ({ ...s.req, body: { seconds: 10 ** 9 } }) },
     ],
   }),
