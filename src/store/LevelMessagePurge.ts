@@ -83,7 +83,7 @@ export class LevelMessagePurge implements MessagePurge {
 }
 
 /** Whether an outbox entry would show one of `refIds` (`kind:id`) in Matrix: as its event, or as what it edits, reacts to or redacts. */
-function namesAny(entry: OutboxEntry, refIds: ReadonlySet<string>): boolean {
+export function namesAny(entry: OutboxEntry, refIds: ReadonlySet<string>): boolean {
   const named = (ref: unknown) => {
     const r = ref as { kind?: string; id?: string } | undefined;
     return r?.kind !== undefined && refIds.has(`${r.kind}:${r.id}`);

@@ -16,6 +16,7 @@ import { LevelMatrixProfiles } from "./LevelMatrixProfiles.js";
 import type { MatrixProfileRecords } from "../platform/ports/MatrixProfileRecords.js";
 import { LevelMessages } from "./LevelMessages.js";
 import { LevelMessagePurge } from "./LevelMessagePurge.js";
+import { LevelCommentPurge } from "./LevelCommentPurge.js";
 import { LevelRooms } from "./LevelRooms.js";
 import { LevelSessions } from "./LevelSessions.js";
 import { LevelOutbox } from "./LevelOutbox.js";
@@ -66,6 +67,8 @@ export function storeOver(db: RootLevel): Store {
   const deadLetters = new LevelDeadLetters(db, lanes, outbox, journal);
   const messages = new LevelMessages(db, journal);
   const reactions = new LevelReactions(db, journal);
+  const comments = new LevelComments(db, journal);
+  const messagePurge = new LevelMessagePurge(db, { messages, reactions, outbox, mapping: idMapping, journal, deadLetters });
   return {
     inbox: new LevelTransactionInbox(db, lanes),
     lanes,
@@ -83,9 +86,10 @@ export function storeOver(db: RootLevel): Store {
     messages,
     blogs: new LevelBlogs(db, journal),
     posts: new LevelPosts(db, journal),
-    comments: new LevelComments(db, journal),
+    comments,
     reactions,
-    messagePurge: new LevelMessagePurge(db, { messages, reactions, outbox, mapping: idMapping, journal, deadLetters }),
+    messagePurge,
+    commentPurge: new LevelCommentPurge({ comments, reactions, outbox, mapping: idMapping, journal, deadLetters }, messagePurge),
     plugins: new LevelPluginStorages(db),
     close: () => db.close(),
   };

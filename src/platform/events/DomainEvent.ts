@@ -32,6 +32,11 @@ export type DomainEvent =
   | { type: "comment.created"; postId: string; commentId: string; by: string }
   | { type: "comment.edited"; postId: string; commentId: string; by: string }
   | { type: "comment.deleted"; postId: string; commentId: string; by: string }
+  /**
+   * The comment expired (its blog's comment timer): every copy is gone, no tombstone left. `by` is
+   * its author; `matrixEventIds` are the Matrix events of it, its images and its reactions, to redact.
+   */
+  | { type: "comment.expired"; postId: string; commentId: string; by: string; matrixEventIds: string[] }
   | { type: "reaction.added"; target: ReactionTarget; key: string; by: string }
   | { type: "reaction.removed"; target: ReactionTarget; key: string; by: string }
   | { type: "profile.changed"; name: string; fields: Array<"displayName" | "avatarUrl" | "bio" | "customHtml" | "customCss">; by: string };
