@@ -27,6 +27,7 @@ const PAGE = 500;
 export class ReadGate {
   constructor(
     private readonly ctx: Pick<PluginContext<unknown>, "store" | "platform">,
+    /** Gives the message its due time. */
     private readonly schedule: (messageId: string, at: number) => Promise<void>,
   ) {}
 

@@ -6,6 +6,7 @@ import { errorHandler } from "../../src/api/errorHandler.js";
 import { validatorCompiler } from "../../src/api/validatorCompiler.js";
 import { asMessageId } from "../../src/platform/ids.js";
 import type { Person } from "../../src/platform/people/Person.js";
+import { people } from "../../src/platform/people/people.js";
 import type { DomainEvent } from "../../src/platform/events/DomainEvent.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver, type Store } from "../../src/store/openStore.js";
@@ -47,11 +48,11 @@ async function world() {
 /** A read marker's move, as the journal carries it (`room.read`). */
 const readEvent = (roomId: string, member: string, messageId: string) => ({ type: "room.read", roomId, member, messageId, by: member }) as unknown as DomainEvent;
 
-function command(instance: { commands?: Command[] }, args: Record<string, string>) {
+function command(instance: { commands?: Command[] }, args: Record<string, string>, where: { sender?: string; roomId?: string } = {}) {
   const replies: string[] = [];
   const ctx: CommandContext = {
-    sender: "@mod:test.example",
-    roomId: PORTAL,
+    sender: where.sender ?? "@mod:test.example",
+    roomId: where.roomId ?? PORTAL,
     eventId: "$cmd",
     args,
     flags: new Set(),
@@ -186,6 +187,39 @@ describe("expiry plugin", () => {
     const aloneAt = (await w.store.journal.read(0, 1000)).at(-1)!.at;
     await plugin.advance(Math.max(w.clock.now, aloneAt + 60_000));
     expect(await w.store.messages.get(asMessageId(alone.id))).toBeUndefined();
+  });
+
+  it("a blog's comment timer: its owner sets it with !expire in the blog's room; comments written after it expire, others' blogs keep theirs", async () => {
+    const w = await world();
+    const owner = "@owner:elsewhere";
+    await w.store.idMapping.link([{ ref: { kind: "blog", id: owner }, roomId: "!blog:test.example", origin: "platform" }]);
+    const plugin = await w.start();
+    const inBlogRoom = (sender: string, args: Record<string, string>) => command(plugin.instance, args, { sender, roomId: "!blog:test.example" });
+    const refused = inBlogRoom("@mod:test.example", { duration: "1m" });
+    await refused.run();
+    expect(refused.replies).toEqual(["Only the blog's owner sets its comment timer."]);
+    const set = inBlogRoom(owner, { duration: "1m" });
+    await set.run();
+    expect(set.replies).toEqual(["New comments here disappear 1m after they are written."]);
+    const post = await w.p.blogs.createPost(people.fromId(owner), owner, { title: "T", body: "x" });
+    const other = await w.p.blogs.createPost(w.alice, "alice", { title: "Alice's", body: "y" });
+    const doomed = await w.p.comments.addComment(w.bob, post.id, { body: "gone in a minute" });
+    const kept = await w.p.comments.addComment(w.bob, other.id, { body: "stays" });
+    await plugin.deliverNew();
+    const writtenAt = (await w.store.journal.read(0, 1000)).find((e) => e.event.type === "comment.created" && e.event.commentId === doomed.id)!.at;
+    await plugin.advance(Math.max(w.clock.now, writtenAt + 59_999));
+    expect(await w.store.comments.get(doomed.id)).toBeDefined();
+    await plugin.advance(writtenAt + 60_000);
+    expect(await w.store.comments.get(doomed.id)).toBeUndefined();
+    expect(w.p.emitted.at(-1)?.event).toMatchObject({ type: "comment.expired", commentId: doomed.id });
+    expect(await w.store.comments.get(kept.id)).toBeDefined();
+
+    const off = inBlogRoom(owner, { duration: "off" });
+    await off.run();
+    const later = await w.p.comments.addComment(w.bob, post.id, { body: "after off" });
+    await plugin.deliverNew();
+    await plugin.advance(w.clock.now + 3_600_000);
+    expect(await w.store.comments.get(later.id)).toBeDefined();
   });
 
   it("leaves messages alone in a room without a timer and after !expire off", async () => {
