@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { injectedSynapse } from './harness/context.js';
 import { HttpError, requestJson } from './harness/http.js';
 import { type MirageProcess, type MirageOptions, startMirage } from './harness/mirageProcess.js';
-import { createClient, registerUser, stopClient, uniqueLocalpart, waitForEvent } from './harness/users.js';
+import { createClient, registerUser, stopClient, type TestUser, uniqueLocalpart, waitForEvent } from './harness/users.js';
+import { matrixTimeline, type RawEvent, waitFor } from './harness/bridgeRoom.js';
 
 /*
  * Disappearing messages in a portal: `!expire 3s` from Matrix; a message from Matrix and one from
@@ -20,6 +21,7 @@ let mirage: MirageProcess;
 let options: MirageOptions;
 let bob: MatrixClient | undefined;
 let bobId: string;
+let bobUser: TestUser;
 let storeDir: string;
 /** Whether the running Mirage was stopped (and not started again). */
 let stopped = false;
@@ -31,6 +33,7 @@ const marker = () => `zq${randomBytes(12).toString('hex')}`;
 
 beforeAll(async () => {
   const user = await registerUser(synapse, uniqueLocalpart('bob'));
+  bobUser = user;
   bobId = user.userId;
   const dir = await mkdtemp(join(inject('workDir'), 'mirage-expiry-'));
   storeDir = join(dir, 'store');
@@ -73,6 +76,14 @@ async function filesHolding(dir: string, needles: string[]): Promise<string[]> {
     for (const needle of needles) if (bytes.includes(Buffer.from(needle, 'utf8')) || bytes.includes(Buffer.from(needle, 'utf16le'))) found.add(needle);
   }
   return [...found];
+}
+
+/** Starts Mirage again when a test before stopped it (to scan its files). */
+async function ensureRunning(): Promise<void> {
+  if (!stopped) return;
+  mirage = await startMirage(options);
+  await mirage.waitForHealth((h) => h.status === 'ok', PATIENCE);
+  stopped = false;
 }
 
 const redactionOf = (eventId: string) => (e: MatrixEvent) => e.getType() === EventType.RoomRedaction && (e.event.redacts === eventId || e.getContent().redacts === eventId);
@@ -127,11 +138,7 @@ describe('disappearing messages in a portal', () => {
   it('a restart in the middle of a TTL: Mirage stopped while the timer runs and started before it is due still expires the message within TTL + 2 s of its send', async () => {
     // Long enough for a stop and a start on a loaded machine; what is asserted is Mirage's own record of when it expired.
     const ttlSeconds = 30;
-    // The test before stopped Mirage to scan its files.
-    if (stopped) {
-      mirage = await startMirage(options);
-      await mirage.waitForHealth((h) => h.status === 'ok', PATIENCE);
-    }
+    await ensureRunning();
     const name = uniqueLocalpart('carol').toLowerCase();
     const carol = await requestJson<{ accessToken: string }>(api('/accounts'), { body: { username: name, password: 'correct horse battery' } });
     const auth = () => ({ accessToken: carol.accessToken });
@@ -174,5 +181,46 @@ describe('disappearing messages in a portal', () => {
     expect(await ids()).not.toContain(sent.id);
     // And redacted in Matrix.
     await redacted;
+  }, 6 * PATIENCE);
+  it("a blog's comment timer: a comment from the web and one from Matrix expire, gone from the API and redacted in Matrix, and the store keeps no trace", async () => {
+    await ensureRunning();
+    // Long enough to see the web comment in Matrix before it goes.
+    const ttlSeconds = 15;
+    const name = uniqueLocalpart('dora').toLowerCase();
+    const dora = await requestJson<{ accessToken: string }>(api('/accounts'), { body: { username: name, password: 'correct horse battery' } });
+    const auth = () => ({ accessToken: dora.accessToken });
+    const ghost = `@mirage_${name}:${synapse.serverName}`;
+    expect(await requestJson(api(`/blogs/${name}/expiry`), { method: 'PUT', body: { seconds: ttlSeconds }, ...auth() })).toEqual({ seconds: ttlSeconds });
+    const post = await requestJson<{ id: string }>(api(`/blogs/${name}/posts`), { body: { title: 'Fleeting', body: 'Comments here go.' }, ...auth() });
+    const blogRoom = await waitFor('the blog room joined', async () => {
+      try {
+        return (await bob!.joinRoom(`#mirage_blog_${name}:${synapse.serverName}`)).roomId;
+      } catch {
+        return undefined;
+      }
+    });
+    const timeline = () => matrixTimeline(synapse, bobUser, blogRoom);
+    const eventWith = (what: string, match: (e: RawEvent) => boolean) => waitFor(what, async () => (await timeline()).find(match), PATIENCE);
+    const postEvent = await eventWith('the post', (e) => e.sender === ghost && (e.content['org.mirage.post'] as { id?: string } | undefined)?.id === post.id);
+
+    const [fromWeb, fromMatrix] = [marker(), marker()];
+    const webComment = await requestJson<{ id: string }>(api(`/posts/${post.id}/comments`), { body: { body: `from the web ${fromWeb}` }, ...auth() });
+    const thread = { rel_type: 'm.thread', event_id: postEvent.event_id, is_falling_back: true, 'm.in_reply_to': { event_id: postEvent.event_id } };
+    const { event_id: matrixComment } = await bob!.sendMessage(blogRoom, { msgtype: 'm.text', body: `from matrix ${fromMatrix}`, 'm.relates_to': thread } as never);
+    const webEvent = await eventWith('the web comment', (e) => e.sender === ghost && String(e.content.body ?? '').includes(fromWeb));
+
+    // Both redacted in Matrix, both gone from the API.
+    await eventWith('the redaction of the web comment', (e) => e.type === 'm.room.redaction' && (e.redacts === webEvent.event_id || e.content.redacts === webEvent.event_id));
+    await eventWith('the redaction of the Matrix comment', (e) => e.type === 'm.room.redaction' && (e.redacts === matrixComment || e.content.redacts === matrixComment));
+    const bodies = async () => JSON.stringify(await requestJson(api(`/posts/${post.id}/comments`), auth()));
+    await expect.poll(bodies, { timeout: PATIENCE }).not.toContain(fromMatrix);
+    expect(await bodies()).not.toContain(fromWeb);
+    await expect(requestJson(api(`/comments/${webComment.id}`), { method: 'PATCH', body: { body: 'again' }, ...auth() })).rejects.toSatisfy((e) => e instanceof HttpError && e.status === 404);
+
+    // No trace in the store's files once compacted.
+    await expect.poll(() => filesHolding(storeDir, [fromWeb, fromMatrix]), { timeout: PATIENCE, interval: 500 }).toEqual([]);
+    await mirage.stop();
+    stopped = true;
+    expect(await filesHolding(storeDir, [fromWeb, fromMatrix])).toEqual([]);
   }, 6 * PATIENCE);
 });
