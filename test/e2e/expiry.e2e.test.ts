@@ -135,7 +135,7 @@ describe('disappearing messages in a portal', () => {
     stopped = true;
     expect(await filesHolding(storeDir, [fromMatrix, fromWeb])).toEqual([]);
   }, 6 * PATIENCE);
-  it('a restart in the middle of a TTL: Mirage stopped while the timer runs and started before it is due still expires the message within TTL + 2 s of its send', async () => {
+  it('a restart in the middle of a TTL: Mirage stopped while the timer runs and started before it is due still expires the message within TTL + 2 s of its send; edits from the web and from Matrix are redacted with their messages', async () => {
     // Long enough for a stop and a start on a loaded machine; what is asserted is Mirage's own record of when it expired.
     const ttlSeconds = 30;
     await ensureRunning();
@@ -153,6 +153,26 @@ describe('disappearing messages in a portal', () => {
     const sent = await requestJson<{ id: string; createdAt: string }>(api(`/rooms/${room.id}/messages`), { body: { body: `across a restart ${text}` }, ...auth() });
     const event = await waitForEvent(bob!, portal, (e) => e.getSender() === ghost && String(e.getContent().body ?? '').includes(text), PATIENCE);
     const redacted = waitForEvent(bob!, portal, redactionOf(event.getId()!), 3 * PATIENCE + ttlSeconds * 1000);
+
+    // Edits, from the web and from Matrix: their events go with their messages.
+    const replaces = (eventId: string) => (e: MatrixEvent) => {
+      const relation = e.getContent()['m.relates_to'] as { rel_type?: string; event_id?: string } | undefined;
+      return relation?.rel_type === 'm.replace' && relation.event_id === eventId;
+    };
+    const webEditSeen = waitForEvent(bob!, portal, replaces(event.getId()!), PATIENCE);
+    await requestJson(api(`/messages/${sent.id}`), { method: 'PATCH', body: { body: `edited across a restart ${text}` }, ...auth() });
+    const webEdit = await webEditSeen;
+    const bobText = marker();
+    const { event_id: bobEvent } = await bob!.sendMessage(portal, { msgtype: 'm.text', body: `from bob ${bobText}` } as never);
+    const { event_id: bobEdit } = await bob!.sendMessage(portal, {
+      msgtype: 'm.text',
+      body: `* edited by bob ${bobText}`,
+      'm.new_content': { msgtype: 'm.text', body: `edited by bob ${bobText}` },
+      'm.relates_to': { rel_type: 'm.replace', event_id: bobEvent },
+    } as never);
+    const bodies = async () => (await requestJson<{ messages: { body: string }[] }>(api(`/rooms/${room.id}/messages`), auth())).messages.map((m) => m.body);
+    await expect.poll(bodies, { timeout: PATIENCE }).toContain(`edited by bob ${bobText}`);
+    const editsRedacted = Promise.all([webEdit.getId()!, bobEvent, bobEdit].map((id) => waitForEvent(bob!, portal, redactionOf(id), 3 * PATIENCE + ttlSeconds * 1000)));
 
     // SIGTERM while its timer runs, then up again.
     expect(await mirage.stop()).toBe(0);
@@ -179,8 +199,9 @@ describe('disappearing messages in a portal', () => {
     expect(lifetime).toBeGreaterThanOrEqual(ttlSeconds * 1000);
     expect(lifetime).toBeLessThanOrEqual(ttlSeconds * 1000 + 2000);
     expect(await ids()).not.toContain(sent.id);
-    // And redacted in Matrix.
+    // And redacted in Matrix, with its edit; Bob's message and his edit too, on their own timer.
     await redacted;
+    await editsRedacted;
   }, 6 * PATIENCE);
   it("a blog's comment timer: a comment from the web and one from Matrix expire, gone from the API and redacted in Matrix, and the store keeps no trace", async () => {
     await ensureRunning();
