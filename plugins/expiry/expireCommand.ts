@@ -16,7 +16,7 @@ export function expireCommand(deps: {
 }): Command {
   return {
     name: "expire",
-    summary: "Set this room's disappearing-messages timer (e.g. 30s, 5m, 1h, 7d) or turn it off",
+    summary: "Set this room's disappearing-messages timer (e.g. 30s, 5m, 1h, 7d; add read to count from reading), or in a blog's room its comment timer; or turn it off",
     args: [
       { name: "duration", description: "30s, 5m, 1h, 7d, … or off; without it, shows the timer" },
       { name: "mode", description: "read (after_read): the time starts once everyone else has read a message; sent (after_send, the default): when it is sent" },
