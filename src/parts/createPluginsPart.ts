@@ -1,4 +1,5 @@
 import type { MirageConfig } from "../config/configSchema.js";
+import { pluginAdminCommands } from "../plugins/pluginAdminCommands.js";
 import { pluginNoticePublisher } from "../plugins/pluginNoticePublisher.js";
 import type { Logger } from "../log/createLogger.js";
 import { pluginAuthenticate } from "../api/pluginRoutes.js";
@@ -106,6 +107,7 @@ export async function createPluginsPart(options: {
     ...(options.stopTimeoutMs !== undefined ? { stopTimeoutMs: options.stopTimeoutMs } : {}),
   });
   await host.load();
+  for (const command of pluginAdminCommands({ status: () => host.status(), storages: store.plugins })) matrix.commands.register(command);
   return {
     routes: host.routes(),
     status: () => host.status(),

@@ -44,6 +44,11 @@ export const SyncEventData = Type.Union([
     messageId: Id,
     matrixEventIds: Type.Array(Id, { description: "The Matrix events of the message and its reactions, redacted with it." }),
   }),
+  eventVariant("room.read", {
+    roomId: Id,
+    member: Id,
+    messageId: Id,
+  }),
   eventVariant("blog.updated", {
     blog: Id,
     fields: Type.Array(Type.Union(["title", "description", "blockedCommenters"].map((field) => Type.Literal(field)))),
