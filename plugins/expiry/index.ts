@@ -11,7 +11,6 @@ import { DISAPPEARING_TIMER, policyFromState, RETENTION } from "./ExpiryPolicy.j
 import { ExpiryPolicies } from "./ExpiryPolicies.js";
 import { expiryRoutes } from "./expiryRoutes.js";
 import { ReadGate } from "./ReadGate.js";
-import { readMarkerMoved } from "./readMarkerMoved.js";
 
 export const configSchema = Type.Object(
   {
@@ -55,9 +54,8 @@ export async function startExpiry(ctx: ExpiryContext, now: () => number = Date.n
     if (policy?.mode === "after_send") await due.add({ messageId: event.messageId }, at + policy.ms);
     if (policy?.mode === "after_read") await reads.created(event.roomId, event.messageId, event.by, at, policy.ms);
   });
-  ctx.hooks.on("*", async ({ event, at }) => {
-    const read = readMarkerMoved(event);
-    if (read) await reads.read(read.roomId, read.member, read.messageId, at);
+  ctx.hooks.on("room.read", async ({ event, at }) => {
+    if (event.type === "room.read") await reads.read(event.roomId, event.member, event.messageId, at);
   });
   ctx.hooks.on("comment.created", async ({ event, at }) => {
     if (event.type !== "comment.created") return;

@@ -7,7 +7,6 @@ import { validatorCompiler } from "../../src/api/validatorCompiler.js";
 import { asMessageId } from "../../src/platform/ids.js";
 import type { Person } from "../../src/platform/people/Person.js";
 import { people } from "../../src/platform/people/people.js";
-import type { DomainEvent } from "../../src/platform/events/DomainEvent.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver, type Store } from "../../src/store/openStore.js";
 import { startExpiry } from "../../plugins/expiry/index.js";
@@ -21,13 +20,14 @@ const PORTAL = "!portal:test.example";
 
 async function world() {
   const store: Store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
-  const p = platformOverStore(store);
+  // One clock for the platform and the plugin: journal times are on the time the test moves.
+  const clock = { now: Date.now() };
+  const p = platformOverStore(store, { now: () => clock.now });
   const alice = await p.person("alice");
   const bob = await p.person("bob");
   const room = await p.chat.createRoom(alice, { name: "Talk", invite: ["bob"] });
   await p.chat.join(bob, room.id);
   await store.idMapping.link([{ ref: { kind: "room", id: room.id }, roomId: PORTAL, origin: "platform" }]);
-  const clock = { now: Date.now() };
   const pluginStore = memoryPluginStore();
   let delivered = (await store.journal.head());
   const start = async () => {
@@ -44,9 +44,6 @@ async function world() {
   };
   return { store, p, alice, bob, room, clock, pluginStore, start };
 }
-
-/** A read marker's move, as the journal carries it (`room.read`). */
-const readEvent = (roomId: string, member: string, messageId: string) => ({ type: "room.read", roomId, member, messageId, by: member }) as unknown as DomainEvent;
 
 function command(instance: { commands?: Command[] }, args: Record<string, string>, where: { sender?: string; roomId?: string } = {}) {
   const replies: string[] = [];
@@ -145,10 +142,12 @@ describe("expiry plugin", () => {
     await plugin.advance(t0 + 3_600_000);
     expect([await exists(first.id), await exists(second.id)]).toEqual([true, true]);
 
-    // Bob reads up to the first: its time starts then; the second still waits.
-    const read1 = t0 + 3_600_000;
-    await plugin.deliver(readEvent(w.room.id, "bob", first.id), read1);
-    await plugin.advance(read1 + 59_999);
+    // Bob reads up to the first (his read marker moves to it): its time starts then; the second still waits.
+    await w.p.chat.markRead(w.bob, w.room.id, first.id);
+    await plugin.deliverNew();
+    const read1 = (await w.store.journal.read(0, 1000)).at(-1)!.at;
+    expect((await w.store.journal.read(0, 1000)).at(-1)!.event.type).toBe("room.read");
+    await plugin.advance(Math.max(w.clock.now, read1 + 59_999));
     expect(await exists(first.id)).toBe(true);
     await plugin.advance(read1 + 60_000);
     expect([await exists(first.id), await exists(second.id)]).toEqual([false, true]);
@@ -170,9 +169,9 @@ describe("expiry plugin", () => {
     await command(plugin.instance, { duration: "1m", mode: "after_read" }).run();
     const sent = await w.p.chat.send(w.alice, w.room.id, { body: "for both" });
     await plugin.deliverNew();
-    const t0 = w.clock.now;
-    await plugin.deliver(readEvent(w.room.id, "bob", sent.id), t0);
-    await plugin.advance(t0 + 120_000);
+    await w.p.chat.markRead(w.bob, w.room.id, sent.id);
+    await plugin.deliverNew();
+    await plugin.advance(w.clock.now + 3_600_000);
     expect(await w.store.messages.get(asMessageId(sent.id))).toBeDefined();
     await w.p.chat.leave(carol, w.room.id);
     await plugin.deliverNew();
