@@ -244,4 +244,52 @@ describe('disappearing messages in a portal', () => {
     stopped = true;
     expect(await filesHolding(storeDir, [fromWeb, fromMatrix])).toEqual([]);
   }, 6 * PATIENCE);
+  it('after_read: a message expires only once the other member read it (a Matrix read receipt, a web read marker); unread, it stays past its TTL', async () => {
+    await ensureRunning();
+    const name = uniqueLocalpart('erin').toLowerCase();
+    const erin = await requestJson<{ accessToken: string }>(api('/accounts'), { body: { username: name, password: 'correct horse battery' } });
+    const auth = () => ({ accessToken: erin.accessToken });
+    const ghost = `@mirage_${name}:${synapse.serverName}`;
+    const room = await requestJson<{ id: string }>(api('/rooms'), { body: { name: 'Read, then gone', invite: [bobId] }, ...auth() });
+    const portal = await invitedRoom(bob!);
+    await bob!.joinRoom(portal);
+    await expect
+      .poll(async () => (await requestJson<{ members: { member: string; membership: string }[] }>(api(`/rooms/${room.id}`), auth())).members.filter((m) => m.membership === 'join').map((m) => m.member), { timeout: PATIENCE })
+      .toContain(bobId);
+    const ttlSeconds = 3;
+    expect(await requestJson(api(`/rooms/${room.id}/expiry`), { method: 'PUT', body: { seconds: ttlSeconds, mode: 'after_read' }, ...auth() })).toEqual({ seconds: ttlSeconds, mode: 'after_read' });
+    await waitForEvent(bob!, portal, (e) => e.getType() === 'com.beeper.disappearing_timer' && e.getContent().type === 'after_read', PATIENCE);
+
+    const text = marker();
+    const unread = await requestJson<{ id: string }>(api(`/rooms/${room.id}/messages`), { body: { body: `read me ${text}` }, ...auth() });
+    const event = await waitForEvent(bob!, portal, (e) => e.getSender() === ghost && String(e.getContent().body ?? '').includes(text), PATIENCE);
+
+    // Time passes well beyond its TTL, measured by a control message: on a timer after sending
+    // twice as long, it expires — and the unread message is still there.
+    await requestJson(api(`/rooms/${room.id}/expiry`), { method: 'PUT', body: { seconds: 2 * ttlSeconds }, ...auth() });
+    const control = await requestJson<{ id: string }>(api(`/rooms/${room.id}/messages`), { body: { body: 'control' }, ...auth() });
+    const ids = async () => (await requestJson<{ messages: { id: string }[] }>(api(`/rooms/${room.id}/messages`), auth())).messages.map((m) => m.id);
+    await expect.poll(ids, { timeout: PATIENCE, interval: 250 }).not.toContain(control.id);
+    expect(await ids()).toContain(unread.id);
+
+    // Bob reads it in Element's way (a read receipt): its time starts, and it goes.
+    const redacted = waitForEvent(bob!, portal, redactionOf(event.getId()!), 2 * PATIENCE);
+    await bob!.sendReadReceipt(event);
+    await expect.poll(ids, { timeout: PATIENCE, interval: 250 }).not.toContain(unread.id);
+    await redacted;
+
+    // The other way: Bob's message goes once Erin's read marker (from the web) is on it.
+    await requestJson(api(`/rooms/${room.id}/expiry`), { method: 'PUT', body: { seconds: ttlSeconds, mode: 'after_read' }, ...auth() });
+    await waitForEvent(bob!, portal, (e) => e.getType() === 'com.beeper.disappearing_timer' && e.getContent().type === 'after_read', PATIENCE);
+    const bobText = marker();
+    const { event_id: bobEvent } = await bob!.sendMessage(portal, { msgtype: 'm.text', body: `from bob ${bobText}` } as never);
+    let fromBob: string | undefined;
+    await expect
+      .poll(async () => (fromBob = (await requestJson<{ messages: { id: string; body: string }[] }>(api(`/rooms/${room.id}/messages`), auth())).messages.find((m) => m.body.includes(bobText))?.id), { timeout: PATIENCE })
+      .toBeDefined();
+    const bobRedacted = waitForEvent(bob!, portal, redactionOf(bobEvent), 2 * PATIENCE);
+    await requestJson(api(`/rooms/${room.id}/read`), { method: 'PUT', body: { messageId: fromBob }, ...auth() });
+    await expect.poll(ids, { timeout: PATIENCE, interval: 250 }).not.toContain(fromBob);
+    await bobRedacted;
+  }, 6 * PATIENCE);
 });
