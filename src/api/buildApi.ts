@@ -129,7 +129,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === "string" ? json.$id : `def-${i}`) },
     openapi: {
       info: { title: "Mirage API", version: deps.version ?? "0", description: "Mirage's side API. Errors: {\"error\": {\"code\", \"message\"}}." },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
+      components: { securitySchemes: {
+          bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+          refreshCookie: { type: "apiKey", in: "cookie", name: "mirage_refresh", description: "The HttpOnly refresh cookie; calls using it need `X-Mirage-CSRF: 1`." },
+        }, },
     },
   });
   await app.register(cors, { origin: deps.corsOrigins && deps.corsOrigins.length > 0 ? [...deps.corsOrigins] : false });
