@@ -28,6 +28,7 @@ import { validatorCompiler } from "./validatorCompiler.js";
 import { ErrorCodes } from "../platform/errors/MirageError.js";
 import { profileRoutes, profileSchemas } from "./routes/profileRoutes.js";
 import { syncRoutes } from "./routes/syncRoutes.js";
+import { syncObjects } from "./syncObjects.js";
 import { registerSyncMetrics } from "./syncMetrics.js";
 import { healthRoutes, type HealthSource, type OperationsAccess } from "./routes/healthRoutes.js";
 import { mediaRoutes, type MediaRoutesOptions } from "./routes/mediaRoutes.js";
@@ -165,7 +166,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await app.register(profileRoutes, { accounts: deps.accounts.service, profiles: deps.profiles, matrixIdFor: deps.accounts.matrixIdFor, ...writes });
     }
     if (deps.sync) {
-      await app.register(syncRoutes, { accounts: deps.accounts.service, hub: deps.sync });
+      const objects = deps.chat
+        ? syncObjects({ chat: deps.chat, ...(deps.blogs ? { blogs: deps.blogs } : {}), profiles, log: app.log.child({ component: "sync" }) })
+        : undefined;
+      await app.register(syncRoutes, { accounts: deps.accounts.service, hub: deps.sync, ...(objects ? { objects } : {}) });
       registerSyncMetrics(deps.registry, deps.sync);
     }
     if (deps.blogs) {

@@ -2,6 +2,7 @@ import { Type, type TProperties } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { AccountService } from "../../platform/accounts/AccountService.js";
 import type { SyncHub } from "../../platform/sync/SyncHub.js";
+import type { SyncObjects } from "../syncObjects.js";
 import { authenticate } from "../authenticate.js";
 import { ErrorResponse, errorResponses } from "../schemas/common.js";
 
@@ -58,14 +59,34 @@ export const SyncEventData = Type.Union([
   }),
 ]);
 
+/** What a reaction event carries: the target's reactions as the reaction routes count them for the reader. */
+const ReactionCountsObject = Type.Object(
+  {
+    counts: Type.Array(
+      Type.Object({ key: Type.String(), count: Type.Integer({ minimum: 1 }), mine: Type.Boolean({ description: "Whether you reacted with this key." }) }),
+      { description: "One entry per key in use." },
+    ),
+  },
+  { description: "`reaction.added|removed`: the target's reactions now." },
+);
+
+const SyncObject = Type.Union([Type.Ref("Message"), Type.Ref("Comment"), Type.Ref("Post"), Type.Ref("Room"), ReactionCountsObject], {
+  description:
+    "What the event names, as you may read it when the answer is made (its current state, so two edits in one answer both carry the latest text), " +
+    "in the shape of its read route: `message.created|edited|delivery_failed` a Message, `comment.created|edited` a Comment, `post.created|edited` " +
+    "a Post, `room.created` and `member.changed` the Room with its members, `reaction.added|removed` the target's counts. Absent for other kinds " +
+    "and when the thing is gone or hidden from you (fetch it by id then, if at all).",
+});
+
 const SyncResponse = Type.Object({
   events: Type.Array(
     Type.Object({
       kind: Type.String({ description: "The event's type, e.g. message.created." }),
       roomId: Type.Optional(Type.String({ description: "The room it happened in, for room events and reactions to messages." })),
       data: SyncEventData,
+      object: Type.Optional(SyncObject),
     }),
-    { description: "Oldest first. Fetch what an event names (a message, post, comment) to get its content." },
+    { description: "Oldest first." },
   ),
   next: Type.String({ description: "The `since` of the next request." }),
 });
@@ -80,7 +101,7 @@ const Overloaded = Type.Ref(ErrorResponse, {
  * to `timeout`. A disconnected client's wait is released immediately; a session or account
  * over its bound of parked polls has its oldest answered (empty) to make room for the new one.
  */
-export async function syncRoutes(app: FastifyInstance, opts: { accounts: AccountService; hub: SyncHub }): Promise<void> {
+export async function syncRoutes(app: FastifyInstance, opts: { accounts: AccountService; hub: SyncHub; objects?: SyncObjects }): Promise<void> {
   app.get<{ Querystring: { since?: string; timeout?: number } }>(
     "/api/v1/sync",
     {
@@ -99,7 +120,11 @@ export async function syncRoutes(app: FastifyInstance, opts: { accounts: Account
       request.raw.once("close", onClose);
       try {
         const { account, session } = request.auth!;
-        return await opts.hub.wait(account.name, request.query.since, request.query.timeout ?? 30_000, controller.signal, session);
+        const batch = await opts.hub.wait(account.name, request.query.since, request.query.timeout ?? 30_000, controller.signal, session);
+        if (opts.objects === undefined || batch.events.length === 0) return batch;
+        // Read now, for this reader: the batch itself is shared by every recipient and stays as published.
+        const objects = await opts.objects(account.name, batch.events);
+        return { events: batch.events.map((event, i) => (objects[i] === undefined ? event : { ...event, object: objects[i] })), next: batch.next };
       } catch (error) {
         if (!controller.signal.aborted) throw error;
         // A client leaving mid-wait is how long-polls normally end: nobody is left to answer.
