@@ -45,9 +45,8 @@ describe('refresh token in an HttpOnly cookie, in Chromium', () => {
         async ({ method, path, headers, body }) => {
           const res = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
           const text = await res.text();
-          // What page script can see of the cookies (the root tsconfig has no DOM types).
-          const cookie = (globalThis as unknown as { document: { cookie: string } }).document.cookie;
-          return { status: res.status, body: text === '' ? undefined : JSON.parse(text), cookie };
+          // document.cookie: what page script can see of the cookies.
+          return { status: res.status, body: text === '' ? undefined : JSON.parse(text), cookie: document.cookie };
         },
         { method, path, headers, body },
       );
