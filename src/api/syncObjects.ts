@@ -48,8 +48,10 @@ const CARRIES: Readonly<Record<string, Of>> = {
   "member.changed": "room",
 };
 
-function needOf(event: SyncEvent): Need | undefined {
-  const data = event.data as { roomId?: string; messageId?: string; postId?: string; commentId?: string; target?: { kind?: string; id?: string } };
+function needOf(event: SyncEvent, reader: string): Need | undefined {
+  const data = event.data as { roomId?: string; member?: string; messageId?: string; postId?: string; commentId?: string; target?: { kind?: string; id?: string } };
+  // Your own read marker moved (from another tab or device): the room with its new unread count.
+  if (event.kind === "room.read") return data.member === reader && typeof data.roomId === "string" ? { of: "room", id: data.roomId, counts: false } : undefined;
   if (event.kind === "reaction.added" || event.kind === "reaction.removed") {
     const kind = data.target?.kind;
     const id = data.target?.id;
@@ -93,7 +95,7 @@ export function syncObjects(sources: SyncObjectSources): SyncObjects {
   };
 
   return async (reader, events) => {
-    const needs = events.map(needOf);
+    const needs = events.map((event) => needOf(event, reader));
     const ids: Record<Of, Set<string>> = { message: new Set(), post: new Set(), comment: new Set(), room: new Set() };
     for (const need of needs) if (need) ids[need.of].add(need.id);
     if (needs.every((need) => need === undefined)) return needs;
@@ -107,9 +109,18 @@ export function syncObjects(sources: SyncObjectSources): SyncObjects {
           }),
       blogs ? readEach<PostView>(ids.post, (id) => blogs.blogs.getPost(asPostId(id), person)) : new Map<string, PostView>(),
       blogs ? readEach<CommentView>(ids.comment, (id) => blogs.comments.getComment(asCommentId(id), person)) : new Map<string, CommentView>(),
-      readEach(ids.room, (id) => chat.getRoom(person, asRoomId(id))),
+      // As GET /rooms/{id}: its members, and its unread count and last message for the reader.
+      readEach(ids.room, async (id) => {
+        const [room, activity] = await Promise.all([chat.getRoom(person, asRoomId(id)), chat.activity(person, asRoomId(id))]);
+        return { ...room, activity };
+      }),
     ]);
-    const named = [...[...messages.values()].map((m) => m.sender), ...[...posts.values()].map((p) => p.author), ...[...comments.values()].map((c) => c.author)];
+    const named = [
+      ...[...messages.values()].map((m) => m.sender),
+      ...[...posts.values()].map((p) => p.author),
+      ...[...comments.values()].map((c) => c.author),
+      ...[...rooms.values()].flatMap((r) => (r.activity.lastMessage ? [r.activity.lastMessage.sender] : [])),
+    ];
     const profileOf = await profiles(named);
     const built = new Map<string, unknown>();
     const build = (need: Need): unknown => {
@@ -127,7 +138,7 @@ export function syncObjects(sources: SyncObjectSources): SyncObjects {
         return view && (need.counts ? (view.deleted ? undefined : countsOf(view)) : commentJson(view, profileOf));
       }
       const found = rooms.get(need.id);
-      return found && roomView(found.room, found.membership, found.members);
+      return found && roomView(found.room, found.membership, found.activity, profileOf, found.members);
     };
     return needs.map((need) => {
       if (!need) return undefined;

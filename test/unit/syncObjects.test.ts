@@ -168,6 +168,23 @@ describe("sync events carry their objects", () => {
     expect(forBob.find((e) => e.kind === "room.created")!.object).toEqual((await json("GET", `/api/v1/rooms/${roomId}`, undefined, bob)).body);
   });
 
+  it("your own read marker moving carries the room with your new unread count; others' reads carry nothing", async () => {
+    const { json, alice, bob, position, syncedSince, room } = await setup();
+    const roomId = await room();
+    const one = (await json("POST", `/api/v1/rooms/${roomId}/messages`, { body: "one" }, alice)).body;
+    await json("POST", `/api/v1/rooms/${roomId}/messages`, { body: "two" }, alice);
+    const [sinceA, sinceB] = [await position(alice), await position(bob)];
+    expect((await json("PUT", `/api/v1/rooms/${roomId}/read`, { messageId: one.id }, bob)).status).toBe(204);
+
+    const forBob = await syncedSince(sinceB, bob);
+    expect(forBob.map((e) => e.kind)).toEqual(["room.read"]);
+    const roomForBob = (await json("GET", `/api/v1/rooms/${roomId}`, undefined, bob)).body;
+    expect(forBob[0]!.object).toEqual(roomForBob);
+    expect(forBob[0]!.object).toMatchObject({ unreadCount: 1, readUpTo: one.id, lastMessage: { sender: "alice", senderProfile: { displayName: "alice" } } });
+    const forAlice = await syncedSince(sinceA, alice);
+    expect(forAlice.map((e) => [e.kind, "object" in e])).toEqual([["room.read", false]]);
+  });
+
   it("reads each thing once per answer and nothing per member of the room", async () => {
     const { json, alice, bob, position, syncedSince, room, store, signUp } = await setup();
     const roomId = await room();

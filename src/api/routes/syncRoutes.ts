@@ -90,7 +90,8 @@ const SyncObject = Type.Union([Type.Ref("Message"), Type.Ref("Comment"), Type.Re
   description:
     "What the event names, as you may read it when the answer is made (its current state, so two edits in one answer both carry the latest text), " +
     "in the shape of its read route: `message.created|edited|delivery_failed` a Message, `comment.created|edited` a Comment, `post.created|edited` " +
-    "a Post, `room.created` and `member.changed` the Room with its members, `reaction.added|removed` the target's counts. Absent for other kinds " +
+    "a Post, `room.created`, `member.changed` and `room.read` of your own marker the Room with its members and your unread count, " +
+    "`reaction.added|removed` the target's counts. Absent for other kinds " +
     "and when the thing is gone or hidden from you (fetch it by id then, if at all).",
 });
 
