@@ -62,10 +62,8 @@ function needOf(event: SyncEvent, reader: string): Need | undefined {
   return of !== undefined && typeof id === "string" ? { of, id, counts: false } : undefined;
 }
 
-/** Reactions as the reactions route counts them, as a list a client can render in order. */
-const countsOf = (view: { reactions: Record<string, number>; myReactions: string[] }) => ({
-  counts: Object.entries(view.reactions).map(([key, count]) => ({ key, count, mine: view.myReactions.includes(key) })),
-});
+/** The target's reactions in the reaction routes' shape: counts by key, and the reader's own keys. */
+const countsOf = (view: { reactions: Record<string, number>; myReactions: string[] }) => ({ reactions: view.reactions, myReactions: view.myReactions });
 
 /**
  * Reads, at delivery time, the objects a batch of sync events names, as their recipient may read

@@ -53,7 +53,7 @@ describe("sync events carry their objects", () => {
     const [page] = [(await json("GET", `/api/v1/rooms/${roomId}/messages`, undefined, bob)).body.messages];
     expect(events[0]!.object).toEqual(page[0]);
     expect(events[0]!.object).toMatchObject({ id: sent.id, body: "hello *bob*", sender: "alice", senderProfile: { displayName: "Alice A." }, reactions: { "👍": 1 }, myReactions: ["👍"] });
-    expect(events[1]!.object).toEqual({ counts: [{ key: "👍", count: 1, mine: true }] });
+    expect(events[1]!.object).toEqual({ reactions: { "👍": 1 }, myReactions: ["👍"] });
   });
 
   it("reaction counts are the reader's own: mine is true only for the keys they used", async () => {
@@ -67,12 +67,17 @@ describe("sync events carry their objects", () => {
     await json("DELETE", `/api/v1/messages/${sent.id}/reactions/no`, undefined, bob);
     const forAlice = await syncedSince(sinceA, alice);
     const forBob = await syncedSince(sinceB, bob);
-    // Read when the answer is made: every event shows the counts as they are now.
-    expect(forAlice.map((e) => e.object)).toEqual(forAlice.map(() => ({ counts: [{ key: "yes", count: 2, mine: true }] })));
+    // Read when the answer is made: every event shows the counts as they are now, as the reaction routes answer them.
+    const current = { reactions: { yes: 2 }, myReactions: ["yes"] };
+    expect(forAlice.map((e) => e.object)).toEqual(forAlice.map(() => current));
     expect(forBob.map((e) => e.kind)).toEqual(["reaction.added", "reaction.added", "reaction.added", "reaction.removed"]);
-    expect(forBob.at(-1)!.object).toEqual({ counts: [{ key: "yes", count: 2, mine: true }] });
+    expect(forBob.at(-1)!.object).toEqual(current);
     const summary = (await json("PUT", `/api/v1/messages/${sent.id}/reactions/yes`, undefined, bob)).body;
-    expect(summary).toMatchObject({ reactions: { yes: 2 }, myReactions: ["yes"] });
+    expect(summary).toMatchObject(forBob.at(-1)!.object);
+    // Each reader's own keys: bob's "no", while it lasted, was never alice's.
+    const sinceA2 = await position(alice);
+    await json("PUT", `/api/v1/messages/${sent.id}/reactions/no`, undefined, bob);
+    expect((await syncedSince(sinceA2, alice)).map((e) => e.object)).toEqual([{ reactions: { yes: 2, no: 1 }, myReactions: ["yes"] }]);
   });
 
   it("a message edited twice in one answer carries its current text in both events; deleted and expired ones carry nothing", async () => {
@@ -158,7 +163,7 @@ describe("sync events carry their objects", () => {
     const comments = (await json("GET", `/api/v1/posts/${post.id}/comments`, undefined, alice)).body.comments;
     expect(byKind("comment.created")).toEqual(comments.find((c: { id: string }) => c.id === comment.id));
     expect(byKind("post.edited")).toEqual((await json("GET", `/api/v1/posts/${post.id}`, undefined, alice)).body);
-    expect(byKind("reaction.added")).toEqual({ counts: [{ key: "ok", count: 1, mine: true }] });
+    expect(byKind("reaction.added")).toEqual({ reactions: { ok: 1 }, myReactions: ["ok"] });
     const roomForAlice = (await json("GET", `/api/v1/rooms/${roomId}`, undefined, alice)).body;
     expect(byKind("room.created")).toEqual(roomForAlice);
     expect(events.filter((e) => e.kind === "member.changed").map((e) => e.object)).toEqual([roomForAlice, roomForAlice]);

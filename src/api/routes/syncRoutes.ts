@@ -5,6 +5,7 @@ import type { SyncHub } from "../../platform/sync/SyncHub.js";
 import type { SyncObjects } from "../syncObjects.js";
 import { authenticate } from "../authenticate.js";
 import { ErrorResponse, errorResponses } from "../schemas/common.js";
+import { ReactionCounts } from "../schemas/reactionSchemas.js";
 
 const SyncQuery = Type.Object(
   {
@@ -75,15 +76,10 @@ export const SyncEventData = Type.Union([
   }),
 ]);
 
-/** What a reaction event carries: the target's reactions as the reaction routes count them for the reader. */
+/** What a reaction event carries: the target's reactions as the reaction routes answer them to the reader. */
 const ReactionCountsObject = Type.Object(
-  {
-    counts: Type.Array(
-      Type.Object({ key: Type.String(), count: Type.Integer({ minimum: 1 }), mine: Type.Boolean({ description: "Whether you reacted with this key." }) }),
-      { description: "One entry per key in use." },
-    ),
-  },
-  { description: "`reaction.added|removed`: the target's reactions now." },
+  { reactions: Type.Ref(ReactionCounts), myReactions: Type.Array(Type.String(), { description: "Keys you reacted with." }) },
+  { description: "`reaction.added|removed`: the target's reactions now, as `PUT|DELETE …/reactions/{key}` answer them." },
 );
 
 const SyncObject = Type.Union([Type.Ref("Message"), Type.Ref("Comment"), Type.Ref("Post"), Type.Ref("Room"), ReactionCountsObject], {
