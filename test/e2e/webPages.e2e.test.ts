@@ -137,6 +137,23 @@ describe('public pages in a browser', () => {
     await context.close();
   });
 
+  it('signs a reader in through the refresh cookie alone: the page gets a session without a token in script', async () => {
+    const context = await newPerson(browser);
+    const page = await context.newPage();
+    await open(page, '/');
+    // Signing in from the page's origin, as the client does: the refresh token comes back only as the HttpOnly cookie.
+    const signedIn = await page.evaluate(async (body) => {
+      const response = await fetch('/api/v1/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: response.status, hasRefreshToken: 'refreshToken' in ((await response.json()) as object), cookie: document.cookie };
+    }, { username: carol.name, password: 'correct horse battery', refreshIn: 'cookie' });
+    expect(signedIn).toEqual({ status: 200, hasRefreshToken: false, cookie: '' });
+    expect(await open(page, postPath())).toBe(200);
+    await page.locator('.comment-slot form.comment-form').waitFor();
+    expect(await page.locator('.sign-in-note').count()).toBe(0);
+    expect(await page.locator('.site-nav a', { hasText: carol.name }).count()).toBe(1);
+    await context.close();
+  });
+
   it('serves an Atom feed that the browser parses as XML, with the post in it', async () => {
     const context = await newPerson(browser);
     const page = await context.newPage();

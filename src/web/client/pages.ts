@@ -17,8 +17,8 @@ async function refreshSession(): Promise<Session | undefined> {
     const response = await fetch("/api/v1/sessions/refresh", {
       method: "POST",
       credentials: "same-origin",
-      headers: { "X-Mirage-CSRF": "1", "content-type": "application/json" },
-      body: "{}",
+      // No body: the refresh route then reads the HttpOnly cookie (and insists on this header against CSRF).
+      headers: { "X-Mirage-CSRF": "1" },
     });
     if (!response.ok) return undefined;
     const body = (await response.json()) as Partial<Session>;
