@@ -28,6 +28,7 @@ import { validatorCompiler } from "./validatorCompiler.js";
 import { ErrorCodes } from "../platform/errors/MirageError.js";
 import { profileRoutes, profileSchemas } from "./routes/profileRoutes.js";
 import { syncRoutes } from "./routes/syncRoutes.js";
+import { syncObjects } from "./syncObjects.js";
 import { registerSyncMetrics } from "./syncMetrics.js";
 import { healthRoutes, type HealthSource, type OperationsAccess } from "./routes/healthRoutes.js";
 import { mediaRoutes, type MediaRoutesOptions } from "./routes/mediaRoutes.js";
@@ -119,6 +120,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler(schemas));
   app.decorateRequest("auth", null);
   app.decorateRequest("mirage", null);
+  app.decorateRequest("mirageBlog", null);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler((path) => allowed.for(path)));
   for (const schema of schemas) app.addSchema(schema);
@@ -132,7 +134,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === "string" ? json.$id : `def-${i}`) },
     openapi: {
       info: { title: "Mirage API", version: deps.version ?? "0", description: "Mirage's side API. Errors: {\"error\": {\"code\", \"message\"}}." },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
+      components: { securitySchemes: {
+          bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+          refreshCookie: { type: "apiKey", in: "cookie", name: "mirage_refresh", description: "The HttpOnly refresh cookie; calls using it need `X-Mirage-CSRF: 1`." },
+        }, },
     },
   });
   await app.register(cors, { origin: deps.corsOrigins && deps.corsOrigins.length > 0 ? [...deps.corsOrigins] : false });
@@ -159,13 +164,16 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       // Cached pages carry senders' profiles: a Matrix user's profile change makes them stale.
       if (pageCache) deps.personProfiles?.onMatrixChange(() => pageCache.invalidateAll());
       await app.register(chatRoutes, { accounts: deps.accounts.service, chat: deps.chat, profiles, ...writes, ...(pageCache ? { pageCache } : {}) });
-      if (deps.plugins && deps.plugins.length > 0) await pluginRoutes(app, { plugins: deps.plugins, accounts: deps.accounts.service, chat: deps.chat });
+      if (deps.plugins && deps.plugins.length > 0) await pluginRoutes(app, { plugins: deps.plugins, accounts: deps.accounts.service, chat: deps.chat, ...(deps.blogs ? { blogs: deps.blogs.blogs } : {}) });
     }
     if (deps.profiles) {
       await app.register(profileRoutes, { accounts: deps.accounts.service, profiles: deps.profiles, matrixIdFor: deps.accounts.matrixIdFor, ...writes });
     }
     if (deps.sync) {
-      await app.register(syncRoutes, { accounts: deps.accounts.service, hub: deps.sync });
+      const objects = deps.chat
+        ? syncObjects({ chat: deps.chat, ...(deps.blogs ? { blogs: deps.blogs } : {}), profiles, log: app.log.child({ component: "sync" }) })
+        : undefined;
+      await app.register(syncRoutes, { accounts: deps.accounts.service, hub: deps.sync, ...(objects ? { objects } : {}) });
       registerSyncMetrics(deps.registry, deps.sync);
     }
     if (deps.blogs) {

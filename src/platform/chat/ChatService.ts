@@ -14,6 +14,7 @@ import type { Membership, Message, MembershipRecord, MessageKind, MessageReposit
 import { threadPlacement } from "./threadPlacement.js";
 import { mainTimelinePage, threadTimelinePage } from "./timelinePages.js";
 import { withRef } from "../events/withRef.js";
+import { editEventRef } from "./editEventRef.js";
 import { roomRules } from "./roomRules.js";
 import type { ReadMarkerRepository } from "./ReadMarker.js";
 import { roomActivity, type RoomActivity } from "./roomActivity.js";
@@ -235,6 +236,7 @@ export class ChatService {
     if (kind !== "text" && kind !== "notice" && kind !== "emote") throw new MirageError(ErrorCodes.invalidInput, "kind must be text, notice or emote");
     const placement = await threadPlacement(roomId, input, (id) => this.deps.messages.get(id));
     const id = newMessageId();
+    const html = await this.deps.renderer.toWebHtml(input.body);
     const events = await this.toReaders({ type: "message.created", roomId, messageId: id, by: self }, withRef(options, { kind: "message", id }));
     const message = await this.deps.messages.append(
       {
@@ -242,10 +244,11 @@ export class ChatService {
         roomId,
         sender: self,
         body: input.body,
-        html: await this.deps.renderer.toWebHtml(input.body),
+        html,
         ...placement,
         ...(kind !== "text" ? { kind } : {}),
-        createdAt: this.now(),
+        // The journal entry's time: what is timed from it (a disappearing message's due time) counts from the creation people see.
+        createdAt: events[0]!.at,
         deleted: false,
       },
       events,
@@ -313,6 +316,26 @@ export class ChatService {
     await this.requireReader(this.idOf(actor), roomId);
   }
 
+  /**
+   * The messages among `ids` that `actor` may read now, as `page` shows them (reactions as they
+   * see them, a root's thread summary); those gone or in rooms they may not read are left out, in
+   * no particular order. Called by the sync route to carry messages in its events: one read per
+   * message, one membership read per room, one reaction lookup for all.
+   */
+  async readableMessages(actor: Person, ids: readonly MessageId[]): Promise<MessageView[]> {
+    const self = this.idOf(actor);
+    const found = await Promise.all([...new Set(ids)].map((id) => this.deps.messages.get(id)));
+    const mayRead = new Map<RoomId, Promise<boolean>>();
+    const readable: Message[] = [];
+    for (const message of found) {
+      if (!message) continue;
+      let check = mayRead.get(message.roomId);
+      if (!check) mayRead.set(message.roomId, (check = this.deps.rooms.membership(message.roomId, self).then((m) => roomRules.mayReadMessages(m?.membership))));
+      if (await check) readable.push(message);
+    }
+    return this.views(readable, self);
+  }
+
   async getMessage(actor: Person, messageId: MessageId): Promise<Message> {
     const message = await this.deps.messages.get(messageId);
     if (!message) throw notFound("message");
@@ -326,8 +349,10 @@ export class ChatService {
     if (message.sender !== self) throw new MirageError(ErrorCodes.forbidden, "only the sender may edit a message");
     if (message.deleted) throw new MirageError(ErrorCodes.conflict, "a deleted message cannot be edited");
     checkBody(body);
-    const edited: Message = { ...message, body, html: await this.deps.renderer.toWebHtml(body), editedAt: this.now() };
-    const events = await this.toReaders({ type: "message.edited", roomId: message.roomId, messageId, by: self }, options);
+    const edit = (message.edits ?? 0) + 1;
+    const edited: Message = { ...message, body, html: await this.deps.renderer.toWebHtml(body), editedAt: this.now(), edits: edit };
+    // An edit from Matrix is linked as this edit, so the message's deletion or expiry finds its event.
+    const events = await this.toReaders({ type: "message.edited", roomId: message.roomId, messageId, by: self, edit }, withRef(options, editEventRef(messageId, edit)));
     await this.deps.messages.update(edited, events);
     this.deps.events.publish(events);
     return (await this.views([edited], self))[0]!;
