@@ -39,6 +39,8 @@ import { profileLookup } from "./profileLookup.js";
 import type { PersonProfiles } from "../platform/people/PersonProfiles.js";
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../platform/jsonDepth.js";
 import { pluginRoutes, type PluginRouteSet } from "./pluginRoutes.js";
+import { previewRoutes } from "./routes/previewRoutes.js";
+import { previewSchemas } from "./schemas/previewSchemas.js";
 
 export interface ApiDeps {
   logger: Logger;
@@ -54,6 +56,8 @@ export interface ApiDeps {
     limits: { signUpPerHourPerIp: number; loginPerMinutePerIp: number };
     /** Per-account budget for every route that changes state; absent: unlimited. */
     writes?: WriteThrottle;
+    /** Per-account budget for editors' previews (`/api/v1/previews/…`, `/api/v1/me/profile/preview`); absent: unlimited. */
+    previews?: WriteThrottle;
   };
   /** Rooms and messages; needs `accounts`. */
   chat?: ChatService;
@@ -112,7 +116,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     if (!exceedsJsonDepth(text as string)) return parseJson(request, text as string, done);
     done(Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 }), undefined);
   });
-  const schemas = [...sharedSchemas, ...identifierSchemas, ...personSchemas, ...chatSchemas, ...profileSchemas, ...reactionSchemas, ...blogSchemas];
+  const schemas = [...sharedSchemas, ...identifierSchemas, ...personSchemas, ...chatSchemas, ...profileSchemas, ...reactionSchemas, ...blogSchemas, ...previewSchemas];
   app.setValidatorCompiler(validatorCompiler(schemas));
   app.decorateRequest("auth", null);
   app.decorateRequest("mirage", null);
@@ -160,6 +164,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     }
     if (deps.profiles) {
       await app.register(profileRoutes, { accounts: deps.accounts.service, profiles: deps.profiles, matrixIdFor: deps.accounts.matrixIdFor, ...writes });
+    }
+    if (deps.profiles || deps.blogs) {
+      await app.register(previewRoutes, {
+        accounts: deps.accounts.service,
+        ...(deps.profiles ? { profiles: deps.profiles } : {}),
+        ...(deps.blogs ? { blogs: deps.blogs.blogs } : {}),
+        ...(deps.accounts.previews ? { previews: deps.accounts.previews } : {}),
+      });
     }
     if (deps.sync) {
       await app.register(syncRoutes, { accounts: deps.accounts.service, hub: deps.sync });
