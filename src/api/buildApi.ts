@@ -41,6 +41,7 @@ import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../platform/jsonDepth.js";
 import { pluginRoutes, type PluginRouteSet } from "./pluginRoutes.js";
 import { previewRoutes } from "./routes/previewRoutes.js";
 import { previewSchemas } from "./schemas/previewSchemas.js";
+import { webRoutes, type WebRoutesOptions } from "../web/webRoutes.js";
 
 export interface ApiDeps {
   logger: Logger;
@@ -82,6 +83,8 @@ export interface ApiDeps {
   plugins?: readonly PluginRouteSet[];
   /** Who sees /health's details and /metrics; default: nobody gets details, /metrics served openly. */
   operations?: OperationsAccess;
+  /** The web side (assets, public pages, the chat client); absent: JSON API only. */
+  web?: WebRoutesOptions;
 }
 
 /** Path segments carry Matrix IDs and percent-encoded emoji reaction keys. */
@@ -182,6 +185,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await app.register(reactionRoutes, { accounts: deps.accounts.service, reactions: deps.blogs.reactions, ...writes });
     }
   }
+  if (deps.web) await app.register(webRoutes, deps.web);
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

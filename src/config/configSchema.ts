@@ -282,6 +282,18 @@ export const ConfigSchema = Type.Object(
       },
       { description: "Health details and metrics for operators." },
     ),
+    web: Type.Object(
+      {
+        enabled: Type.Boolean({ description: "Serve the public pages (/, /@owner, feeds) and the chat client under /app/.", default: true }),
+        instanceName: Type.String({ description: "This instance's name, shown in page titles and on the front page.", default: "Mirage", minLength: 1, maxLength: 100 }),
+        description: Type.String({
+          description: "One sentence about this instance, shown on the front page and in link previews.",
+          default: "A privacy-first place to chat and write, connected to Matrix.",
+          maxLength: 300,
+        }),
+      },
+      { description: "Mirage's own web side." },
+    ),
     render: Type.Object(
       {
         threads: Type.Integer({

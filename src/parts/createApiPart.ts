@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 import { buildApi } from "../api/buildApi.js";
+import { WebAssets } from "../web/WebAssets.js";
 import { buildOperationsServer } from "../api/buildOperationsServer.js";
 import type { HealthSource } from "../api/routes/healthRoutes.js";
 import type { PluginRouteSet } from "../api/pluginRoutes.js";
@@ -55,6 +56,12 @@ export async function createApiPart(options: {
       cacheMaxAgeSeconds: config.api.media.cacheMaxAgeSeconds,
       ...(options.images ? { external: { key: platform.externalImageKey, images: options.images } } : {}),
     });
+  const web = config.web.enabled
+    ? {
+        assets: await WebAssets.build(),
+        site: { name: config.web.instanceName, description: config.web.description, publicUrl: config.api.publicUrl.replace(/\/+$/, "") },
+      }
+    : undefined;
   const api = await buildApi({
     logger,
     registry,
@@ -72,6 +79,7 @@ export async function createApiPart(options: {
     sync: platform.hub,
     blogs: { blogs, comments, reactions },
     ...(media ? { media } : {}),
+    ...(web ? { web } : {}),
     ...(options.plugins ? { plugins: options.plugins } : {}),
     ...(options.encryptedMedia
       ? {

@@ -8,6 +8,7 @@ import { apiHarness, TEST_SECRET } from "../support/apiHarness.js";
 import helloPlugin from "../../plugins/examples/hello/index.js";
 import jitsiPlugin from "../../plugins/jitsi/index.js";
 import expiryPlugin from "../../plugins/expiry/index.js";
+import { WebAssets } from "../../src/web/WebAssets.js";
 
 /*
  * Every route of the side API × every failure class, generated from one table.
@@ -366,6 +367,16 @@ const TABLE: Record<string, Spec<Scenario>> = {
     happy: { status: 200, check: (res) => expect(res.contentType).toMatch(/^text\/plain/) },
     notFound: "no path parameters",
     forbidden: "public unless operations.metrics.requireToken (then 401, see api.test.ts)",
+    conflict: "read-only",
+  }),
+  "GET /assets/{}": route({
+    auth: "none",
+    hidden: true,
+    setup: async () => ({ req: { url: (await WebAssets.build()).url("app.js") } }),
+    happy: { status: 200, check: (res) => expect(res.contentType).toMatch(/^text\/javascript/) },
+    path: [{ what: "a name no build produced", status: 404, req: () => ({ url: "/assets/app.AAAAAAAAAAAA.js" }) }],
+    notFound: { what: "an asset of an older build", status: 404, req: () => ({ url: "/assets/pages.AAAAAAAAAAAA.css" }) },
+    forbidden: "public",
     conflict: "read-only",
   }),
   "GET /api/v1/openapi.json": route({

@@ -1,0 +1,2 @@
+// The chat client's entry: mounted on the shell page served under /app/.
+export {};
