@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { registerJournalLagGauges } from "./parts/registerJournalLagGauges.js";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { MirageConfig } from "./config/configSchema.js";
 import type { Logger } from "./log/createLogger.js";
@@ -55,6 +56,7 @@ export async function createApp(options: CreateAppOptions): Promise<MirageApp> {
   // Plugins start while Mirage is built: their commands and hooks join before anything starts, and
   // their routes exist when the API is built next. Stopped after the API, before the bridge.
   const plugins = await parts.build("plugins", () => createPluginsPart({ config, store, platform, matrix, logger }));
+  registerJournalLagGauges(registry, store.journal, platform.journal);
   const api = await parts.build("api", () =>
     createApiPart({
       config,

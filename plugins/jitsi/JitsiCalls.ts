@@ -33,7 +33,7 @@ export class JitsiCalls {
   private readonly jwt: ReturnType<typeof jwtSettings>;
 
   constructor(
-    private readonly ctx: Pick<PluginContext<JitsiConfig>, "config" | "store" | "matrix" | "logger">,
+    private readonly ctx: Pick<PluginContext<JitsiConfig>, "config" | "store" | "matrix" | "notify" | "logger">,
     options: { now?: () => number; random?: (bytes: number) => Buffer } = {},
   ) {
     this.now = options.now ?? Date.now;
@@ -85,6 +85,7 @@ export class JitsiCalls {
     const layout = await this.ctx.matrix.getState(room, LAYOUT_EVENT, "");
     await this.ctx.matrix.setState(room, LAYOUT_EVENT, "", layoutWith(layout, call.widgetId));
     await this.ctx.matrix.sendNotice(room, this.announcement(call));
+    await this.ctx.notify.room(room, "call.started", callNotice(call));
     this.ctx.logger.info({ widgetId: call.widgetId, audioOnly: call.audioOnly }, "jitsi call started");
     return { call, created: true };
   }
@@ -98,6 +99,7 @@ export class JitsiCalls {
     await this.ctx.matrix.setState(room, LAYOUT_EVENT, "", layoutWithout(layout, call.widgetId));
     await this.forget(call.widgetId);
     await this.ctx.matrix.sendNotice(room, "The call has ended.");
+    await this.ctx.notify.room(room, "call.ended", { widgetId: call.widgetId });
     this.ctx.logger.info({ widgetId: call.widgetId }, "jitsi call ended");
     return call;
   }
@@ -114,11 +116,21 @@ export class JitsiCalls {
     return mintJitsiToken({ ...this.jwt, domain: call.domain, conferenceId: call.conferenceId, user, now: this.now() });
   }
 
-  /** Forgets a stored call whose widget a client emptied or replaced in Matrix. */
+  /**
+   * Follows calls that Matrix clients start and end (Element's own Jitsi widget), so web members
+   * hear of them; forgets a stored call whose widget a client emptied or replaced. Mirage's own
+   * changes were announced when made.
+   */
   async observe(event: PluginMatrixEvent): Promise<void> {
     if (event.type !== WIDGET_EVENT || event.stateKey === undefined) return;
-    if (callFromWidget(event.stateKey, event.content, this.ctx.config.domain)) return;
-    await this.forget(event.stateKey);
+    const room = { matrixRoomId: event.roomId };
+    const call = callFromWidget(event.stateKey, event.content, this.ctx.config.domain);
+    if (call) {
+      if (!event.fromMirage) await this.ctx.notify.room(room, "call.started", callNotice({ ...call, creatorUserId: event.sender }));
+      return;
+    }
+    const known = await this.forget(event.stateKey);
+    if (!event.fromMirage && (known || Object.keys(event.content).length === 0)) await this.ctx.notify.room(room, "call.ended", { widgetId: event.stateKey });
   }
 
   private announcement(call: JitsiCall): string {
@@ -127,10 +139,15 @@ export class JitsiCalls {
     return `${kind} started: ${meetingUrl(call)}${token}`;
   }
 
-  private async forget(widgetId: string): Promise<void> {
+  /** Whether a stored call had this widget. */
+  private async forget(widgetId: string): Promise<boolean> {
+    let known = false;
     for (const { key, value } of await this.ctx.store.list<CallRecord>(RECORD_PREFIX)) {
-      if (value.call.widgetId === widgetId) await this.ctx.store.delete(key);
+      if (value.call.widgetId !== widgetId) continue;
+      await this.ctx.store.delete(key);
+      known = true;
     }
+    return known;
   }
 
   /** Lowercase letters and digits: Jitsi lower-cases conference names, and a token's `room` must match. */
@@ -138,6 +155,11 @@ export class JitsiCalls {
     const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
     return [...this.random(length)].map((byte) => alphabet[byte % alphabet.length]).join("");
   }
+}
+
+/** What sync tells a room's web members when a call starts: enough to show it and join (the URL carries no token). */
+function callNotice(call: JitsiCall): Record<string, unknown> {
+  return { widgetId: call.widgetId, audioOnly: call.audioOnly, url: meetingUrl(call), startedBy: call.creatorUserId };
 }
 
 function recordKey(room: PluginRoom): string {

@@ -107,6 +107,12 @@ export class BridgeRelay implements JournalHandler {
           : [];
       case "profile.changed":
         return this.profileOps(event);
+      case "room.read":
+        // An account's marker is its ghost's public read receipt (coalesced in the outbox: only the newest goes out).
+        if (people.isMatrixId(event.member)) return [];
+        return this.withPortal(asRoomId(event.roomId), async () => [
+          { op: "receipt", sender: this.deps.names.ghost(event.member), room: roomRef(event.roomId), target: { kind: "message", id: event.messageId } },
+        ]);
       default:
         return [];
     }

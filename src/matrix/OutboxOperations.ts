@@ -5,6 +5,7 @@ import type {
   MembershipOperation,
   OutboxRelation,
   ProfileOperation,
+  ReceiptOperation,
   RedactOperation,
   SendImageOperation,
   SendOperation,
@@ -98,7 +99,17 @@ export class OutboxOperations {
         return [];
       case "createRoom":
         return this.createRoom(client, entry);
+      case "receipt":
+        await this.receipt(client, entry, required(roomId));
+        return [];
     }
+  }
+
+  /** Unthreaded, so it also marks a thread's event read; a target that never reached Matrix is skipped. */
+  private async receipt(client: MatrixClient, op: ReceiptOperation, roomId: string): Promise<void> {
+    const eventId = await this.eventIdIn(op.target, roomId);
+    if (eventId === undefined) return;
+    await client.doRequest("POST", `${V3}/rooms/${enc(roomId)}/receipt/m.read/${enc(eventId)}`, null, {});
   }
 
   /** Sends as the sender's own crypto device in an encrypted room (a ghost's), else as its client. */

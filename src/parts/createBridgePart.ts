@@ -18,6 +18,7 @@ import { BridgeNames } from "../bridge/bridgeNames.js";
 import { BridgeQueries } from "../bridge/BridgeQueries.js";
 import { BridgeRelay, RELAY_CONSUMER } from "../bridge/BridgeRelay.js";
 import { markUndelivered } from "../bridge/markUndelivered.js";
+import { ReadReceiptImporter } from "../bridge/ReadReceiptImporter.js";
 import { blogUrl } from "../bridge/convert/postToMatrix.js";
 import type { PortalSettings } from "../bridge/portalCreation.js";
 import { mediaUrlUnder } from "../platform/render/createMarkdownRenderer.js";
@@ -201,6 +202,15 @@ export function createBridgePart(options: {
     onPermanentFailure,
   });
 
+  // Matrix members' read receipts in portals move their read markers (best effort, as pushed).
+  const readReceipts = new ReadReceiptImporter({
+    chat: platform.services.chat,
+    mapping: store.idMapping,
+    isOwnUser: (userId) => matrix.appservice.isNamespacedUser(userId),
+    logger,
+  });
+  const unobserveReceipts = matrix.observeEphemeral((event) => readReceipts.observe(event));
+
   const encryptedMedia = new EncryptedMediaAccess({ store: store.encryptedMedia, mapping: store.idMapping, chat: platform.services.chat, source: matrix.media });
 
   return {
@@ -213,6 +223,9 @@ export function createBridgePart(options: {
       const pruned = await store.outbox.pruneReceipts(Date.now() - RECEIPT_RETENTION_MS, 10_000);
       if (pruned > 0) logger.debug({ pruned, consumer: RELAY_CONSUMER }, "pruned old relay receipts");
     },
-    async stop() {},
+    async stop() {
+      unobserveReceipts();
+      await readReceipts.idle();
+    },
   };
 }

@@ -1,4 +1,6 @@
 import type { MirageConfig } from "../config/configSchema.js";
+import { pluginAdminCommands } from "../plugins/pluginAdminCommands.js";
+import { pluginNoticePublisher } from "../plugins/pluginNoticePublisher.js";
 import type { Logger } from "../log/createLogger.js";
 import { pluginAuthenticate } from "../api/pluginRoutes.js";
 import { errorResponses } from "../api/schemas/common.js";
@@ -99,11 +101,13 @@ export async function createPluginsPart(options: {
     web,
     publicUrl: config.api.publicUrl.replace(/\/+$/, ""),
     homeserverDomain: domain,
+    notifyRoom: pluginNoticePublisher({ mapping: store.idMapping, chat: platform.services.chat, hub: platform.hub }),
     logger,
     ...(options.startTimeoutMs !== undefined ? { startTimeoutMs: options.startTimeoutMs } : {}),
     ...(options.stopTimeoutMs !== undefined ? { stopTimeoutMs: options.stopTimeoutMs } : {}),
   });
   await host.load();
+  for (const command of pluginAdminCommands({ status: () => host.status(), storages: store.plugins })) matrix.commands.register(command);
   return {
     routes: host.routes(),
     status: () => host.status(),

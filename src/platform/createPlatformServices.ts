@@ -9,6 +9,7 @@ import type { PostRepository } from "./blogs/Post.js";
 import { ChatService } from "./chat/ChatService.js";
 import { messageReactionTarget } from "./chat/messageReactionTarget.js";
 import type { MessageRepository, RoomRepository } from "./chat/Room.js";
+import type { ReadMarkerRepository } from "./chat/ReadMarker.js";
 import type { DomainEventBus } from "./events/DomainEvent.js";
 import type { GhostAccounts } from "./ports/GhostAccounts.js";
 import type { MarkdownRenderer } from "./ports/MarkdownRenderer.js";
@@ -24,6 +25,7 @@ export interface PlatformRepositories {
   accounts: AccountRepository;
   rooms: RoomRepository;
   messages: MessageRepository;
+  readMarkers: ReadMarkerRepository;
   blogs: BlogRepository;
   posts: PostRepository;
   comments: CommentRepository;
@@ -64,7 +66,7 @@ export function createPlatformServices(deps: {
   const { repositories: r, renderer, events } = deps;
   const clock = deps.now ? { now: deps.now } : {};
   const people = deps.ghosts ? { ghosts: deps.ghosts } : {};
-  const chat = new ChatService({ rooms: r.rooms, messages: r.messages, purge: r.messagePurge, accounts: r.accounts, reactions: r.reactions, renderer, events, ...people, ...clock });
+  const chat = new ChatService({ rooms: r.rooms, messages: r.messages, markers: r.readMarkers, purge: r.messagePurge, accounts: r.accounts, reactions: r.reactions, renderer, events, ...people, ...clock });
   const blogDeps = { reactions: r.reactions, renderer, events, ...people, ...clock };
   return {
     chat,

@@ -14,6 +14,7 @@ import type {
   PluginInstance,
   PluginMatrixActions,
   PluginMatrixEvent,
+  PluginRoom,
   PluginWeb,
 } from "./pluginApi.js";
 import type { PluginStorage } from "./PluginStorage.js";
@@ -26,8 +27,20 @@ export interface RuntimeShared {
   web: PluginWeb;
   publicUrl: string;
   homeserverDomain: string;
+  /** Publishes a plugin's notice to the room's web readers; absent: notices go nowhere (no web side). */
+  notifyRoom?(room: PluginRoom, notice: PluginNotice): Promise<void>;
   now?: () => number;
 }
+
+/** A plugin's live notice, as sync carries it. */
+export interface PluginNotice {
+  plugin: string;
+  name: string;
+  payload: Record<string, unknown>;
+}
+
+const NOTICE_NAME = /^[a-z][a-z0-9_-]*(?:\.[a-z][a-z0-9_-]*)+$/;
+const MAX_NOTICE_BYTES = 4096;
 
 /** A started plugin's routes, for the API built after the plugins. */
 export interface PluginRoutes {
@@ -90,6 +103,14 @@ export class PluginRuntime {
       onMatrixEvent: (handler) => this.observers.add(handler),
       onMatrixEphemeral: (handler) => this.ephemeralObservers.add(handler),
       scheduler: this.scheduler,
+      notify: {
+        room: async (room, name, payload) => {
+          this.assertOpen();
+          if (name.length > 64 || !NOTICE_NAME.test(name)) throw new TypeError(`notice name ${JSON.stringify(name)} is not <noun>.<verb>`);
+          if (Buffer.byteLength(JSON.stringify(payload)) > MAX_NOTICE_BYTES) throw new TypeError(`notice payload over ${MAX_NOTICE_BYTES} bytes`);
+          await shared.notifyRoom?.(room, { plugin: this.id, name, payload });
+        },
+      },
       signal: this.controller.signal,
       web: shared.web,
       publicUrl: shared.publicUrl,

@@ -130,6 +130,17 @@ export interface PluginScheduler {
   cancel(jobId: string): Promise<void>;
 }
 
+/**
+ * Live notices to the web clients of a room's readers, delivered by `GET /api/v1/sync` as
+ * `plugin.event` (`{plugin, name, roomId, payload}`). Not stored: a client that was away reads
+ * the state through the plugin's routes. Rooms without a platform side (Matrix-only, blogs) have
+ * no web readers and are skipped.
+ */
+export interface PluginNotify {
+  /** `name` is `<noun>.<verb>` (lowercase, ≤ 64 characters); `payload` is JSON of at most 4 KiB, shown to every reader. */
+  room(room: PluginRoom, name: string, payload: Record<string, unknown>): Promise<void>;
+}
+
 export interface PluginContext<Config> {
   manifest: PluginManifest;
   /** Validated against the plugin's `configSchema` (defaults applied). */
@@ -149,6 +160,7 @@ export interface PluginContext<Config> {
    */
   onMatrixEphemeral(handler: (event: PluginEphemeralEvent) => Promise<void> | void): void;
   scheduler: PluginScheduler;
+  notify: PluginNotify;
   /** Aborted when the plugin stops. */
   signal: AbortSignal;
   /** Authentication for the plugin's own `routes` (room routes are authenticated by the host). */

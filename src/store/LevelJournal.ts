@@ -42,7 +42,7 @@ export class LevelJournal implements Journal {
   commit(ops: readonly BatchOp[], records: JournalRecords = []): Promise<void> {
     if (records.length === 0) return this.db.batch([...ops]);
     const links: MappingLink[] = records.flatMap(({ origin }) =>
-      origin ? [{ ref: origin.ref ?? { kind: "event", id: origin.eventId }, roomId: origin.roomId, eventId: origin.eventId, origin: "matrix" }] : [],
+      origin && !origin.ephemeral ? [{ ref: origin.ref ?? { kind: "event", id: origin.eventId }, roomId: origin.roomId, eventId: origin.eventId, origin: "matrix" }] : [],
     );
     if (links.length === 0) return this.append(ops, records, []);
     // The import's link is written with its change: a replay of the Matrix event finds it first.

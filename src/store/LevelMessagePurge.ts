@@ -80,7 +80,7 @@ export class LevelMessagePurge implements MessagePurge {
   }
 }
 
-/** Whether an outbox entry would show one of `refIds` (`kind:id`) in Matrix: as its event, or as what it edits, reacts to or redacts. */
+/** Whether an outbox entry would show one of `refIds` (`kind:id`) in Matrix: as its event, or as what it edits, reacts to, redacts or marks read. */
 function namesAny(entry: OutboxEntry, refIds: ReadonlySet<string>): boolean {
   const named = (ref: unknown) => {
     const r = ref as { kind?: string; id?: string } | undefined;
@@ -94,6 +94,6 @@ function namesAny(entry: OutboxEntry, refIds: ReadonlySet<string>): boolean {
     return false;
   }
   if (entry.op === "sendImage") return named(entry.ref);
-  if (entry.op === "redact") return named(entry.target);
+  if (entry.op === "redact" || entry.op === "receipt") return named(entry.target);
   return false;
 }

@@ -2,27 +2,34 @@ import type { MessageId, RoomId } from "../platform/ids.js";
 import type { Message, MessageRepository, ThreadSummary } from "../platform/chat/Room.js";
 import type { JournalRecords } from "../platform/ports/Journal.js";
 import type { LevelJournal } from "./LevelJournal.js";
+import type { LevelReadMarkers } from "./LevelReadMarkers.js";
 import { jsonSublevel, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
 import { compositeKey, encodeSeq, prefixRange, SUBLEVELS } from "./keys.js";
 
-/** Messages by id, a per-room timeline index by sequence, each room's last sequence, and per thread root its replies (index) and summary. */
+/**
+ * Messages by id, a per-room timeline index by sequence (and one of its tombstones), each room's
+ * last sequence, and per thread root its replies (index) and summary.
+ */
 export class LevelMessages implements MessageRepository {
   private readonly messages: JsonSublevel<Message>;
   private readonly timeline: JsonSublevel<string>;
   private readonly seqs: JsonSublevel<number>;
   private readonly threads: JsonSublevel<string>;
   private readonly summaries: JsonSublevel<ThreadSummary>;
+  private readonly deletedIndex: JsonSublevel<string>;
   private readonly mutex = new Mutex();
 
   constructor(
     db: RootLevel,
     private readonly journal: LevelJournal,
+    private readonly markers: LevelReadMarkers,
   ) {
     this.messages = jsonSublevel<Message>(db, SUBLEVELS.messages);
     this.timeline = jsonSublevel<string>(db, SUBLEVELS.roomTimeline);
     this.seqs = jsonSublevel<number>(db, SUBLEVELS.roomSeq);
     this.threads = jsonSublevel<string>(db, SUBLEVELS.threadTimeline);
     this.summaries = jsonSublevel<ThreadSummary>(db, SUBLEVELS.threadSummaries);
+    this.deletedIndex = jsonSublevel<string>(db, SUBLEVELS.roomDeleted);
   }
 
   append(input: Omit<Message, "seq">, events?: JournalRecords): Promise<Message> {
@@ -33,6 +40,8 @@ export class LevelMessages implements MessageRepository {
         { type: "put", sublevel: this.messages, key: message.id, value: message },
         { type: "put", sublevel: this.timeline, key: compositeKey(message.roomId, encodeSeq(seq)), value: message.id },
         { type: "put", sublevel: this.seqs, key: message.roomId, value: seq },
+        // Sending is reading: the sender's marker moves to their message, the newest of the room.
+        this.markers.putOp({ roomId: message.roomId, member: message.sender, messageId: message.id, seq, at: message.createdAt }),
       ] as BatchOp[];
       if (message.threadId !== undefined) {
         // Appends are serialized by the mutex, so the summary read here is the latest.
@@ -42,7 +51,7 @@ export class LevelMessages implements MessageRepository {
           { type: "put", sublevel: this.summaries, key: message.threadId, value: { count, latestId: message.id } } as BatchOp,
         );
       }
-      await this.journal.commit(ops, events);
+      await this.markers.withLock(() => this.journal.commit(ops, events));
       return message;
     });
   }
@@ -61,6 +70,7 @@ export class LevelMessages implements MessageRepository {
     const ops = [
       { type: "del", sublevel: this.messages, key: message.id },
       { type: "del", sublevel: this.timeline, key: compositeKey(message.roomId, encodeSeq(message.seq)) },
+      { type: "del", sublevel: this.deletedIndex, key: compositeKey(message.roomId, encodeSeq(message.seq)) },
     ] as BatchOp[];
     if (message.threadId === undefined) return ops;
     const ownKey = compositeKey(message.threadId, encodeSeq(message.seq));
@@ -84,7 +94,21 @@ export class LevelMessages implements MessageRepository {
   }
 
   update(message: Message, events?: JournalRecords): Promise<void> {
-    return this.mutex.run(() => this.journal.commit([{ type: "put", sublevel: this.messages, key: message.id, value: message } as BatchOp], events));
+    const ops = [{ type: "put", sublevel: this.messages, key: message.id, value: message } as BatchOp];
+    if (message.deleted) ops.push({ type: "put", sublevel: this.deletedIndex, key: compositeKey(message.roomId, encodeSeq(message.seq)), value: message.id } as BatchOp);
+    return this.mutex.run(() => this.journal.commit(ops, events));
+  }
+
+  /**
+   * Counted from keys alone, never records: the timeline's entries after `afterSeq` less its
+   * tombstones there, each range read at most so far, so a room's count costs at most
+   * `cap` + `TOMBSTONES_COUNTED` keys however long its history.
+   */
+  async countLiveAfter(roomId: RoomId, afterSeq: number, cap: number): Promise<number> {
+    const range = { gt: compositeKey(roomId, encodeSeq(afterSeq)), lt: prefixRange(roomId).lt };
+    const tombstones = await countKeys(this.deletedIndex, range, TOMBSTONES_COUNTED);
+    const entries = await countKeys(this.timeline, range, cap + tombstones);
+    return Math.min(cap, Math.max(0, entries - tombstones));
   }
 
   /**
@@ -119,4 +143,13 @@ export class LevelMessages implements MessageRepository {
   async threadSummaries(rootIds: readonly MessageId[]): Promise<Array<ThreadSummary | undefined>> {
     return rootIds.length === 0 ? [] : this.summaries.getMany([...rootIds]);
   }
+}
+
+/** Tombstones at most counted past a marker; beyond that an unread count may overstate. */
+const TOMBSTONES_COUNTED = 10_000;
+
+async function countKeys(sublevel: JsonSublevel<string>, range: { gt: string; lt: string }, limit: number): Promise<number> {
+  let count = 0;
+  for await (const _key of sublevel.keys({ ...range, limit })) count += 1;
+  return count;
 }

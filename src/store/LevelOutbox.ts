@@ -2,7 +2,8 @@ import type { MappingLink } from "../platform/ports/IdMapping.js";
 import type { FailureReport, Outbox, OutboxEntry, OutboxEntryInput, PermanentFailure, SendFailure } from "../platform/ports/Outbox.js";
 import { assertOutboxOperations } from "../platform/outbox/validateOutboxOperation.js";
 import { jsonSublevel, lastSequence, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
-import { decodeSeq, deadLetterKey, encodeSeq, META_KEYS, SUBLEVELS } from "./keys.js";
+import { compositeKey, decodeSeq, deadLetterKey, encodeSeq, META_KEYS, SUBLEVELS } from "./keys.js";
+import { refText } from "../platform/ports/IdMapping.js";
 import { outboxDeadLetter, type DeadLetterRecord } from "./deadLetterRecord.js";
 import type { LevelIdMapping } from "./LevelIdMapping.js";
 
@@ -17,6 +18,7 @@ export class LevelOutbox implements Outbox {
   private readonly deadLetters: JsonSublevel<DeadLetterRecord>;
   private readonly failures: JsonSublevel<FailureReport>;
   private readonly receipts: JsonSublevel<number>;
+  private readonly receiptSlots: JsonSublevel<string>;
   private readonly mutex = new Mutex();
   private seq = -1;
 
@@ -29,6 +31,7 @@ export class LevelOutbox implements Outbox {
     this.deadLetters = jsonSublevel<DeadLetterRecord>(db, SUBLEVELS.deadLetters);
     this.failures = jsonSublevel<FailureReport>(db, SUBLEVELS.outboxFailures);
     this.receipts = jsonSublevel<number>(db, SUBLEVELS.outboxReceipts);
+    this.receiptSlots = jsonSublevel<string>(db, SUBLEVELS.outboxReceiptSlots);
   }
 
   /** Batch operations that enqueue `inputs` (validated first); used by other repositories to enqueue atomically. */
@@ -37,12 +40,22 @@ export class LevelOutbox implements Outbox {
     if (this.seq < 0) {
       this.seq = await lastSequence(this.meta, META_KEYS.outboxSeq, this.entries as JsonSublevel<unknown>);
     }
-    const ops: BatchOp[] = inputs.map((input) => {
+    const ops: BatchOp[] = [];
+    const slotsTaken = new Map<string, string>();
+    for (const input of inputs) {
       this.seq += 1;
       const id = encodeSeq(this.seq);
       const entry: OutboxEntry = { ...input, id, createdAt: now, attempts: 0 };
-      return { type: "put", sublevel: this.entries, key: id, value: entry } as BatchOp;
-    });
+      ops.push({ type: "put", sublevel: this.entries, key: id, value: entry } as BatchOp);
+      if (input.op !== "receipt") continue;
+      // Only the newest receipt matters: it takes the place of one still waiting (at the end of the
+      // queue, behind the sends of its room). One already being sent goes out; its completion finds it gone.
+      const slot = compositeKey(input.sender, input.roomId ?? (input.room ? refText(input.room) : ""));
+      const waiting = slotsTaken.get(slot) ?? (await this.receiptSlots.get(slot));
+      if (waiting !== undefined) ops.push({ type: "del", sublevel: this.entries, key: waiting } as BatchOp);
+      ops.push({ type: "put", sublevel: this.receiptSlots, key: slot, value: id } as BatchOp);
+      slotsTaken.set(slot, id);
+    }
     if (ops.length > 0) ops.push({ type: "put", sublevel: this.meta, key: META_KEYS.outboxSeq, value: this.seq } as BatchOp);
     return ops;
   }

@@ -2,10 +2,11 @@ import type { MemberId, MembershipRecord, Room, RoomRepository } from "../platfo
 import type { RoomId } from "../platform/ids.js";
 import type { JournalRecords } from "../platform/ports/Journal.js";
 import type { LevelJournal } from "./LevelJournal.js";
+import type { LevelReadMarkers } from "./LevelReadMarkers.js";
 import { jsonSublevel, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
 import { compositeKey, prefixRange, SUBLEVELS } from "./keys.js";
 
-/** Rooms; memberships by room and (index) by member; the DM index by member pair. */
+/** Rooms; memberships by room and (index) by member; the DM index by member pair. A member who leaves or is removed loses their read marker in the same batch. */
 export class LevelRooms implements RoomRepository {
   private readonly rooms: JsonSublevel<Room>;
   private readonly byRoom: JsonSublevel<MembershipRecord>;
@@ -16,6 +17,7 @@ export class LevelRooms implements RoomRepository {
   constructor(
     db: RootLevel,
     private readonly journal: LevelJournal,
+    private readonly markers: LevelReadMarkers,
   ) {
     this.rooms = jsonSublevel<Room>(db, SUBLEVELS.rooms);
     this.byRoom = jsonSublevel<MembershipRecord>(db, SUBLEVELS.roomMembers);
@@ -37,7 +39,9 @@ export class LevelRooms implements RoomRepository {
   }
 
   setMembership(record: MembershipRecord, events?: JournalRecords): Promise<void> {
-    return this.mutex.run(() => this.journal.commit(this.membershipOps(record), events));
+    if (record.membership === "join" || record.membership === "invite") return this.mutex.run(() => this.journal.commit(this.membershipOps(record), events));
+    const ops = [...this.membershipOps(record), this.markers.dropOp(record.roomId, record.member)];
+    return this.mutex.run(() => this.markers.withLock(() => this.journal.commit(ops, events)));
   }
 
   membership(roomId: RoomId, member: MemberId): Promise<MembershipRecord | undefined> {

@@ -129,6 +129,8 @@ export const SUBLEVELS = {
   outbox: "outbox",
   outboxFailures: "outbox-failures",
   outboxReceipts: "outbox-receipts",
+  /** The queued read receipt of each (sender, room), which a newer one replaces. */
+  outboxReceiptSlots: "outbox-receipt-slots",
   idMapRefs: "id-map-refs",
   idMapEvents: "id-map-events",
   idMapRooms: "id-map-rooms",
@@ -152,6 +154,9 @@ export const SUBLEVELS = {
   roomSeq: "room-seq",
   threadTimeline: "thread-timeline",
   threadSummaries: "thread-summaries",
+  /** Tombstoned messages by room and sequence, so unread counts skip them without reading records. */
+  roomDeleted: "room-deleted",
+  readMarkers: "read-markers",
   blogs: "blogs",
   blogStats: "blog-stats",
   posts: "posts",

@@ -17,6 +17,7 @@ import type { MatrixProfileRecords } from "../platform/ports/MatrixProfileRecord
 import { LevelMessages } from "./LevelMessages.js";
 import { LevelMessagePurge } from "./LevelMessagePurge.js";
 import { LevelRooms } from "./LevelRooms.js";
+import { LevelReadMarkers } from "./LevelReadMarkers.js";
 import { LevelSessions } from "./LevelSessions.js";
 import { LevelOutbox } from "./LevelOutbox.js";
 import { LevelIdMapping } from "./LevelIdMapping.js";
@@ -64,7 +65,8 @@ export function storeOver(db: RootLevel): Store {
   const lanes = new LevelRoomLanes(db, outbox);
   const journal = new LevelJournal(db, idMapping);
   const deadLetters = new LevelDeadLetters(db, lanes, outbox, journal);
-  const messages = new LevelMessages(db, journal);
+  const readMarkers = new LevelReadMarkers(db, journal);
+  const messages = new LevelMessages(db, journal, readMarkers);
   const reactions = new LevelReactions(db, journal);
   return {
     inbox: new LevelTransactionInbox(db, lanes),
@@ -79,8 +81,9 @@ export function storeOver(db: RootLevel): Store {
     journal,
     accounts: new LevelAccounts(db, journal),
     sessions: new LevelSessions(db),
-    rooms: new LevelRooms(db, journal),
+    rooms: new LevelRooms(db, journal, readMarkers),
     messages,
+    readMarkers,
     blogs: new LevelBlogs(db, journal),
     posts: new LevelPosts(db, journal),
     comments: new LevelComments(db, journal),

@@ -2,6 +2,7 @@ import compress from "@fastify/compress";
 import type { FastifyInstance } from "fastify";
 import { isDocumentType, setPageHeaders } from "./securityHeaders.js";
 import type { WebAssets } from "./WebAssets.js";
+import { appRoutes } from "./appRoutes.js";
 
 /** What the web side shows about this instance. */
 export interface SiteInfo {
@@ -28,4 +29,5 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
     return payload;
   });
   options.assets.register(app);
+  await app.register(appRoutes, { assets: options.assets, siteName: options.site.name });
 }

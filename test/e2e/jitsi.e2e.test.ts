@@ -99,7 +99,29 @@ beforeAll(async () => {
   const levels = await requestJson<{ users?: Record<string, number> }>(levelsUrl, { accessToken: asToken });
   await sendState(synapse, bot, portal, 'm.room.power_levels', '', { ...levels, users: { ...levels.users, [carol.userId]: 50 } });
   [carolClient, daveClient] = await Promise.all([createClient(synapse, carol), createClient(synapse, dave)]);
+  syncFrom = (await requestJson<{ next: string }>(api('/sync?timeout=0'), { accessToken: alice.accessToken })).next;
 });
+
+let syncFrom: string;
+interface PluginNotice {
+  type: string;
+  plugin: string;
+  name: string;
+  roomId: string;
+  payload: Record<string, unknown>;
+}
+
+/** The web member's sync, polled from where the last call left off until a notice named `name` arrives. */
+async function nextNotice(name: string): Promise<PluginNotice> {
+  return waitFor(`sync's ${name}`, async () => {
+    const answer = await requestJson<{ next: string; events: Array<{ kind: string; data: PluginNotice }> }>(
+      api(`/sync?since=${encodeURIComponent(syncFrom)}&timeout=5000`),
+      { accessToken: alice.accessToken },
+    );
+    syncFrom = answer.next;
+    return answer.events.find((e) => e.kind === 'plugin.event' && e.data.name === name)?.data;
+  });
+}
 
 afterAll(async () => {
   for (const client of [carolClient, daveClient]) if (client) stopClient(client);
@@ -155,6 +177,14 @@ describe('!call in a portal', () => {
     });
     const [widget] = await liveWidgets(carol);
     expect(call).toMatchObject({ widgetId: widget!.state_key, creatorUserId: carol.userId });
+    expect(await nextNotice('call.started')).toEqual({
+      type: 'plugin.event',
+      plugin: 'jitsi',
+      name: 'call.started',
+      roomId,
+      payload: { widgetId: widget!.state_key, audioOnly: false, url: `https://meet.example.org/${call.conferenceId}`, startedBy: carol.userId },
+      at: expect.any(String),
+    });
     const url = new URL(call.url);
     expect(url.origin + url.pathname).toBe(`https://meet.example.org/${call.conferenceId}`);
     const { payload } = await jwtVerify(url.searchParams.get('jwt')!, new TextEncoder().encode(SECRET), {
@@ -189,6 +219,7 @@ describe('!call in a portal', () => {
     expect(parseWidget(emptied!)).toBeNull();
     await waitFor('the layout updated', async () => (Object.keys(((await layout(carol))?.widgets ?? {}) as object).length === 0 ? true : undefined));
     await expect(requestJson(api(`/rooms/${roomId}/call`), { accessToken: alice.accessToken })).rejects.toMatchObject({ status: 404 });
+    expect((await nextNotice('call.ended')).payload).toEqual({ widgetId: widget!.state_key });
   });
 });
 

@@ -38,6 +38,8 @@ export class FakeHomeserver {
   readonly events: FakeEvent[] = [];
   readonly requests: FakeRequest[] = [];
   readonly profiles = new Map<string, Record<string, string>>();
+  /** Public read receipts posted, in order. */
+  readonly receipts: Array<{ roomId: string; sender: string; eventId: string }> = [];
   /** The state event types read with `getRoomStateEvent`, in order. */
   readonly stateReads: string[] = [];
   /** Decides a failure for a request before it takes effect. */
@@ -167,6 +169,12 @@ export class FakeHomeserver {
     if (method === "PUT" && action === "redact") {
       if (!joined) throw httpError(403, "M_FORBIDDEN");
       return { event_id: this.event(sender, roomId, "m.room.redaction", body, b!, a!) };
+    }
+    if (method === "POST" && action === "receipt") {
+      if (!joined) throw httpError(403, "M_FORBIDDEN");
+      if (a !== "m.read" || !this.events.some((e) => e.eventId === b && e.roomId === roomId)) throw httpError(400, "M_UNKNOWN");
+      this.receipts.push({ roomId, sender, eventId: b! });
+      return {};
     }
     if (method === "POST") return this.membership(room, sender, action, body);
     throw httpError(400, "M_UNRECOGNIZED");

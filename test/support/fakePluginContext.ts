@@ -49,6 +49,7 @@ export function fakePluginContext<Config>(options: {
   const handlers = new Map<string, (payload: unknown) => Promise<void> | void>();
   const jobs = new Map<string, { at: number; name: string; payload: unknown }>();
   const actions: Array<{ action: string; room: PluginRoom; args: unknown[] }> = [];
+  const notices: Array<{ room: PluginRoom; name: string; payload: Record<string, unknown> }> = [];
   const abort = new AbortController();
   let jobSeq = 0;
   const record = (action: string) => async (room: PluginRoom, ...args: unknown[]) => {
@@ -92,6 +93,11 @@ export function fakePluginContext<Config>(options: {
         jobs.delete(id);
       },
     },
+    notify: {
+      async room(room, name, payload) {
+        notices.push({ room, name, payload });
+      },
+    },
     signal: abort.signal,
     web: {
       async authenticate() {},
@@ -106,6 +112,7 @@ export function fakePluginContext<Config>(options: {
   return {
     ctx,
     actions,
+    notices,
     jobs,
     /** Hands a journal entry to the hooks registered for its type (and "*"). */
     async deliver(event: DomainEvent, at: number, position = 1): Promise<void> {

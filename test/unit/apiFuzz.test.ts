@@ -50,6 +50,7 @@ describe("seeded fuzz over the accounts, profile, chat and sync routes", () => {
       }),
       () => ({ method: "GET", url: `/api/v1/rooms/${r.pick(roomIds)}/messages?limit=${r.pick(["5", "0", "100"])}&threadId=${encodeURIComponent(String(r.pick(messageIds)))}` }),
       () => ({ method: "DELETE", url: `/api/v1/rooms/${r.pick(roomIds)}/bans/${encodeURIComponent(String(r.pick(handles)))}` }),
+      () => ({ method: "PUT", url: `/api/v1/rooms/${r.pick(roomIds)}/read`, body: { messageId: maybe(r.pick(messageIds)) } }),
     ];
 
     // Sending is where most state changes: weigh it up.

@@ -33,6 +33,7 @@ async function world() {
     kickOutbox: () => undefined,
     countDeliveryFailure: () => undefined,
     attachBridge: (bridge: MatrixBridge) => void (attached = bridge),
+    observeEphemeral: () => () => undefined,
   } as unknown as MatrixPart;
   createBridgePart({ config, store, platform, matrix, logger, registry });
   const operations = await buildOperationsServer({

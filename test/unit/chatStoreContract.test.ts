@@ -104,4 +104,45 @@ describe.each(implementations)("accounts, sessions, rooms and messages contract:
     ]);
     await store.close();
   });
+
+  it("read markers: advance only forward, move with the sender's append, go with a departure; one room's do not bleed into another's", async () => {
+    const store = await make();
+    const base = { sender: asPersonId("alice"), body: "b", html: "h", createdAt: 1, deleted: false, roomId: asRoomId("r1") };
+    const [m1, m2] = [await store.messages.append({ ...base, id: asMessageId("m1") }), await store.messages.append({ ...base, id: asMessageId("m2") })];
+    await store.messages.append({ ...base, id: asMessageId("x1"), roomId: asRoomId("r10") });
+    const bob = asPersonId("bob");
+    const at = (m: { id: string; seq: number }) => ({ roomId: asRoomId("r1"), member: bob, messageId: asMessageId(m.id), seq: m.seq, at: 5 });
+    expect(await store.readMarkers.advance(at(m2))).toBe(true);
+    expect(await store.readMarkers.advance(at(m1))).toBe(false);
+    expect(await store.readMarkers.advance(at(m2))).toBe(false);
+    expect(await store.readMarkers.get(asRoomId("r1"), bob)).toMatchObject({ messageId: "m2", seq: m2.seq });
+    // Sending is reading: alice's marker followed her appends, in r1 and in r10 apart.
+    expect((await store.readMarkers.ofRoom(asRoomId("r1"))).map((m) => [m.member, m.messageId]).sort()).toEqual([["alice", "m2"], ["bob", "m2"]]);
+    expect((await store.readMarkers.ofRoom(asRoomId("r10"))).map((m) => m.messageId)).toEqual(["x1"]);
+    await store.rooms.setMembership(member("r1", "bob", "leave", 6));
+    expect(await store.readMarkers.get(asRoomId("r1"), bob)).toBeUndefined();
+    expect(await store.readMarkers.advance(at(m1), [], async () => false)).toBe(false);
+    expect(await store.readMarkers.get(asRoomId("r1"), bob)).toBeUndefined();
+    expect(await store.readMarkers.advance(at(m1), [], async () => true)).toBe(true);
+    await store.close();
+  });
+
+  it("messages: live counts after a position skip tombstones and purged entries, and stop at the cap", async () => {
+    const store = await make();
+    const base = { sender: asPersonId("alice"), body: "b", html: "h", createdAt: 1, deleted: false, roomId: asRoomId("r1") };
+    const sent = [];
+    for (let i = 0; i < 6; i++) sent.push(await store.messages.append({ ...base, id: asMessageId(`m${i}`) }));
+    await store.messages.append({ ...base, id: asMessageId("x"), roomId: asRoomId("r10") });
+    expect(await store.messages.countLiveAfter(asRoomId("r1"), 0, 100)).toBe(6);
+    expect(await store.messages.countLiveAfter(asRoomId("r1"), sent[1]!.seq, 100)).toBe(4);
+    expect(await store.messages.countLiveAfter(asRoomId("r1"), 0, 3)).toBe(3);
+    await store.messages.update({ ...sent[4]!, deleted: true, body: "", html: "" });
+    expect(await store.messages.countLiveAfter(asRoomId("r1"), sent[1]!.seq, 100)).toBe(3);
+    expect(await store.messages.countLiveAfter(asRoomId("r1"), 0, 5)).toBe(5);
+    expect(await store.messagePurge.purge(sent[4]!.id, () => [])).toBeDefined();
+    expect(await store.messagePurge.purge(sent[5]!.id, () => [])).toBeDefined();
+    expect(await store.messages.countLiveAfter(asRoomId("r1"), sent[1]!.seq, 100)).toBe(2);
+    expect(await store.messages.countLiveAfter(asRoomId("r1"), sent[5]!.seq, 100)).toBe(0);
+    await store.close();
+  });
 });

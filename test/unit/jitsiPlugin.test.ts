@@ -43,6 +43,7 @@ function roomKey(room: PluginRoom): string {
 function fakeWorld(config: Partial<JitsiConfig> = {}, powers: Record<string, number> = {}) {
   const state = new Map<string, Map<string, Record<string, unknown>>>();
   const notices: Array<{ room: string; text: string }> = [];
+  const live: Array<{ room: string; name: string; payload: Record<string, unknown> }> = [];
   const observers: Array<(event: PluginMatrixEvent) => Promise<void> | void> = [];
   const store = new Map<string, unknown>();
   const stateOf = (room: PluginRoom) => {
@@ -77,6 +78,7 @@ function fakeWorld(config: Partial<JitsiConfig> = {}, powers: Record<string, num
       powerFor: async (_room: PluginRoom, userId: string, type: string) => ({ user: powers[userId] ?? 0, needed: type === WIDGETS ? 50 : 0 }),
     },
     onMatrixEvent: (handler: (event: PluginMatrixEvent) => Promise<void> | void) => void observers.push(handler),
+    notify: { room: async (room: PluginRoom, name: string, payload: Record<string, unknown>) => void live.push({ room: roomKey(room), name, payload }) },
     hooks: { on() {} },
     scheduler: {},
     signal: new AbortController().signal,
@@ -84,7 +86,7 @@ function fakeWorld(config: Partial<JitsiConfig> = {}, powers: Record<string, num
     publicUrl: "https://mirage.test",
     homeserverDomain: "hs.test",
   } as unknown as PluginContext<JitsiConfig>;
-  return { ctx, state, stateOf, notices, observers, store };
+  return { ctx, state, stateOf, notices, live, observers, store };
 }
 
 async function startPlugin(config: Partial<JitsiConfig> = {}, powers: Record<string, number> = { "@mod:hs.test": 50 }) {
@@ -257,6 +259,39 @@ describe("jitsi plugin: !call end", () => {
     await world.send("!call");
     expect(widgetsIn(world, room).filter((w) => Object.keys(w.content).length > 0)).toHaveLength(1);
     expect(world.notices.filter((n) => n.text.startsWith("A video call started"))).toHaveLength(2);
+  });
+});
+
+describe("jitsi plugin: live notices to web members", () => {
+  it("tells the room when a call starts and ends, whoever started or ended it", async () => {
+    const world = await startPlugin();
+    const room = { matrixRoomId: "!portal:hs.test" };
+    await world.send("!call audio");
+    const [widget] = widgetsIn(world, room);
+    expect(world.live).toEqual([
+      { room: "!portal:hs.test", name: "call.started", payload: { widgetId: widget!.id, audioOnly: true, url: expect.stringMatching(/^https:\/\/meet\.jit\.si\/mirage[a-z0-9]+$/), startedBy: "@mod:hs.test" } },
+    ]);
+    // Mirage's own state events come back from the homeserver: announced already.
+    const echo = { type: WIDGETS, roomId: "!portal:hs.test", sender: "@mirage:hs.test", eventId: "$e", stateKey: widget!.id, content: widget!.content, originServerTs: NOW, fromMirage: true };
+    for (const observe of world.observers) await observe(echo);
+    await world.send("!call end");
+    expect(world.live.map((n) => n.name)).toEqual(["call.started", "call.ended"]);
+    expect(world.live[1]!.payload).toEqual({ widgetId: widget!.id });
+
+    // An Element user adds Element's widget, then removes it.
+    const element = {
+      type: "jitsi",
+      url: "https://app.element.io/jitsi.html?confId=JitsiAbc#conferenceDomain=$domain",
+      name: "Jitsi",
+      data: { conferenceId: "JitsiAbc", domain: "meet.element.io", isAudioOnly: false },
+    };
+    const fromElement = (content: Record<string, unknown>) => ({ type: WIDGETS, roomId: "!portal:hs.test", sender: "@alice:hs.test", eventId: "$a", stateKey: "elementW", content, originServerTs: NOW });
+    for (const observe of world.observers) await observe(fromElement(element));
+    for (const observe of world.observers) await observe(fromElement({}));
+    expect(world.live.slice(2)).toEqual([
+      { room: "!portal:hs.test", name: "call.started", payload: { widgetId: "elementW", audioOnly: false, url: "https://meet.element.io/JitsiAbc", startedBy: "@alice:hs.test" } },
+      { room: "!portal:hs.test", name: "call.ended", payload: { widgetId: "elementW" } },
+    ]);
   });
 });
 

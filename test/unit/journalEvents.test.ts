@@ -63,6 +63,10 @@ const cases: Record<DomainEvent["type"], (w: World) => Promise<Expected[]>> = {
     await p.chat.markDeliveryFailed(message.id, "M_TOO_LARGE");
     return [row("message.delivery_failed", { roomId: room.id, messageId: message.id, by: "alice" }, ["alice", "bob"])];
   },
+  "room.read": async ({ p, bob, room, message }) => {
+    await p.chat.markRead(bob, room.id, message.id);
+    return [row("room.read", { roomId: room.id, member: "bob", messageId: message.id, by: "bob" }, ["alice", "bob"])];
+  },
   "blog.updated": async ({ p }) => {
     await p.blogs.updateBlog(people.fromId("alice"), "alice", { title: "Notes", description: "On things" });
     return [row("blog.updated", { blog: "alice", fields: ["title", "description"], by: "alice" }, ["alice"])];

@@ -45,6 +45,7 @@ describe("long-poll sync API", () => {
     await h.json("POST", `/api/v1/rooms/${room.id}/members`, { handle: "bob" }, bob);
     const message = (await h.json("POST", `/api/v1/rooms/${room.id}/messages`, { body: "m" }, bob)).body;
     await h.json("PATCH", `/api/v1/messages/${message.id}`, { body: "m2" }, bob);
+    await h.json("PUT", `/api/v1/rooms/${room.id}/read`, { messageId: message.id }, alice);
     await h.json("PUT", `/api/v1/messages/${message.id}/reactions/x`, undefined, bob);
     await h.json("DELETE", `/api/v1/messages/${message.id}/reactions/x`, undefined, bob);
     await h.json("DELETE", `/api/v1/messages/${message.id}`, undefined, bob);
@@ -57,7 +58,7 @@ describe("long-poll sync API", () => {
     await h.json("PATCH", "/api/v1/me/profile", { displayName: "Alice", bio: "hi" }, alice);
 
     const forAlice = h.published.filter((p) => p.audience.includes("alice"));
-    expect(new Set(forAlice.map((p) => p.event.type)).size).toBe(14);
+    expect(new Set(forAlice.map((p) => p.event.type)).size).toBe(15);
     expect(forAlice.at(-1)!.event).toEqual({ type: "profile.changed", name: "alice", fields: ["displayName", "bio"], by: "alice" });
     const synced = await h.json("GET", `/api/v1/sync?since=${encodeURIComponent(next)}&timeout=0`, undefined, alice);
     expect(synced.status).toBe(200);

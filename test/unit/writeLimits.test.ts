@@ -119,6 +119,7 @@ describe("per-account write limits through the API", () => {
       "post /api/v1/dms": { url: "/api/v1/dms", body: { handle: "bob" } },
       "post /api/v1/rooms/{roomId}/messages": { url: "/api/v1/rooms/r1/messages", body: { body: "b" } },
       "patch /api/v1/messages/{messageId}": { url: "/api/v1/messages/m1", body: { body: "b" } },
+      "put /api/v1/rooms/{roomId}/read": { url: "/api/v1/rooms/r1/read", body: { messageId: "m1" } },
       "delete /api/v1/messages/{messageId}": { url: "/api/v1/messages/m1" },
       "patch /api/v1/me/profile": { url: "/api/v1/me/profile", body: { bio: "b" } },
       "patch /api/v1/blogs/{owner}": { url: "/api/v1/blogs/alice", body: { title: "t" } },

@@ -3,15 +3,16 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AccountService } from "../../platform/accounts/AccountService.js";
 import type { ChatService } from "../../platform/chat/ChatService.js";
 import type { MembershipRecord, MessageView, Room } from "../../platform/chat/Room.js";
+import type { RoomActivity } from "../../platform/chat/roomActivity.js";
 import type { Person } from "../../platform/people/Person.js";
 import { people } from "../../platform/people/people.js";
 import type { WriteThrottle } from "../../platform/accounts/WriteThrottle.js";
 import { authenticate } from "../authenticate.js";
 import type { MessagePageCache } from "../MessagePageCache.js";
 import { authenticateWriter } from "../authenticateWriter.js";
-import { RemoveMemberQuery, type CreateRoomBodyT, type EditBodyT, type HandleBodyT, type MessageBodyT } from "../schemas/chatSchemas.js";
+import { RemoveMemberQuery, type CreateRoomBodyT, type EditBodyT, type HandleBodyT, type MessageBodyT, type ReadBodyT } from "../schemas/chatSchemas.js";
 import { errorResponses } from "../schemas/common.js";
-import { asMessageId, asRoomId } from "../../platform/ids.js";
+import { asMessageId, asRoomId, type RoomId } from "../../platform/ids.js";
 import { profileLookup, type PersonProfileJson, type ProfileLookup } from "../profileLookup.js";
 
 export interface ChatRoutesOptions {
@@ -29,7 +30,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** The signed-in account as the acting Person (routes run after `authenticate`). */
 const actor = (request: FastifyRequest): Person => people.account(request.auth!.account.name);
 
-export function roomView(room: Room, membership: MembershipRecord, members?: MembershipRecord[]) {
+export function roomView(room: Room, membership: MembershipRecord, activity: RoomActivity, profileOf: (id: string) => PersonProfileJson, members?: MembershipRecord[]) {
+  const last = activity.lastMessage;
   return {
     id: room.id,
     kind: room.kind,
@@ -42,6 +44,9 @@ export function roomView(room: Room, membership: MembershipRecord, members?: Mem
     ...(members
       ? { members: members.map((m) => ({ member: m.member, membership: m.membership, kind: people.isMatrixId(m.member) ? ("matrix" as const) : ("mirage" as const) })) }
       : {}),
+    unreadCount: activity.unreadCount,
+    ...(activity.readUpTo !== undefined ? { readUpTo: activity.readUpTo } : {}),
+    ...(last ? { lastMessage: { id: last.id, sender: last.sender, senderProfile: profileOf(last.sender), excerpt: last.excerpt, createdAt: iso(last.createdAt) } } : {}),
   };
 }
 
@@ -86,6 +91,12 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
   const { chat } = opts;
   const profiles = opts.profiles ?? profileLookup(undefined);
   const one = async (m: MessageView) => messageView(m, await profiles([m.sender]));
+  /** The room as `account` sees it, with its members and their activity in it. */
+  const fullRoom = async (account: Person, roomId: RoomId) => {
+    const [{ room, membership, members }, activity] = await Promise.all([chat.getRoom(account, roomId), chat.activity(account, roomId)]);
+    const profileOf = await profiles(activity.lastMessage ? [activity.lastMessage.sender] : []);
+    return roomView(room, membership, activity, profileOf, members);
+  };
   const auth = { preValidation: authenticate(opts.accounts) };
   const write = authenticateWriter(opts.accounts, opts.writes);
   const security = [{ bearer: [] }];
@@ -94,7 +105,13 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
   app.get(
     "/api/v1/rooms",
     { ...auth, schema: { summary: "Rooms you are in or invited to", tags, security, response: { 200: Type.Object({ rooms: Type.Array(Type.Ref("Room")) }), ...errorResponses(401) } } },
-    async (request) => ({ rooms: (await chat.roomsOf(actor(request))).map(({ room, membership }) => roomView(room, membership)) }),
+    async (request) => {
+      const account = actor(request);
+      const rooms = await chat.roomsOf(account);
+      const activities = await Promise.all(rooms.map(({ room }) => chat.activity(account, room.id)));
+      const profileOf = await profiles(activities.flatMap((a) => (a.lastMessage ? [a.lastMessage.sender] : [])));
+      return { rooms: rooms.map(({ room, membership }, i) => roomView(room, membership, activities[i]!, profileOf)) };
+    },
   );
 
   app.post<{ Body: CreateRoomBodyT }>(
@@ -103,18 +120,14 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
     async (request, reply) => {
       const account = actor(request);
       const room = await chat.createRoom(account, request.body);
-      const { membership, members } = await chat.getRoom(account, room.id);
-      return reply.code(201).send(roomView(room, membership, members));
+      return reply.code(201).send(await fullRoom(account, room.id));
     },
   );
 
   app.get<{ Params: { roomId: string } }>(
     "/api/v1/rooms/:roomId",
     { ...auth, schema: { summary: "A room with its members", tags, security, params: RoomParams, response: { 200: { $ref: "Room#" }, ...errorResponses(401, 404) } } },
-    async (request) => {
-      const { room, membership, members } = await chat.getRoom(actor(request), asRoomId(request.params.roomId));
-      return roomView(room, membership, members);
-    },
+    async (request) => fullRoom(actor(request), asRoomId(request.params.roomId)),
   );
 
   app.post<{ Params: { roomId: string }; Body: HandleBodyT }>(
@@ -161,8 +174,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
     async (request) => {
       const account = actor(request);
       await chat.join(account, asRoomId(request.params.roomId));
-      const { room, membership, members } = await chat.getRoom(account, asRoomId(request.params.roomId));
-      return roomView(room, membership, members);
+      return fullRoom(account, asRoomId(request.params.roomId));
     },
   );
 
@@ -224,8 +236,7 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
     async (request, reply) => {
       const account = actor(request);
       const { room, created } = await chat.openDm(account, request.body.handle);
-      const { membership, members } = await chat.getRoom(account, room.id);
-      return reply.code(created ? 201 : 200).send(roomView(room, membership, members));
+      return reply.code(created ? 201 : 200).send(await fullRoom(account, room.id));
     },
   );
 
@@ -303,6 +314,27 @@ export async function chatRoutes(app: FastifyInstance, opts: ChatRoutesOptions):
       schema: { summary: "Edit your message", tags, security, params: MessageParams, body: { $ref: "EditBody#" }, response: { 200: { $ref: "Message#" }, ...errorResponses(400, 401, 403, 404, 409, 422, 429, 503) } },
     },
     async (request) => one(await chat.edit(actor(request), asMessageId(request.params.messageId), request.body.body)),
+  );
+
+  app.put<{ Params: { roomId: string }; Body: ReadBodyT }>(
+    "/api/v1/rooms/:roomId/read",
+    {
+      ...write,
+      schema: {
+        summary: "Mark the room read up to a message",
+        description:
+          "Moves your read marker forward to the message (a thread reply or a deleted message too); a message at or before your marker changes nothing. The room's members hear of a move as room.read in sync; Matrix users see your read receipt on it.",
+        tags,
+        security,
+        params: RoomParams,
+        body: { $ref: "ReadBody#" },
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      await chat.markRead(actor(request), asRoomId(request.params.roomId), asMessageId(request.body.messageId));
+      return reply.code(204).send();
+    },
   );
 
   app.delete<{ Params: { messageId: string } }>(

@@ -40,6 +40,11 @@ export const SyncEventData = Type.Union([
     messageId: Id,
     matrixEventIds: Type.Array(Id, { description: "The Matrix events of the message and its reactions, redacted with it." }),
   }),
+  eventVariant("room.read", {
+    roomId: Id,
+    member: Id,
+    messageId: Id,
+  }),
   eventVariant("blog.updated", {
     blog: Id,
     fields: Type.Array(Type.Union(["title", "description", "blockedCommenters"].map((field) => Type.Literal(field)))),
@@ -52,6 +57,17 @@ export const SyncEventData = Type.Union([
   commentEvent("comment.deleted"),
   reactionEvent("reaction.added"),
   reactionEvent("reaction.removed"),
+  Type.Object(
+    {
+      type: Type.Literal("plugin.event"),
+      roomId: Id,
+      plugin: Type.String({ description: "The plugin's id, e.g. jitsi." }),
+      name: Type.String({ description: "What happened, as the plugin names it, e.g. call.started." }),
+      payload: Type.Record(Type.String(), Type.Unknown(), { description: "The plugin's own data (see the plugin's documentation)." }),
+      at: Type.String({ format: "date-time" }),
+    },
+    { description: "A plugin's live notice to a room's readers; not stored, so read the state through the plugin's routes after being away." },
+  ),
   eventVariant("profile.changed", {
     name: Id,
     fields: Type.Array(Type.Union(["displayName", "avatarUrl", "bio", "customHtml", "customCss"].map((field) => Type.Literal(field)))),

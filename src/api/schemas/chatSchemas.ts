@@ -2,6 +2,8 @@ import { Type, type Static } from "@sinclair/typebox";
 import { Handle } from "./identifierSchemas.js";
 import { ReactionCounts } from "./reactionSchemas.js";
 import { PersonProfile } from "./personSchemas.js";
+import { UNREAD_COUNT_MAX } from "../../platform/chat/roomActivity.js";
+import { EXCERPT_MAX_LENGTH } from "../../platform/chat/messageExcerpt.js";
 
 export const RoomView = Type.Object(
   {
@@ -21,6 +23,24 @@ export const RoomView = Type.Object(
           kind: Type.Union([Type.Literal("mirage"), Type.Literal("matrix")], { description: "`matrix`: a Matrix user, with a Matrix user ID; `mirage`: a Mirage account." }),
         }),
         { description: "Joined and invited members." },
+      ),
+    ),
+    unreadCount: Type.Integer({
+      minimum: 0,
+      maximum: UNREAD_COUNT_MAX,
+      description: `Messages after your read marker (thread replies included, deleted ones not), counted up to ${UNREAD_COUNT_MAX}. Sending moves your own marker, so these are others' messages; without a marker (never read, or left and came back) every message counts. 0 for an invitee.`,
+    }),
+    readUpTo: Type.Optional(Type.String({ description: "The message your read marker is at (it may since have been deleted or expired). Absent: no marker." })),
+    lastMessage: Type.Optional(
+      Type.Object(
+        {
+          id: Type.String(),
+          sender: Type.String({ description: "A Mirage account name or a Matrix user ID." }),
+          senderProfile: Type.Ref(PersonProfile),
+          excerpt: Type.String({ maxLength: EXCERPT_MAX_LENGTH, description: `Its text as one line of plain text (not HTML), at most ${EXCERPT_MAX_LENGTH} characters, ending in … when cut.` }),
+          createdAt: Type.String({ format: "date-time" }),
+        },
+        { description: "The room's newest message that is not deleted (a thread reply too). Absent for an invitee and for a room without one." },
       ),
     ),
   },
@@ -103,4 +123,10 @@ export const RemoveMemberQuery = Type.Object(
 export const EditBody = Type.Object({ body: Type.String({ minLength: 1, maxLength: 20000 }) }, { $id: "EditBody", additionalProperties: false });
 export type EditBodyT = Static<typeof EditBody>;
 
-export const chatSchemas = [RoomView, MessageView, CreateRoomBody, HandleBody, MessageBody, EditBody];
+export const ReadBody = Type.Object(
+  { messageId: Type.String({ minLength: 1, maxLength: 64, description: "The message read up to, in this room." }) },
+  { $id: "ReadBody", additionalProperties: false },
+);
+export type ReadBodyT = Static<typeof ReadBody>;
+
+export const chatSchemas = [RoomView, MessageView, CreateRoomBody, HandleBody, MessageBody, EditBody, ReadBody];

@@ -15,6 +15,8 @@ import { threadPlacement } from "./threadPlacement.js";
 import { mainTimelinePage, threadTimelinePage } from "./timelinePages.js";
 import { withRef } from "../events/withRef.js";
 import { roomRules } from "./roomRules.js";
+import type { ReadMarkerRepository } from "./ReadMarker.js";
+import { roomActivity, type RoomActivity } from "./roomActivity.js";
 
 export const MESSAGE_MAX_LENGTH = 20_000;
 /** Longest delivery-failure code and kick/ban reason kept. */
@@ -23,6 +25,7 @@ export const REASON_MAX_LENGTH = 200;
 export interface ChatServiceDeps {
   rooms: RoomRepository;
   messages: MessageRepository;
+  markers: ReadMarkerRepository;
   accounts: AccountRepository;
   reactions: Pick<ReactionRepository, "countsMany" | "keysByMany">;
   /** Deletes every copy of an expiring message. */
@@ -273,6 +276,36 @@ export class ChatService {
     const { messages, nextBefore } =
       options.threadId === undefined ? await mainTimelinePage(this.deps.messages, roomId, options) : await threadTimelinePage(this.deps.messages, roomId, options.threadId, options);
     return { messages: await this.views(messages, self), ...(nextBefore !== undefined && nextBefore > 1 ? { nextBefore } : {}) };
+  }
+
+  /**
+   * Moves `actor`'s read marker forward to `messageId` (a message of the room, a tombstone too) and
+   * journals `room.read` to the room's readers in the same batch. A message at or before the
+   * marker changes nothing and resolves false. Members who may read the room only.
+   */
+  async markRead(actor: Person, roomId: RoomId, messageId: MessageId, options: WriteOptions = {}): Promise<boolean> {
+    const self = this.idOf(actor);
+    await this.requireReader(self, roomId);
+    const message = await this.deps.messages.get(messageId);
+    if (!message || message.roomId !== roomId) throw notFound("message");
+    const events = await this.toReaders({ type: "room.read", roomId, member: self, messageId, by: self }, options);
+    const stillReads = async () => roomRules.mayReadMessages((await this.deps.rooms.membership(roomId, self))?.membership);
+    const moved = await this.deps.markers.advance({ roomId, member: self, messageId, seq: message.seq, at: this.now() }, events, stillReads);
+    if (moved) this.deps.events.publish(events);
+    return moved;
+  }
+
+  /** Each member's read marker (the message they read up to), for plugins; members without one are absent. */
+  async readMarkers(roomId: RoomId): Promise<Map<PersonId, MessageId>> {
+    return new Map((await this.deps.markers.ofRoom(roomId)).map((marker) => [marker.member, marker.messageId]));
+  }
+
+  /** The room at a glance for `actor` (see {@link RoomActivity}); nothing unread and no last message for an invitee, who may not read it yet. */
+  async activity(actor: Person, roomId: RoomId): Promise<RoomActivity> {
+    const self = this.idOf(actor);
+    const { membership } = await this.requireVisible(self, roomId);
+    if (!roomRules.mayReadMessages(membership.membership)) return { unreadCount: 0 };
+    return roomActivity({ messages: this.deps.messages, markers: this.deps.markers }, roomId, self);
   }
 
   /** Throws exactly as `messages` would when `actor` may not read the room's messages. */

@@ -85,8 +85,8 @@ export interface RoomRepository {
 
 /**
  * A room's timeline. `append` assigns the next sequence number atomically and, for a message with
- * `threadId`, indexes it in its thread and updates the root's summary in the same batch; `events`
- * are journaled in the write's batch.
+ * `threadId`, indexes it in its thread and updates the root's summary in the same batch, and moves
+ * the sender's read marker (see `ReadMarkerRepository`) to it; `events` are journaled in the write's batch.
  */
 export interface MessageRepository {
   append(message: Omit<Message, "seq">, events?: JournalRecords): Promise<Message>;
@@ -98,4 +98,6 @@ export interface MessageRepository {
   threadPage(rootId: MessageId, options: { beforeSeq?: number; limit: number }): Promise<Message[]>;
   /** Each root's thread summary, in the order asked; undefined for a message without replies. */
   threadSummaries(rootIds: readonly MessageId[]): Promise<Array<ThreadSummary | undefined>>;
+  /** How many messages (thread replies included, tombstones not) the room has after `afterSeq`, counting at most `cap`, at a cost bounded by `cap` rather than the room's size. */
+  countLiveAfter(roomId: RoomId, afterSeq: number, cap: number): Promise<number>;
 }

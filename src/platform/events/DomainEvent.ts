@@ -21,6 +21,8 @@ export type DomainEvent =
   | { type: "message.expired"; roomId: string; messageId: string; by: string; matrixEventIds: string[] }
   /** Matrix refused the message for good (`by` is the sender); a fact for web clients, nothing to send to Matrix. */
   | { type: "message.delivery_failed"; roomId: string; messageId: string; by: string }
+  /** `member` read the room up to `messageId` (their marker moved forward); `by` is the member. Sending moves the sender's marker without one. */
+  | { type: "room.read"; roomId: string; member: string; messageId: string; by: string }
   /** A blog's title or description changed (its settings record written). */
   | { type: "blog.updated"; blog: string; fields: Array<"title" | "description" | "blockedCommenters">; by: string }
   /** `published: false`: created as a draft (absent: published). */
@@ -53,6 +55,11 @@ export interface MatrixOrigin {
   eventId: string;
   /** The platform object the event created (a message, a reaction), linked to the event. */
   ref?: PlatformRef;
+  /**
+   * Imported from an ephemeral event (a read receipt), which has no event ID of its own: `eventId`
+   * names the event it is about, and nothing is linked (importing it again is harmless by itself).
+   */
+  ephemeral?: true;
 }
 
 /** What a write may say about itself beyond its content. */

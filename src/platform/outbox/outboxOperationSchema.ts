@@ -150,8 +150,18 @@ const CreateRoom = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * A public read receipt (`m.read`) from `sender` on the target's event. Coalesced when queued: a
+ * newer receipt of the same sender in the same room replaces one still waiting, so a burst of read
+ * markers sends one receipt, the newest. A target without a Matrix event is skipped (best effort).
+ */
+const Receipt = Type.Object(
+  { op: Type.Literal("receipt"), ...Address, target: Ref },
+  { additionalProperties: false },
+);
+
 /** Every operation the outbox carries out, discriminated by `op`. */
-export const OutboxOperationSchema = Type.Union([Send, SendImage, State, Redact, Membership, Profile, CreateRoom]);
+export const OutboxOperationSchema = Type.Union([Send, SendImage, State, Redact, Membership, Profile, CreateRoom, Receipt]);
 
 export type OutboxOperation = Static<typeof OutboxOperationSchema>;
 export type OutboxRelation = Static<typeof RelationSchema>;
@@ -162,3 +172,4 @@ export type RedactOperation = Static<typeof Redact>;
 export type MembershipOperation = Static<typeof Membership>;
 export type ProfileOperation = Static<typeof Profile>;
 export type CreateRoomOperation = Static<typeof CreateRoom>;
+export type ReceiptOperation = Static<typeof Receipt>;

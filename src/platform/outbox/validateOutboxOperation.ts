@@ -5,7 +5,7 @@ import { type OutboxOperation, OutboxOperationSchema } from "./outboxOperationSc
 const check = TypeCompiler.Compile(OutboxOperationSchema);
 
 /** Operations addressed to a room: they name it by Matrix ID or by platform reference, exactly one. */
-const ADDRESSED = new Set(["send", "sendImage", "state", "redact", "membership"]);
+const ADDRESSED = new Set(["send", "sendImage", "state", "redact", "membership", "receipt"]);
 const NEEDS_TARGET_USER = new Set(["invite", "kick", "ban", "unban"]);
 
 /** Why `value` is not a valid outbox operation (a field path, never content), or undefined when it is. */
