@@ -163,6 +163,22 @@ describe('the post editor', () => {
     await page.click('button:has-text("Publish")');
     await page.waitForSelector('.post-state:has-text("Published")');
     await expect.poll(async () => (await publicPost(post.slug))?.published).toBe(true);
+
+    // A second post, deleted once its owner confirms in the page.
+    await page.goto(`${mirage.apiUrl}/app/posts/new`);
+    await page.fill('#post-title', 'Short-lived');
+    await page.fill('#post-body', 'Soon gone.');
+    await page.click('button:has-text("Save draft")');
+    await page.waitForURL(/\/app\/posts\/p_/);
+    const doomed = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    await page.click('button:has-text("Delete post")');
+    await page.waitForSelector('.confirm:has-text("Delete this post")');
+    await expectAccessible('post editor, confirming deletion');
+    await page.locator('.confirm button:has-text("Delete")').click();
+    await page.waitForURL(/\/app\/posts$/);
+    await page.waitForSelector('.post-item');
+    expect(await page.locator(`a[href="/app/posts/${doomed}"]`).count()).toBe(0);
+    expect(await page.locator(`a[href="/app/posts/${post.id}"]`).count()).toBeGreaterThan(0);
   });
 });
 
