@@ -34,7 +34,7 @@ export function postListScreen(): Screen {
         }
       };
       const reload = coalesce(() => void load());
-      const unsubscribe = ctx.subscribe({ events: (events) => events.some((e) => POST_EVENTS.has(e.kind) && e.data.by === me) && reload(), gap: reload });
+      const unsubscribe = ctx.subscribe({ events: (events) => events.some((e) => POST_EVENTS.has(e.kind)) && reload(), gap: reload });
       root.append(
         h(
           "section",
