@@ -1,7 +1,10 @@
 import type { PluginContext } from "../../src/plugins/pluginApi.js";
 
+/** What expires: a chat message, or a comment on a blog with a comment timer. */
+export type DueItem = { messageId: string } | { commentId: string };
+
 /** Fixed width, so key order is time order. */
-const dueKey = (at: number, messageId: string) => `due:${String(at).padStart(16, "0")}:${messageId}`;
+const dueKey = (at: number, item: DueItem) => `due:${String(at).padStart(16, "0")}:${"commentId" in item ? item.commentId : item.messageId}`;
 const WAKE_JOB = "expiry.wake";
 /** Read per pass; a pass that found this many due runs again at once. */
 const BATCH = 100;
@@ -9,7 +12,7 @@ const BATCH = 100;
 const RETRY_MS = 5_000;
 
 /**
- * Each message's due time in the plugin's store (`due:<time>:<messageId>`), and one sleeper: read
+ * Each message's or comment's due time in the plugin's store (`due:<time>:<id>`), and one sleeper: read
  * what is due, expire it, sleep until the next due time (mautrix's disappear loop, persisted). A
  * restart reads the index again, so what fell due while Mirage was down expires at start. One pass
  * at a time; the entry goes only after the expiry is done, so a crash repeats it (expiring is idempotent).
@@ -20,7 +23,7 @@ export class DueIndex {
 
   constructor(
     private readonly ctx: Pick<PluginContext<unknown>, "store" | "scheduler" | "logger" | "signal">,
-    private readonly expire: (messageId: string) => Promise<unknown>,
+    private readonly expire: (item: DueItem) => Promise<unknown>,
     private readonly now: () => number = Date.now,
   ) {
     ctx.scheduler.handle(WAKE_JOB, () => {
@@ -29,9 +32,9 @@ export class DueIndex {
     });
   }
 
-  /** Schedules `messageId` to expire at `at` (ms since epoch); at once when past. */
-  async add(messageId: string, at: number): Promise<void> {
-    await this.ctx.store.put(dueKey(at, messageId), { messageId });
+  /** Schedules `item` to expire at `at` (ms since epoch); at once when past. */
+  async add(item: DueItem, at: number): Promise<void> {
+    await this.ctx.store.put(dueKey(at, item), item);
     await this.sleepUntil(at);
   }
 
@@ -46,7 +49,7 @@ export class DueIndex {
   private async drain(): Promise<void> {
     for (;;) {
       if (this.ctx.signal.aborted) return;
-      const due = await this.ctx.store.list<{ messageId: string }>("due:", { limit: BATCH });
+      const due = await this.ctx.store.list<DueItem>("due:", { limit: BATCH });
       let expired = 0;
       for (const { key, value } of due) {
         const at = Number(key.slice(4, 20));
@@ -56,11 +59,11 @@ export class DueIndex {
           return;
         }
         try {
-          await this.expire(value.messageId);
+          await this.expire(value);
           await this.ctx.store.delete(key);
           expired += 1;
         } catch (error) {
-          this.ctx.logger.warn({ messageId: value.messageId, code: (error as { code?: string }).code }, "message expiry failed; retrying");
+          this.ctx.logger.warn({ ...value, code: (error as { code?: string }).code }, "expiry failed; retrying");
           this.wake = undefined;
           await this.sleepUntil(this.now() + RETRY_MS);
           return;

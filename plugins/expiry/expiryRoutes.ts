@@ -2,7 +2,6 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
 import type { PlatformServices } from "../../src/platform/createPlatformServices.js";
 import { roomRequest, type PluginWeb } from "../../src/plugins/pluginApi.js";
-import { AFTER_READ_UNAVAILABLE } from "./expireCommand.js";
 import type { ExpiryPolicy } from "./ExpiryPolicy.js";
 
 const Policy = Type.Object(
@@ -50,7 +49,6 @@ export function expiryRoutes(deps: {
           return reply.code(400).send({ error: { code: "INVALID_INPUT", message: `seconds must be at most ${Math.floor(deps.maxMs / 1000)}` } });
         }
         const mode = body.mode ?? "after_send";
-        if (mode === "after_read") return reply.code(400).send({ error: { code: "INVALID_INPUT", message: AFTER_READ_UNAVAILABLE } });
         await deps.set(room.id, body.seconds === null ? undefined : { mode, ms: body.seconds * 1000 });
         return { seconds: body.seconds, mode };
       },

@@ -123,6 +123,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler(schemas));
   app.decorateRequest("auth", null);
   app.decorateRequest("mirage", null);
+  app.decorateRequest("mirageBlog", null);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler((path) => allowed.for(path)));
   for (const schema of schemas) app.addSchema(schema);
@@ -163,7 +164,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       // Cached pages carry senders' profiles: a Matrix user's profile change makes them stale.
       if (pageCache) deps.personProfiles?.onMatrixChange(() => pageCache.invalidateAll());
       await app.register(chatRoutes, { accounts: deps.accounts.service, chat: deps.chat, profiles, ...writes, ...(pageCache ? { pageCache } : {}) });
-      if (deps.plugins && deps.plugins.length > 0) await pluginRoutes(app, { plugins: deps.plugins, accounts: deps.accounts.service, chat: deps.chat });
+      if (deps.plugins && deps.plugins.length > 0) await pluginRoutes(app, { plugins: deps.plugins, accounts: deps.accounts.service, chat: deps.chat, ...(deps.blogs ? { blogs: deps.blogs.blogs } : {}) });
     }
     if (deps.profiles) {
       await app.register(profileRoutes, { accounts: deps.accounts.service, profiles: deps.profiles, matrixIdFor: deps.accounts.matrixIdFor, ...writes });

@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, RouteOptions } from "fastify";
 import type { AccountService } from "../platform/accounts/AccountService.js";
+import type { BlogService } from "../platform/blogs/BlogService.js";
 import type { ChatService } from "../platform/chat/ChatService.js";
 import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
 import { asRoomId } from "../platform/ids.js";
@@ -13,12 +14,15 @@ export interface PluginRouteSet {
   id: string;
   routes?: FastifyPluginAsync;
   roomRoutes?: FastifyPluginAsync;
+  blogRoutes?: FastifyPluginAsync;
 }
 
 export interface PluginRoutesOptions {
   plugins: readonly PluginRouteSet[];
   accounts: AccountService;
   chat: ChatService;
+  /** Without it, plugins' blog routes are not mounted. */
+  blogs?: BlogService;
 }
 
 /**
@@ -26,7 +30,8 @@ export interface PluginRoutesOptions {
  * `/api/v1/rooms/:roomId/`, each in its own encapsulated context (a plugin's hooks and
  * decorators stay its own). Room routes are authenticated (before validation, so an anonymous
  * caller hears 401 first) and limited to joined members after it, before their handler runs
- * (`request.mirage`); their documented answers gain 400, 401, 403 and 404.
+ * (`request.mirage`); their documented answers gain 400, 401, 403 and 404. Blog routes, under
+ * `/api/v1/blogs/:owner/`, are limited alike to the blog's owner (`request.mirageBlog`).
  */
 export async function pluginRoutes(app: FastifyInstance, opts: PluginRoutesOptions): Promise<void> {
   for (const plugin of opts.plugins) {
@@ -63,7 +68,38 @@ export async function pluginRoutes(app: FastifyInstance, opts: PluginRoutesOptio
         { prefix: "/api/v1/rooms/:roomId" },
       );
     }
+    if (plugin.blogRoutes && opts.blogs) {
+      const routes = plugin.blogRoutes;
+      const blogs = opts.blogs;
+      await app.register(
+        async (scope) => {
+          scope.addHook("onRoute", (route) => {
+            const schema = (route.schema ??= {}) as Record<string, unknown>;
+            schema.params ??= BlogParams;
+            tagRoute(route, tag, [400, 401, 403, 404], true);
+          });
+          scope.addHook("preValidation", authenticate(opts.accounts));
+          scope.addHook("preHandler", async (request) => {
+            request.mirageBlog = await blogOwner(blogs, request);
+          });
+          await scope.register(routes);
+        },
+        { prefix: "/api/v1/blogs/:owner" },
+      );
+    }
   }
+}
+
+const BlogParams = Type.Object({ owner: Type.String({ minLength: 1, maxLength: 255 }) });
+
+/** The caller must own the blog: 404 when there is no such blog, 403 when it is someone else's. */
+async function blogOwner(blogs: BlogService, request: FastifyRequest) {
+  const owner = (request.params as { owner?: unknown }).owner;
+  if (typeof owner !== "string" || owner.length === 0 || owner.length > 255) throw new MirageError(ErrorCodes.notFound, "no such blog");
+  const person = people.account(request.auth!.account.name);
+  const blog = await blogs.getBlog(owner, person);
+  if (blog.owner !== people.id(person)) throw new MirageError(ErrorCodes.forbidden, "only the blog's owner may do this");
+  return { person, blog };
 }
 
 const RoomParams = Type.Object({ roomId: Type.String({ minLength: 1, maxLength: 64 }) });

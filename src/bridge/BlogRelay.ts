@@ -102,6 +102,8 @@ export class BlogRelay implements JournalHandler {
       case "comment.edited":
       case "comment.deleted":
         return this.commentOps(event);
+      case "comment.expired":
+        return this.expiredCommentOps(event);
       case "reaction.added":
       case "reaction.removed":
         return event.target.kind === "message" ? [] : this.reactionOps(event);
@@ -185,6 +187,19 @@ export class BlogRelay implements JournalHandler {
    * in-thread. Its edit is an `m.replace`; its deletion a redaction by its author's ghost, or for
    * the owner's moderation by the owner's voice. Nothing for comments on posts not published.
    */
+  /**
+   * An expired comment's events (its links went with it: named by event ID), redacted by the blog's
+   * voice, which may redact anyone's events in its room.
+   */
+  private async expiredCommentOps(event: Extract<DomainEvent, { type: "comment.expired" }>): Promise<OutboxEntryInput[]> {
+    if (event.matrixEventIds.length === 0) return [];
+    const post = await this.deps.posts.get(asPostId(event.postId));
+    if (!post) return [];
+    const sender = blogVoice(post.blog, this.deps.names, this.deps.room.botUserId);
+    const room = { kind: "blog" as const, id: post.blog };
+    return event.matrixEventIds.map((eventId) => ({ op: "redact" as const, sender, room, target: { eventId }, reason: "comment expired" }));
+  }
+
   private async commentOps(event: CommentEvent): Promise<OutboxEntryInput[]> {
     const comment = await this.deps.comments.get(asCommentId(event.commentId));
     const post = comment && (await this.deps.posts.get(comment.postId));

@@ -15,6 +15,7 @@ import { reactionRefId } from "../platform/reactions/reactionRefId.js";
 import type { BridgeNames } from "./bridgeNames.js";
 import { findMentions } from "./convert/findMentions.js";
 import { imageRedactions } from "./convert/imageRefs.js";
+import { allEditEventRefs, editEventRef } from "../platform/chat/editEventRef.js";
 import { imageSends } from "./convert/imageSends.js";
 import { mentionTargets } from "./convert/mentionTargets.js";
 import { messageToMatrix } from "./convert/messageToMatrix.js";
@@ -71,10 +72,11 @@ export class BridgeRelay implements JournalHandler {
   }
 
   async handle(entry: JournalEntry): Promise<void> {
-    if (entry.origin) return;
+    // A deletion from Matrix redacted the message there, not its edits: those follow.
+    if (entry.origin && entry.event.type !== "message.deleted") return;
     const receipt = `${RELAY_CONSUMER}:${entry.position}`;
     if (await this.deps.outbox.hasReceipt(receipt)) return;
-    const ops = await this.operationsFor(entry.event);
+    const ops = entry.origin ? await this.editRedactionsAfterMatrixDeletion(entry.event as Extract<DomainEvent, { type: "message.deleted" }>) : await this.operationsFor(entry.event);
     // Nothing to queue, nothing to repeat: no receipt either.
     if (ops.length === 0) return;
     await this.ghosts.before(ops);
@@ -203,7 +205,9 @@ export class BridgeRelay implements JournalHandler {
     const content = await this.matrixContent(message);
     const ref = { kind: "message" as const, id: message.id };
     if (event.type === "message.edited") {
-      return [{ op: "send", sender, room: roomRef(message.roomId), eventType: "m.room.message", content, relation: { type: "edit", target: ref } }];
+      // Linked as this edit, so the message's deletion or expiry redacts it too.
+      const edit = event.edit === undefined ? {} : { ref: editEventRef(message.id, event.edit) };
+      return [{ op: "send", sender, room: roomRef(message.roomId), eventType: "m.room.message", content, ...edit, relation: { type: "edit", target: ref } }];
     }
     const relation = await this.relationOf(message);
     const text: OutboxEntryInput = { op: "send", sender, room: roomRef(message.roomId), eventType: "m.room.message", content, ref, ...(relation ? { relation } : {}) };
@@ -279,16 +283,28 @@ export class BridgeRelay implements JournalHandler {
   }
 
   /**
-   * A deleted message's redaction, and those of the images sent after it (a message from Matrix
-   * had none). By its sender's ghost, or the bot for a moderator's deletion (it has the power).
+   * A deleted message's redaction, those of its edits, and those of the images sent after it (a
+   * message from Matrix had none). By its sender's ghost, or the bot for a moderator's deletion (it has the power).
    */
   private async deletionOps(event: Extract<DomainEvent, { type: "message.deleted" }>): Promise<OutboxEntryInput[]> {
     const message = await this.deps.messages.get(asMessageId(event.messageId));
     const sender = message && message.sender === event.by && !people.isMatrixId(event.by) ? this.deps.names.ghost(event.by) : this.deps.portal.botUserId;
     const room = roomRef(event.roomId);
     const text: OutboxEntryInput = { op: "redact", sender, room, target: { kind: "message", id: event.messageId } };
-    if (message && people.isMatrixId(message.sender)) return [text];
-    return [text, ...imageRedactions({ kind: "message", id: event.messageId }, { sender, room }, this.deps.maxImagesPerMessage ?? 0)];
+    const edits = editRedactions(message, { sender, room });
+    if (message && people.isMatrixId(message.sender)) return [text, ...edits];
+    return [text, ...edits, ...imageRedactions({ kind: "message", id: event.messageId }, { sender, room }, this.deps.maxImagesPerMessage ?? 0)];
+  }
+
+  /**
+   * After a message was deleted in Matrix (its own event redacted there), the redactions of its
+   * edits: by the sender's ghost for an account's message, else by who may redact anyone's events.
+   */
+  private async editRedactionsAfterMatrixDeletion(event: Extract<DomainEvent, { type: "message.deleted" }>): Promise<OutboxEntryInput[]> {
+    const message = await this.deps.messages.get(asMessageId(event.messageId));
+    if (!message?.edits) return [];
+    const sender = people.isMatrixId(message.sender) ? await this.moderatorOf(message.roomId) : this.deps.names.ghost(message.sender);
+    return editRedactions(message, { sender, room: roomRef(event.roomId) });
   }
 
   /**
@@ -303,6 +319,12 @@ export class BridgeRelay implements JournalHandler {
     const account = members.find((m) => !people.isMatrixId(m.member));
     return account ? this.deps.names.ghost(account.member) : this.deps.portal.botUserId;
   }
+}
+
+/** Redactions of every edit event of `message` (an edit that never reached Matrix is unlinked: its redaction does nothing). */
+function editRedactions(message: Message | undefined, by: { sender: string; room: { kind: "room"; id: string } }): OutboxEntryInput[] {
+  if (!message) return [];
+  return allEditEventRefs(message.id, message.edits).map((target) => ({ op: "redact" as const, sender: by.sender, room: by.room, target }));
 }
 
 /** The reason an expired message's redaction carries (Element shows it). */

@@ -13,6 +13,7 @@ import type { ReadMarkerRepository } from "./chat/ReadMarker.js";
 import type { DomainEventBus } from "./events/DomainEvent.js";
 import type { GhostAccounts } from "./ports/GhostAccounts.js";
 import type { MarkdownRenderer } from "./ports/MarkdownRenderer.js";
+import type { CommentPurge } from "./ports/CommentPurge.js";
 import type { MessagePurge } from "./ports/MessagePurge.js";
 import type { IdMapping } from "./ports/IdMapping.js";
 import { RoomLinks } from "./chat/RoomLinks.js";
@@ -32,6 +33,8 @@ export interface PlatformRepositories {
   reactions: ReactionRepository;
   /** Deletes every copy of a message (disappearing messages). */
   messagePurge: MessagePurge;
+  /** Deletes every copy of a comment (comment timers). */
+  commentPurge: CommentPurge;
   /** Read by `roomLinks` only. */
   idMapping: Pick<IdMapping, "toMatrix" | "byRoom">;
 }
@@ -72,7 +75,7 @@ export function createPlatformServices(deps: {
     chat,
     profiles: new ProfileService(r.accounts, deps.profileSanitizer, events, deps.now, deps.ghosts),
     blogs: new BlogService({ ...blogDeps, accounts: r.accounts, blogs: r.blogs, posts: r.posts, comments: r.comments, ...(deps.matrixProfiles ? { matrixProfiles: deps.matrixProfiles } : {}) }),
-    comments: new CommentService({ ...blogDeps, blogs: r.blogs, posts: r.posts, comments: r.comments }),
+    comments: new CommentService({ ...blogDeps, blogs: r.blogs, posts: r.posts, comments: r.comments, purge: r.commentPurge }),
     roomLinks: new RoomLinks(r.idMapping),
     personProfiles: new PersonProfiles({ accounts: r.accounts, ...people, ...(deps.matrixProfiles ? { matrix: deps.matrixProfiles } : {}) }),
     reactions: new ReactionService({

@@ -66,7 +66,7 @@ export class PluginHost {
 
   /** Each started plugin's routes (the API mounts them under their own prefixes). */
   routes(): PluginRoutes[] {
-    return this.running.map((plugin) => plugin.routes()).filter((routes) => routes.routes || routes.roomRoutes);
+    return this.running.map((plugin) => plugin.routes()).filter((routes) => routes.routes || routes.roomRoutes || routes.blogRoutes);
   }
 
   /** Every enabled plugin's state, by id. */

@@ -47,6 +47,7 @@ export interface PluginRoutes {
   id: string;
   routes?: FastifyPluginAsync;
   roomRoutes?: FastifyPluginAsync;
+  blogRoutes?: FastifyPluginAsync;
 }
 
 /**
@@ -135,7 +136,13 @@ export class PluginRuntime {
   }
 
   routes(): PluginRoutes {
-    return { id: this.id, ...(this.instance?.routes ? { routes: this.instance.routes } : {}), ...(this.instance?.roomRoutes ? { roomRoutes: this.instance.roomRoutes } : {}) };
+    const instance = this.instance;
+    return {
+      id: this.id,
+      ...(instance?.routes ? { routes: instance.routes } : {}),
+      ...(instance?.roomRoutes ? { roomRoutes: instance.roomRoutes } : {}),
+      ...(instance?.blogRoutes ? { blogRoutes: instance.blogRoutes } : {}),
+    };
   }
 
   /** Keeps an undo (a command's unregistration) for `stop`. */

@@ -2,6 +2,7 @@ import type { Static, TSchema } from "@sinclair/typebox";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "../log/createLogger.js";
 import type { MembershipRecord, Room } from "../platform/chat/Room.js";
+import type { BlogView } from "../platform/blogs/Blog.js";
 import type { Command } from "../platform/commands/Command.js";
 import type { PlatformServices } from "../platform/createPlatformServices.js";
 import type { DomainEvent } from "../platform/events/DomainEvent.js";
@@ -36,6 +37,13 @@ export interface PluginInstance {
    * before the handler runs; `request.mirage` carries the person and the room.
    */
   roomRoutes?: FastifyPluginAsync;
+  /**
+   * Routes about one blog, mounted under `/api/v1/blogs/:owner/<path>` (e.g. its comment timer).
+   * The host authenticates the caller and checks they own the blog (404 when there is no such
+   * blog, 403 when it is someone else's) before the handler runs; `request.mirageBlog` carries
+   * the person and the blog (read it with {@link blogRequest}).
+   */
+  blogRoutes?: FastifyPluginAsync;
   /** Called once when the plugin stops (after its hooks, jobs and routes are gone); bounded by the host. */
   stop?(): Promise<void> | void;
 }
@@ -178,10 +186,19 @@ export interface PluginRoomRequest {
   membership: MembershipRecord;
 }
 
+/** What a blog route's handler knows: set by the host after it authenticated the caller and found them the blog's owner. */
+export interface PluginBlogRequest {
+  /** The signed-in caller, the blog's owner. */
+  person: Person;
+  blog: BlogView;
+}
+
 declare module "fastify" {
   interface FastifyRequest {
     /** Set by the plugin host on `roomRoutes` before the handler runs; read it with {@link roomRequest}. */
     mirage: PluginRoomRequest | null;
+    /** Set by the plugin host on `blogRoutes` before the handler runs; read it with {@link blogRequest}. */
+    mirageBlog: PluginBlogRequest | null;
   }
 }
 
@@ -189,6 +206,12 @@ declare module "fastify" {
 export function roomRequest(request: FastifyRequest): PluginRoomRequest {
   if (!request.mirage) throw new Error("roomRequest() is only available in a plugin's roomRoutes");
   return request.mirage;
+}
+
+/** The caller and blog of a `blogRoutes` request; throws when called outside a blog route. */
+export function blogRequest(request: FastifyRequest): PluginBlogRequest {
+  if (!request.mirageBlog) throw new Error("blogRequest() is only available in a plugin's blogRoutes");
+  return request.mirageBlog;
 }
 
 /** Authentication for a plugin's own routes. */

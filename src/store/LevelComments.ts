@@ -102,6 +102,29 @@ export class LevelComments implements CommentRepository {
     });
   }
 
+  /** Runs `fn` with writes held off (a purge reads and writes under it). */
+  withLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.mutex.run(fn);
+  }
+
+  /**
+   * Batch operations deleting `comment` (or its tombstone) and its thread index entry, its post's
+   * count corrected; replies below it keep their own entries. Call inside `withLock`.
+   */
+  async purgeOps(comment: Comment): Promise<BatchOp[]> {
+    const stored = await this.comments.get(comment.id);
+    if (!stored) return [];
+    const ops: BatchOp[] = [
+      { type: "del", sublevel: this.comments, key: stored.id } as BatchOp,
+      { type: "del", sublevel: this.threads, key: compositeKey(stored.postId, stored.threadPath) } as BatchOp,
+    ];
+    if (!stored.deleted) {
+      const stats = await this.stats(stored.postId);
+      ops.push({ type: "put", sublevel: this.commentStats, key: stored.postId, value: { ...stats, count: Math.max(0, stats.count - 1) } } as BatchOp);
+    }
+    return ops;
+  }
+
   async thread(postId: PostId, options: { cursor?: string; limit: number }): Promise<CommentPage> {
     const range = prefixRange(postId);
     let lower: { gte: string } | { gt: string } = { gte: range.gte };

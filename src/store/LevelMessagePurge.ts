@@ -2,6 +2,7 @@ import type { MessageId } from "../platform/ids.js";
 import type { MessagePurge, PurgedMessage } from "../platform/ports/MessagePurge.js";
 import type { OutboxEntry } from "../platform/ports/Outbox.js";
 import { allImageEventRefs } from "../platform/media/imageEventRef.js";
+import { allEditEventRefs } from "../platform/chat/editEventRef.js";
 import type { PlatformRef } from "../platform/ports/IdMapping.js";
 import { reactionRefId } from "../platform/reactions/reactionRefId.js";
 import type { JournalRecords } from "../platform/ports/Journal.js";
@@ -49,8 +50,9 @@ export class LevelMessagePurge implements MessagePurge {
             const refs: PlatformRef[] = [
               { kind: "message", id: message.id },
               ...onIt.reactions.map((r) => ({ kind: "reaction" as const, id: reactionRefId(target, r.by, r.key) })),
-              // The images sent after its text go with it.
+              // The images sent after its text go with it, and its edits' events.
               ...allImageEventRefs(target),
+              ...allEditEventRefs(message.id, message.edits),
             ];
             const unlinked = await mapping.unlinkOps(refs);
             const refIds = new Set(refs.map((ref) => `${ref.kind}:${ref.id}`));
@@ -81,7 +83,7 @@ export class LevelMessagePurge implements MessagePurge {
 }
 
 /** Whether an outbox entry would show one of `refIds` (`kind:id`) in Matrix: as its event, or as what it edits, reacts to, redacts or marks read. */
-function namesAny(entry: OutboxEntry, refIds: ReadonlySet<string>): boolean {
+export function namesAny(entry: OutboxEntry, refIds: ReadonlySet<string>): boolean {
   const named = (ref: unknown) => {
     const r = ref as { kind?: string; id?: string } | undefined;
     return r?.kind !== undefined && refIds.has(`${r.kind}:${r.id}`);

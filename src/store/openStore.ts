@@ -16,6 +16,7 @@ import { LevelMatrixProfiles } from "./LevelMatrixProfiles.js";
 import type { MatrixProfileRecords } from "../platform/ports/MatrixProfileRecords.js";
 import { LevelMessages } from "./LevelMessages.js";
 import { LevelMessagePurge } from "./LevelMessagePurge.js";
+import { LevelCommentPurge } from "./LevelCommentPurge.js";
 import { LevelRooms } from "./LevelRooms.js";
 import { LevelReadMarkers } from "./LevelReadMarkers.js";
 import { LevelSessions } from "./LevelSessions.js";
@@ -68,6 +69,8 @@ export function storeOver(db: RootLevel): Store {
   const readMarkers = new LevelReadMarkers(db, journal);
   const messages = new LevelMessages(db, journal, readMarkers);
   const reactions = new LevelReactions(db, journal);
+  const comments = new LevelComments(db, journal);
+  const messagePurge = new LevelMessagePurge(db, { messages, reactions, outbox, mapping: idMapping, journal, deadLetters });
   return {
     inbox: new LevelTransactionInbox(db, lanes),
     lanes,
@@ -86,9 +89,10 @@ export function storeOver(db: RootLevel): Store {
     readMarkers,
     blogs: new LevelBlogs(db, journal),
     posts: new LevelPosts(db, journal),
-    comments: new LevelComments(db, journal),
+    comments,
     reactions,
-    messagePurge: new LevelMessagePurge(db, { messages, reactions, outbox, mapping: idMapping, journal, deadLetters }),
+    messagePurge,
+    commentPurge: new LevelCommentPurge({ comments, reactions, outbox, mapping: idMapping, journal, deadLetters }, messagePurge),
     plugins: new LevelPluginStorages(db),
     close: () => db.close(),
   };

@@ -6,6 +6,7 @@ import { errorHandler } from "../../src/api/errorHandler.js";
 import { validatorCompiler } from "../../src/api/validatorCompiler.js";
 import { asMessageId } from "../../src/platform/ids.js";
 import type { Person } from "../../src/platform/people/Person.js";
+import { people } from "../../src/platform/people/people.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver, type Store } from "../../src/store/openStore.js";
 import { startExpiry } from "../../plugins/expiry/index.js";
@@ -19,13 +20,14 @@ const PORTAL = "!portal:test.example";
 
 async function world() {
   const store: Store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
-  const p = platformOverStore(store);
+  // One clock for the platform and the plugin: journal times are on the time the test moves.
+  const clock = { now: Date.now() };
+  const p = platformOverStore(store, { now: () => clock.now });
   const alice = await p.person("alice");
   const bob = await p.person("bob");
   const room = await p.chat.createRoom(alice, { name: "Talk", invite: ["bob"] });
   await p.chat.join(bob, room.id);
   await store.idMapping.link([{ ref: { kind: "room", id: room.id }, roomId: PORTAL, origin: "platform" }]);
-  const clock = { now: Date.now() };
   const pluginStore = memoryPluginStore();
   let delivered = (await store.journal.head());
   const start = async () => {
@@ -43,11 +45,11 @@ async function world() {
   return { store, p, alice, bob, room, clock, pluginStore, start };
 }
 
-function command(instance: { commands?: Command[] }, args: Record<string, string>) {
+function command(instance: { commands?: Command[] }, args: Record<string, string>, where: { sender?: string; roomId?: string } = {}) {
   const replies: string[] = [];
   const ctx: CommandContext = {
-    sender: "@mod:test.example",
-    roomId: PORTAL,
+    sender: where.sender ?? "@mod:test.example",
+    roomId: where.roomId ?? PORTAL,
     eventId: "$cmd",
     args,
     flags: new Set(),
@@ -88,6 +90,18 @@ describe("expiry plugin", () => {
     expect([...w.pluginStore.data.keys()].filter((k) => k.startsWith("due:"))).toEqual([]);
   });
 
+  it("times a message from its creation as people see it: the journal entry's time (its due time's start) is its createdAt", async () => {
+    const store: Store = storeOver(new MemoryLevel<string, unknown>() as unknown as RootLevel);
+    // Every reading of the clock is later than the one before, as when rendering takes a while.
+    let t = 1_000_000;
+    const p = platformOverStore(store, { now: () => (t += 250) });
+    const alice = await p.person("alice");
+    const room = await p.chat.createRoom(alice, { name: "Talk" });
+    const sent = await p.chat.send(alice, room.id, { body: "timed" });
+    const entry = (await store.journal.read(0, 1000)).find((e) => e.event.type === "message.created")!;
+    expect(entry.at).toBe(sent.createdAt);
+  });
+
   it("expires at start what fell due while Mirage was down, and keeps waiting for what is not due yet", async () => {
     const w = await world();
     const first = await w.start();
@@ -109,6 +123,102 @@ describe("expiry plugin", () => {
     expect(await w.store.messages.get(asMessageId(late.id))).toBeDefined();
     await second.advance(t0 + 90_000);
     expect(await w.store.messages.get(asMessageId(late.id))).toBeUndefined();
+  });
+
+  it("!expire 1m read: a message's time starts once every other member has read it, by a read marker at or after it or by sending after it", async () => {
+    const w = await world();
+    const plugin = await w.start();
+    const cmd = command(plugin.instance, { duration: "1m", mode: "read" });
+    await cmd.run();
+    expect(cmd.replies).toEqual(["New messages here disappear 1m after everyone else has read them."]);
+    expect(plugin.actions.at(-1)?.args).toEqual(["com.beeper.disappearing_timer", "", { type: "after_read", timer: 60_000 }]);
+    const first = await w.p.chat.send(w.alice, w.room.id, { body: "first" });
+    const second = await w.p.chat.send(w.alice, w.room.id, { body: "second" });
+    await plugin.deliverNew();
+    const exists = async (id: string) => (await w.store.messages.get(asMessageId(id))) !== undefined;
+
+    // Unread: it stays long after its lifetime.
+    const t0 = w.clock.now;
+    await plugin.advance(t0 + 3_600_000);
+    expect([await exists(first.id), await exists(second.id)]).toEqual([true, true]);
+
+    // Bob reads up to the first (his read marker moves to it): its time starts then; the second still waits.
+    await w.p.chat.markRead(w.bob, w.room.id, first.id);
+    await plugin.deliverNew();
+    const read1 = (await w.store.journal.read(0, 1000)).at(-1)!.at;
+    expect((await w.store.journal.read(0, 1000)).at(-1)!.event.type).toBe("room.read");
+    await plugin.advance(Math.max(w.clock.now, read1 + 59_999));
+    expect(await exists(first.id)).toBe(true);
+    await plugin.advance(read1 + 60_000);
+    expect([await exists(first.id), await exists(second.id)]).toEqual([false, true]);
+
+    // Bob answers: sending after it reads it; his own message waits for Alice.
+    const answer = await w.p.chat.send(w.bob, w.room.id, { body: "answer" });
+    await plugin.deliverNew();
+    const answeredAt = (await w.store.journal.read(0, 1000)).find((e) => e.event.type === "message.created" && e.event.messageId === answer.id)!.at;
+    await plugin.advance(Math.max(w.clock.now, answeredAt + 60_000));
+    expect([await exists(second.id), await exists(answer.id)]).toEqual([false, true]);
+  });
+
+  it("after_read: a member who leaves is no longer waited for; the sender alone in the room starts the time at once", async () => {
+    const w = await world();
+    const carol = await w.p.person("carol");
+    await w.p.chat.invite(w.alice, w.room.id, "carol");
+    await w.p.chat.join(carol, w.room.id);
+    const plugin = await w.start();
+    await command(plugin.instance, { duration: "1m", mode: "after_read" }).run();
+    const sent = await w.p.chat.send(w.alice, w.room.id, { body: "for both" });
+    await plugin.deliverNew();
+    await w.p.chat.markRead(w.bob, w.room.id, sent.id);
+    await plugin.deliverNew();
+    await plugin.advance(w.clock.now + 3_600_000);
+    expect(await w.store.messages.get(asMessageId(sent.id))).toBeDefined();
+    await w.p.chat.leave(carol, w.room.id);
+    await plugin.deliverNew();
+    const leftAt = (await w.store.journal.read(0, 1000)).at(-1)!.at;
+    await plugin.advance(Math.max(w.clock.now, leftAt + 60_000));
+    expect(await w.store.messages.get(asMessageId(sent.id))).toBeUndefined();
+
+    // Alone: nobody else to read it.
+    await w.p.chat.leave(w.bob, w.room.id);
+    const alone = await w.p.chat.send(w.alice, w.room.id, { body: "to nobody" });
+    await plugin.deliverNew();
+    const aloneAt = (await w.store.journal.read(0, 1000)).at(-1)!.at;
+    await plugin.advance(Math.max(w.clock.now, aloneAt + 60_000));
+    expect(await w.store.messages.get(asMessageId(alone.id))).toBeUndefined();
+  });
+
+  it("a blog's comment timer: its owner sets it with !expire in the blog's room; comments written after it expire, others' blogs keep theirs", async () => {
+    const w = await world();
+    const owner = "@owner:elsewhere";
+    await w.store.idMapping.link([{ ref: { kind: "blog", id: owner }, roomId: "!blog:test.example", origin: "platform" }]);
+    const plugin = await w.start();
+    const inBlogRoom = (sender: string, args: Record<string, string>) => command(plugin.instance, args, { sender, roomId: "!blog:test.example" });
+    const refused = inBlogRoom("@mod:test.example", { duration: "1m" });
+    await refused.run();
+    expect(refused.replies).toEqual(["Only the blog's owner sets its comment timer."]);
+    const set = inBlogRoom(owner, { duration: "1m" });
+    await set.run();
+    expect(set.replies).toEqual(["New comments here disappear 1m after they are written."]);
+    const post = await w.p.blogs.createPost(people.fromId(owner), owner, { title: "T", body: "x" });
+    const other = await w.p.blogs.createPost(w.alice, "alice", { title: "Alice's", body: "y" });
+    const doomed = await w.p.comments.addComment(w.bob, post.id, { body: "gone in a minute" });
+    const kept = await w.p.comments.addComment(w.bob, other.id, { body: "stays" });
+    await plugin.deliverNew();
+    const writtenAt = (await w.store.journal.read(0, 1000)).find((e) => e.event.type === "comment.created" && e.event.commentId === doomed.id)!.at;
+    await plugin.advance(Math.max(w.clock.now, writtenAt + 59_999));
+    expect(await w.store.comments.get(doomed.id)).toBeDefined();
+    await plugin.advance(writtenAt + 60_000);
+    expect(await w.store.comments.get(doomed.id)).toBeUndefined();
+    expect(w.p.emitted.at(-1)?.event).toMatchObject({ type: "comment.expired", commentId: doomed.id });
+    expect(await w.store.comments.get(kept.id)).toBeDefined();
+
+    const off = inBlogRoom(owner, { duration: "off" });
+    await off.run();
+    const later = await w.p.comments.addComment(w.bob, post.id, { body: "after off" });
+    await plugin.deliverNew();
+    await plugin.advance(w.clock.now + 3_600_000);
+    expect(await w.store.comments.get(later.id)).toBeDefined();
   });
 
   it("leaves messages alone in a room without a timer and after !expire off", async () => {
@@ -160,7 +270,8 @@ describe("expiry plugin", () => {
     expect((await put({ seconds: 3600 })).json()).toEqual({ seconds: 3600, mode: "after_send" });
     expect(plugin.actions.map((a) => a.args[2])).toEqual([{ max_lifetime: 3_600_000 }, { type: "after_send", timer: 3_600_000 }]);
     expect((await put({ seconds: 0 })).statusCode).toBe(400);
-    expect((await put({ seconds: 60, mode: "after_read" })).json().error.code).toBe("INVALID_INPUT");
+    expect((await put({ seconds: 60, mode: "after_read" })).json()).toEqual({ seconds: 60, mode: "after_read" });
+    expect(plugin.actions.at(-1)?.args[2]).toEqual({ type: "after_read", timer: 60_000 });
     expect((await put({ seconds: 30 * 86_400 })).statusCode).toBe(400);
     as = w.bob;
     const refused = await put({ seconds: null });
@@ -168,7 +279,7 @@ describe("expiry plugin", () => {
     expect(refused.json().error.code).toBe("FORBIDDEN");
     as = w.alice;
     expect((await put({ seconds: null })).json()).toEqual({ seconds: null, mode: "after_send" });
-    expect(plugin.actions.slice(2).map((a) => a.args[2])).toEqual([{}, {}]);
+    expect(plugin.actions.slice(4).map((a) => a.args[2])).toEqual([{}, {}]);
     await app.close();
   });
 });

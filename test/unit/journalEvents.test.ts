@@ -49,7 +49,7 @@ const cases: Record<DomainEvent["type"], (w: World) => Promise<Expected[]>> = {
   },
   "message.edited": async ({ p, alice, room, message }) => {
     await p.chat.edit(alice, message.id, "hello again");
-    return [row("message.edited", { roomId: room.id, messageId: message.id, by: "alice" }, ["alice", "bob"])];
+    return [row("message.edited", { roomId: room.id, messageId: message.id, by: "alice", edit: 1 }, ["alice", "bob"])];
   },
   "message.deleted": async ({ p, alice, room, message }) => {
     await p.chat.delete(alice, message.id);
@@ -95,6 +95,10 @@ const cases: Record<DomainEvent["type"], (w: World) => Promise<Expected[]>> = {
   "comment.deleted": async ({ p, post, comment }) => {
     await p.comments.deleteComment(people.fromId("alice"), comment.id);
     return [row("comment.deleted", { postId: post.id, commentId: comment.id, by: "alice" }, ["alice", "bob"])];
+  },
+  "comment.expired": async ({ p, post, comment }) => {
+    await p.comments.expire(comment.id);
+    return [row("comment.expired", { postId: post.id, commentId: comment.id, by: "bob", matrixEventIds: [] }, ["alice", "bob"])];
   },
   "reaction.added": async ({ p, post }) => {
     await p.reactions.add(await p.person("bob"), { kind: "post", id: post.id }, "🎉");

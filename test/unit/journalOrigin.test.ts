@@ -6,6 +6,7 @@ import { platformOverStore } from "../support/platformOverStore.js";
 import { reactionRefId } from "../../src/platform/reactions/reactionRefId.js";
 import type { MatrixUserId } from "../../src/platform/ids.js";
 import { people } from "../../src/platform/people/people.js";
+import { editEventRef } from "../../src/platform/chat/editEventRef.js";
 
 /* A write imported from Matrix links its event in the write's own batch, and its journal entry says where it came from. */
 
@@ -27,12 +28,12 @@ describe("writes with a Matrix origin", () => {
     expect(entries.at(-1)?.origin).toEqual({ roomId: "!portal:hs", eventId: "$ev1", ref: { kind: "message", id: sent.id } });
   });
 
-  it("link an edit or a deletion as an event of its own, leaving the message's link alone", async () => {
+  it("link an edit as the message's numbered edit and a deletion as an event of its own, leaving the message's link alone", async () => {
     const { store, p, alice, room } = await world();
     const sent = await p.chat.send(alice, room.id, { body: "hi" }, { origin: { roomId: "!portal:hs", eventId: "$ev1" } });
     await p.chat.edit(alice, sent.id, "hello", { origin: { roomId: "!portal:hs", eventId: "$edit" } });
     await p.chat.delete(alice, sent.id, { origin: { roomId: "!portal:hs", eventId: "$redaction" } });
-    expect((await store.idMapping.byEvent("$edit"))?.ref).toEqual({ kind: "event", id: "$edit" });
+    expect((await store.idMapping.byEvent("$edit"))?.ref).toEqual(editEventRef(sent.id, 1));
     expect((await store.idMapping.byEvent("$redaction"))?.ref).toEqual({ kind: "event", id: "$redaction" });
     expect(await store.idMapping.toMatrix({ kind: "message", id: sent.id })).toEqual({ roomId: "!portal:hs", eventId: "$ev1" });
   });

@@ -732,9 +732,23 @@ const TABLE: Record<string, Spec<Scenario>> = {
     ],
     conflict: "setting the timer a room already has changes nothing and answers alike",
     more: [
-      { what: "an after_read timer (reads are not observed yet)", status: 400, req: (s) => ({ ...s.req, body: { seconds: 60, mode: "after_read" } }) },
       { what: "seconds beyond the configured longest timer", status: 400, req: (s) => ({ ...s.req, body: { seconds: 10 ** 9 } }) },
     ],
+  }),
+  "PUT /api/v1/blogs/{owner}/expiry": route({
+    auth: "bearer",
+    setup: async (w: World) => ({ req: { url: `/api/v1/blogs/${w.owner.name}/expiry`, token: w.owner.token, body: { seconds: 3600 } } }),
+    happy: { status: 200, check: (res) => expect(res.body).toEqual({ seconds: 3600 }) },
+    body: {
+      wrongType: bodyProbe("seconds is a string", () => ({ seconds: "1h" })),
+      missingField: bodyProbe("no seconds", () => ({})),
+      unknownField: bodyProbe("an after_read mode (comments count from when they are written)", (b) => ({ ...b, mode: "after_read" })),
+    },
+    path: [urlProbe("an owner longer than 255 characters (checked by the plugin host)", () => `/api/v1/blogs/${"o".repeat(256)}/expiry`)],
+    notFound: urlProbe("an account that does not exist", () => "/api/v1/blogs/rm-nobody/expiry", 404),
+    forbidden: [asProbe("someone else's blog", 403, (_s, w) => w.member)],
+    conflict: "setting the timer a blog already has changes nothing and answers alike",
+    more: [{ what: "seconds beyond the configured longest timer", status: 400, req: (s) => ({ ...s.req, body: { seconds: 10 ** 9 } }) }],
   }),
   "GET /api/v1/plugins/hello/rooms/{roomId}/count": route({
     auth: "bearer",

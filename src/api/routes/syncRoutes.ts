@@ -32,7 +32,11 @@ export const SyncEventData = Type.Union([
     reason: Type.Optional(Type.String({ description: "Why a kick or ban happened, as its author gave it." })),
   }),
   roomEvent("message.created"),
-  roomEvent("message.edited"),
+  eventVariant("message.edited", {
+    roomId: Id,
+    messageId: Id,
+    edit: Type.Optional(Type.Integer({ minimum: 1, description: "Which edit of the message this is (1, 2, …)." })),
+  }),
   roomEvent("message.deleted"),
   roomEvent("message.delivery_failed"),
   eventVariant("message.expired", {
@@ -55,6 +59,11 @@ export const SyncEventData = Type.Union([
   commentEvent("comment.created"),
   commentEvent("comment.edited"),
   commentEvent("comment.deleted"),
+  eventVariant("comment.expired", {
+    postId: Id,
+    commentId: Id,
+    matrixEventIds: Type.Array(Id, { description: "The Matrix events of the comment, its images and its reactions, redacted with it." }),
+  }),
   reactionEvent("reaction.added"),
   reactionEvent("reaction.removed"),
   Type.Object(

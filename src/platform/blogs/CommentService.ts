@@ -5,6 +5,7 @@ import { withRef } from "../events/withRef.js";
 import type { Person, PersonId } from "../people/Person.js";
 import { people } from "../people/people.js";
 import type { GhostAccounts } from "../ports/GhostAccounts.js";
+import type { CommentPurge } from "../ports/CommentPurge.js";
 import type { MarkdownRenderer } from "../ports/MarkdownRenderer.js";
 import type { ReactionRepository } from "../reactions/Reaction.js";
 import { reactionSummaries } from "../reactions/reactionSummaries.js";
@@ -23,6 +24,8 @@ export interface CommentServiceDeps {
   events: DomainEventBus;
   /** Ghosts' Matrix IDs to their accounts, so a ghost comments as its account. */
   ghosts?: GhostAccounts;
+  /** Deletes every copy of an expiring comment. */
+  purge: CommentPurge;
   now?: () => number;
 }
 
@@ -117,6 +120,30 @@ export class CommentService {
     if (comment.deleted) return;
     const events = [this.record({ type: "comment.deleted", postId: post.id, commentId: id, by: actor }, await this.audience(post), options)];
     if (await this.deps.comments.remove(id, this.now(), by, events)) this.deps.events.publish(events);
+  }
+
+  /**
+   * Expires a comment (its blog's comment timer): deletes every stored copy of it and of the
+   * reactions on it (see {@link CommentPurge}), journals `comment.expired` in the same batch so its
+   * readers hear of it and the blog relay redacts it in Matrix, then asks for compaction. Not a
+   * person's act: the caller decides it is due. Resolves false when there is no such comment.
+   */
+  async expire(id: CommentId): Promise<boolean> {
+    const purge = this.deps.purge;
+    const comment = await this.deps.comments.get(id);
+    if (!comment) return false;
+    const post = await this.deps.posts.get(comment.postId);
+    const audience = post ? await this.audience(post) : [];
+    let events: PublishedEvent[] = [];
+    const purged = await purge.purge(id, ({ matrixEventIds }) => {
+      events = [this.record({ type: "comment.expired", postId: comment.postId, commentId: id, by: comment.author, matrixEventIds }, audience)];
+      return events;
+    });
+    if (!purged) return false;
+    this.deps.events.publish(events);
+    // Compaction runs in the background; its failure leaves the data deleted, only not yet out of the files.
+    purge.compact().catch(() => undefined);
+    return true;
   }
 
   /** The acting or reading person's stored spelling, a ghost being its account. */

@@ -14,6 +14,7 @@ import type { Membership, Message, MembershipRecord, MessageKind, MessageReposit
 import { threadPlacement } from "./threadPlacement.js";
 import { mainTimelinePage, threadTimelinePage } from "./timelinePages.js";
 import { withRef } from "../events/withRef.js";
+import { editEventRef } from "./editEventRef.js";
 import { roomRules } from "./roomRules.js";
 import type { ReadMarkerRepository } from "./ReadMarker.js";
 import { roomActivity, type RoomActivity } from "./roomActivity.js";
@@ -235,6 +236,7 @@ export class ChatService {
     if (kind !== "text" && kind !== "notice" && kind !== "emote") throw new MirageError(ErrorCodes.invalidInput, "kind must be text, notice or emote");
     const placement = await threadPlacement(roomId, input, (id) => this.deps.messages.get(id));
     const id = newMessageId();
+    const html = await this.deps.renderer.toWebHtml(input.body);
     const events = await this.toReaders({ type: "message.created", roomId, messageId: id, by: self }, withRef(options, { kind: "message", id }));
     const message = await this.deps.messages.append(
       {
@@ -242,10 +244,11 @@ export class ChatService {
         roomId,
         sender: self,
         body: input.body,
-        html: await this.deps.renderer.toWebHtml(input.body),
+        html,
         ...placement,
         ...(kind !== "text" ? { kind } : {}),
-        createdAt: this.now(),
+        // The journal entry's time: what is timed from it (a disappearing message's due time) counts from the creation people see.
+        createdAt: events[0]!.at,
         deleted: false,
       },
       events,
@@ -326,8 +329,10 @@ export class ChatService {
     if (message.sender !== self) throw new MirageError(ErrorCodes.forbidden, "only the sender may edit a message");
     if (message.deleted) throw new MirageError(ErrorCodes.conflict, "a deleted message cannot be edited");
     checkBody(body);
-    const edited: Message = { ...message, body, html: await this.deps.renderer.toWebHtml(body), editedAt: this.now() };
-    const events = await this.toReaders({ type: "message.edited", roomId: message.roomId, messageId, by: self }, options);
+    const edit = (message.edits ?? 0) + 1;
+    const edited: Message = { ...message, body, html: await this.deps.renderer.toWebHtml(body), editedAt: this.now(), edits: edit };
+    // An edit from Matrix is linked as this edit, so the message's deletion or expiry finds its event.
+    const events = await this.toReaders({ type: "message.edited", roomId: message.roomId, messageId, by: self, edit }, withRef(options, editEventRef(messageId, edit)));
     await this.deps.messages.update(edited, events);
     this.deps.events.publish(events);
     return (await this.views([edited], self))[0]!;

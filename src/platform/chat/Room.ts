@@ -52,6 +52,8 @@ export interface Message {
   kind?: MessageKind;
   createdAt: number;
   editedAt?: number;
+  /** How many times it was edited; edit `n`'s Matrix event is linked as `editEventRef(id, n)`. */
+  edits?: number;
   deleted: boolean;
   /** Set when the message could not be delivered to Matrix; `reason` is a short code, never content. */
   delivery?: { state: "failed"; reason: string; at: number };

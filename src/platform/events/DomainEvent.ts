@@ -11,7 +11,8 @@ export type DomainEvent =
   | { type: "room.created"; roomId: string; by: string }
   | { type: "member.changed"; roomId: string; member: string; membership: "join" | "invite" | "leave" | "ban"; by: string; reason?: string }
   | { type: "message.created"; roomId: string; messageId: string; by: string }
-  | { type: "message.edited"; roomId: string; messageId: string; by: string }
+  /** `edit`: which edit it is (1, 2, …), naming its Matrix event (`editEventRef`); absent in entries journaled before edits were counted. */
+  | { type: "message.edited"; roomId: string; messageId: string; by: string; edit?: number }
   | { type: "message.deleted"; roomId: string; messageId: string; by: string }
   /**
    * The message expired (disappearing messages): every copy is gone, no tombstone left. `by` is its
@@ -33,6 +34,11 @@ export type DomainEvent =
   | { type: "comment.created"; postId: string; commentId: string; by: string }
   | { type: "comment.edited"; postId: string; commentId: string; by: string }
   | { type: "comment.deleted"; postId: string; commentId: string; by: string }
+  /**
+   * The comment expired (its blog's comment timer): every copy is gone, no tombstone left. `by` is
+   * its author; `matrixEventIds` are the Matrix events of it, its images and its reactions, to redact.
+   */
+  | { type: "comment.expired"; postId: string; commentId: string; by: string; matrixEventIds: string[] }
   | { type: "reaction.added"; target: ReactionTarget; key: string; by: string }
   | { type: "reaction.removed"; target: ReactionTarget; key: string; by: string }
   | { type: "profile.changed"; name: string; fields: Array<"displayName" | "avatarUrl" | "bio" | "customHtml" | "customCss">; by: string };
