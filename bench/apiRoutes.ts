@@ -9,7 +9,7 @@ const CONCURRENCY = 16;
 const ROUNDS = 6;
 
 /** One side's totals over its rounds, and its median CPU time per request (server and load generator, this process). */
-interface Side extends Measurement {
+export interface Side extends Measurement {
   cpuUsPerRequest: number;
 }
 
@@ -19,7 +19,7 @@ interface Side extends Measurement {
  * Throughput on a shared machine also depends on what else runs; the CPU time this process
  * spends per request (median of the rounds) does much less, so both are reported.
  */
-async function interleaved(bare: () => Promise<void>, route: () => Promise<void>): Promise<[Side, Side]> {
+export async function interleaved(bare: () => Promise<void>, route: () => Promise<void>): Promise<[Side, Side]> {
   const rounds: [Measurement[], Measurement[]] = [[], []];
   const cpu: [number[], number[]] = [[], []];
   for (let r = 0; r < ROUNDS; r++) {
@@ -48,7 +48,7 @@ function combine(parts: Measurement[], cpu: number[]): Side {
   };
 }
 
-const ratios = (route: Side, bare: Side) =>
+export const ratios = (route: Side, bare: Side) =>
   `  ratio: ${(route.perSecond / bare.perSecond).toFixed(2)} of the bare route's throughput; ` +
   `CPU per request ${route.cpuUsPerRequest.toFixed(0)} vs ${bare.cpuUsPerRequest.toFixed(0)} µs: ${(bare.cpuUsPerRequest / route.cpuUsPerRequest).toFixed(2)}`;
 

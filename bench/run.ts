@@ -7,6 +7,7 @@ import { benchDurableIndexedDB } from "./durableIndexedDB.js";
 import { benchLongPoll } from "./longPoll.js";
 import { benchRenderHostile } from "./renderHostile.js";
 import { benchRenderLoad } from "./renderLoad.js";
+import { benchSyncObjects } from "./syncObjects.js";
 
 const benches: Record<string, () => Promise<string[]>> = {
   appserviceIngest: benchAppserviceIngest,
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<string[]>> = {
   durableIndexedDB: benchDurableIndexedDB,
   cryptoCost: benchCryptoCost,
   longPoll: benchLongPoll,
+  syncObjects: benchSyncObjects,
   renderHostile: benchRenderHostile,
   renderLoad: benchRenderLoad,
   bridge: benchBridge,

@@ -28,6 +28,7 @@ import { validatorCompiler } from "./validatorCompiler.js";
 import { ErrorCodes } from "../platform/errors/MirageError.js";
 import { profileRoutes, profileSchemas } from "./routes/profileRoutes.js";
 import { syncRoutes } from "./routes/syncRoutes.js";
+import { syncObjects } from "./syncObjects.js";
 import { registerSyncMetrics } from "./syncMetrics.js";
 import { healthRoutes, type HealthSource, type OperationsAccess } from "./routes/healthRoutes.js";
 import { mediaRoutes, type MediaRoutesOptions } from "./routes/mediaRoutes.js";
@@ -137,7 +138,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === "string" ? json.$id : `def-${i}`) },
     openapi: {
       info: { title: "Mirage API", version: deps.version ?? "0", description: "Mirage's side API. Errors: {\"error\": {\"code\", \"message\"}}." },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
+      components: { securitySchemes: {
+          bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+          refreshCookie: { type: "apiKey", in: "cookie", name: "mirage_refresh", description: "The HttpOnly refresh cookie; calls using it need `X-Mirage-CSRF: 1`." },
+        }, },
     },
   });
   await app.register(cors, { origin: deps.corsOrigins && deps.corsOrigins.length > 0 ? [...deps.corsOrigins] : false });
@@ -178,7 +182,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       });
     }
     if (deps.sync) {
-      await app.register(syncRoutes, { accounts: deps.accounts.service, hub: deps.sync });
+      const objects = deps.chat
+        ? syncObjects({ chat: deps.chat, ...(deps.blogs ? { blogs: deps.blogs } : {}), profiles, log: app.log.child({ component: "sync" }) })
+        : undefined;
+      await app.register(syncRoutes, { accounts: deps.accounts.service, hub: deps.sync, ...(objects ? { objects } : {}) });
       registerSyncMetrics(deps.registry, deps.sync);
     }
     if (deps.blogs) {

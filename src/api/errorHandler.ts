@@ -6,6 +6,7 @@ export const HTTP_STATUS_FOR: Readonly<Record<ErrorCode, number>> = {
   INVALID_INPUT: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  CSRF_REJECTED: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   NAME_RESERVED: 400,

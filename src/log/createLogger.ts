@@ -22,6 +22,8 @@ export function createLogger(level: LevelWithSilent = "info", destination?: pino
     redact: {
       paths: [
         "req.headers.authorization",
+        "req.headers.cookie",
+        'res.headers["set-cookie"]',
         "req.query.access_token",
         "*.as_token",
         "*.hs_token",

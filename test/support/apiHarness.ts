@@ -45,6 +45,8 @@ export async function apiHarness(
     /** Per-account write budget; absent: unlimited. */
     writes?: { perMinute: number; burst: number; charsPerWrite?: number };
     corsOrigins?: string[];
+    /** `api.trustProxy`: take the client's scheme, host and address from X-Forwarded-* headers. */
+    trustProxy?: boolean;
     now?: () => number;
     sanitizer?: ProfileSanitizer;
     /** Serves `/media/…` from this source. */
@@ -71,6 +73,7 @@ export async function apiHarness(
     homeserver: { domain: "test.example" },
     api: {
       jwtSecret: TEST_SECRET_TEXT,
+      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
       cors: { origins: options.corsOrigins ?? [] },
       rateLimits: {
         signUpPerHourPerIp: options.signUpPerHour ?? 1000,

@@ -50,6 +50,8 @@ interface Req {
   body?: unknown;
   token?: string | undefined;
   authorization?: string | undefined;
+  /** Further request headers (a cookie, the CSRF header, an Origin). */
+  headers?: Record<string, string>;
 }
 
 interface Res {
@@ -86,6 +88,8 @@ type AuthKind = "bearer" | "optional" | "none";
 
 interface Spec<S extends Scenario> {
   auth: AuthKind;
+  /** The OpenAPI security when the route also takes the refresh cookie (else the one `auth` implies). */
+  security?: unknown;
   /** Registered but hidden from the OpenAPI document. */
   hidden?: true;
   setup(w: World): Promise<S>;
@@ -142,7 +146,7 @@ let releaseAfter = async (): Promise<void> => undefined;
 let titleSeq = 0;
 
 async function call(app: FastifyInstance, method: string, req: Req): Promise<Res> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...req.headers };
   if (req.authorization !== undefined) headers.authorization = req.authorization;
   else if (req.token !== undefined) headers.authorization = `Bearer ${req.token}`;
   const res = await app.inject({ method: method as Method, url: req.url, headers, ...(req.body === undefined ? {} : { payload: req.body as object }) });
@@ -251,6 +255,17 @@ const again = <S extends Scenario>(what: string, status: number, check?: Probe<S
     const first = await w.call(methodOf(s), s.req);
     if (first.status >= 300) throw new Error(`the first ${methodOf(s)} ${s.req.url} failed: ${first.status} ${first.text}`);
     return s.req;
+  },
+  ...(check ? { check } : {}),
+});
+/** The row's request made with a fresh refresh cookie of the owner's instead of its own credential, and `headers`. */
+const cookieProbe = <S extends Scenario>(what: string, headers: Record<string, string>, status: number, check?: Probe<S>["check"]): Probe<S> => ({
+  what,
+  status,
+  async req(s, w) {
+    const res = await w.h.app.inject({ method: "POST", url: "/api/v1/sessions", payload: { username: w.owner.name, password: PASSWORD, refreshIn: "cookie" } });
+    const cookie = String(res.headers["set-cookie"]).split(";")[0]!;
+    return { url: s.req.url, headers: { cookie, ...headers } };
   },
   ...(check ? { check } : {}),
 });
@@ -476,10 +491,14 @@ const TABLE: Record<string, Spec<Scenario>> = {
           return s.req;
         },
       },
+      { ...cookieProbe("the refresh cookie, without the CSRF header", {}, 403), code: "CSRF_REJECTED" },
+      { ...cookieProbe("the refresh cookie, from another origin", { "x-mirage-csrf": "1", origin: "https://evil.example" }, 403), code: "CSRF_REJECTED" },
+      cookieProbe("the refresh cookie with the CSRF header", { "x-mirage-csrf": "1" }, 200, (res) => expect(res.body.refreshToken).toBeUndefined()),
     ],
   }),
   "DELETE /api/v1/sessions": route({
     auth: "bearer",
+    security: [{ bearer: [] }, { refreshCookie: [] }],
     setup: async (w: World) => ({ req: { url: "/api/v1/sessions", token: await w.session(w.owner) } }),
     happy: {
       status: 204,
@@ -491,7 +510,11 @@ const TABLE: Record<string, Spec<Scenario>> = {
     notFound: "no path parameters",
     forbidden: "the token names the session it ends; no other session can be named",
     conflict: "logging out twice: the second call is 401, the session is gone (see more)",
-    more: [again("the same session again", 401)],
+    more: [
+      again("the same session again", 401),
+      { ...cookieProbe("the refresh cookie instead of a bearer token, without the CSRF header", {}, 403), code: "CSRF_REJECTED" },
+      cookieProbe("the refresh cookie instead of a bearer token, with the CSRF header", { "x-mirage-csrf": "1" }, 204),
+    ],
   }),
 
   // --- profiles ---
@@ -1649,7 +1672,7 @@ describe("route matrix: the table covers every route", () => {
 
   it("says for each route how it authenticates, as its OpenAPI security does", () => {
     const expected: Record<AuthKind, unknown> = { bearer: [{ bearer: [] }], optional: [{}, { bearer: [] }], none: undefined };
-    for (const [key, spec] of Object.entries(TABLE)) if (!spec.hidden) expect(operation(key).security, key).toEqual(expected[spec.auth]);
+    for (const [key, spec] of Object.entries(TABLE)) if (!spec.hidden) expect(operation(key).security, key).toEqual(spec.security ?? expected[spec.auth]);
   });
 
   it("has body probes exactly for routes that take a body, path probes for path parameters, query probes for query parameters", () => {

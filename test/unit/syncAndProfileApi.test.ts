@@ -31,7 +31,9 @@ describe("long-poll sync API", () => {
     const sent = (await h.json("POST", `/api/v1/rooms/${dm.id}/messages`, { body: "wake up" }, alice)).body;
     const woke = await poll;
     expect(woke.status).toBe(200);
-    expect(woke.body.events).toEqual([{ kind: "message.created", roomId: dm.id, data: expect.objectContaining({ messageId: sent.id, by: "alice" }) }]);
+    expect(woke.body.events).toEqual([
+      { kind: "message.created", roomId: dm.id, data: expect.objectContaining({ messageId: sent.id, by: "alice" }), object: expect.objectContaining({ id: sent.id, body: "wake up" }) },
+    ]);
     expect(woke.body.next).not.toBe(first.body.next);
   });
 

@@ -2,8 +2,10 @@ import { Type, type TProperties } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { AccountService } from "../../platform/accounts/AccountService.js";
 import type { SyncHub } from "../../platform/sync/SyncHub.js";
+import type { SyncObjects } from "../syncObjects.js";
 import { authenticate } from "../authenticate.js";
 import { ErrorResponse, errorResponses } from "../schemas/common.js";
+import { ReactionCounts } from "../schemas/reactionSchemas.js";
 
 const SyncQuery = Type.Object(
   {
@@ -83,14 +85,30 @@ export const SyncEventData = Type.Union([
   }),
 ]);
 
+/** What a reaction event carries: the target's reactions as the reaction routes answer them to the reader. */
+const ReactionCountsObject = Type.Object(
+  { reactions: Type.Ref(ReactionCounts), myReactions: Type.Array(Type.String(), { description: "Keys you reacted with." }) },
+  { description: "`reaction.added|removed`: the target's reactions now, as `PUT|DELETE …/reactions/{key}` answer them." },
+);
+
+const SyncObject = Type.Union([Type.Ref("Message"), Type.Ref("Comment"), Type.Ref("Post"), Type.Ref("Room"), ReactionCountsObject], {
+  description:
+    "What the event names, as you may read it when the answer is made (its current state, so two edits in one answer both carry the latest text), " +
+    "in the shape of its read route: `message.created|edited|delivery_failed` a Message, `comment.created|edited` a Comment, `post.created|edited` " +
+    "a Post, `room.created`, `member.changed` and `room.read` of your own marker the Room with its members and your unread count, " +
+    "`reaction.added|removed` the target's counts. Absent for other kinds " +
+    "and when the thing is gone or hidden from you (fetch it by id then, if at all).",
+});
+
 const SyncResponse = Type.Object({
   events: Type.Array(
     Type.Object({
       kind: Type.String({ description: "The event's type, e.g. message.created." }),
       roomId: Type.Optional(Type.String({ description: "The room it happened in, for room events and reactions to messages." })),
       data: SyncEventData,
+      object: Type.Optional(SyncObject),
     }),
-    { description: "Oldest first. Fetch what an event names (a message, post, comment) to get its content." },
+    { description: "Oldest first." },
   ),
   next: Type.String({ description: "The `since` of the next request." }),
 });
@@ -105,7 +123,7 @@ const Overloaded = Type.Ref(ErrorResponse, {
  * to `timeout`. A disconnected client's wait is released immediately; a session or account
  * over its bound of parked polls has its oldest answered (empty) to make room for the new one.
  */
-export async function syncRoutes(app: FastifyInstance, opts: { accounts: AccountService; hub: SyncHub }): Promise<void> {
+export async function syncRoutes(app: FastifyInstance, opts: { accounts: AccountService; hub: SyncHub; objects?: SyncObjects }): Promise<void> {
   app.get<{ Querystring: { since?: string; timeout?: number } }>(
     "/api/v1/sync",
     {
@@ -124,7 +142,11 @@ export async function syncRoutes(app: FastifyInstance, opts: { accounts: Account
       request.raw.once("close", onClose);
       try {
         const { account, session } = request.auth!;
-        return await opts.hub.wait(account.name, request.query.since, request.query.timeout ?? 30_000, controller.signal, session);
+        const batch = await opts.hub.wait(account.name, request.query.since, request.query.timeout ?? 30_000, controller.signal, session);
+        if (opts.objects === undefined || batch.events.length === 0) return batch;
+        // Read now, for this reader: the batch itself is shared by every recipient and stays as published.
+        const objects = await opts.objects(account.name, batch.events);
+        return { events: batch.events.map((event, i) => (objects[i] === undefined ? event : { ...event, object: objects[i] })), next: batch.next };
       } catch (error) {
         if (!controller.signal.aborted) throw error;
         // A client leaving mid-wait is how long-polls normally end: nobody is left to answer.

@@ -18,10 +18,16 @@ export const PublicUser = Type.Object(
 );
 export type PublicUserT = Static<typeof PublicUser>;
 
+/** Where a browser client wants its refresh token: `cookie` keeps it out of page script (see README). */
+export const RefreshIn = Type.Literal("cookie", {
+  description: "`cookie`: the refresh token is set as the HttpOnly cookie `mirage_refresh` (Path=/api/v1/sessions) instead of returned in the body.",
+});
+
 export const Credentials = Type.Object(
   {
     username: Type.String({ minLength: 1, maxLength: 64 }),
     password: Type.String({ minLength: 1, maxLength: 1024 }),
+    refreshIn: Type.Optional(RefreshIn),
   },
   { $id: "Credentials", additionalProperties: false },
 );
@@ -36,7 +42,7 @@ export type RefreshRequestT = Static<typeof RefreshRequest>;
 export const TokensResponse = Type.Object(
   {
     accessToken: Type.String({ description: "Bearer token for `Authorization: Bearer …`; short-lived." }),
-    refreshToken: Type.String({ description: "Single-use token for POST /api/v1/sessions/refresh." }),
+    refreshToken: Type.Optional(Type.String({ description: "Single-use token for POST /api/v1/sessions/refresh; absent when it was set as the refresh cookie." })),
     expiresIn: Type.Integer({ description: "Seconds until the access token expires." }),
     user: Type.Ref(PublicUser),
   },

@@ -2,6 +2,7 @@ import { Type } from "@sinclair/typebox";
 import { NEW_USERNAME_PATTERN, RESERVED, USERNAME_PATTERN } from "../../platform/accounts/usernameRules.js";
 import { MATRIX_ID } from "../../platform/people/people.js";
 import { REACTION_KEY_MAX_CHARS } from "../../platform/reactions/reactionKey.js";
+import { RefreshIn } from "./common.js";
 
 /*
  * The grammars of names people type, built from the domain's own constants so the OpenAPI
@@ -107,6 +108,7 @@ export const SignUpRequest = Type.Object(
     username: Type.Ref(Username),
     // checkPassword's bounds.
     password: Type.String({ minLength: 8, maxLength: 256, errorMessage: "must be at least 8 and at most 256 characters" }),
+    refreshIn: Type.Optional(RefreshIn),
   },
   { $id: "SignUpRequest", additionalProperties: false },
 );

@@ -14,6 +14,8 @@ export interface IssuedTokens {
   /** Single use: each refresh returns a new one and retires this one. */
   refreshToken: string;
   expiresIn: number;
+  /** Seconds the refresh token stays usable (unless rotated or revoked first). */
+  refreshExpiresIn: number;
   account: Account;
 }
 
@@ -135,6 +137,15 @@ export class AccountService {
     await this.deps.sessions.revoke(session, this.now());
   }
 
+  /**
+   * Ends the session a refresh token (current or retired) belongs to, for a log-out that holds
+   * only that token. An unknown token changes nothing: the session it named is gone already.
+   */
+  async logOutByRefreshToken(refreshToken: string): Promise<void> {
+    const found = await this.deps.sessions.findByTokenHash(sha256(refreshToken));
+    if (found && found.session.revokedAt === undefined) await this.deps.sessions.revoke(found.session.id, this.now());
+  }
+
   /** The account behind an access token, if its session is still live (so log-out takes effect at once). */
   async authenticate(accessToken: string): Promise<{ account: Account; session: SessionId }> {
     const claims = await this.deps.tokens.verify(accessToken);
@@ -160,6 +171,7 @@ export class AccountService {
       accessToken: await this.deps.tokens.sign(account.name, session, issuedAt),
       refreshToken,
       expiresIn: this.deps.tokens.accessTokenLifetimeSeconds,
+      refreshExpiresIn: Math.floor(this.refreshLifetimeMs / 1000),
       account,
     };
   }

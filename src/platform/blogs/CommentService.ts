@@ -60,6 +60,16 @@ export class CommentService {
     return { comments: await this.views(found.comments, reader), ...(found.next !== undefined ? { next: found.next } : {}) };
   }
 
+  /** A comment (or its tombstone) as `readerPerson` sees it; NOT_FOUND when it is gone or its post is hidden from them. */
+  async getComment(id: CommentId, readerPerson: Person | undefined): Promise<CommentView> {
+    const reader = readerPerson === undefined ? undefined : this.idOf(readerPerson);
+    const comment = await this.deps.comments.get(id);
+    if (!comment) throw notFound("comment");
+    const post = await this.deps.posts.get(comment.postId);
+    if (!post || !postVisibleTo(post, reader)) throw notFound("comment");
+    return (await this.views([comment], reader))[0]!;
+  }
+
   async addComment(person: Person, postId: PostId, input: CommentInput, options: WriteOptions = {}): Promise<CommentView> {
     const actor = this.idOf(person);
     const post = await this.visiblePost(postId, actor);

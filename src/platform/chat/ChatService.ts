@@ -316,6 +316,26 @@ export class ChatService {
     await this.requireReader(this.idOf(actor), roomId);
   }
 
+  /**
+   * The messages among `ids` that `actor` may read now, as `page` shows them (reactions as they
+   * see them, a root's thread summary); those gone or in rooms they may not read are left out, in
+   * no particular order. Called by the sync route to carry messages in its events: one read per
+   * message, one membership read per room, one reaction lookup for all.
+   */
+  async readableMessages(actor: Person, ids: readonly MessageId[]): Promise<MessageView[]> {
+    const self = this.idOf(actor);
+    const found = await Promise.all([...new Set(ids)].map((id) => this.deps.messages.get(id)));
+    const mayRead = new Map<RoomId, Promise<boolean>>();
+    const readable: Message[] = [];
+    for (const message of found) {
+      if (!message) continue;
+      let check = mayRead.get(message.roomId);
+      if (!check) mayRead.set(message.roomId, (check = this.deps.rooms.membership(message.roomId, self).then((m) => roomRules.mayReadMessages(m?.membership))));
+      if (await check) readable.push(message);
+    }
+    return this.views(readable, self);
+  }
+
   async getMessage(actor: Person, messageId: MessageId): Promise<Message> {
     const message = await this.deps.messages.get(messageId);
     if (!message) throw notFound("message");

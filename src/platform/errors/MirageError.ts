@@ -33,6 +33,8 @@ export const ErrorCodes = {
   nameReserved: "NAME_RESERVED",
   /** A username or display name that is, or looks like, another account's name. */
   nameConfusable: "NAME_CONFUSABLE",
+  /** A call authenticated by the refresh cookie without the CSRF header, or from another origin. */
+  csrfRejected: "CSRF_REJECTED",
   /** Too many requests; try again later. */
   rateLimited: "RATE_LIMITED",
   /** The configuration is invalid. */
