@@ -2,6 +2,8 @@ import type { FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 import { buildApi } from "../api/buildApi.js";
 import { WebAssets } from "../web/WebAssets.js";
+import { profileLookup } from "../api/profileLookup.js";
+import { externalImageUrlUnder } from "../platform/render/externalImageUrl.js";
 import { buildOperationsServer } from "../api/buildOperationsServer.js";
 import type { HealthSource } from "../api/routes/healthRoutes.js";
 import type { PluginRouteSet } from "../api/pluginRoutes.js";
@@ -60,6 +62,14 @@ export async function createApiPart(options: {
     ? {
         assets: await WebAssets.build(),
         site: { name: config.web.instanceName, description: config.web.description, publicUrl: config.api.publicUrl.replace(/\/+$/, "") },
+        pages: {
+          blogs,
+          comments,
+          profiles,
+          // Root-relative media addresses: pages load images from their own origin (img-src 'self').
+          personProfiles: profileLookup(platform.services.personProfiles, ""),
+          imageUrl: externalImageUrlUnder("", platform.externalImageKey),
+        },
       }
     : undefined;
   const api = await buildApi({

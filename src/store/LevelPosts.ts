@@ -5,14 +5,15 @@ import { ErrorCodes, MirageError } from "../platform/errors/MirageError.js";
 import type { JournalRecords } from "../platform/ports/Journal.js";
 import type { LevelJournal } from "./LevelJournal.js";
 import { jsonSublevel, Mutex, type BatchOp, type JsonSublevel, type RootLevel } from "./LevelDatabase.js";
-import { compositeKey, decodeTimeCursor, encodeCursor, prefixRange, splitKey, SUBLEVELS, timeKey } from "./keys.js";
+import { compositeKey, decodeTimeCursor, encodeCursor, META_KEYS, prefixRange, splitKey, SUBLEVELS, timeKey } from "./keys.js";
 
 type IndexEntry = readonly [JsonSublevel<PostId>, string];
 
 /**
  * Posts by id (tombstones included), and per blog: a slug index, a newest-first index of live
- * posts, one of published posts, and the stats. Every write computes the index entries of the
- * old and new state and moves them in the post's batch, so the indexes always match the posts.
+ * posts, one of published posts, and the stats; across blogs, a newest-first index of published
+ * posts. Every write computes the index entries of the old and new state and moves them in the
+ * post's batch, so the indexes always match the posts.
  */
 export class LevelPosts implements PostRepository {
   private readonly posts: JsonSublevel<Post>;
@@ -20,10 +21,13 @@ export class LevelPosts implements PostRepository {
   private readonly live: JsonSublevel<PostId>;
   private readonly published: JsonSublevel<PostId>;
   private readonly blogStats: JsonSublevel<BlogStats>;
+  private readonly everyBlog: JsonSublevel<PostId>;
+  private readonly meta: JsonSublevel<number>;
   private readonly mutex = new Mutex();
+  private everyBlogReady: Promise<void> | undefined;
 
   constructor(
-    db: RootLevel,
+    private readonly db: RootLevel,
     private readonly journal: LevelJournal,
   ) {
     this.posts = jsonSublevel<Post>(db, SUBLEVELS.posts);
@@ -31,6 +35,8 @@ export class LevelPosts implements PostRepository {
     this.live = jsonSublevel<PostId>(db, SUBLEVELS.blogPosts);
     this.published = jsonSublevel<PostId>(db, SUBLEVELS.blogPublished);
     this.blogStats = jsonSublevel<BlogStats>(db, SUBLEVELS.blogStats);
+    this.everyBlog = jsonSublevel<PostId>(db, SUBLEVELS.publishedPosts);
+    this.meta = jsonSublevel<number>(db, SUBLEVELS.meta);
   }
 
   get(id: PostId): Promise<Post | undefined> {
@@ -67,17 +73,41 @@ export class LevelPosts implements PostRepository {
   async list(blog: string, options: { includeDrafts: boolean; cursor?: string; limit: number }): Promise<PostPage> {
     const index = options.includeDrafts ? this.live : this.published;
     const range = prefixRange(blog);
-    let lt = range.lt;
-    if (options.cursor !== undefined) {
-      const position = decodeTimeCursor(options.cursor);
-      if (position === undefined) throw new MirageError(ErrorCodes.invalidInput, "invalid cursor");
-      lt = compositeKey(blog, position);
-    }
-    const entries = await index.iterator({ gte: range.gte, lt, reverse: true, limit: options.limit + 1 }).all();
-    const page = entries.slice(0, options.limit);
+    const cursor = options.cursor === undefined ? undefined : cursorPosition(options.cursor);
+    return this.page(index, { gte: range.gte, lt: cursor === undefined ? range.lt : compositeKey(blog, cursor) }, options.limit, (key) => splitKey(key)[1]!);
+  }
+
+  async listPublished(options: { cursor?: string; limit: number }): Promise<PostPage> {
+    await this.everyBlogIndex();
+    const cursor = options.cursor === undefined ? undefined : cursorPosition(options.cursor);
+    return this.page(this.everyBlog, cursor === undefined ? {} : { lt: cursor }, options.limit, (key) => key);
+  }
+
+  private async page(index: JsonSublevel<PostId>, range: { gte?: string; lt?: string }, limit: number, positionOf: (key: string) => string): Promise<PostPage> {
+    const entries = await index.iterator({ ...range, reverse: true, limit: limit + 1 }).all();
+    const page = entries.slice(0, limit);
     const posts = (await this.posts.getMany(page.map(([, id]) => id))).filter((post): post is Post => post !== undefined && !post.deleted);
     const last = page.at(-1);
-    return { posts, ...(entries.length > options.limit && last ? { next: encodeCursor(splitKey(last[0])[1]!) } : {}) };
+    return { posts, ...(entries.length > limit && last ? { next: encodeCursor(positionOf(last[0])) } : {}) };
+  }
+
+  /** Builds the cross-blog index from the posts once, for stores written before it existed; inside the mutex, so no write races it. */
+  private everyBlogIndex(): Promise<void> {
+    this.everyBlogReady ??= this.mutex
+      .run(async () => {
+        if ((await this.meta.get(META_KEYS.publishedPostsBuilt)) !== undefined) return;
+        const ops: BatchOp[] = [];
+        for await (const post of this.posts.values()) {
+          if (!post.deleted && post.published) ops.push({ type: "put", sublevel: this.everyBlog, key: timeKey(listedAt(post), post.id), value: post.id } as BatchOp);
+        }
+        ops.push({ type: "put", sublevel: this.meta, key: META_KEYS.publishedPostsBuilt, value: 1 } as BatchOp);
+        await this.db.batch(ops);
+      })
+      .catch((error: unknown) => {
+        this.everyBlogReady = undefined;
+        throw error;
+      });
+    return this.everyBlogReady;
   }
 
   stats(blog: string): Promise<BlogStats | undefined> {
@@ -112,9 +142,15 @@ export class LevelPosts implements PostRepository {
       [this.slugs, compositeKey(post.blog, post.slug)],
       [this.live, position],
     ];
-    if (post.published) entries.push([this.published, position]);
+    if (post.published) entries.push([this.published, position], [this.everyBlog, timeKey(listedAt(post), post.id)]);
     return entries;
   }
+}
+
+function cursorPosition(cursor: string): string {
+  const found = decodeTimeCursor(cursor);
+  if (found === undefined) throw new MirageError(ErrorCodes.invalidInput, "invalid cursor");
+  return found;
 }
 
 function count(stats: BlogStats, post: Post, delta: number): void {

@@ -163,6 +163,8 @@ export const SUBLEVELS = {
   postSlugs: "post-slugs",
   blogPosts: "blog-posts",
   blogPublished: "blog-published",
+  /** Published posts of every blog, newest first: the instance's front page. */
+  publishedPosts: "published-posts",
   comments: "comments",
   commentThreads: "comment-threads",
   commentStats: "comment-stats",
@@ -180,6 +182,7 @@ export const META_KEYS = {
   /** Set once an index added after its records existed has been built from them. */
   nameSkeletonsBuilt: "index-built:account-name-skeletons",
   reactionKeysByPersonBuilt: "index-built:reaction-keys-by-person",
+  publishedPostsBuilt: "index-built:published-posts",
   inboxSeq: "inbox-seq",
   outboxSeq: "outbox-seq",
   laneSeq: "lane-seq",

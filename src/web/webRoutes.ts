@@ -2,6 +2,7 @@ import compress from "@fastify/compress";
 import type { FastifyInstance } from "fastify";
 import { isDocumentType, setPageHeaders } from "./securityHeaders.js";
 import type { WebAssets } from "./WebAssets.js";
+import { publicPageRoutes, type PublicPageServices } from "./pages/publicPageRoutes.js";
 import { appRoutes } from "./appRoutes.js";
 
 /** What the web side shows about this instance. */
@@ -15,6 +16,8 @@ export interface SiteInfo {
 export interface WebRoutesOptions {
   assets: WebAssets;
   site: SiteInfo;
+  /** What the public pages read (`/`, `/@{owner}`, …); absent: no public pages. */
+  pages?: PublicPageServices;
 }
 
 /**
@@ -29,5 +32,6 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
     return payload;
   });
   options.assets.register(app);
+  if (options.pages) await app.register(publicPageRoutes, { ...options.pages, assets: options.assets, site: options.site });
   await app.register(appRoutes, { assets: options.assets, siteName: options.site.name });
 }

@@ -103,8 +103,8 @@ describe('the chat client in a real browser, two people', () => {
     await message(alice, 'Hello Bob').locator('strong').waitFor();
 
     // Bob's list shows the DM with its last message without a reload; he opens it from there.
-    const dmEntry = bob.locator('.room-link', { hasText: 'Hello Bob' });
-    await dmEntry.waitFor();
+    const dmEntry = bob.locator('.room-link', { hasText: 'welcome' });
+    await dmEntry.locator('.badge', { hasText: '1' }).waitFor();
     await expectNoSeriousViolations(bob);
     await saveScreenshot(bob, 'client-room-list');
     await dmEntry.click();
@@ -221,6 +221,9 @@ describe('the chat client in a real browser, two people', () => {
     await aliceContext.route('https://meet.example.org/**', (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>meeting</title>' }));
     await bob.getByRole('link', { name: '← Rooms' }).click();
     await alice.getByRole('link', { name: '← Rooms' }).click();
+    // Bob saw every message while in the DM: it has nothing unread.
+    await bob.locator('.room-link', { hasText: 'Direct message with alice' }).waitFor();
+    await expect.poll(() => bob.locator('.room-link', { hasText: 'Direct message with alice' }).locator('.badge').count()).toBe(0);
     await alice.locator('.room-link', { hasText: 'Garden club' }).click();
     await alice.getByRole('heading', { name: 'Garden club', level: 1 }).waitFor();
     await alice.getByLabel('Invite', { exact: true }).fill('bob');

@@ -33,6 +33,9 @@ export async function blogStoreProblems(db: RootLevel): Promise<string[]> {
   };
   await expectEntries(SUBLEVELS.blogPosts, live);
   await expectEntries(SUBLEVELS.blogPublished, live.filter((post) => post.published));
+  const everyBlog = new Map(await all<string>(db, SUBLEVELS.publishedPosts));
+  const everyBlogExpected = new Map(live.filter((post) => post.published).map((post) => [timeKey(listedAt(post), post.id), post.id]));
+  if (everyBlog.size > 0 && JSON.stringify([...everyBlog].sort()) !== JSON.stringify([...everyBlogExpected].sort())) problems.push(`${SUBLEVELS.publishedPosts} does not match the posts`);
 
   // Blog stats equal the live posts.
   const stats = new Map(await all<BlogStats>(db, SUBLEVELS.blogStats));

@@ -10,6 +10,7 @@ import type { Post } from "../../src/platform/blogs/Post.js";
 import type { ReactionLimits } from "../../src/platform/reactions/Reaction.js";
 import type { RootLevel } from "../../src/store/LevelDatabase.js";
 import { storeOver, type Store } from "../../src/store/openStore.js";
+import { META_KEYS, SUBLEVELS } from "../../src/store/keys.js";
 import { blogStoreProblems } from "../support/blogConsistency.js";
 import { asPersonId } from "../../src/platform/people/Person.js";
 
@@ -130,6 +131,40 @@ describe.each(implementations)("blog store contract: %s", (_name, make) => {
     expect(second.next).toBeUndefined();
     expect((await store.posts.list("nobody", { includeDrafts: true, limit: 3 })).posts).toEqual([]);
     expect(await code(store.posts.list("alice", { includeDrafts: true, limit: 3, cursor: "bad cursor" }))).toBe("INVALID_INPUT");
+    await store.close();
+  });
+
+  it("lists published posts of every blog newest first, in pages, and keeps the list as posts change", async () => {
+    const { store, db } = await make();
+    const a = post({ slug: "a", blog: asPersonId("alice"), publishedAt: 100 });
+    const b = post({ slug: "b", blog: asPersonId("bob"), author: asPersonId("bob"), publishedAt: 300 });
+    const draft = post({ slug: "d", blog: asPersonId("bob"), author: asPersonId("bob"), published: false, createdAt: 400 });
+    delete draft.publishedAt;
+    const c = post({ slug: "c", blog: asPersonId("@carol:example.org"), author: asPersonId("@carol:example.org"), publishedAt: 200 });
+    for (const p of [a, b, draft, c]) await store.posts.create(p);
+    const slugs = (posts: Post[]) => posts.map((p) => p.slug);
+    const first = await store.posts.listPublished({ limit: 2 });
+    expect(slugs(first.posts)).toEqual(["b", "c"]);
+    expect(slugs((await store.posts.listPublished({ limit: 2, cursor: first.next! })).posts)).toEqual(["a"]);
+    await store.posts.update({ ...b, published: false });
+    await store.posts.update({ ...a, deleted: true, slug: "", deletedAt: 500 });
+    await store.posts.update({ ...draft, published: true, publishedAt: 600 });
+    expect(slugs((await store.posts.listPublished({ limit: 10 })).posts)).toEqual(["d", "c"]);
+    expect(await code(store.posts.listPublished({ limit: 3, cursor: "bad cursor" }))).toBe("INVALID_INPUT");
+    expect(await blogStoreProblems(db)).toEqual([]);
+    await store.close();
+  });
+
+  it("builds the list of published posts once for a store written before it existed", async () => {
+    const { store, db } = await make();
+    await store.posts.create(post({ slug: "old", publishedAt: 100 }));
+    await store.posts.create(post({ slug: "older", publishedAt: 50 }));
+    // As a store written by a version without the index: no entries, no marker.
+    await db.sublevel(SUBLEVELS.publishedPosts).clear();
+    await db.sublevel(SUBLEVELS.meta).del(META_KEYS.publishedPostsBuilt);
+    const reopened = storeOver(db);
+    expect((await reopened.posts.listPublished({ limit: 10 })).posts.map((p) => p.slug)).toEqual(["old", "older"]);
+    expect(await blogStoreProblems(db)).toEqual([]);
     await store.close();
   });
 

@@ -394,6 +394,58 @@ const TABLE: Record<string, Spec<Scenario>> = {
     forbidden: "public",
     conflict: "read-only",
   }),
+  // Public pages: HTML (their 404 pages are HTML too, so error cases live in publicPages.test.ts).
+  "GET /": route({
+    auth: "none",
+    hidden: true,
+    setup: async () => ({ req: { url: "/" } }),
+    happy: { status: 200, check: (res) => expect(res.contentType).toBe("text/html; charset=utf-8") },
+    notFound: "no path parameters; a cursor it did not make is an HTML 404 page (publicPages.test.ts)",
+    forbidden: "public; drafts are never listed (publicPages.test.ts)",
+    conflict: "read-only",
+  }),
+  "GET /@{}": route({
+    auth: "none",
+    hidden: true,
+    setup: async (w) => ({ req: { url: `/@${w.owner.name}` } }),
+    happy: { status: 200, check: (res) => expect(res.text).toContain("<h1") },
+    notFound: "an HTML 404 page (publicPages.test.ts)",
+    forbidden: "public",
+    conflict: "read-only",
+  }),
+  "GET /@{}/{}": route({
+    auth: "none",
+    hidden: true,
+    setup: async (w) => ({ req: { url: `/@${w.owner.name}/${(await w.post()).slug}` } }),
+    happy: { status: 200, check: (res) => expect(res.text).toContain("fixture body") },
+    notFound: "an HTML 404 page (publicPages.test.ts)",
+    forbidden: "a draft is an HTML 404 page (publicPages.test.ts)",
+    conflict: "read-only",
+  }),
+  "GET /@{}/feed.atom": route({
+    auth: "none",
+    hidden: true,
+    setup: async (w) => {
+      await w.post();
+      return { req: { url: `/@${w.owner.name}/feed.atom` } };
+    },
+    happy: { status: 200, check: (res) => expect(res.contentType).toBe("application/atom+xml; charset=utf-8") },
+    notFound: "an HTML 404 page (publicPages.test.ts)",
+    forbidden: "public",
+    conflict: "read-only",
+  }),
+  "GET /@{}/profile.css": route({
+    auth: "none",
+    hidden: true,
+    setup: async (w) => {
+      await w.must("PATCH", "/api/v1/me/profile", { customCss: "p{color:red}" }, w.owner);
+      return { req: { url: `/@${w.owner.name}/profile.css` } };
+    },
+    happy: { status: 200, check: (res) => expect(res.contentType).toBe("text/css; charset=utf-8") },
+    notFound: "an empty stylesheet with 404 (publicPages.test.ts)",
+    forbidden: "public",
+    conflict: "read-only",
+  }),
   "GET /app": route({
     auth: "none",
     hidden: true,

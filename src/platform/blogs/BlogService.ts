@@ -126,6 +126,12 @@ export class BlogService {
     return { posts: await this.views(found.posts, reader), ...(found.next !== undefined ? { next: found.next } : {}) };
   }
 
+  /** Published posts of every blog, newest first (by first publication): what the instance's front page lists. */
+  async listRecentPosts(readerPerson: Person | undefined, page: { cursor?: string; limit: number }): Promise<{ posts: PostView[]; next?: string }> {
+    const found = await this.deps.posts.listPublished({ limit: page.limit, ...(page.cursor !== undefined ? { cursor: page.cursor } : {}) });
+    return { posts: await this.views(found.posts, this.idOf(readerPerson)), ...(found.next !== undefined ? { next: found.next } : {}) };
+  }
+
   async createPost(actor: Person, rawOwner: string, input: PostInput, options: WriteOptions = {}): Promise<PostView> {
     const owner = await this.ownBlog(actor, rawOwner);
     const now = this.now();

@@ -82,5 +82,7 @@ export interface PostRepository {
   update(post: Post, events?: JournalRecords): Promise<void>;
   /** Newest first; drafts only when asked. INVALID_INPUT for a cursor it did not make. */
   list(blog: string, options: { includeDrafts: boolean; cursor?: string; limit: number }): Promise<PostPage>;
+  /** Published posts of every blog, newest first (by first publication). INVALID_INPUT for a cursor it did not make. */
+  listPublished(options: { cursor?: string; limit: number }): Promise<PostPage>;
   stats(blog: string): Promise<BlogStats | undefined>;
 }

@@ -48,3 +48,8 @@ export function setSanitizedHtml(element: Element, serverSanitizedHtml: string):
     link.setAttribute("rel", "noopener noreferrer");
   }
 }
+
+/** The text of server-sanitized HTML, read in an inert document (nothing loads or runs there). */
+export function textOfHtml(serverSanitizedHtml: string): string {
+  return new DOMParser().parseFromString(serverSanitizedHtml, "text/html").body.textContent?.replace(/\s+/g, " ").trim() ?? "";
+}

@@ -1,4 +1,4 @@
-import { h, setSanitizedHtml } from "../dom.js";
+import { h, setSanitizedHtml, textOfHtml } from "../dom.js";
 import type { ApiMessage } from "../transport.js";
 
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮"];
@@ -16,7 +16,7 @@ export interface MessageActions {
 }
 
 const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-const excerpt = (text: string) => (text.length > 140 ? `${text.slice(0, 139)}…` : text);
+export const excerpt = (text: string) => (text.length > 140 ? `${text.slice(0, 139)}…` : text);
 
 /** One message: sender, time, the server's sanitized HTML, reply quote, reactions and actions. */
 export function messageItem(message: ApiMessage, actions: MessageActions): HTMLElement {
@@ -41,7 +41,7 @@ export function messageItem(message: ApiMessage, actions: MessageActions): HTMLE
           "blockquote",
           { class: "message-quote" },
           parent
-            ? [h("span", { class: "message-quote-sender" }, `${parent.senderProfile?.displayName || parent.sender}: `), parent.deleted ? "(deleted)" : excerpt(parent.body)]
+            ? [h("span", { class: "message-quote-sender" }, `${parent.senderProfile?.displayName || parent.sender}: `), parent.deleted ? "(deleted)" : excerpt(textOfHtml(parent.html))]
             : "In reply to an earlier message",
         )
       : null;

@@ -89,6 +89,8 @@ function leaveButton(room: ApiRoom, ctx: AppContext): HTMLElement {
 
 function callControls(room: ApiRoom, ctx: AppContext): HTMLElement {
   const box = h("div", { class: "call-controls", role: "group", "aria-label": "Call" });
+  // Answers can cross (a read started before an end finishes): only the latest one is shown.
+  let latest = 0;
   const render = (url: string | undefined) => {
     box.replaceChildren();
     if (url === undefined) {
@@ -99,6 +101,7 @@ function callControls(room: ApiRoom, ctx: AppContext): HTMLElement {
         const tab = window.open("", "_blank");
         ctx.transport.startCall(room.id).then(
           (call) => {
+            latest++;
             if (tab) {
               tab.opener = null;
               tab.location.href = call.url;
@@ -119,7 +122,10 @@ function callControls(room: ApiRoom, ctx: AppContext): HTMLElement {
     end.addEventListener("click", () => {
       end.disabled = true;
       ctx.transport.endCall(room.id).then(
-        () => render(undefined),
+        () => {
+          latest++;
+          render(undefined);
+        },
         (error: unknown) => {
           end.disabled = false;
           ctx.toast(messageOf(error, "The call could not be ended."), "error");
@@ -128,11 +134,13 @@ function callControls(room: ApiRoom, ctx: AppContext): HTMLElement {
     });
     box.append(h("a", { href: url, target: "_blank", rel: "noopener noreferrer", class: "button" }, "Join call"), end);
   };
-  const load = () =>
-    ctx.transport.call(room.id).then(
-      (call) => render(call?.url),
+  const load = () => {
+    const mine = ++latest;
+    return ctx.transport.call(room.id).then(
+      (call) => mine === latest && render(call?.url),
       () => undefined,
     );
+  };
   // Someone (here, in Element, or by `!call`) started or ended the call: sync says so.
   box.addEventListener(CALL_CHANGED, () => void load());
   void load();

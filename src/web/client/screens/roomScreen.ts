@@ -1,8 +1,8 @@
 import type { Screen } from "../context.js";
-import { h, replaceChildren } from "../dom.js";
+import { h, replaceChildren, textOfHtml } from "../dom.js";
 import { ApiFailure, type ApiMessage, type ApiRoom, type SyncEvent } from "../transport.js";
 import { composer } from "./composer.js";
-import { type MessageActions, messageItem } from "./messageItem.js";
+import { excerpt, type MessageActions, messageItem } from "./messageItem.js";
 import { MessageList } from "./messageList.js";
 import { CALL_CHANGED, roomHeader } from "./roomHeader.js";
 import { roomTitle } from "./roomTitle.js";
@@ -86,7 +86,7 @@ export function roomScreen(roomId: string): Screen {
                 "p",
                 { class: "replying" },
                 `Replying to ${m.senderProfile?.displayName || m.sender}: `,
-                h("span", { class: "replying-excerpt" }, m.body.slice(0, 80)),
+                h("span", { class: "replying-excerpt" }, excerpt(textOfHtml(m.html))),
                 " ",
                 h("button", { type: "button", class: "button-quiet", onclick: () => setReply(undefined) }, "Cancel reply"),
               )
@@ -107,7 +107,7 @@ export function roomScreen(roomId: string): Screen {
         for (const other of timeline.messages.values()) if (other.parentId === m.id) timeline.refresh(other.id);
         if (fresh) {
           status.replaceChildren();
-          if (m.sender !== me) ctx.announce(`New message from ${m.senderProfile?.displayName || m.sender}: ${m.body.slice(0, 120)}`);
+          if (m.sender !== me) ctx.announce(`New message from ${m.senderProfile?.displayName || m.sender}: ${excerpt(textOfHtml(m.html))}`);
           if (wasNear || m.sender === me) scrollToEnd();
         }
         markRead();
