@@ -41,6 +41,7 @@ import type { PersonProfiles } from "../platform/people/PersonProfiles.js";
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../platform/jsonDepth.js";
 import { pluginRoutes, type PluginRouteSet } from "./pluginRoutes.js";
 import { previewRoutes } from "./routes/previewRoutes.js";
+import { profileForPage, type PageImageUrl } from "../web/pages/profileForPage.js";
 import { previewSchemas } from "./schemas/previewSchemas.js";
 import { webRoutes, type WebRoutesOptions } from "../web/webRoutes.js";
 
@@ -179,6 +180,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
         ...(deps.profiles ? { profiles: deps.profiles } : {}),
         ...(deps.blogs ? { blogs: deps.blogs.blogs } : {}),
         ...(deps.accounts.previews ? { previews: deps.accounts.previews } : {}),
+        // The preview shows the profile exactly as its page will: style attributes moved into the stylesheet, images through Mirage's copy.
+        ...(deps.web?.pages ? { presentProfile: presentProfileFor(deps.web.pages.imageUrl) } : {}),
       });
     }
     if (deps.sync) {
@@ -196,4 +199,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   if (deps.web) await app.register(webRoutes, deps.web);
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;
+}
+
+function presentProfileFor(imageUrl: PageImageUrl): (html: string, css: string) => { html: string; css: string } {
+  return (html, css) => profileForPage(html, css, imageUrl);
 }

@@ -5,6 +5,8 @@ import { BLOG_LIMITS } from "../../src/platform/blogs/contentRules.js";
 import { createMarkdownRenderer, createProfileSanitizer, mediaUrlUnder, renderInline } from "../../src/platform/render/createMarkdownRenderer.js";
 import { externalImageUrlUnder } from "../../src/platform/render/externalImageUrl.js";
 import { RenderPool } from "../../src/workers/RenderPool.js";
+import { externalImageKey } from "../../src/platform/media/externalImageKey.js";
+import { profileForPage } from "../../src/web/pages/profileForPage.js";
 import { apiHarness } from "../support/apiHarness.js";
 import { XSS_CORPUS } from "./xssCorpus.js";
 
@@ -79,9 +81,13 @@ describe("POST /api/v1/me/profile/preview", () => {
       const preview = await h.json("POST", "/api/v1/me/profile/preview", sources, alice);
       expect(preview.status, name).toBe(200);
       const saved = await h.json("PATCH", "/api/v1/me/profile", sources, alice);
-      expect(preview.body, name).toEqual({ html: saved.body.customHtmlSanitized, css: saved.body.customCssSanitized, bioHtml: saved.body.bioHtml });
+      // As the profile page serves what was saved: style attributes in its stylesheet, images through Mirage's copy.
+      const page = profileForPage(saved.body.customHtmlSanitized, saved.body.customCssSanitized, externalImageUrlUnder("", await externalImageKey(h.store.kv)));
+      expect(preview.body, name).toEqual({ html: page.html, css: page.css, bioHtml: saved.body.bioHtml });
+      const stylesheet = await h.app.inject({ url: "/@alice/profile.css" });
+      if (page.css !== "") expect(stylesheet.body, name).toBe(page.css);
       const shown = (await h.json("GET", "/api/v1/users/alice")).body;
-      expect(preview.body, name).toEqual({ html: shown.customHtml, css: shown.customCss, bioHtml: shown.bioHtml });
+      expect(preview.body.bioHtml, name).toBe(shown.bioHtml);
     }
   });
 
@@ -92,6 +98,10 @@ describe("POST /api/v1/me/profile/preview", () => {
     const before = h.published.length;
     const preview = (await h.json("POST", "/api/v1/me/profile/preview", { customHtml: "<i>new</i>" }, alice)).body;
     expect(preview).toEqual({ html: "<i>new</i>", css: saved.customCssSanitized, bioHtml: saved.bioHtml });
+    // A style attribute moves into the stylesheet, as on the page.
+    const styled = (await h.json("POST", "/api/v1/me/profile/preview", { customHtml: '<p style="color: red">x</p>' }, alice)).body;
+    expect(styled.html).toBe('<p data-mps="0">x</p>');
+    expect(styled.css).toContain('.mirage-profile [data-mps="0"]{color:red !important}');
     expect((await h.json("POST", "/api/v1/me/profile/preview", { bio: "" }, alice)).body.bioHtml).toBe("");
     expect(h.published.length).toBe(before);
     expect((await h.json("GET", "/api/v1/me/profile", undefined, alice)).body).toEqual(saved);

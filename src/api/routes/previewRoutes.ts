@@ -16,6 +16,8 @@ export interface PreviewRoutesOptions {
   profiles?: Pick<ProfileService, "preview">;
   /** Per-account budget for previews, apart from the one for changes; none: unlimited. */
   previews?: WriteThrottle;
+  /** How the public profile page presents sanitized HTML and CSS (see `profileForPage`); absent: as stored. */
+  presentProfile?: (html: string, css: string) => { html: string; css: string };
 }
 
 const BUDGET_NOTE =
@@ -61,7 +63,10 @@ export async function previewRoutes(app: FastifyInstance, opts: PreviewRoutesOpt
           response: { 200: { $ref: "ProfilePreview#" }, ...statuses },
         },
       },
-      async (request) => profiles.preview(people.account(request.auth!.account.name), request.body),
+      async (request) => {
+        const shown = await profiles.preview(people.account(request.auth!.account.name), request.body);
+        return opts.presentProfile ? { ...shown, ...opts.presentProfile(shown.html, shown.css) } : shown;
+      },
     );
   }
 }

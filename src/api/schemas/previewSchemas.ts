@@ -25,8 +25,8 @@ export type ProfilePreviewRequestT = Static<typeof ProfilePreviewRequest>;
 
 export const ProfilePreview = Type.Object(
   {
-    html: Type.String({ description: "The custom HTML, sanitized, as the public profile shows it." }),
-    css: Type.String({ description: "The custom CSS, sanitized and scoped to `.mirage-profile`, as the public profile applies it." }),
+    html: Type.String({ description: "The custom HTML, sanitized, as the public profile page shows it (style attributes moved into `css`, images through Mirage's copy)." }),
+    css: Type.String({ description: "The custom CSS, sanitized and scoped to `.mirage-profile`, then each former style attribute as a rule, as the public profile page applies it." }),
     bioHtml: Type.String({ description: "The bio rendered and sanitized." }),
   },
   { $id: "ProfilePreview" },
