@@ -40,6 +40,9 @@ import { profileLookup } from "./profileLookup.js";
 import type { PersonProfiles } from "../platform/people/PersonProfiles.js";
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../platform/jsonDepth.js";
 import { pluginRoutes, type PluginRouteSet } from "./pluginRoutes.js";
+import { previewRoutes } from "./routes/previewRoutes.js";
+import { profileForPage, type PageImageUrl } from "../web/pages/profileForPage.js";
+import { previewSchemas } from "./schemas/previewSchemas.js";
 import { webRoutes, type WebRoutesOptions } from "../web/webRoutes.js";
 
 export interface ApiDeps {
@@ -56,6 +59,8 @@ export interface ApiDeps {
     limits: { signUpPerHourPerIp: number; loginPerMinutePerIp: number };
     /** Per-account budget for every route that changes state; absent: unlimited. */
     writes?: WriteThrottle;
+    /** Per-account budget for editors' previews (`/api/v1/previews/…`, `/api/v1/me/profile/preview`); absent: unlimited. */
+    previews?: WriteThrottle;
   };
   /** Rooms and messages; needs `accounts`. */
   chat?: ChatService;
@@ -116,7 +121,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     if (!exceedsJsonDepth(text as string)) return parseJson(request, text as string, done);
     done(Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 }), undefined);
   });
-  const schemas = [...sharedSchemas, ...identifierSchemas, ...personSchemas, ...chatSchemas, ...profileSchemas, ...reactionSchemas, ...blogSchemas];
+  const schemas = [...sharedSchemas, ...identifierSchemas, ...personSchemas, ...chatSchemas, ...profileSchemas, ...reactionSchemas, ...blogSchemas, ...previewSchemas];
   app.setValidatorCompiler(validatorCompiler(schemas));
   app.decorateRequest("auth", null);
   app.decorateRequest("mirage", null);
@@ -169,6 +174,16 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     if (deps.profiles) {
       await app.register(profileRoutes, { accounts: deps.accounts.service, profiles: deps.profiles, matrixIdFor: deps.accounts.matrixIdFor, ...writes });
     }
+    if (deps.profiles || deps.blogs) {
+      await app.register(previewRoutes, {
+        accounts: deps.accounts.service,
+        ...(deps.profiles ? { profiles: deps.profiles } : {}),
+        ...(deps.blogs ? { blogs: deps.blogs.blogs } : {}),
+        ...(deps.accounts.previews ? { previews: deps.accounts.previews } : {}),
+        // The preview shows the profile exactly as its page will: style attributes moved into the stylesheet, images through Mirage's copy.
+        ...(deps.web?.pages ? { presentProfile: presentProfileFor(deps.web.pages.imageUrl) } : {}),
+      });
+    }
     if (deps.sync) {
       const objects = deps.chat
         ? syncObjects({ chat: deps.chat, ...(deps.blogs ? { blogs: deps.blogs } : {}), profiles, log: app.log.child({ component: "sync" }) })
@@ -184,4 +199,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   if (deps.web) await app.register(webRoutes, deps.web);
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;
+}
+
+function presentProfileFor(imageUrl: PageImageUrl): (html: string, css: string) => { html: string; css: string } {
+  return (html, css) => profileForPage(html, css, imageUrl);
 }

@@ -30,7 +30,7 @@ export async function createApiPart(options: {
   config: MirageConfig;
   logger: Logger;
   registry: Registry;
-  platform: Pick<PlatformPart, "services" | "accounts" | "writes" | "hub" | "events" | "externalImageKey">;
+  platform: Pick<PlatformPart, "services" | "accounts" | "writes" | "previews" | "hub" | "events" | "externalImageKey">;
   health: HealthSource;
   /** Where `/media/…` reads Matrix media from; absent: no media routes. */
   mediaSource?: MediaSource;
@@ -105,6 +105,7 @@ export async function createApiPart(options: {
       matrixIdFor: (name) => `@${GHOST_PREFIX}${name}:${config.homeserver.domain}`,
       limits: config.api.rateLimits,
       ...(platform.writes ? { writes: platform.writes } : {}),
+      ...(platform.previews ? { previews: platform.previews } : {}),
     },
   });
 

@@ -48,6 +48,8 @@ export interface PlatformPart extends Part {
   tokens: TokenSigner;
   /** Per-account budget for writes; absent with `unlimitedWrites`. */
   writes: WriteThrottle | undefined;
+  /** Per-account budget for editors' previews, the size of `writes` but apart from it; absent with `unlimitedWrites`. */
+  previews: WriteThrottle | undefined;
   /** Domain events as they are committed. */
   events: DomainEventBus;
   /** Wakes long-polls with the domain events. */
@@ -87,9 +89,10 @@ export async function createPlatformPart(options: {
     ...(o.sleep ? { sleep: o.sleep } : {}),
     ...clock,
   });
-  const writes = o.unlimitedWrites
-    ? undefined
-    : new WriteThrottle({ perMinute: limits.writesPerMinutePerAccount, burst: limits.writeBurstPerAccount, charsPerWrite: limits.writeCostChars }, o.now);
+  const writeBudget = { perMinute: limits.writesPerMinutePerAccount, burst: limits.writeBurstPerAccount, charsPerWrite: limits.writeCostChars };
+  const writes = o.unlimitedWrites ? undefined : new WriteThrottle(writeBudget, o.now);
+  // Editors preview as people type: a budget of the same size, apart, so previews never block a save.
+  const previews = o.unlimitedWrites ? undefined : new WriteThrottle(writeBudget, o.now);
 
   // Consumers (the bridge relay) are added by their parts before start.
   const retry = config.appservice.eventRetry;
@@ -127,6 +130,7 @@ export async function createPlatformPart(options: {
     accounts,
     tokens,
     writes,
+    previews,
     events,
     hub,
     journal,

@@ -6,7 +6,9 @@ import type { WebAssets } from "./WebAssets.js";
 /**
  * `GET /app/` and `GET /app/*`: the chat client's shell. Every client path answers the same
  * page so links and reloads work; the client's router picks the screen. Needs nothing beyond
- * the strict CSP: calls open in a new tab by link, never in a frame.
+ * the strict CSP: calls open in a new tab by link, never in a frame; the profile editor's preview
+ * is a `srcdoc` frame (which `frame-src 'none'` does not govern) that inherits this CSP and gets
+ * the owner's CSS as a constructed stylesheet.
  */
 export async function appRoutes(app: FastifyInstance, opts: { assets: WebAssets; siteName: string }): Promise<void> {
   // One document for every client path: built once, the assets' names fixed for the process.
@@ -17,6 +19,8 @@ export async function appRoutes(app: FastifyInstance, opts: { assets: WebAssets;
     styles: ["app.css"],
     scripts: ["app.js"],
     bodyClass: "app",
+    // The profile editor lays its preview out with the public pages' stylesheet.
+    head: html`<meta name="mirage-pages-css" content="${opts.assets.url("pages.css")}">`,
     body: shell(opts.siteName),
   });
   const schema = { hide: true };

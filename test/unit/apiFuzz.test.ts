@@ -36,6 +36,7 @@ describe("seeded fuzz over the accounts, profile, chat and sync routes", () => {
       () => ({ method: "DELETE", url: `/api/v1/messages/${r.pick(messageIds)}` }),
       () => ({ method: "PATCH", url: "/api/v1/me/profile", body: { [r.pick(["displayName", "bio", "avatarUrl", "customHtml", "customCss", "junk"])]: value() } }),
       () => ({ method: "GET", url: "/api/v1/me/profile" }),
+      () => ({ method: "POST", url: "/api/v1/me/profile/preview", body: { [r.pick(["bio", "customHtml", "customCss", "displayName"])]: value() } }),
       () => ({ method: r.pick(["GET", "HEAD"]), url: r.pick(["/health", "/metrics"]) }),
       () => ({ method: "GET", url: `/api/v1/users/${encodeURIComponent(String(r.pick(["alice", "nobody", "%", "a/b"])))}` }),
       () => ({ method: "GET", url: `/api/v1/sync?timeout=0&since=${encodeURIComponent(String(value()))}` }),

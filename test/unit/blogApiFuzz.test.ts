@@ -87,6 +87,7 @@ describe("blogs and reactions API under random requests", () => {
       () => ["POST", `/api/v1/posts/${postId()}/comments`, mutate({ body: text(), ...(chance(0.5) ? { parentId: pick(commentIds) } : {}) })],
       () => ["PATCH", `/api/v1/comments/${commentId()}`, mutate({ body: text() })],
       () => ["DELETE", `/api/v1/comments/${commentId()}`],
+      () => ["POST", "/api/v1/previews/markdown", mutate({ body: text() })],
       () => [pick(["PUT", "PUT", "DELETE"]), `/api/v1/posts/${postId()}/reactions/${segment(["👍", "❤️", "__proto__", "e\u0301", "\u00e9", "k"])}`],
       () => [pick(["PUT", "PUT", "DELETE"]), `/api/v1/posts/${postId()}/reactions/${segment(["👍", "❤️", "__proto__", "e\u0301", "\u00e9", "k"])}`],
       () => [pick(["PUT", "PUT", "DELETE"]), `/api/v1/comments/${commentId()}/reactions/${segment(["👍", "🎉", "constructor", "k"])}`],

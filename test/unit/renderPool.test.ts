@@ -151,6 +151,8 @@ describe("RenderPool", { timeout: 60_000 }, () => {
       "post /api/v1/posts/{postId}/comments",
       "patch /api/v1/comments/{commentId}",
       "patch /api/v1/me/profile",
+      "post /api/v1/previews/markdown",
+      "post /api/v1/me/profile/preview",
     ];
     const documented = Object.entries(spec.paths).flatMap(([path, ops]) =>
       Object.entries(ops).filter(([, op]) => "422" in op.responses && "503" in op.responses).map(([method]) => `${method} ${path}`),

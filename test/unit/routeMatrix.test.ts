@@ -607,6 +607,42 @@ const TABLE: Record<string, Spec<Scenario>> = {
       { ...bodyProbe("a display name claiming to be staff", () => ({ displayName: "Mirage (official)" })), code: "NAME_RESERVED" },
     ],
   }),
+  "POST /api/v1/me/profile/preview": route({
+    auth: "bearer",
+    setup: async (w: World) => ({ req: { url: "/api/v1/me/profile/preview", token: w.owner.token, body: { bio: "*hi*", customHtml: "<b>hi</b>", customCss: ".a{color:red}" } } }),
+    happy: {
+      status: 200,
+      check: (res) => {
+        expect(res.body).toEqual({ html: expect.stringContaining("hi"), css: expect.any(String), bioHtml: expect.stringContaining("hi") });
+      },
+    },
+    body: {
+      wrongType: bodyProbe("bio is a number", () => ({ bio: 3 })),
+      missingField: bodyProbe("nothing to preview (at least one source)", () => ({})),
+      unknownField: bodyProbe("a display name (not a sanitized source)", (b) => ({ ...b, displayName: "x" })),
+    },
+    notFound: "always the signed-in account",
+    forbidden: "only one's own profile is previewed",
+    conflict: "stores nothing",
+    more: [bodyProbe("custom HTML over the profile's limit", () => ({ customHtml: "a".repeat(100_001) }))],
+  }),
+  "POST /api/v1/previews/markdown": route({
+    auth: "bearer",
+    setup: async (w: World) => ({ req: { url: "/api/v1/previews/markdown", token: w.member.token, body: { body: "**bold**" } } }),
+    happy: { status: 200, check: (res) => expect(res.body).toEqual({ html: expect.stringContaining("bold") }) },
+    body: {
+      wrongType: bodyProbe("body is a number", () => ({ body: 1 })),
+      missingField: bodyProbe("no body", () => ({})),
+      unknownField: bodyProbe("a title (only bodies are previewed)", (b) => ({ ...b, title: "t" })),
+    },
+    notFound: "names nothing stored",
+    forbidden: "anyone signed in may render Markdown; it is stored nowhere",
+    conflict: "stores nothing",
+    more: [
+      bodyProbe("a body over a post's limit", () => ({ body: "a".repeat(100_001) })),
+      bodyProbe("a body with a control character", () => ({ body: "a\u0000b" })),
+    ],
+  }),
 
   // --- rooms, DMs, messages ---
   "GET /api/v1/rooms": route({

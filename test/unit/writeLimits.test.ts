@@ -135,6 +135,12 @@ describe("per-account write limits through the API", () => {
       for (const method of ["put", "delete"]) valid[`${method} ${path}`] = { url: `/api/v1/${kind}/reactions/%F0%9F%91%8D` };
     }
     const unlimited = new Set(["post /api/v1/accounts", "post /api/v1/sessions", "post /api/v1/sessions/refresh", "delete /api/v1/sessions"]);
+    // Editors' previews are counted in a budget of their own (the same size): spent apart, below.
+    const previews: Record<string, { url: string; body: unknown }> = {
+      "post /api/v1/previews/markdown": { url: "/api/v1/previews/markdown", body: { body: "b" } },
+      "post /api/v1/me/profile/preview": { url: "/api/v1/me/profile/preview", body: { bio: "b" } },
+    };
+    const previewing: string[] = [];
     // Spend alice's budget (room creation in setup took one of three).
     for (let i = 0; i < 2; i++) await json("POST", "/api/v1/rooms", { name: "spend" }, alice);
     const changing: string[] = [];
@@ -145,8 +151,12 @@ describe("per-account write limits through the API", () => {
           expect("429" in operation.responses, route).toBe(unlimited.has(route) && method === "post");
           continue;
         }
-        changing.push(route);
         expect("429" in operation.responses, route).toBe(true);
+        if (route in previews) {
+          previewing.push(route);
+          continue;
+        }
+        changing.push(route);
         const request = valid[route];
         expect(request, `${route} needs a valid request in this table`).toBeDefined();
         const res = await json(method.toUpperCase(), request!.url, request!.body, alice);
@@ -154,5 +164,11 @@ describe("per-account write limits through the API", () => {
       }
     }
     expect(changing.sort()).toEqual(Object.keys(valid).sort());
+    // The spent write budget leaves previews alone; past their own, they are refused alike.
+    for (let i = 0; i < 3; i++) expect((await json("POST", "/api/v1/previews/markdown", { body: "b" }, alice)).status).toBe(200);
+    for (const [route, request] of Object.entries(previews)) {
+      expect(await json("POST", request.url, request.body, alice), route).toMatchObject({ status: 429, body: { error: { code: "RATE_LIMITED" } } });
+    }
+    expect(previewing.sort()).toEqual(Object.keys(previews).sort());
   });
 });

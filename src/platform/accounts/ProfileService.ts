@@ -30,6 +30,13 @@ export interface ProfilePatch {
 
 const PROFILE_FIELDS = ["displayName", "avatarUrl", "bio", "customHtml", "customCss"] as const satisfies ReadonlyArray<keyof ProfilePatch>;
 
+/** The sanitized forms a public profile page shows, as `update` would store them. */
+export interface ProfilePreview {
+  bioHtml: string;
+  html: string;
+  css: string;
+}
+
 export const PROFILE_LIMITS = { displayName: 100, avatarUrl: 2048, bio: 10_000, customHtml: 100_000, customCss: 50_000 } as const;
 
 /** Profile edits: validated, sanitized and rendered once at write time; raw sources kept for their owner. */
@@ -51,16 +58,13 @@ export class ProfileService {
 
   /** The actor's own profile; a Matrix user keeps theirs in Matrix (FORBIDDEN here). */
   async update(actor: Person, patch: ProfilePatch): Promise<Account> {
-    const person = people.canonical(actor, this.ghosts);
-    if (person.kind === "matrix") throw new MirageError(ErrorCodes.forbidden, "Matrix users edit their profile in Matrix");
-    const account = await this.accounts.get(person.name);
-    if (!account) throw new MirageError(ErrorCodes.notFound, "no such user");
+    const account = await this.ownAccount(actor);
     const next: Account = { ...account, updatedAt: this.now() };
     if (patch.displayName !== undefined) next.displayName = checkDisplayName(patch.displayName);
     if (patch.avatarUrl !== undefined) next.avatarUrl = checkAvatarUrl(patch.avatarUrl);
     if (patch.bio !== undefined) {
       next.bio = patch.bio;
-      next.bioHtml = patch.bio === "" ? "" : await this.sanitizer.bioHtml(patch.bio);
+      next.bioHtml = await this.bioHtml(patch.bio);
     }
     if (patch.customHtml !== undefined) {
       next.customHtml = patch.customHtml;
@@ -76,6 +80,32 @@ export class ProfileService {
     await this.accounts.update(next, events);
     this.events.publish(events);
     return next;
+  }
+
+  /**
+   * What the actor's public profile would show with these sources (an absent one: as saved), made
+   * by the same sanitizers as `update`; stores and publishes nothing. Rejects as `update` does.
+   */
+  async preview(actor: Person, sources: Pick<ProfilePatch, "bio" | "customHtml" | "customCss">): Promise<ProfilePreview> {
+    const account = await this.ownAccount(actor);
+    const [bioHtml, html, css] = await Promise.all([
+      sources.bio === undefined ? account.bioHtml : this.bioHtml(sources.bio),
+      sources.customHtml === undefined ? account.customHtmlSanitized : this.sanitizer.html(sources.customHtml),
+      sources.customCss === undefined ? account.customCssSanitized : this.sanitizer.css(sources.customCss),
+    ]);
+    return { bioHtml, html, css };
+  }
+
+  private async ownAccount(actor: Person): Promise<Account> {
+    const person = people.canonical(actor, this.ghosts);
+    if (person.kind === "matrix") throw new MirageError(ErrorCodes.forbidden, "Matrix users edit their profile in Matrix");
+    const account = await this.accounts.get(person.name);
+    if (!account) throw new MirageError(ErrorCodes.notFound, "no such user");
+    return account;
+  }
+
+  private bioHtml(bio: string): Promise<string> {
+    return bio === "" ? Promise.resolve("") : this.sanitizer.bioHtml(bio);
   }
 }
 

@@ -159,6 +159,16 @@ export class BlogService {
     return (await this.views([stored], owner))[0]!;
   }
 
+  /**
+   * The HTML a post's or comment's body renders to on the web, exactly as `createPost` and
+   * `CommentService.addComment` store it; stores nothing. Checked as a post body (the larger
+   * limit) except that it may be blank; rejects as `MarkdownRenderer` does.
+   */
+  async previewBody(rawBody: string): Promise<string> {
+    const body = checkText(rawBody, "body", BLOG_LIMITS.postBodyChars, true);
+    return body.trim() === "" ? "" : this.deps.renderer.toWebHtml(body);
+  }
+
   async getPost(id: PostId, readerPerson: Person | undefined): Promise<PostView> {
     const reader = this.idOf(readerPerson);
     return (await this.views([await this.visiblePost(id, reader)], reader))[0]!;
