@@ -21,6 +21,8 @@ export default defineConfig({
           globalSetup: ['test/e2e/globalSetup.ts'],
           setupFiles: ['test/setup/quietDependencyWarnings.ts', 'test/setup/sdkLogOnFailure.ts'],
           testTimeout: 60_000,
+          // expect.poll waits on a real homeserver and a real browser: 1 s (vitest's default) is too short on a loaded machine.
+          expect: { poll: { timeout: 15_000 } },
           // Hooks start apps and wait on Synapse; globalSetup (the pip install) has no timeout.
           hookTimeout: 240_000,
           // One Synapse serves the whole run; files take turns.
